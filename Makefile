@@ -1,0 +1,39 @@
+# Two commands on a fresh clone: `make demo` and `make test`. Needs only Python >= 3.12 and make:
+# uv is bootstrapped into .tools/ and installs everything else from uv.lock into .venv/.
+PYTHON ?= $(shell for p in python3.12 python3.13 python3.14 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
+	&& { command -v $$p; break; }; done)
+UV := .tools/bin/uv
+export UV_PYTHON := $(shell $(PYTHON) -c 'import sys; print(sys.executable)' 2>/dev/null)
+export UV_PYTHON_DOWNLOADS := never
+PORT ?= 8000
+
+.PHONY: demo test install lint bench clean
+
+$(UV):
+	@test -n "$(PYTHON)" || { echo "Python >= 3.12 is required (python3.12 or newer on PATH)."; exit 1; }
+	$(PYTHON) -m venv .tools
+	.tools/bin/python -m pip install --quiet --disable-pip-version-check uv
+
+.venv/.installed: $(UV) uv.lock pyproject.toml
+	$(UV) sync --frozen
+	touch $@
+
+install: .venv/.installed
+
+demo: install
+	.venv/bin/pepiniere demo --port $(PORT)
+
+test: install
+	.venv/bin/python -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
+
+lint: install
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/pepiniere makemigrations --check --dry-run
+
+bench: install
+	.venv/bin/python bench/run_all.py
+
+clean:
+	rm -rf .venv .tools var staticfiles

@@ -1,0 +1,33 @@
+from django.contrib import admin
+
+from pepiniere.applications.models import Application, ApplicationVersion, Attachment, InformationRequest
+
+
+class VersionInline(admin.TabularInline):
+    model = ApplicationVersion
+    extra = 0
+    fields = ["number", "title", "requested_amount", "submitted_at", "submitted_by"]
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(Application)
+class ApplicationAdmin(admin.ModelAdmin):
+    """Read-only: statuses change only through the workflow services, never by hand."""
+
+    list_display = ["reference", "title", "organisation", "call", "status", "requested_amount", "submitted_at"]
+    list_filter = ["status", "call"]
+    search_fields = ["reference", "title", "organisation__name"]
+    list_select_related = ["organisation", "call"]
+    readonly_fields = [f.name for f in Application._meta.fields]
+    inlines = [VersionInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+admin.site.register(InformationRequest)
+admin.site.register(Attachment)

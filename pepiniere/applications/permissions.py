@@ -1,0 +1,79 @@
+"""Who may see or do what on an application. Every view goes through these functions."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from pepiniere.accounts.models import Role
+from pepiniere.applications.models import Application, Status
+from pepiniere.calls.models import Call, CallPhase
+from pepiniere.calls.permissions import is_call_staff
+from pepiniere.lib.permissions import Verdict, allow, deny
+from pepiniere.organisations.models import Organisation
+
+
+def is_member(user: Any, organisation: Organisation | int) -> bool:
+    if not user.is_authenticated:
+        return False
+    organisation_id = organisation if isinstance(organisation, int) else organisation.pk
+    return user.memberships.filter(organisation_id=organisation_id).exists()
+
+
+def can_start_application(
+    user: Any, call: Call, organisation: Organisation, *, now: datetime.datetime | None = None
+) -> Verdict:
+    if not user.is_authenticated:
+        return deny(_("Connectez-vous pour candidater."))
+    if not is_member(user, organisation):
+        return deny(_("Vous n'êtes pas membre de cette structure."))
+    if not call.is_published:
+        return deny(_("Cet appel n'est pas publié."))
+    if call.phase(now) != CallPhase.OPEN:
+        return deny(_("Cet appel n'est pas ouvert aux candidatures."))
+    return allow()
+
+
+def can_view_application(user: Any, application: Application) -> Verdict:
+    if not user.is_authenticated:
+        return deny(_("Connectez-vous pour voir ce dossier."))
+    if is_member(user, application.organisation_id):
+        return allow(_("Vous êtes membre de la structure candidate."))
+    if is_call_staff(user, application.call, Role.OFFICER) or is_call_staff(
+        user, application.call, Role.JURY
+    ):
+        if application.status == Status.DRAFT:
+            return deny(_("Un brouillon n'est visible que de la structure candidate."))
+        return allow(_("Vous suivez cet appel pour le financeur."))
+    return deny(_("Ce dossier ne vous est pas accessible."))
+
+
+def can_edit_application(user: Any, application: Application) -> Verdict:
+    if not is_member(user, application.organisation_id):
+        return deny(_("Seuls les membres de la structure candidate peuvent modifier ce dossier."))
+    if not application.is_editable_by_applicant:
+        return deny(
+            _("Ce dossier est « %(status)s » : il ne peut plus être modifié.")
+            % {"status": application.get_status_display()}
+        )
+    return allow()
+
+
+def can_withdraw_application(user: Any, application: Application) -> Verdict:
+    if not is_member(user, application.organisation_id):
+        return deny(_("Seuls les membres de la structure candidate peuvent retirer ce dossier."))
+    from pepiniere.applications.workflow import TRANSITIONS
+
+    if application.status not in TRANSITIONS["withdraw"].sources:
+        return deny(_("Un dossier ne peut plus être retiré une fois la décision du jury prise."))
+    return allow()
+
+
+def can_screen_application(user: Any, application: Application) -> Verdict:
+    if not user.is_authenticated:
+        return deny(_("Connectez-vous."))
+    if is_call_staff(user, application.call, Role.OFFICER):
+        return allow()
+    return deny(_("Seul·es les chargé·es de mission du financeur instruisent ce dossier."))

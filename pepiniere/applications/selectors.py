@@ -1,0 +1,93 @@
+"""Reads shared by the applicant's pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from pepiniere.applications.answers import FormSpec
+from pepiniere.applications.models import Application, ApplicationVersion, Attachment
+from pepiniere.applications.workflow import TIMELINE
+from pepiniere.calls.models import FieldKind
+
+
+def applications_of_user(user: Any) -> QuerySet[Application]:
+    return (
+        Application.objects.filter(organisation__memberships__user=user)
+        .select_related("call", "call__funder", "organisation")
+        .order_by("-updated_at")
+    )
+
+
+def application_for_page(pk: int) -> Application:
+    return (
+        Application.objects.select_related("call", "call__funder", "organisation", "organisation__departement")
+        .prefetch_related(
+            Prefetch("versions", queryset=ApplicationVersion.objects.order_by("number")),
+            "information_requests",
+        )
+        .get(pk=pk)
+    )
+
+
+def timeline(application: Application) -> list[dict[str, Any]]:
+    """The happy path with the current position; off-path states (incomplete, withdrawn…) are
+    shown as the current step after the last one reached."""
+    status = application.status
+    steps = []
+    if status in TIMELINE:
+        current = TIMELINE.index(status)
+        for index, state in enumerate(TIMELINE):
+            steps.append({"state": state, "done": index < current, "current": index == current})
+    else:
+        reached = 1 if application.submitted_at else 0
+        for index, state in enumerate(TIMELINE[: reached + 1]):
+            steps.append({"state": state, "done": True, "current": False})
+        steps.append({"state": status, "done": False, "current": True})
+    return steps
+
+
+def bound_fields(
+    spec: FormSpec,
+    answers: dict[str, Any],
+    errors: dict[str, list[str]],
+    attachments: list[Attachment],
+) -> list[dict[str, Any]]:
+    """What the form template needs for each question: value as typed, its messages, its files."""
+    by_key: dict[str, list[Attachment]] = {}
+    for attachment in attachments:
+        by_key.setdefault(attachment.field_key, []).append(attachment)
+    result = []
+    for f in spec.fields:
+        item: dict[str, Any] = {
+            "field": f,
+            "name": f"f-{f.key}",
+            "id": f"f-{f.key}",
+            "value": answers.get(f.key, [] if f.kind == FieldKind.MULTI_CHOICE else ""),
+            "errors": errors.get(f.key, []),
+            "attachments": by_key.get(f.key, []),
+        }
+        if f.kind == FieldKind.GROUP:
+            columns = spec.children.get(f.pk, [])
+            rows = list(answers.get(f.key) or [])
+            rows.append({})  # one empty row so the group can be filled without JavaScript
+            item["columns"] = columns
+            item["rows"] = [
+                {
+                    "index": index,
+                    "cells": [
+                        {
+                            "column": c,
+                            "name": f"g-{f.key}-{index}-{c.key}",
+                            "value": row.get(c.key, ""),
+                            "errors": errors.get(f"{f.key}.{index}.{c.key}", []),
+                        }
+                        for c in columns
+                    ],
+                }
+                for index, row in enumerate(rows)
+            ]
+            item["next_index"] = len(rows)
+        result.append(item)
+    return result

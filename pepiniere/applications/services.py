@@ -1,0 +1,362 @@
+"""Application workflows: one function per transition, atomic, audited, notifying on commit."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from pepiniere.applications import notifications
+from pepiniere.applications.answers import (
+    FormSpec,
+    parse_core_amount,
+    validate_answers,
+)
+from pepiniere.applications.eligibility import RuleCheck, check_eligibility
+from pepiniere.applications.models import (
+    Application,
+    ApplicationVersion,
+    Attachment,
+    InformationRequest,
+    Status,
+)
+from pepiniere.applications.permissions import (
+    can_edit_application,
+    can_screen_application,
+    can_start_application,
+    can_withdraw_application,
+)
+from pepiniere.applications.workflow import check_transition
+from pepiniere.audit.services import record
+from pepiniere.calls.models import Call, FieldKind
+from pepiniere.organisations.models import Organisation
+
+# Content types sniffed from the first bytes, so that a renamed executable is not accepted as a PDF.
+_MAGIC = {
+    "pdf": [b"%PDF"],
+    "png": [b"\x89PNG"],
+    "jpg": [b"\xff\xd8\xff"],
+    "jpeg": [b"\xff\xd8\xff"],
+    "docx": [b"PK\x03\x04"],
+    "xlsx": [b"PK\x03\x04"],
+    "odt": [b"PK\x03\x04"],
+    "ods": [b"PK\x03\x04"],
+}
+_CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "odt": "application/vnd.oasis.opendocument.text",
+    "ods": "application/vnd.oasis.opendocument.spreadsheet",
+    "txt": "text/plain",
+    "csv": "text/csv",
+}
+
+
+class ApplicationError(Exception):
+    """A refused action, with a message for the person who tried it."""
+
+    def __init__(self, message: str, *, errors: dict[str, list[str]] | None = None,
+                 checks: list[RuleCheck] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or {}
+        self.checks = checks or []
+
+
+def _locked(application: Application) -> Application:
+    return (
+        Application.objects.select_for_update()
+        .select_related("call", "organisation")
+        .get(pk=application.pk)
+    )
+
+
+def form_spec(call: Call) -> FormSpec:
+    return FormSpec.from_fields(call.form_fields.all())
+
+
+@transaction.atomic
+def start_application(
+    *, call: Call, organisation: Organisation, actor: Any, now: datetime.datetime | None = None
+) -> Application:
+    """Open a draft for the organisation, or return the one it already has for this call."""
+    verdict = can_start_application(actor, call, organisation, now=now)
+    if not verdict:
+        raise ApplicationError(verdict.reason)
+    existing = (
+        Application.objects.filter(call=call, organisation=organisation)
+        .exclude(status=Status.WITHDRAWN)
+        .first()
+    )
+    if existing is not None:
+        return existing
+    application = Application.objects.create(call=call, organisation=organisation, created_by=actor)
+    record(actor=actor, obj=application, action="create", to_state=Status.DRAFT, at=now)
+    return application
+
+
+@transaction.atomic
+def save_draft(*, application: Application, actor: Any, answers: dict[str, Any]) -> Application:
+    """Store what the applicant typed, as typed. Never validates, never refuses a well-formed save
+    while the application is editable: nothing typed is lost."""
+    application = _locked(application)
+    verdict = can_edit_application(actor, application)
+    if not verdict:
+        raise ApplicationError(verdict.reason)
+    merged = dict(application.answers)
+    merged.update(answers)
+    core = merged.get("_core", {})
+    application.answers = merged
+    application.title = (core.get("title") or "").strip()[:200]
+    application.summary = (core.get("summary") or "").strip()
+    application.requested_amount = parse_core_amount(core.get("requested_amount"))
+    application.project_budget = parse_core_amount(core.get("project_budget"))
+    application.draft_revision += 1
+    application.save()
+    return application
+
+
+def _sniff_ok(extension: str, head: bytes) -> bool:
+    signatures = _MAGIC.get(extension)
+    if signatures is None:
+        # Plain text formats: refuse binary content.
+        return b"\x00" not in head
+    return any(head.startswith(signature) for signature in signatures)
+
+
+@transaction.atomic
+def upload_attachment(
+    *, application: Application, actor: Any, field_key: str, uploaded: UploadedFile
+) -> Attachment:
+    application = _locked(application)
+    verdict = can_edit_application(actor, application)
+    if not verdict:
+        raise ApplicationError(verdict.reason)
+    form_field = application.call.form_fields.filter(key=field_key, kind=FieldKind.FILE).first()
+    if form_field is None:
+        raise ApplicationError(_("Ce formulaire n'attend pas de fichier ici."))
+    name = uploaded.name or "document"
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension not in form_field.extensions:
+        raise ApplicationError(
+            _("Les fichiers .%(ext)s ne sont pas acceptés ici (formats acceptés : %(list)s).")
+            % {"ext": extension or "?", "list": ", ".join(form_field.extensions)}
+        )
+    limit = form_field.max_file_mb * 1024 * 1024
+    if uploaded.size is None or uploaded.size > limit:
+        raise ApplicationError(
+            _("Le fichier fait %(size).1f Mo ; la limite est de %(limit)d Mo.")
+            % {"size": (uploaded.size or 0) / 1024 / 1024, "limit": form_field.max_file_mb}
+        )
+    if uploaded.size == 0:
+        raise ApplicationError(_("Le fichier est vide."))
+    digest = hashlib.sha256()
+    head = b""
+    for chunk in uploaded.chunks():
+        if not head:
+            head = chunk[:16]
+        digest.update(chunk)
+    if not _sniff_ok(extension, head):
+        raise ApplicationError(
+            _("Le contenu du fichier ne correspond pas à son extension .%(ext)s.") % {"ext": extension}
+        )
+    uploaded.seek(0)
+    attachment = Attachment(
+        application=application,
+        field_key=field_key,
+        token=secrets.token_hex(16),
+        original_name=name[-200:],
+        content_type=_CONTENT_TYPES.get(extension, "application/octet-stream"),
+        size=uploaded.size,
+        sha256=digest.hexdigest(),
+        uploaded_by=actor,
+    )
+    attachment.file.save(attachment.token, uploaded, save=False)
+    attachment.save()
+    # Each file field holds one document: a new upload replaces the previous one in the draft.
+    application.attachment_set.filter(field_key=field_key, removed_from_draft=False).exclude(
+        pk=attachment.pk
+    ).update(removed_from_draft=True)
+    application.draft_revision += 1
+    application.save(update_fields=["draft_revision", "updated_at"])
+    return attachment
+
+
+@transaction.atomic
+def remove_attachment(*, attachment: Attachment, actor: Any) -> None:
+    application = _locked(attachment.application)
+    verdict = can_edit_application(actor, application)
+    if not verdict:
+        raise ApplicationError(verdict.reason)
+    Attachment.objects.filter(pk=attachment.pk).update(removed_from_draft=True)
+    application.draft_revision += 1
+    application.save(update_fields=["draft_revision", "updated_at"])
+
+
+def current_attachments(application: Application) -> list[Attachment]:
+    return list(application.attachment_set.filter(removed_from_draft=False))
+
+
+@dataclass
+class Precheck:
+    errors: dict[str, list[str]]
+    checks: list[RuleCheck]
+    deadline_passed: bool
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and all(c.passed for c in self.checks) and not self.deadline_passed
+
+
+def precheck(application: Application, *, now: datetime.datetime | None = None) -> Precheck:
+    now = now or timezone.now()
+    attachments = {a.field_key for a in current_attachments(application)}
+    errors = validate_answers(form_spec(application.call), application.answers, attachments)
+    deadline_passed = application.status == Status.DRAFT and now >= application.call.closes_at
+    return Precheck(errors, check_eligibility(application, on=timezone.localdate(now)), deadline_passed)
+
+
+def deadline_message(call: Call) -> str:
+    closes = timezone.localtime(call.closes_at)
+    return _(
+        "La date limite de dépôt était le %(date)s à %(time)s (heure de Paris) : "
+        "le dossier ne peut plus être déposé."
+    ) % {"date": formats.date_format(closes, "j F Y"), "time": closes.strftime("%H:%M")}
+
+
+@transaction.atomic
+def submit_application(
+    *, application: Application, actor: Any, now: datetime.datetime | None = None
+) -> ApplicationVersion:
+    """Submit (or resubmit after a request for information). Idempotent: a double click or a retried
+    request for the same draft returns the version already frozen, never a second one."""
+    now = now or timezone.now()
+    application = _locked(application)
+    latest = application.versions.order_by("-number").first()
+    if (
+        latest is not None
+        and latest.draft_revision == application.draft_revision
+        and application.status not in (Status.DRAFT, Status.INCOMPLETE)
+    ):
+        return latest
+    verdict = can_edit_application(actor, application)
+    if not verdict:
+        raise ApplicationError(verdict.reason)
+    transition_name = "resubmit" if application.status == Status.INCOMPLETE else "submit"
+    transition = check_transition(transition_name, application.status)
+    if transition_name == "submit" and now >= application.call.closes_at:
+        raise ApplicationError(deadline_message(application.call))
+    result = precheck(application, now=now)
+    if result.errors or not all(c.passed for c in result.checks):
+        raise ApplicationError(
+            _("Le dossier ne peut pas encore être déposé : corrigez les points signalés."),
+            errors=result.errors,
+            checks=result.checks,
+        )
+    if application.number is None:
+        # The call row lock serialises numbering: references are gap-free and unique per call.
+        call = Call.objects.select_for_update().get(pk=application.call_id)
+        call.last_application_number += 1
+        call.save(update_fields=["last_application_number"])
+        application.number = call.last_application_number
+        application.reference = f"{call.reference_prefix}-{application.number:04d}"
+    from_state = application.status
+    application.status = transition.target
+    application.submitted_at = now
+    application.save()
+    version = ApplicationVersion.objects.create(
+        application=application,
+        number=(latest.number + 1) if latest else 1,
+        title=application.title,
+        summary=application.summary,
+        requested_amount=application.requested_amount,
+        project_budget=application.project_budget,
+        answers=application.answers,
+        attachments=[
+            {"id": a.pk, "token": a.token, "field_key": a.field_key, "name": a.original_name, "size": a.size, "sha256": a.sha256}
+            for a in current_attachments(application)
+        ],
+        submitted_at=now,
+        submitted_by=actor,
+        draft_revision=application.draft_revision,
+    )
+    application.information_requests.filter(answered_at__isnull=True).update(answered_at=now)
+    record(actor=actor, obj=application, action=transition_name, from_state=from_state,
+           to_state=transition.target, at=now)
+    notifications.on_commit_status_changed(application, transition_name)
+    return version
+
+
+def _officer_transition(
+    *, application: Application, actor: Any, name: str, reason: str = "", public: bool = True,
+    now: datetime.datetime | None = None,
+) -> Application:
+    application = _locked(application)
+    verdict = can_screen_application(actor, application)
+    if not verdict:
+        raise ApplicationError(verdict.reason)
+    transition = check_transition(name, application.status)
+    if transition.reason_required and not reason.strip():
+        raise ApplicationError(_("Un motif est obligatoire."))
+    from_state = application.status
+    application.status = transition.target
+    if reason:
+        application.decision_reason = reason
+    application.save()
+    record(actor=actor, obj=application, action=name, from_state=from_state, to_state=transition.target,
+           reason=reason, public=public, at=now)
+    notifications.on_commit_status_changed(application, name)
+    return application
+
+
+@transaction.atomic
+def request_information(
+    *, application: Application, actor: Any, message: str, now: datetime.datetime | None = None
+) -> InformationRequest:
+    application = _officer_transition(application=application, actor=actor, name="request_information",
+                                      reason=message, now=now)
+    return InformationRequest.objects.create(
+        application=application, message=message, requested_by=actor, requested_at=now or timezone.now()
+    )
+
+
+@transaction.atomic
+def mark_eligible(
+    *, application: Application, actor: Any, now: datetime.datetime | None = None
+) -> Application:
+    return _officer_transition(application=application, actor=actor, name="mark_eligible", now=now)
+
+
+@transaction.atomic
+def mark_ineligible(
+    *, application: Application, actor: Any, reason: str, now: datetime.datetime | None = None
+) -> Application:
+    return _officer_transition(application=application, actor=actor, name="mark_ineligible", reason=reason,
+                               now=now)
+
+
+@transaction.atomic
+def withdraw_application(*, application: Application, actor: Any, reason: str = "") -> Application:
+    application = _locked(application)
+    verdict = can_withdraw_application(actor, application)
+    if not verdict:
+        raise ApplicationError(verdict.reason)
+    transition = check_transition("withdraw", application.status)
+    from_state = application.status
+    application.status = transition.target
+    application.save()
+    record(actor=actor, obj=application, action="withdraw", from_state=from_state, to_state=transition.target,
+           reason=reason)
+    notifications.on_commit_status_changed(application, "withdraw")
+    return application

@@ -1,0 +1,91 @@
+"""The application lifecycle, as data you can read in one screen (DESIGN.md "Lifecycles").
+
+Each transition names the states it leaves from, the state it goes to, the side that performs it
+and whether a reason is required. pepiniere.applications.services has one function per transition;
+nothing else changes an application's status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pepiniere.applications.models import Status
+
+APPLICANT = "applicant"
+OFFICER = "officer"
+JURY = "jury"
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    sources: frozenset[str]
+    target: str
+    performed_by: str
+    reason_required: bool = False
+
+
+_ALL_BEFORE_JURY = frozenset(
+    {Status.DRAFT, Status.SUBMITTED, Status.INCOMPLETE, Status.ELIGIBLE, Status.IN_REVIEW, Status.REVIEWED}
+)
+
+TRANSITIONS: dict[str, Transition] = {
+    t.name: t
+    for t in [
+        Transition("submit", frozenset({Status.DRAFT}), Status.SUBMITTED, APPLICANT),
+        Transition("resubmit", frozenset({Status.INCOMPLETE}), Status.SUBMITTED, APPLICANT),
+        Transition("withdraw", _ALL_BEFORE_JURY, Status.WITHDRAWN, APPLICANT),
+        Transition(
+            "request_information",
+            frozenset({Status.SUBMITTED, Status.ELIGIBLE}),
+            Status.INCOMPLETE,
+            OFFICER,
+            reason_required=True,
+        ),
+        Transition("mark_eligible", frozenset({Status.SUBMITTED}), Status.ELIGIBLE, OFFICER),
+        Transition(
+            "mark_ineligible",
+            frozenset({Status.SUBMITTED, Status.INCOMPLETE}),
+            Status.INELIGIBLE,
+            OFFICER,
+            reason_required=True,
+        ),
+        Transition("open_review", frozenset({Status.ELIGIBLE}), Status.IN_REVIEW, OFFICER),
+        Transition("close_review", frozenset({Status.IN_REVIEW}), Status.REVIEWED, OFFICER),
+        Transition("select", frozenset({Status.REVIEWED, Status.RESERVE}), Status.SELECTED, JURY),
+        Transition("put_in_reserve", frozenset({Status.REVIEWED}), Status.RESERVE, JURY),
+        Transition(
+            "reject", frozenset({Status.REVIEWED, Status.RESERVE}), Status.REJECTED, JURY, reason_required=True
+        ),
+    ]
+}
+
+# States whose file the applicant reads as "still running" in "My applications".
+ACTIVE_STATES = frozenset(
+    {Status.SUBMITTED, Status.INCOMPLETE, Status.ELIGIBLE, Status.IN_REVIEW, Status.REVIEWED}
+)
+
+# The happy path shown as the applicant's timeline.
+TIMELINE = [
+    Status.DRAFT,
+    Status.SUBMITTED,
+    Status.ELIGIBLE,
+    Status.IN_REVIEW,
+    Status.REVIEWED,
+    Status.SELECTED,
+    Status.AWARDED,
+    Status.CONTRACTED,
+    Status.CLOSED,
+]
+
+
+class IllegalTransition(Exception):
+    """Raised when a transition is attempted from a state it does not leave from."""
+
+
+def check_transition(name: str, current: str) -> Transition:
+    transition = TRANSITIONS[name]
+    if current not in transition.sources:
+        raise IllegalTransition(
+            f"{name} is not possible from {current} (only from {', '.join(sorted(transition.sources))})"
+        )
+    return transition

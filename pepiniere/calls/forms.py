@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from pepiniere.calls.models import CallPhase, Sector
+from pepiniere.programmes.models import Axis, Funder
+from pepiniere.territories.models import Departement
+
+
+class CatalogueFilterForm(forms.Form):
+    phase = forms.ChoiceField(choices=CallPhase.choices, required=False, widget=forms.HiddenInput)
+    q = forms.CharField(label=_("Rechercher"), required=False, max_length=100)
+    sector = forms.ChoiceField(label=_("Filière"), required=False)
+    departement = forms.ChoiceField(label=_("Territoire (département)"), required=False)
+    axis = forms.ChoiceField(label=_("Axe prioritaire"), required=False)
+    funder = forms.ChoiceField(label=_("Financeur"), required=False)
+    deadline_before = forms.DateField(
+        label=_("Date limite avant le"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        everything = [("", _("Tous"))]
+        self.fields["sector"].choices = everything + [(s.code, s.label) for s in Sector.objects.all()]
+        self.fields["departement"].choices = everything + [
+            (d.code, f"{d.code} — {d.name}") for d in Departement.objects.all()
+        ]
+        axes = {a.code: a.title for a in Axis.objects.filter(calls__is_published=True).distinct()}
+        self.fields["axis"].choices = everything + sorted(axes.items(), key=lambda item: item[1])
+        self.fields["funder"].choices = everything + [
+            (f.slug, f.name) for f in Funder.objects.filter(calls__is_published=True).distinct()
+        ]

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from pepiniere.calls.forms import CatalogueFilterForm
+from pepiniere.calls.models import Call, CallDocument, CallPhase
+from pepiniere.calls.permissions import can_view_call
+from pepiniere.calls.selectors import CatalogueFilters, catalogue as catalogue_query, phase_counts
+
+PAGE_SIZE = 20
+
+
+def catalogue(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    form = CatalogueFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    filters = CatalogueFilters(
+        phase=data.get("phase") or CallPhase.OPEN,
+        q=data.get("q", ""),
+        sector=data.get("sector", ""),
+        departement=data.get("departement", ""),
+        axis=data.get("axis", ""),
+        funder=data.get("funder", ""),
+        deadline_before=data.get("deadline_before"),
+    )
+    page = Paginator(catalogue_query(filters, now=now), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    phase_query = request.GET.copy()
+    phase_query.pop("page", None)
+    phase_query.pop("phase", None)
+    context = {
+        "form": form,
+        "page": page,
+        "filters": filters,
+        "counts": phase_counts(now=now),
+        "phases": [
+            (CallPhase.OPEN, _("Appels ouverts")),
+            (CallPhase.UPCOMING, _("À venir")),
+            (CallPhase.CLOSED, _("Clos")),
+        ],
+        "querystring": query.urlencode(),
+        "phase_querystring": phase_query.urlencode(),
+        "now": now,
+    }
+    template = "calls/catalogue.html#results" if request.htmx else "calls/catalogue.html"
+    return render(request, template, context)
+
+
+def call_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    call = get_object_or_404(
+        Call.objects.select_related("funder", "programme", "axis").prefetch_related(
+            "sectors", "co_funders", "eligible_departements", "eligible_legal_forms",
+            "eligible_size_bands", "criteria", "documents",
+        ),
+        slug=slug,
+    )
+    if not can_view_call(request.user, call):
+        raise Http404
+    organisations = []
+    if request.user.is_authenticated:
+        organisations = list(request.user.organisations.all())
+    return render(
+        request,
+        "calls/call_detail.html",
+        {"call": call, "organisations": organisations, "phase": call.phase()},
+    )
+
+
+def call_document(request: HttpRequest, slug: str, document_id: int) -> FileResponse:
+    document = get_object_or_404(CallDocument.objects.select_related("call"), pk=document_id, call__slug=slug)
+    if not can_view_call(request.user, document.call):
+        raise Http404
+    return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.file.name.rsplit("/", 1)[-1])

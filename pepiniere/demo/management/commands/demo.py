@@ -1,0 +1,53 @@
+"""`pepiniere demo`: rebuild var/demo.sqlite3 from scratch with the founding case, then serve it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
+
+from pepiniere.demo.scenario import ACCOUNTS, PASSWORD, build
+
+
+class Command(BaseCommand):
+    help = "Rebuild the demo database (var/demo.sqlite3) deterministically and serve it."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--no-serve", action="store_true", help="Only build the database.")
+
+    def handle(self, *args: Any, port: int, no_serve: bool, **options: Any) -> None:
+        database = settings.DATABASES["default"]
+        if database["ENGINE"] != "django.db.backends.sqlite3" or not str(database["NAME"]).endswith("demo.sqlite3"):
+            raise CommandError("The demo runs on var/demo.sqlite3 only; unset DATABASE_URL.")
+        path = Path(database["NAME"])
+        connections.close_all()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        self.stdout.write("Building the demo database…")
+        call_command("migrate", verbosity=0)
+        facts = build()
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo ready: {facts['applications']} applications ({facts['submitted_2015']} submitted to the 2015 call)."
+        ))
+        self.stdout.write("Accounts (password: %s):" % PASSWORD)
+        for email, name, role in ACCOUNTS:
+            self.stdout.write(f"  {email:<28} {role.label} — {name}")
+        if no_serve:
+            return
+        connections.close_all()
+        # The task worker sends the notification emails (printed on this console in the demo).
+        worker = subprocess.Popen([sys.executable, "-m", "pepiniere.manage", "db_worker", "--interval", "1"],
+                                  env=os.environ.copy())
+        self.stdout.write(f"Serving on http://127.0.0.1:{port}/ (Ctrl+C to stop)")
+        try:
+            call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+        finally:
+            worker.terminate()

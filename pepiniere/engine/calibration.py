@@ -1,0 +1,440 @@
+"""Reviewer severity/leniency correction ("calibration") of review scores.
+
+Model
+-----
+Every review is ``score = quality[application] + bias[reviewer] + noise`` with
+
+- ``quality``: one unknown number per application (a fixed effect, no prior: we do not want to pull
+  applications towards each other);
+- ``bias ~ N(0, tau^2)``, independent across reviewers: how much more lenient (> 0) or severe (< 0)
+  a reviewer is than the average reviewer of their group;
+- ``noise ~ N(0, sigma^2)``, independent across reviews.
+
+Bias is identifiable only by comparing reviewers who scored the same applications, so everything
+happens inside connected groups of the reviewer/application graph. Within a group the biases are
+constrained to sum to zero (unweighted: every reviewer counts once, whatever their load), so a
+group's average quality is the average of its reviews, as with the plain mean. Quality is therefore
+comparable across groups only if their panels are equally severe on average; ``groups > 1`` comes
+with a warning saying so. Per-reviewer z-scores are deliberately not used: they also remove real
+quality differences between reviewers who each see one topic.
+
+Estimation
+----------
+1. ``tau^2`` and ``sigma^2`` by REML (restricted maximum likelihood). REML rather than maximum
+   likelihood because every application has its own quality parameter: ML would divide the residual
+   sum of squares by the number of reviews instead of reviews minus applications and underestimate
+   the noise by a third with three reviews per application (the Neyman-Scott problem). REML rather
+   than the method of moments because it uses the data efficiently, never returns a negative
+   variance, and puts ``tau^2`` exactly at 0 when the data show no bias. Only the ratio
+   ``gamma = tau^2 / sigma^2`` is searched numerically (a grid, then Brent's method); ``sigma^2``
+   has a closed form given ``gamma``.
+2. Quality and bias by penalised least squares (ridge on bias, ``lambda = sigma^2 / tau^2``), i.e.
+   the posterior mean under the model. Each application's quality block is diagonal, so it is
+   eliminated: the reviewer block is the Schur complement ``M = Z'(I - P_X)Z`` (a weighted graph
+   Laplacian over reviewers, built with scipy.sparse), and the biases solve ``(M + lambda I) b = c``
+   with ``c = Z'(y - application means)``.
+3. Standard errors from the posterior covariance of quality given the data (noise and bias
+   uncertainty, with biases constrained to sum to zero per group; ``tau^2`` and ``sigma^2`` are
+   plugged in, not integrated over).
+
+When ``tau^2`` is estimated as 0, biases are exactly 0 and quality is exactly the plain mean.
+Quality is reported on the scale of the scores and is not clipped: a harsh panel's favourite can be
+calibrated to 5.2 on a 0-5 scale, and clipping it would create ties and hide information.
+
+Cost: the reviewer block is handled densely per group (eigenvalues once, a Cholesky factor at the
+end), so time grows with the cube of the largest group's number of reviewers; a few thousand
+reviewers take about a second. Each REML step solves the sparse system by conjugate gradients.
+
+Degenerate inputs: without any application reviewed twice, neither bias nor noise can be estimated;
+quality is then the plain mean and standard errors assume the noise of a uniformly random score on
+the scale, with a warning. When reviewers of the same application always agree exactly, the noise is
+0 and so are the standard errors.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+from scipy.linalg import eigvalsh, lapack
+from scipy.optimize import minimize_scalar
+from scipy.sparse.csgraph import connected_components
+from scipy.sparse.linalg import LinearOperator, cg
+
+from pepiniere.engine.ranking import canonical_order
+
+__all__ = ["Calibration", "calibrate"]
+
+# Search range of gamma = tau^2 / sigma^2 (scale-free); beyond it the calibrated values no longer
+# change in any way a ranking could show.
+_LOG10_GAMMA_GRID = np.arange(-4.0, 4.0 + 1e-9, 0.5)
+# Fewer independent reviewer comparisons than this and the spread of bias is a rough guess.
+MIN_REVIEWER_CONTRASTS = 5
+_NAMES_IN_WARNINGS = 5
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Calibrated scores of one call (or one criterion of one call).
+
+    Per application: ``quality`` (calibrated score, original scale, not clipped), ``std_error``
+    (posterior standard deviation of quality), ``raw_mean`` (plain mean of its scores),
+    ``n_reviews`` and ``group_of`` (its connected group, 0 = the largest). Per reviewer: ``bias``
+    (estimated leniency, summing to zero within each group). Overall: ``noise_sd`` (sigma),
+    ``bias_sd`` (tau, the between-reviewer standard deviation), ``groups`` and ``warnings``
+    (plain-English sentences for the ranking page). Dictionaries list ids in canonical order.
+    """
+
+    quality: dict[Hashable, float] = field(default_factory=dict)
+    std_error: dict[Hashable, float] = field(default_factory=dict)
+    bias: dict[Hashable, float] = field(default_factory=dict)
+    raw_mean: dict[Hashable, float] = field(default_factory=dict)
+    n_reviews: dict[Hashable, int] = field(default_factory=dict)
+    group_of: dict[Hashable, int] = field(default_factory=dict)
+    groups: int = 0
+    noise_sd: float = 0.0
+    bias_sd: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+
+def calibrate(
+    reviews: Iterable[tuple[Hashable, Hashable, float]],
+    scale: tuple[float, float] = (0.0, 5.0),
+) -> Calibration:
+    """Estimate each application's quality corrected for its reviewers' severity or leniency.
+
+    ``reviews`` holds ``(application_id, reviewer_id, score)`` with any hashable ids and one review
+    per (application, reviewer) pair; scores must be finite and within ``scale`` (inclusive), which
+    catches scores entered on the wrong scale. The model, estimation method and the meaning of the
+    result are described in the module docstring.
+    """
+    low, high = _check_scale(scale)
+    scores = _read_reviews(reviews, low, high)
+    if not scores:
+        return Calibration(warnings=["No reviews to calibrate."])
+    return _Fit(scores, low, high).result()
+
+
+def _check_scale(scale: tuple[float, float]) -> tuple[float, float]:
+    try:
+        low, high = (float(bound) for bound in scale)
+    except (TypeError, ValueError):
+        raise ValueError(f"scale must be a pair of numbers (low, high), got {scale!r}") from None
+    if not (math.isfinite(low) and math.isfinite(high) and low < high):
+        raise ValueError(f"scale must be two finite numbers with low < high, got {scale!r}")
+    return low, high
+
+
+def _read_reviews(
+    reviews: Iterable[tuple[Hashable, Hashable, float]], low: float, high: float
+) -> dict[tuple[Hashable, Hashable], float]:
+    scores: dict[tuple[Hashable, Hashable], float] = {}
+    for position, review in enumerate(reviews, start=1):
+        try:
+            application_id, reviewer_id, score = review
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"review #{position} is {review!r}; expected (application_id, reviewer_id, score)"
+            ) from None
+        if type(score) is float or type(score) is int:  # the common case, checked cheaply
+            value = float(score)
+        else:
+            value = _number(score, application_id, reviewer_id)
+        if not low <= value <= high:  # also catches NaN, which compares false with anything
+            pair = f"application {application_id!r} by reviewer {reviewer_id!r}"
+            if not math.isfinite(value):
+                raise ValueError(f"score of {pair} is {score!r}, not a finite number")
+            raise ValueError(
+                f"score {score!r} of {pair} is outside the scale [{low:g}, {high:g}]"
+                " (was it entered on another scale?)"
+            )
+        key = (application_id, reviewer_id)
+        try:
+            previous = scores.get(key)
+        except TypeError:
+            raise TypeError(f"ids must be hashable; review #{position} has {key!r}") from None
+        if previous is not None:
+            raise ValueError(
+                f"reviewer {reviewer_id!r} scored application {application_id!r} twice"
+                f" ({previous:g} and {value:g}); keep one review per pair"
+            )
+        scores[key] = value
+    return scores
+
+
+def _number(score: object, application_id: Hashable, reviewer_id: Hashable) -> float:
+    pair = f"application {application_id!r} by reviewer {reviewer_id!r}"
+    if isinstance(score, bool) or not isinstance(score, numbers.Real | Decimal):
+        raise ValueError(f"score of {pair} is {score!r}, not a number")
+    return math.nan if isinstance(score, Decimal) and score.is_snan() else float(score)
+
+
+class _Fit:
+    """One calibration run; arrays are indexed by canonical application / reviewer position."""
+
+    def __init__(
+        self, scores: dict[tuple[Hashable, Hashable], float], low: float, high: float
+    ) -> None:
+        self.low, self.high = low, high
+        self.app_ids = canonical_order(a for a, _ in scores)
+        self.reviewer_ids = canonical_order(r for _, r in scores)
+        app_pos = {a: i for i, a in enumerate(self.app_ids)}
+        reviewer_pos = {r: j for j, r in enumerate(self.reviewer_ids)}
+        app = np.fromiter((app_pos[a] for a, _ in scores), dtype=np.intp, count=len(scores))
+        rev = np.fromiter((reviewer_pos[r] for _, r in scores), dtype=np.intp, count=len(scores))
+        y = np.fromiter(scores.values(), dtype=float, count=len(scores))
+        # A canonical review order makes every floating-point sum independent of input order.
+        order = np.lexsort((rev, app))
+        self.app, self.rev, self.y = app[order], rev[order], y[order]
+        self.n_apps, self.n_reviewers = len(self.app_ids), len(self.reviewer_ids)
+        self.warnings: list[str] = []
+
+        self.counts = np.bincount(self.app, minlength=self.n_apps)
+        self.raw_mean = np.bincount(self.app, weights=self.y, minlength=self.n_apps) / self.counts
+        # Within-application deviations: all that bias and noise estimation ever looks at.
+        self.deviation = self.y - self.raw_mean[self.app]
+        self.residual_df = len(self.y) - self.n_apps
+        self._find_groups()
+        self._build_reviewer_block()
+
+    def _find_groups(self) -> None:
+        graph = sp.coo_matrix(
+            (np.ones(len(self.y)), (self.app, self.n_apps + self.rev)),
+            shape=(self.n_apps + self.n_reviewers,) * 2,
+        )
+        self.groups, labels = connected_components(graph, directed=False)
+        sizes = np.bincount(labels[: self.n_apps], minlength=self.groups)
+        first_app = np.full(self.groups, self.n_apps)
+        np.minimum.at(first_app, labels[: self.n_apps], np.arange(self.n_apps))
+        # Group 0 is the largest; equal sizes are ordered by their first application.
+        relabel = np.empty(self.groups, dtype=np.intp)
+        relabel[np.lexsort((first_app, -sizes))] = np.arange(self.groups)
+        self.app_group = relabel[labels[: self.n_apps]]
+        self.reviewer_group = relabel[labels[self.n_apps :]]
+        self.group_sizes = np.bincount(self.app_group, minlength=self.groups)
+
+    def _build_reviewer_block(self) -> None:
+        design = sp.csr_matrix(
+            (np.ones(len(self.y)), (self.app, self.rev)), shape=(self.n_apps, self.n_reviewers)
+        )
+        loads = np.bincount(self.rev, minlength=self.n_reviewers).astype(float)
+        # Schur complement of the diagonal application block: M = Z'Z - Z'X (X'X)^-1 X'Z.
+        self.block = (sp.diags(loads) - design.T @ sp.diags(1.0 / self.counts) @ design).tocsr()
+        self.block_diagonal = self.block.diagonal()
+        self.rhs = np.bincount(self.rev, weights=self.deviation, minlength=self.n_reviewers)
+        self.members = [np.flatnonzero(self.reviewer_group == g) for g in range(self.groups)]
+        self.dense_blocks = {
+            g: self.block[m][:, m].toarray() for g, m in enumerate(self.members) if m.size > 1
+        }
+        self.eigenvalues = np.concatenate(
+            [np.zeros(0)] + [_laplacian_eigenvalues(d) for d in self.dense_blocks.values()]
+        )
+
+    def result(self) -> Calibration:
+        self._warn_about_structure()
+        within_ss = float(self.deviation @ self.deviation)
+        if self.residual_df == 0:
+            noise_var = (self.high - self.low) ** 2 / 12.0
+            gamma = 0.0
+            self.warnings.append(
+                "No application has two reviews, so reviewer bias and noise cannot be estimated:"
+                " quality is the plain mean, and standard errors assume a noise of"
+                f" {math.sqrt(noise_var):.2f} (a score drawn at random on the scale)."
+            )
+        elif within_ss == 0.0:
+            noise_var, gamma = 0.0, 0.0
+            self.warnings.append(
+                "Reviewers of the same application always gave the same score, so noise and bias"
+                " are estimated as 0 and standard errors are 0."
+            )
+        else:
+            gamma = self._estimate_gamma(within_ss)
+            residual_ss = self._residual_ss(gamma) if gamma > 0.0 else within_ss
+            noise_var = residual_ss / self.residual_df
+            if gamma >= 10.0 ** _LOG10_GAMMA_GRID[-1] * (1 - 1e-6):
+                self.warnings.append(
+                    "Reviewer bias explains almost all disagreement between reviewers (noise near"
+                    " 0); check for reviewers who gave the same score to every application."
+                )
+        bias = np.zeros(self.n_reviewers)
+        quality_var = noise_var / self.counts
+        if gamma > 0.0:
+            bias, extra_var = self._posterior(1.0 / gamma, noise_var)
+            quality_var = quality_var + extra_var
+        bias_total = np.bincount(self.app, weights=bias[self.rev], minlength=self.n_apps)
+        # Exactly the plain mean when there is no bias, not a mean minus a sum of zeros.
+        quality = self.raw_mean - bias_total / self.counts if gamma > 0.0 else self.raw_mean
+        return Calibration(
+            quality=_by_id(self.app_ids, quality),
+            std_error=_by_id(self.app_ids, np.sqrt(quality_var)),
+            bias=_by_id(self.reviewer_ids, bias),
+            raw_mean=_by_id(self.app_ids, self.raw_mean),
+            n_reviews={a: int(n) for a, n in zip(self.app_ids, self.counts, strict=True)},
+            group_of={a: int(g) for a, g in zip(self.app_ids, self.app_group, strict=True)},
+            groups=int(self.groups),
+            noise_sd=math.sqrt(noise_var),
+            bias_sd=math.sqrt(gamma * noise_var),
+            warnings=self.warnings,
+        )
+
+    def _warn_about_structure(self) -> None:
+        if self.groups > 1:
+            self.warnings.append(
+                f"The reviews form {self.groups} separate groups with no reviewer in common"
+                f" (largest: {self.group_sizes[0]} of {self.n_apps} applications). Scores are"
+                " calibrated within each group; comparing applications across groups assumes"
+                " their reviewers are equally severe on average."
+            )
+        alone = [
+            self.reviewer_ids[m[0]] for m in self.members if m.size == 1 and self.residual_df > 0
+        ]
+        if alone:
+            names = ", ".join(repr(r) for r in alone[:_NAMES_IN_WARNINGS])
+            extra = len(alone) - _NAMES_IN_WARNINGS
+            more = f" and {extra} more" if extra > 0 else ""
+            self.warnings.append(
+                f"{len(alone)} reviewer(s) share no application with another reviewer ({names}"
+                f"{more}); their bias cannot be estimated and is taken as 0."
+            )
+        contrasts = self.n_reviewers - self.groups
+        if 0 < contrasts < MIN_REVIEWER_CONTRASTS:
+            self.warnings.append(
+                f"Too few reviewers share applications to measure how much reviewers differ"
+                f" ({contrasts} independent comparison(s), {MIN_REVIEWER_CONTRASTS} wanted): the"
+                " bias correction is rough."
+            )
+
+    def _estimate_gamma(self, within_ss: float) -> float:
+        """REML estimate of tau^2 / sigma^2, profiled over sigma^2.
+
+        -2 log REML = (n - A) log S(gamma) + log det(I + gamma M) + constant, where S is the
+        penalised residual sum of squares; gamma = 0 (no bias) is a candidate in its own right.
+        """
+
+        def objective(log_gamma: float) -> float:
+            gamma = math.exp(log_gamma)
+            residual = max(self._residual_ss(gamma), 1e-300)
+            log_det = float(np.log1p(gamma * self.eigenvalues).sum())
+            return self.residual_df * math.log(residual) + log_det
+
+        at_zero = self.residual_df * math.log(within_ss)
+        grid = _LOG10_GAMMA_GRID * math.log(10.0)
+        values = [objective(g) for g in grid]
+        best = int(np.argmin(values))
+        if at_zero <= values[best]:
+            return 0.0
+        lower = grid[best - 1] if best > 0 else grid[0] - 2 * math.log(10.0)
+        upper = grid[min(best + 1, len(grid) - 1)]
+        refined = minimize_scalar(
+            objective, bounds=(lower, upper), method="bounded", options={"xatol": 1e-7}
+        )
+        candidates = [(values[best], grid[best]), (float(refined.fun), float(refined.x))]
+        value, log_gamma = min(candidates)
+        return 0.0 if at_zero <= value else math.exp(log_gamma)
+
+    def _residual_ss(self, gamma: float) -> float:
+        """S(gamma) = ||(I - P_X)(y - Zb)||^2 + lambda ||b||^2 at the ridge solution b.
+
+        Written as a sum of squares rather than y'(I - P_X)y - c'b so it cannot turn negative
+        through cancellation when the bias model fits almost exactly.
+        """
+        penalty = 1.0 / gamma
+        bias = self._solve_sparse(penalty)
+        shifted = bias[self.rev]
+        shifted_mean = np.bincount(self.app, weights=shifted, minlength=self.n_apps) / self.counts
+        residual = self.deviation - shifted + shifted_mean[self.app]
+        return float(residual @ residual + penalty * (bias @ bias))
+
+    def _solve_sparse(self, penalty: float) -> NDArray[np.float64]:
+        if not self.rhs.any():
+            return np.zeros(self.n_reviewers)
+        system = self.block + penalty * sp.identity(self.n_reviewers, format="csr")
+        inverse_diagonal = 1.0 / (self.block_diagonal + penalty)
+        preconditioner = LinearOperator(
+            system.shape, matvec=lambda v: inverse_diagonal * v.ravel(), dtype=float
+        )
+        solution, info = cg(
+            system,
+            self.rhs,
+            rtol=1e-11,
+            atol=0.0,
+            maxiter=10 * self.n_reviewers,
+            M=preconditioner,
+        )
+        if info != 0:
+            # Badly connected groups can stall conjugate gradients; a dense solve always works.
+            solution = np.linalg.solve(system.toarray(), self.rhs)
+        return solution
+
+    def _posterior(
+        self, penalty: float, noise_var: float
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Posterior mean of bias, and the bias part of each application's quality variance.
+
+        Within a group g of q reviewers the posterior covariance of the sum-to-zero biases is
+        sigma^2 P (M + lambda I)^-1 P with P = I - J/q. Because the all-ones vector is an
+        eigenvector of M (eigenvalue 0), that equals sigma^2 [(K)^-1 - J / (q (lambda + alpha))]
+        with K = M + lambda I + alpha J / q for any alpha > 0. K stays well conditioned as lambda
+        goes to 0, where the direct formula would subtract two huge numbers.
+        """
+        bias = np.zeros(self.n_reviewers)
+        extra_var = np.zeros(self.n_apps)
+        for g, dense in self.dense_blocks.items():
+            members = self.members[g]
+            q = members.size
+            alpha = float(np.trace(dense)) / q
+            dense = dense + alpha / q
+            dense[np.diag_indices(q)] += penalty
+            factor, info = lapack.dpotrf(dense, lower=1, overwrite_a=1)
+            if info != 0:
+                raise ArithmeticError(f"reviewer system of group {g} is not positive definite")
+            local_bias, _ = lapack.dpotrs(factor, self.rhs[members], lower=1)
+            # Only the lower triangle of the inverse is computed; _pair_means reads just that.
+            inverse, _ = lapack.dpotri(factor, lower=1, overwrite_c=1)
+            bias[members] = local_bias - local_bias.mean()
+            apps, pair_means = self._pair_means(g, members, inverse)
+            extra_var[apps] = noise_var * (pair_means - 1.0 / (q * (penalty + alpha)))
+        return bias, extra_var
+
+    def _pair_means(
+        self, g: int, members: NDArray[np.intp], lower_inverse: NDArray[np.float64]
+    ) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+        """Applications of group g and z'K^-1 z / n^2 for each, z its n reviewers' indicator."""
+        local = np.full(self.n_reviewers, -1, dtype=np.intp)
+        local[members] = np.arange(members.size)
+        in_group = self.app_group[self.app] == g
+        apps, revs = self.app[in_group], local[self.rev[in_group]]
+        starts = np.flatnonzero(np.r_[True, apps[1:] != apps[:-1]])
+        sizes = np.diff(np.r_[starts, apps.size])
+        means = np.empty(starts.size)
+        # Applications with the same number of reviews are handled together as a matrix.
+        for size in np.unique(sizes):
+            which = np.flatnonzero(sizes == size)
+            reviewers = revs[starts[which, None] + np.arange(size)]
+            first, second = reviewers[:, :, None], reviewers[:, None, :]
+            pairs = lower_inverse[np.maximum(first, second), np.minimum(first, second)]
+            means[which] = pairs.sum(axis=(1, 2)) / float(size) ** 2
+        return apps[starts], means
+
+
+def _laplacian_eigenvalues(block: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Eigenvalues of one connected group's reviewer block, for log det(I + gamma M).
+
+    Single precision halves the dominant cost and is ample: REML needs the log-determinant to a
+    few digits. The smallest eigenvalue is exactly 0 (the all-ones vector; the group is
+    connected), so it is set to 0 rather than left as rounding noise that gamma would amplify.
+    """
+    values = eigvalsh(block.astype(np.float32), driver="evd", check_finite=False)
+    values = np.sort(values.astype(float)).clip(min=0.0)
+    values[0] = 0.0
+    return values
+
+
+def _by_id(ids: list[Hashable], values: NDArray[np.float64]) -> dict[Hashable, float]:
+    return {i: float(v) for i, v in zip(ids, values, strict=True)}

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from pepiniere.organisations import identifiers
+from pepiniere.organisations.models import Organisation, OrganisationKind
+from pepiniere.territories.codes import departement_of_commune
+
+
+class OrganisationForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = [
+            "name", "kind", "siret", "rna", "legal_form", "naf_code", "commune_code", "commune_name",
+            "departement", "creation_date", "size_band", "website",
+        ]
+        widgets = {"creation_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        help_texts = {
+            "siret": _("14 chiffres, ceux du siège (sur l'avis de situation Insee ou l'extrait Kbis)."),
+            "rna": _("Pour une association : W suivi de 9 chiffres (récépissé de déclaration)."),
+            "naf_code": _("Ex. 62.01Z."),
+            "commune_code": _("Code INSEE à 5 caractères (pas le code postal), ex. 33063 pour Bordeaux."),
+        }
+
+    def clean_siret(self) -> str:
+        value = self.cleaned_data.get("siret", "")
+        return identifiers.clean_siret(value) if value.strip() else ""
+
+    def clean_rna(self) -> str:
+        value = self.cleaned_data.get("rna", "")
+        return identifiers.clean_rna(value) if value.strip() else ""
+
+    def clean_naf_code(self) -> str:
+        value = self.cleaned_data.get("naf_code", "")
+        return identifiers.clean_naf(value) if value.strip() else ""
+
+    def clean_commune_code(self) -> str:
+        value = self.cleaned_data.get("commune_code", "").strip().upper()
+        if value:
+            departement_of_commune(value)
+        return value
+
+    def clean(self) -> dict:
+        data = super().clean()
+        kind = data.get("kind")
+        if kind == OrganisationKind.ASSOCIATION:
+            if not data.get("rna") and not data.get("siret") and "rna" not in self.errors:
+                self.add_error("rna", _("Une association indique son numéro RNA (ou, à défaut, son SIRET)."))
+        elif kind and not data.get("siret") and "siret" not in self.errors:
+            self.add_error("siret", _("Indiquez le SIRET de votre structure."))
+        commune = data.get("commune_code")
+        departement = data.get("departement")
+        if commune and departement and departement_of_commune(commune) != departement.code:
+            self.add_error(
+                "commune_code",
+                _("La commune %(code)s n'est pas dans le département %(dep)s.")
+                % {"code": commune, "dep": departement},
+            )
+        return data
+
+
+class AddMemberForm(forms.Form):
+    email = forms.EmailField(label=_("Adresse électronique du compte à ajouter"))

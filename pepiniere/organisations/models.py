@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class LegalForm(models.Model):
+    """INSEE catégorie juridique (niveau III), e.g. 5710 SAS, 9220 association déclarée."""
+
+    code = models.CharField(_("code"), max_length=4, primary_key=True)
+    label = models.CharField(_("libellé"), max_length=200)
+
+    class Meta:
+        verbose_name = _("forme juridique")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.label}"
+
+
+class SizeBand(models.Model):
+    """INSEE tranche d'effectifs salariés (NN, 00, 01, … 53)."""
+
+    code = models.CharField(_("code"), max_length=2, primary_key=True)
+    label = models.CharField(_("libellé"), max_length=100)
+    min_employees = models.PositiveIntegerField(null=True, blank=True)
+    max_employees = models.PositiveIntegerField(null=True, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("tranche d'effectifs")
+        verbose_name_plural = _("tranches d'effectifs")
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class OrganisationKind(models.TextChoices):
+    STARTUP = "startup", _("start-up")
+    SME = "sme", _("PME")
+    ASSOCIATION = "association", _("association")
+    OTHER = "other", _("autre")
+
+
+class Organisation(models.Model):
+    """An applicant structure: a start-up, an SME or an association."""
+
+    name = models.CharField(_("raison sociale"), max_length=200)
+    kind = models.CharField(_("type de structure"), max_length=20, choices=OrganisationKind.choices)
+    siren = models.CharField(_("SIREN"), max_length=9, blank=True, db_index=True)
+    siret = models.CharField(_("SIRET du siège"), max_length=14, blank=True)
+    rna = models.CharField(_("numéro RNA"), max_length=10, blank=True)
+    legal_form = models.ForeignKey(
+        LegalForm, verbose_name=_("forme juridique"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    naf_code = models.CharField(_("code NAF/APE"), max_length=6, blank=True)
+    commune_code = models.CharField(_("code commune INSEE"), max_length=5, blank=True)
+    commune_name = models.CharField(_("commune"), max_length=100, blank=True)
+    departement = models.ForeignKey(
+        "territories.Departement",
+        verbose_name=_("département"),
+        on_delete=models.PROTECT,
+        related_name="organisations",
+    )
+    creation_date = models.DateField(_("date de création"), null=True, blank=True)
+    size_band = models.ForeignKey(
+        SizeBand, verbose_name=_("tranche d'effectifs"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    website = models.URLField(_("site web"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="organisations"
+    )
+
+    class Meta:
+        verbose_name = _("structure")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def identifier(self) -> str:
+        return self.siret or self.siren or self.rna
+
+    def age_in_years(self, on: datetime.date) -> float | None:
+        if self.creation_date is None:
+            return None
+        return (on - self.creation_date).days / 365.25
+
+
+class MemberRole(models.TextChoices):
+    OWNER = "owner", _("responsable")
+    MEMBER = "member", _("membre")
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("rôle"), max_length=10, choices=MemberRole.choices, default=MemberRole.MEMBER)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membre")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation"], name="unique_membership")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organisation}"

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from pepiniere.lib.money import MoneyField
+
+
+class FunderKind(models.TextChoices):
+    REGION = "region", _("Région")
+    STATE = "state", _("État")
+    BPI = "bpifrance", _("Bpifrance")
+    EU = "eu", _("Union européenne (FEDER)")
+    METROPOLIS = "metropolis", _("Métropole, collectivité")
+    CLUSTER = "cluster", _("Pôle, cluster")
+    OTHER = "other", _("Autre")
+
+
+class Funder(models.Model):
+    name = models.CharField(_("nom"), max_length=200)
+    slug = models.SlugField(unique=True)
+    kind = models.CharField(_("type"), max_length=20, choices=FunderKind.choices)
+    siret = models.CharField(_("SIRET"), max_length=14, blank=True)
+    website = models.URLField(_("site web"), blank=True)
+
+    class Meta:
+        verbose_name = _("financeur")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Programme(models.Model):
+    """A roadmap (feuille de route) over a period, split into priority axes with budgets."""
+
+    funder = models.ForeignKey(Funder, on_delete=models.PROTECT, related_name="programmes")
+    title = models.CharField(_("titre"), max_length=200)
+    slug = models.SlugField(unique=True)
+    description = models.TextField(_("description"), blank=True)
+    start_date = models.DateField(_("début"))
+    end_date = models.DateField(_("fin"))
+
+    class Meta:
+        verbose_name = _("programme")
+        ordering = ["-start_date", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")), name="programme_period_order"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def budget(self) -> Decimal:
+        return sum((axis.budget for axis in self.axes.all()), Decimal("0"))
+
+
+class Axis(models.Model):
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="axes")
+    code = models.SlugField(_("code"))
+    title = models.CharField(_("intitulé"), max_length=200)
+    budget = MoneyField(_("budget"))
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("axe prioritaire")
+        verbose_name_plural = _("axes prioritaires")
+        ordering = ["programme", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "code"], name="unique_axis_code"),
+            models.CheckConstraint(condition=models.Q(budget__gte=0), name="axis_budget_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

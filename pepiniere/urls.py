@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("pepiniere.calls.urls")),
+    path("compte/", include("pepiniere.accounts.urls")),
+    path("structures/", include("pepiniere.organisations.urls")),
+    path("dossiers/", include("pepiniere.applications.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
