@@ -87,13 +87,17 @@ class User(AbstractUser):
     def funder_ids(self, role: str) -> set[int]:
         """Funders this user acts for in `role` (officer, jury, finance)."""
         return set(
-            self.role_grants.filter(role=role, funder__isnull=False).values_list("funder_id", flat=True)
+            self.role_grants.filter(role=role, funder__isnull=False).values_list(
+                "funder_id", flat=True
+            )
         )
 
     @property
     def is_staff_member(self) -> bool:
         """Any funder-side role (the person works for a funder, not as an applicant)."""
-        return self.is_superuser or bool(self.role_set & {r.value for r in FUNDER_ROLES | {Role.ADMIN}})
+        return self.is_superuser or bool(
+            self.role_set & {r.value for r in FUNDER_ROLES | {Role.ADMIN}}
+        )
 
 
 class RoleGrant(models.Model):
@@ -101,17 +105,21 @@ class RoleGrant(models.Model):
     role = models.CharField(_("rôle"), max_length=20, choices=Role.choices)
     # Officers, jury members and finance staff act for one funder; admins and reviewers for none.
     funder = models.ForeignKey(
-        "programmes.Funder", null=True, blank=True, on_delete=models.CASCADE, related_name="role_grants"
+        "programmes.Funder",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="role_grants",
     )
 
     class Meta:
         verbose_name = _("rôle attribué")
         verbose_name_plural = _("rôles attribués")
         constraints = [
-            models.UniqueConstraint(
-                fields=["user", "role", "funder"], name="unique_role_grant"
-            )
+            models.UniqueConstraint(fields=["user", "role", "funder"], name="unique_role_grant")
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} — {self.get_role_display()}" + (f" ({self.funder})" if self.funder else "")
+        return f"{self.user} — {self.get_role_display()}" + (
+            f" ({self.funder})" if self.funder else ""
+        )

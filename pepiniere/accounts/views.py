@@ -16,7 +16,9 @@ from pepiniere.accounts.services import register_applicant
 
 def _safe_next(request: HttpRequest, default: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return default
 
@@ -33,9 +35,13 @@ def signup(request: HttpRequest) -> HttpResponse:
             language=(get_language() or "fr")[:2],
         )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, _("Bienvenue ! Déclarez maintenant votre structure pour candidater."))
+        messages.success(
+            request, _("Bienvenue ! Déclarez maintenant votre structure pour candidater.")
+        )
         return redirect(_safe_next(request, reverse_lazy("organisations:create")))
-    return render(request, "registration/signup.html", {"form": form, "next": _safe_next(request, "")})
+    return render(
+        request, "registration/signup.html", {"form": form, "next": _safe_next(request, "")}
+    )
 
 
 login_view = auth_views.LoginView.as_view(authentication_form=EmailAuthenticationForm)

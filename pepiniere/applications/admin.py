@@ -1,6 +1,11 @@
 from django.contrib import admin
 
-from pepiniere.applications.models import Application, ApplicationVersion, Attachment, InformationRequest
+from pepiniere.applications.models import (
+    Application,
+    ApplicationVersion,
+    Attachment,
+    InformationRequest,
+)
 
 
 class VersionInline(admin.TabularInline):
@@ -15,7 +20,15 @@ class VersionInline(admin.TabularInline):
 class ApplicationAdmin(admin.ModelAdmin):
     """Read-only: statuses change only through the workflow services, never by hand."""
 
-    list_display = ["reference", "title", "organisation", "call", "status", "requested_amount", "submitted_at"]
+    list_display = [
+        "reference",
+        "title",
+        "organisation",
+        "call",
+        "status",
+        "requested_amount",
+        "submitted_at",
+    ]
     list_filter = ["status", "call"]
     search_fields = ["reference", "title", "organisation__name"]
     list_select_related = ["organisation", "call"]

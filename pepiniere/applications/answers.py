@@ -50,13 +50,17 @@ class FormSpec:
 
 def answers_from_post(spec: FormSpec, post: Mapping[str, Any]) -> dict[str, Any]:
     """Turn the form's POST into the answers dict. Unknown keys are ignored; nothing is parsed."""
-    answers: dict[str, Any] = {"_core": {key: str(post.get(f"core-{key}", "")) for key in CORE_KEYS}}
+    answers: dict[str, Any] = {
+        "_core": {key: str(post.get(f"core-{key}", "")) for key in CORE_KEYS}
+    }
     for f in spec.fields:
         name = f"f-{f.key}"
         if f.kind == FieldKind.FILE:
             continue
         if f.kind == FieldKind.MULTI_CHOICE:
-            answers[f.key] = list(post.getlist(name)) if hasattr(post, "getlist") else post.get(name, [])
+            answers[f.key] = (
+                list(post.getlist(name)) if hasattr(post, "getlist") else post.get(name, [])
+            )
         elif f.kind == FieldKind.GROUP:
             answers[f.key] = _group_rows(f, spec.children.get(f.pk, []), post)
         else:
@@ -98,7 +102,11 @@ def validate_value(f: FormField, value: Any) -> list[str]:
     elif kind == FieldKind.LONG_TEXT and f.word_limit and count_words(value) > f.word_limit:
         errors.append(
             _("%(count)d mots pour %(limit)d au maximum : raccourcissez de %(over)d mots.")
-            % {"count": count_words(value), "limit": f.word_limit, "over": count_words(value) - f.word_limit}
+            % {
+                "count": count_words(value),
+                "limit": f.word_limit,
+                "over": count_words(value) - f.word_limit,
+            }
         )
     elif kind in (FieldKind.NUMBER, FieldKind.AMOUNT):
         try:
@@ -173,7 +181,10 @@ def validate_core(core: Mapping[str, str]) -> dict[str, list[str]]:
             % {"count": count_words(summary), "limit": SUMMARY_MAX_WORDS}
         ]
     amounts: dict[str, Decimal] = {}
-    for key, label in (("requested_amount", _("le montant demandé")), ("project_budget", _("le budget"))):
+    for key, label in (
+        ("requested_amount", _("le montant demandé")),
+        ("project_budget", _("le budget")),
+    ):
         raw = (core.get(key) or "").strip()
         if not raw:
             errors[key] = [_("Indiquez %(label)s.") % {"label": label}]

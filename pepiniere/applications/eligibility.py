@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from pepiniere.applications.models import Application
@@ -22,7 +23,9 @@ class RuleCheck:
     message: str
 
 
-def check_eligibility(application: Application, *, on: datetime.date | None = None) -> list[RuleCheck]:
+def check_eligibility(
+    application: Application, *, on: datetime.date | None = None
+) -> list[RuleCheck]:
     call = application.call
     organisation = application.organisation
     on = on or timezone.localdate()
@@ -31,10 +34,16 @@ def check_eligibility(application: Application, *, on: datetime.date | None = No
     departements = {d.code: d for d in call.eligible_departements.all()}
     communes = set(call.eligible_communes or [])
     if departements or communes:
-        inside = organisation.departement_id in departements or organisation.commune_code in communes
+        inside = (
+            organisation.departement_id in departements or organisation.commune_code in communes
+        )
         names = ", ".join(str(d) for d in departements.values())
         if communes:
-            names = ", ".join(filter(None, [names, _("communes %(codes)s") % {"codes": ", ".join(sorted(communes))}]))
+            names = ", ".join(
+                filter(
+                    None, [names, _("communes %(codes)s") % {"codes": ", ".join(sorted(communes))}]
+                )
+            )
         checks.append(
             RuleCheck(
                 "territory",
@@ -42,7 +51,9 @@ def check_eligibility(application: Application, *, on: datetime.date | None = No
                 inside,
                 _("Votre structure est située dans le territoire de l'appel.")
                 if inside
-                else _("Votre structure est située en %(where)s ; l'appel est réservé à : %(names)s.")
+                else _(
+                    "Votre structure est située en %(where)s ; l'appel est réservé à : %(names)s."
+                )
                 % {"where": organisation.departement, "names": names},
             )
         )
@@ -56,9 +67,12 @@ def check_eligibility(application: Application, *, on: datetime.date | None = No
                 "kind",
                 _("Type de structure"),
                 ok,
-                _("Les structures de type « %(kind)s » sont éligibles.") % {"kind": organisation.get_kind_display()}
+                _("Les structures de type « %(kind)s » sont éligibles.")
+                % {"kind": organisation.get_kind_display()}
                 if ok
-                else _("L'appel est ouvert aux structures : %(allowed)s ; la vôtre est « %(kind)s ».")
+                else _(
+                    "L'appel est ouvert aux structures : %(allowed)s ; la vôtre est « %(kind)s »."
+                )
                 % {"allowed": allowed, "kind": organisation.get_kind_display()},
             )
         )
@@ -71,7 +85,9 @@ def check_eligibility(application: Application, *, on: datetime.date | None = No
         elif ok:
             message = _("Votre forme juridique est éligible.")
         else:
-            message = _("La forme juridique %(form)s n'est pas éligible (formes acceptées : %(list)s).") % {
+            message = _(
+                "La forme juridique %(form)s n'est pas éligible (formes acceptées : %(list)s)."
+            ) % {
                 "form": organisation.legal_form,
                 "list": ", ".join(sorted(legal_forms)),
             }
@@ -104,7 +120,9 @@ def check_eligibility(application: Application, *, on: datetime.date | None = No
                     "min": call.min_age_years,
                 }
             elif too_old:
-                message = _("Votre structure a %(age).1f ans ; l'appel est réservé aux structures de %(max)d ans au plus.") % {
+                message = _(
+                    "Votre structure a %(age).1f ans ; l'appel est réservé aux structures de %(max)d ans au plus."
+                ) % {
                     "age": age,
                     "max": call.max_age_years,
                 }
@@ -135,8 +153,10 @@ def check_eligibility(application: Application, *, on: datetime.date | None = No
             message = (
                 _("Le taux d'aide (%(rate)s %%) respecte le maximum de %(max)s %%.")
                 if ok
-                else _("Le taux d'aide demandé est de %(rate)s %% du budget ; le maximum est %(max)s %%.")
-            ) % {"rate": rate, "max": call.max_aid_rate.normalize()}
+                else _(
+                    "Le taux d'aide demandé est de %(rate)s %% du budget ; le maximum est %(max)s %%."
+                )
+            ) % {"rate": number_format(rate, 1), "max": number_format(call.max_aid_rate.normalize())}
         checks.append(RuleCheck("aid_rate", _("Taux d'aide"), ok, message))
 
     return checks

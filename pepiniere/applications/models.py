@@ -60,9 +60,12 @@ class Application(models.Model):
         verbose_name_plural = _("dossiers de candidature")
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["call", "number"], name="unique_application_number_per_call"),
+            models.UniqueConstraint(
+                fields=["call", "number"], name="unique_application_number_per_call"
+            ),
             models.CheckConstraint(
-                condition=models.Q(requested_amount__isnull=True) | models.Q(requested_amount__gte=0),
+                condition=models.Q(requested_amount__isnull=True)
+                | models.Q(requested_amount__gte=0),
                 name="application_requested_positive",
             ),
         ]
@@ -88,7 +91,9 @@ class ApplicationVersion(models.Model):
     answers = models.JSONField(default=dict)
     attachments = models.JSONField(default=list)
     submitted_at = models.DateTimeField()
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     draft_revision = models.PositiveIntegerField()
 
     class Meta:
@@ -110,7 +115,9 @@ def attachment_path(instance: Attachment, filename: str) -> str:
 class Attachment(models.Model):
     """A pièce justificative, stored privately and streamed only to people allowed to see it."""
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="attachment_set")
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="attachment_set"
+    )
     field_key = models.SlugField(max_length=50)
     token = models.CharField(max_length=32, unique=True)
     file = models.FileField(upload_to=attachment_path, max_length=200)
@@ -118,7 +125,9 @@ class Attachment(models.Model):
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     uploaded_at = models.DateTimeField(auto_now_add=True)
     # Kept (not deleted) once part of a submitted version, so that old versions stay readable.
     removed_from_draft = models.BooleanField(default=False)
@@ -134,9 +143,13 @@ class Attachment(models.Model):
 class InformationRequest(models.Model):
     """An officer's request for more information; the applicant answers by resubmitting."""
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="information_requests")
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="information_requests"
+    )
     message = models.TextField(_("message"))
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     requested_at = models.DateTimeField()
     answered_at = models.DateTimeField(null=True, blank=True)
 

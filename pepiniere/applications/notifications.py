@@ -7,7 +7,14 @@ from django.db import transaction
 from pepiniere.applications.models import Application
 
 # Transitions the applicant hears about; each has a template applications/email/<name>.txt.
-NOTIFIED = {"submit", "resubmit", "withdraw", "request_information", "mark_eligible", "mark_ineligible"}
+NOTIFIED = {
+    "submit",
+    "resubmit",
+    "withdraw",
+    "request_information",
+    "mark_eligible",
+    "mark_ineligible",
+}
 
 
 def on_commit_status_changed(application: Application, transition: str) -> None:

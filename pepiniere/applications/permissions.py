@@ -74,6 +74,8 @@ def can_withdraw_application(user: Any, application: Application) -> Verdict:
 def can_screen_application(user: Any, application: Application) -> Verdict:
     if not user.is_authenticated:
         return deny(_("Connectez-vous."))
-    if is_call_staff(user, application.call, Role.OFFICER):
-        return allow()
-    return deny(_("Seul·es les chargé·es de mission du financeur instruisent ce dossier."))
+    if not is_call_staff(user, application.call, Role.OFFICER):
+        return deny(_("Seul·es les chargé·es de mission du financeur instruisent ce dossier."))
+    if application.status == Status.DRAFT:
+        return deny(_("Un brouillon n'est visible que de la structure candidate."))
+    return allow()

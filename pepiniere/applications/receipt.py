@@ -27,12 +27,21 @@ def receipt_pdf(application: Application, version: ApplicationVersion) -> bytes:
         (_("Structure"), application.organisation.name),
         (_("Identifiant"), application.organisation.identifier),
         (_("Projet"), version.title),
-        (_("Montant demandé"), format_eur(version.requested_amount) if version.requested_amount else "-"),
-        (_("Budget du projet"), format_eur(version.project_budget) if version.project_budget else "-"),
+        (
+            _("Montant demandé"),
+            format_eur(version.requested_amount) if version.requested_amount else "-",
+        ),
+        (
+            _("Budget du projet"),
+            format_eur(version.project_budget) if version.project_budget else "-",
+        ),
         (
             _("Déposé le"),
             _("%(date)s à %(time)s (heure de Paris)")
-            % {"date": formats.date_format(submitted, "j F Y"), "time": submitted.strftime("%H:%M:%S")},
+            % {
+                "date": formats.date_format(submitted, "j F Y"),
+                "time": submitted.strftime("%H:%M:%S"),
+            },
         ),
         (_("Déposé par"), f"{version.submitted_by.full_name} <{version.submitted_by.email}>"),
         (_("Pièces jointes"), str(len(version.attachments))),
@@ -47,19 +56,22 @@ def receipt_pdf(application: Application, version: ApplicationVersion) -> bytes:
     pdf.multi_cell(
         0,
         5,
-        _latin(
-            _(
-                "Ce récépissé atteste le dépôt du dossier avant la date limite de l'appel. Il ne vaut pas "
-                "décision d'attribution. Empreinte des réponses déposées : %(digest)s"
-            )
-            % {"digest": version_digest(version)}
-        ),
+        _(
+            "Ce récépissé atteste le dépôt du dossier avant la date limite de l'appel. Il ne vaut pas "
+            "décision d'attribution. Empreinte des réponses déposées : %(digest)s"
+        )
+        % {"digest": version_digest(version)},
         new_x="LMARGIN",
         new_y="NEXT",
     )
     for attachment in version.attachments:
-        pdf.multi_cell(0, 5, f"- {attachment['name']} (SHA-256 {attachment['sha256'][:16]}...)",
-                       new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(
+            0,
+            5,
+            f"- {attachment['name']} (SHA-256 {attachment['sha256'][:16]}...)",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
     return bytes(pdf.output())
 
 
@@ -68,6 +80,8 @@ def version_digest(version: ApplicationVersion) -> str:
     import json
 
     payload = json.dumps(
-        {"answers": version.answers, "attachments": version.attachments}, sort_keys=True, ensure_ascii=False
+        {"answers": version.answers, "attachments": version.attachments},
+        sort_keys=True,
+        ensure_ascii=False,
     )
     return hashlib.sha256(payload.encode()).hexdigest()[:32]

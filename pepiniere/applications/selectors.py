@@ -22,7 +22,9 @@ def applications_of_user(user: Any) -> QuerySet[Application]:
 
 def application_for_page(pk: int) -> Application:
     return (
-        Application.objects.select_related("call", "call__funder", "organisation", "organisation__departement")
+        Application.objects.select_related(
+            "call", "call__funder", "organisation", "organisation__departement"
+        )
         .prefetch_related(
             Prefetch("versions", queryset=ApplicationVersion.objects.order_by("number")),
             "information_requests",
@@ -42,7 +44,7 @@ def timeline(application: Application) -> list[dict[str, Any]]:
             steps.append({"state": state, "done": index < current, "current": index == current})
     else:
         reached = 1 if application.submitted_at else 0
-        for index, state in enumerate(TIMELINE[: reached + 1]):
+        for state in TIMELINE[: reached + 1]:
             steps.append({"state": state, "done": True, "current": False})
         steps.append({"state": status, "done": False, "current": True})
     return steps

@@ -66,8 +66,13 @@ _CONTENT_TYPES = {
 class ApplicationError(Exception):
     """A refused action, with a message for the person who tried it."""
 
-    def __init__(self, message: str, *, errors: dict[str, list[str]] | None = None,
-                 checks: list[RuleCheck] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        errors: dict[str, list[str]] | None = None,
+        checks: list[RuleCheck] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.errors = errors or {}
@@ -169,7 +174,8 @@ def upload_attachment(
         digest.update(chunk)
     if not _sniff_ok(extension, head):
         raise ApplicationError(
-            _("Le contenu du fichier ne correspond pas à son extension .%(ext)s.") % {"ext": extension}
+            _("Le contenu du fichier ne correspond pas à son extension .%(ext)s.")
+            % {"ext": extension}
         )
     uploaded.seek(0)
     attachment = Attachment(
@@ -224,7 +230,9 @@ def precheck(application: Application, *, now: datetime.datetime | None = None) 
     attachments = {a.field_key for a in current_attachments(application)}
     errors = validate_answers(form_spec(application.call), application.answers, attachments)
     deadline_passed = application.status == Status.DRAFT and now >= application.call.closes_at
-    return Precheck(errors, check_eligibility(application, on=timezone.localdate(now)), deadline_passed)
+    return Precheck(
+        errors, check_eligibility(application, on=timezone.localdate(now)), deadline_passed
+    )
 
 
 def deadline_message(call: Call) -> str:
@@ -284,7 +292,14 @@ def submit_application(
         project_budget=application.project_budget,
         answers=application.answers,
         attachments=[
-            {"id": a.pk, "token": a.token, "field_key": a.field_key, "name": a.original_name, "size": a.size, "sha256": a.sha256}
+            {
+                "id": a.pk,
+                "token": a.token,
+                "field_key": a.field_key,
+                "name": a.original_name,
+                "size": a.size,
+                "sha256": a.sha256,
+            }
             for a in current_attachments(application)
         ],
         submitted_at=now,
@@ -292,14 +307,25 @@ def submit_application(
         draft_revision=application.draft_revision,
     )
     application.information_requests.filter(answered_at__isnull=True).update(answered_at=now)
-    record(actor=actor, obj=application, action=transition_name, from_state=from_state,
-           to_state=transition.target, at=now)
+    record(
+        actor=actor,
+        obj=application,
+        action=transition_name,
+        from_state=from_state,
+        to_state=transition.target,
+        at=now,
+    )
     notifications.on_commit_status_changed(application, transition_name)
     return version
 
 
 def _officer_transition(
-    *, application: Application, actor: Any, name: str, reason: str = "", public: bool = True,
+    *,
+    application: Application,
+    actor: Any,
+    name: str,
+    reason: str = "",
+    public: bool = True,
     now: datetime.datetime | None = None,
 ) -> Application:
     application = _locked(application)
@@ -314,8 +340,16 @@ def _officer_transition(
     if reason:
         application.decision_reason = reason
     application.save()
-    record(actor=actor, obj=application, action=name, from_state=from_state, to_state=transition.target,
-           reason=reason, public=public, at=now)
+    record(
+        actor=actor,
+        obj=application,
+        action=name,
+        from_state=from_state,
+        to_state=transition.target,
+        reason=reason,
+        public=public,
+        at=now,
+    )
     notifications.on_commit_status_changed(application, name)
     return application
 
@@ -324,10 +358,14 @@ def _officer_transition(
 def request_information(
     *, application: Application, actor: Any, message: str, now: datetime.datetime | None = None
 ) -> InformationRequest:
-    application = _officer_transition(application=application, actor=actor, name="request_information",
-                                      reason=message, now=now)
+    application = _officer_transition(
+        application=application, actor=actor, name="request_information", reason=message, now=now
+    )
     return InformationRequest.objects.create(
-        application=application, message=message, requested_by=actor, requested_at=now or timezone.now()
+        application=application,
+        message=message,
+        requested_by=actor,
+        requested_at=now or timezone.now(),
     )
 
 
@@ -342,8 +380,9 @@ def mark_eligible(
 def mark_ineligible(
     *, application: Application, actor: Any, reason: str, now: datetime.datetime | None = None
 ) -> Application:
-    return _officer_transition(application=application, actor=actor, name="mark_ineligible", reason=reason,
-                               now=now)
+    return _officer_transition(
+        application=application, actor=actor, name="mark_ineligible", reason=reason, now=now
+    )
 
 
 @transaction.atomic
@@ -356,7 +395,13 @@ def withdraw_application(*, application: Application, actor: Any, reason: str = 
     from_state = application.status
     application.status = transition.target
     application.save()
-    record(actor=actor, obj=application, action="withdraw", from_state=from_state, to_state=transition.target,
-           reason=reason)
+    record(
+        actor=actor,
+        obj=application,
+        action="withdraw",
+        from_state=from_state,
+        to_state=transition.target,
+        reason=reason,
+    )
     notifications.on_commit_status_changed(application, "withdraw")
     return application

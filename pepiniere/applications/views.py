@@ -65,8 +65,12 @@ def htmx_login_required(view: Any) -> Any:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             if request.htmx:
-                return render(request, "applications/edit.html#autosave_status",
-                              {"session_expired": True}, status=401)
+                return render(
+                    request,
+                    "applications/edit.html#autosave_status",
+                    {"session_expired": True},
+                    status=401,
+                )
             return login_required(view)(request, *args, **kwargs)
         return view(request, *args, **kwargs)
 
@@ -92,7 +96,9 @@ def mine(request: HttpRequest) -> HttpResponse:
     active = [a for a in applications if a.status in ACTIVE_STATES]
     drafts = [a for a in applications if a.status == "draft"]
     others = [a for a in applications if a not in active and a not in drafts]
-    return render(request, "applications/mine.html", {"drafts": drafts, "active": active, "others": others})
+    return render(
+        request, "applications/mine.html", {"drafts": drafts, "active": active, "others": others}
+    )
 
 
 @login_required
@@ -118,7 +124,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _edit_context(application: Application, errors: dict[str, list[str]] | None = None) -> dict[str, Any]:
+def _edit_context(
+    application: Application, errors: dict[str, list[str]] | None = None
+) -> dict[str, Any]:
     spec = form_spec(application.call)
     attachments = current_attachments(application)
     core = application.answers.get("_core", {})
@@ -143,8 +151,11 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         answers = answers_from_post(form_spec(application.call), request.POST)
         application = save_draft(application=application, actor=request.user, answers=answers)
         if request.htmx:
-            response = render(request, "applications/edit.html#autosave_status",
-                              {"saved_at": timezone.localtime(application.updated_at)})
+            response = render(
+                request,
+                "applications/edit.html#autosave_status",
+                {"saved_at": timezone.localtime(application.updated_at)},
+            )
             response["X-Draft-Revision"] = str(application.draft_revision)
             return response
         if "precheck" in request.POST:
@@ -160,17 +171,23 @@ def upload(request: HttpRequest, pk: int, field_key: str) -> HttpResponse:
     application = _viewable(request, pk)
     try:
         # The whole form comes along: save what was typed first, so an upload never loses text.
-        save_draft(application=application, actor=request.user,
-                   answers=answers_from_post(form_spec(application.call), request.POST))
+        save_draft(
+            application=application,
+            actor=request.user,
+            answers=answers_from_post(form_spec(application.call), request.POST),
+        )
         uploaded = request.FILES.get(f"file-{field_key}")
         if uploaded is None:
             raise ApplicationError(_("Choisissez un fichier avant de cliquer sur « Joindre »."))
-        attachment = upload_attachment(application=application, actor=request.user, field_key=field_key,
-                                       uploaded=uploaded)
+        attachment = upload_attachment(
+            application=application, actor=request.user, field_key=field_key, uploaded=uploaded
+        )
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("« %(name)s » est joint au dossier.") % {"name": attachment.original_name})
+        messages.success(
+            request, _("« %(name)s » est joint au dossier.") % {"name": attachment.original_name}
+        )
     return redirect(reverse("applications:edit", args=[application.pk]) + f"#field-{field_key}")
 
 
@@ -180,14 +197,19 @@ def remove(request: HttpRequest, pk: int, attachment_id: int) -> HttpResponse:
     application = _viewable(request, pk)
     attachment = get_object_or_404(Attachment, pk=attachment_id, application=application)
     try:
-        save_draft(application=application, actor=request.user,
-                   answers=answers_from_post(form_spec(application.call), request.POST))
+        save_draft(
+            application=application,
+            actor=request.user,
+            answers=answers_from_post(form_spec(application.call), request.POST),
+        )
         remove_attachment(attachment=attachment, actor=request.user)
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, _("Pièce retirée du dossier."))
-    return redirect(reverse("applications:edit", args=[application.pk]) + f"#field-{attachment.field_key}")
+    return redirect(
+        reverse("applications:edit", args=[application.pk]) + f"#field-{attachment.field_key}"
+    )
 
 
 @login_required
@@ -200,10 +222,16 @@ def precheck_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "applications/precheck.html", _precheck_context(application))
 
 
-def _precheck_context(application: Application, error: ApplicationError | None = None) -> dict[str, Any]:
+def _precheck_context(
+    application: Application, error: ApplicationError | None = None
+) -> dict[str, Any]:
     result = precheck(application)
-    labels = {"title": _("Titre du projet"), "summary": _("Résumé"), "requested_amount": _("Montant demandé"),
-              "project_budget": _("Budget total du projet")}
+    labels = {
+        "title": _("Titre du projet"),
+        "summary": _("Résumé"),
+        "requested_amount": _("Montant demandé"),
+        "project_budget": _("Budget total du projet"),
+    }
     labels.update({f.key: f.label for f in application.call.form_fields.all()})
     problems = [
         {"key": key, "label": labels.get(key.split(".")[0], key), "messages": msgs}
@@ -224,7 +252,10 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
     if version.number == 1:
         messages.success(request, _("Votre dossier est déposé. Voici votre récépissé."))
     else:
-        messages.success(request, _("Votre dossier complété est redéposé (version %(n)d).") % {"n": version.number})
+        messages.success(
+            request,
+            _("Votre dossier complété est redéposé (version %(n)d).") % {"n": version.number},
+        )
     return redirect("applications:receipt", application.pk)
 
 
@@ -234,8 +265,11 @@ def receipt(request: HttpRequest, pk: int) -> HttpResponse:
     version = application.versions.order_by("-number").first()
     if version is None:
         raise Http404
-    return render(request, "applications/receipt.html",
-                  {"application": application, "version": version, "digest": version_digest(version)})
+    return render(
+        request,
+        "applications/receipt.html",
+        {"application": application, "version": version, "digest": version_digest(version)},
+    )
 
 
 @login_required
@@ -245,7 +279,9 @@ def receipt_download(request: HttpRequest, pk: int) -> HttpResponse:
     if version is None:
         raise Http404
     response = HttpResponse(receipt_pdf(application, version), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="recepisse-{application.reference}-v{version.number}.pdf"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="recepisse-{application.reference}-v{version.number}.pdf"'
+    )
     return response
 
 
@@ -254,9 +290,16 @@ def version(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     application = _viewable(request, pk)
     frozen = get_object_or_404(application.versions.select_related("submitted_by"), number=number)
     spec = form_spec(application.call)
-    return render(request, "applications/version.html", {
-        "application": application, "version": frozen, "fields": spec.fields, "children": spec.children,
-    })
+    return render(
+        request,
+        "applications/version.html",
+        {
+            "application": application,
+            "version": frozen,
+            "fields": spec.fields,
+            "children": spec.children,
+        },
+    )
 
 
 @login_required
@@ -268,8 +311,11 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("applications:detail", application.pk)
     if request.method == "POST":
         try:
-            withdraw_application(application=application, actor=request.user,
-                                 reason=request.POST.get("reason", "")[:2000])
+            withdraw_application(
+                application=application,
+                actor=request.user,
+                reason=request.POST.get("reason", "")[:2000],
+            )
         except ApplicationError as error:
             messages.error(request, error.message)
         else:
@@ -284,7 +330,9 @@ def attachment_download(request: HttpRequest, token: str) -> FileResponse:
     if not can_view_application(request.user, application_for_page(attachment.application_id)):
         raise Http404
     response = FileResponse(
-        attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name,
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
         content_type=attachment.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"

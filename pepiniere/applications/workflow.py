@@ -25,7 +25,14 @@ class Transition:
 
 
 _ALL_BEFORE_JURY = frozenset(
-    {Status.DRAFT, Status.SUBMITTED, Status.INCOMPLETE, Status.ELIGIBLE, Status.IN_REVIEW, Status.REVIEWED}
+    {
+        Status.DRAFT,
+        Status.SUBMITTED,
+        Status.INCOMPLETE,
+        Status.ELIGIBLE,
+        Status.IN_REVIEW,
+        Status.REVIEWED,
+    }
 )
 
 TRANSITIONS: dict[str, Transition] = {
@@ -54,7 +61,11 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("select", frozenset({Status.REVIEWED, Status.RESERVE}), Status.SELECTED, JURY),
         Transition("put_in_reserve", frozenset({Status.REVIEWED}), Status.RESERVE, JURY),
         Transition(
-            "reject", frozenset({Status.REVIEWED, Status.RESERVE}), Status.REJECTED, JURY, reason_required=True
+            "reject",
+            frozenset({Status.REVIEWED, Status.RESERVE}),
+            Status.REJECTED,
+            JURY,
+            reason_required=True,
         ),
     ]
 }

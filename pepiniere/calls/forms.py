@@ -16,13 +16,17 @@ class CatalogueFilterForm(forms.Form):
     axis = forms.ChoiceField(label=_("Axe prioritaire"), required=False)
     funder = forms.ChoiceField(label=_("Financeur"), required=False)
     deadline_before = forms.DateField(
-        label=_("Date limite avant le"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Date limite avant le"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         everything = [("", _("Tous"))]
-        self.fields["sector"].choices = everything + [(s.code, s.label) for s in Sector.objects.all()]
+        self.fields["sector"].choices = everything + [
+            (s.code, s.label) for s in Sector.objects.all()
+        ]
         self.fields["departement"].choices = everything + [
             (d.code, f"{d.code} — {d.name}") for d in Departement.objects.all()
         ]

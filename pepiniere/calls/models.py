@@ -63,13 +63,22 @@ class Call(models.Model):
     """A call for projects (appel à projets) with its envelope, dates, eligibility, form and grid."""
 
     funder = models.ForeignKey(
-        "programmes.Funder", verbose_name=_("financeur"), on_delete=models.PROTECT, related_name="calls"
+        "programmes.Funder",
+        verbose_name=_("financeur"),
+        on_delete=models.PROTECT,
+        related_name="calls",
     )
     co_funders = models.ManyToManyField(
-        "programmes.Funder", verbose_name=_("cofinanceurs"), blank=True, related_name="co_funded_calls"
+        "programmes.Funder",
+        verbose_name=_("cofinanceurs"),
+        blank=True,
+        related_name="co_funded_calls",
     )
     programme = models.ForeignKey(
-        "programmes.Programme", verbose_name=_("programme"), on_delete=models.PROTECT, related_name="calls"
+        "programmes.Programme",
+        verbose_name=_("programme"),
+        on_delete=models.PROTECT,
+        related_name="calls",
     )
     axis = models.ForeignKey(
         "programmes.Axis",
@@ -79,7 +88,9 @@ class Call(models.Model):
         on_delete=models.PROTECT,
         related_name="calls",
     )
-    sectors = models.ManyToManyField(Sector, verbose_name=_("filières"), blank=True, related_name="calls")
+    sectors = models.ManyToManyField(
+        Sector, verbose_name=_("filières"), blank=True, related_name="calls"
+    )
     code = models.SlugField(
         _("code court"),
         max_length=20,
@@ -97,20 +108,33 @@ class Call(models.Model):
 
     # Eligibility rules; an empty rule means "no restriction".
     eligible_departements = models.ManyToManyField(
-        "territories.Departement", verbose_name=_("départements éligibles"), blank=True, related_name="+"
+        "territories.Departement",
+        verbose_name=_("départements éligibles"),
+        blank=True,
+        related_name="+",
     )
     eligible_communes = models.JSONField(
         _("communes éligibles (codes INSEE)"), default=list, blank=True
     )
     eligible_kinds = models.JSONField(_("types de structure éligibles"), default=list, blank=True)
     eligible_legal_forms = models.ManyToManyField(
-        "organisations.LegalForm", verbose_name=_("formes juridiques éligibles"), blank=True, related_name="+"
+        "organisations.LegalForm",
+        verbose_name=_("formes juridiques éligibles"),
+        blank=True,
+        related_name="+",
     )
     eligible_size_bands = models.ManyToManyField(
-        "organisations.SizeBand", verbose_name=_("tranches d'effectifs éligibles"), blank=True, related_name="+"
+        "organisations.SizeBand",
+        verbose_name=_("tranches d'effectifs éligibles"),
+        blank=True,
+        related_name="+",
     )
-    min_age_years = models.PositiveSmallIntegerField(_("ancienneté minimale (ans)"), null=True, blank=True)
-    max_age_years = models.PositiveSmallIntegerField(_("ancienneté maximale (ans)"), null=True, blank=True)
+    min_age_years = models.PositiveSmallIntegerField(
+        _("ancienneté minimale (ans)"), null=True, blank=True
+    )
+    max_age_years = models.PositiveSmallIntegerField(
+        _("ancienneté maximale (ans)"), null=True, blank=True
+    )
     max_requested_amount = MoneyField(_("montant maximal demandé"), null=True, blank=True)
     max_aid_rate = models.DecimalField(
         _("taux d'aide maximal (%)"),
@@ -122,9 +146,13 @@ class Call(models.Model):
     )
 
     # Review settings (used by the expert review).
-    reviews_per_application = models.PositiveSmallIntegerField(_("évaluations par dossier"), default=3)
+    reviews_per_application = models.PositiveSmallIntegerField(
+        _("évaluations par dossier"), default=3
+    )
     blind_review = models.BooleanField(_("évaluation en aveugle"), default=True)
-    reviewer_max_load = models.PositiveSmallIntegerField(_("charge maximale par expert"), default=15)
+    reviewer_max_load = models.PositiveSmallIntegerField(
+        _("charge maximale par expert"), default=15
+    )
     allow_half_marks = models.BooleanField(_("demi-points autorisés"), default=False)
     overall_threshold = models.DecimalField(
         _("seuil global"), max_digits=6, decimal_places=2, null=True, blank=True
@@ -141,9 +169,15 @@ class Call(models.Model):
         verbose_name_plural = _("appels à projets")
         ordering = ["-closes_at"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(closes_at__gt=models.F("opens_at")), name="call_dates_order"),
-            models.CheckConstraint(condition=models.Q(envelope__gte=0), name="call_envelope_positive"),
-            models.UniqueConstraint(fields=["programme", "code"], name="unique_call_code_per_programme"),
+            models.CheckConstraint(
+                condition=models.Q(closes_at__gt=models.F("opens_at")), name="call_dates_order"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(envelope__gte=0), name="call_envelope_positive"
+            ),
+            models.UniqueConstraint(
+                fields=["programme", "code"], name="unique_call_code_per_programme"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -227,12 +261,21 @@ class FormField(models.Model):
     kind = models.CharField(_("type"), max_length=20, choices=FieldKind.choices)
     required = models.BooleanField(_("obligatoire"), default=True)
     word_limit = models.PositiveIntegerField(_("nombre de mots maximal"), null=True, blank=True)
-    min_value = models.DecimalField(_("minimum"), max_digits=14, decimal_places=2, null=True, blank=True)
-    max_value = models.DecimalField(_("maximum"), max_digits=14, decimal_places=2, null=True, blank=True)
+    min_value = models.DecimalField(
+        _("minimum"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    max_value = models.DecimalField(
+        _("maximum"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
     choices = models.JSONField(_("choix possibles"), default=list, blank=True)
-    max_rows = models.PositiveSmallIntegerField(_("lignes maximales (groupe)"), null=True, blank=True)
+    max_rows = models.PositiveSmallIntegerField(
+        _("lignes maximales (groupe)"), null=True, blank=True
+    )
     allowed_extensions = models.CharField(
-        _("extensions autorisées"), max_length=200, blank=True, default="pdf,jpg,jpeg,png,odt,docx,xlsx,ods"
+        _("extensions autorisées"),
+        max_length=200,
+        blank=True,
+        default="pdf,jpg,jpeg,png,odt,docx,xlsx,ods",
     )
     max_file_mb = models.PositiveSmallIntegerField(_("taille maximale (Mo)"), default=10)
 
@@ -249,7 +292,9 @@ class FormField(models.Model):
 
     @property
     def extensions(self) -> list[str]:
-        return [e.strip().lower().lstrip(".") for e in self.allowed_extensions.split(",") if e.strip()]
+        return [
+            e.strip().lower().lstrip(".") for e in self.allowed_extensions.split(",") if e.strip()
+        ]
 
 
 class Criterion(models.Model):
@@ -263,7 +308,9 @@ class Criterion(models.Model):
     scale_min = models.DecimalField(_("note minimale"), max_digits=5, decimal_places=2, default=0)
     scale_max = models.DecimalField(_("note maximale"), max_digits=5, decimal_places=2, default=5)
     weight = models.DecimalField(_("pondération"), max_digits=5, decimal_places=2, default=1)
-    threshold = models.DecimalField(_("seuil"), max_digits=5, decimal_places=2, null=True, blank=True)
+    threshold = models.DecimalField(
+        _("seuil"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("critère d'évaluation")
@@ -271,9 +318,12 @@ class Criterion(models.Model):
         ordering = ["position", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(scale_max__gt=models.F("scale_min")), name="criterion_scale_order"
+                condition=models.Q(scale_max__gt=models.F("scale_min")),
+                name="criterion_scale_order",
             ),
-            models.CheckConstraint(condition=models.Q(weight__gte=0), name="criterion_weight_positive"),
+            models.CheckConstraint(
+                condition=models.Q(weight__gte=0), name="criterion_weight_positive"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 from pepiniere.calls.forms import CatalogueFilterForm
 from pepiniere.calls.models import Call, CallDocument, CallPhase
 from pepiniere.calls.permissions import can_view_call
-from pepiniere.calls.selectors import CatalogueFilters, catalogue as catalogue_query, phase_counts
+from pepiniere.calls.selectors import CatalogueFilters, phase_counts
+from pepiniere.calls.selectors import catalogue as catalogue_query
 
 PAGE_SIZE = 20
 
@@ -54,8 +55,13 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 def call_detail(request: HttpRequest, slug: str) -> HttpResponse:
     call = get_object_or_404(
         Call.objects.select_related("funder", "programme", "axis").prefetch_related(
-            "sectors", "co_funders", "eligible_departements", "eligible_legal_forms",
-            "eligible_size_bands", "criteria", "documents",
+            "sectors",
+            "co_funders",
+            "eligible_departements",
+            "eligible_legal_forms",
+            "eligible_size_bands",
+            "criteria",
+            "documents",
         ),
         slug=slug,
     )
@@ -72,7 +78,11 @@ def call_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def call_document(request: HttpRequest, slug: str, document_id: int) -> FileResponse:
-    document = get_object_or_404(CallDocument.objects.select_related("call"), pk=document_id, call__slug=slug)
+    document = get_object_or_404(
+        CallDocument.objects.select_related("call"), pk=document_id, call__slug=slug
+    )
     if not can_view_call(request.user, document.call):
         raise Http404
-    return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.file.name.rsplit("/", 1)[-1])
+    return FileResponse(
+        document.file.open("rb"), as_attachment=True, filename=document.file.name.rsplit("/", 1)[-1]
+    )

@@ -29,6 +29,8 @@ def fictional_siret(rng: random.Random) -> str:
 
 
 def fictional_rna(rng: random.Random, departement: str) -> str:
-    return "W" + departement[:2].replace("A", "0").replace("B", "0") + "".join(
-        rng.choice("0123456789") for _ in range(7)
+    return (
+        "W"
+        + departement[:2].replace("A", "0").replace("B", "0")
+        + "".join(rng.choice("0123456789") for _ in range(7))
     )

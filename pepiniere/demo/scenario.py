@@ -19,14 +19,14 @@ from pepiniere.accounts.models import Role, RoleGrant, User
 from pepiniere.applications import services as application_services
 from pepiniere.applications.models import Application
 from pepiniere.calls.models import Call, Criterion, FieldKind, FormField, Sector
-from pepiniere.lib.pdf import new_pdf
 from pepiniere.demo.identifiers import fictional_rna, fictional_siret
-from pepiniere.organisations.models import LegalForm, Membership, MemberRole, Organisation, SizeBand
+from pepiniere.lib.pdf import new_pdf
+from pepiniere.organisations.models import LegalForm, MemberRole, Membership, Organisation, SizeBand
 from pepiniere.programmes.models import Axis, Funder, FunderKind, Programme
 from pepiniere.territories.models import Departement
 
 PARIS = ZoneInfo("Europe/Paris")
-PASSWORD = "demo"
+PASSWORD = "demo"  # noqa: S105 (the documented demo password)
 ACCOUNTS = [
     ("admin@pepiniere.test", "Alice Administratrice", Role.ADMIN),
     ("agent@pepiniere.test", "Olivier Chargé de mission", Role.OFFICER),
@@ -38,8 +38,14 @@ ACCOUNTS = [
 
 COMMUNES = {
     "24": [("24322", "Périgueux"), ("24037", "Bergerac"), ("24520", "Sarlat-la-Canéda")],
-    "33": [("33063", "Bordeaux"), ("33281", "Mérignac"), ("33318", "Pessac"), ("33009", "Arcachon"),
-           ("33243", "Libourne"), ("33522", "Talence")],
+    "33": [
+        ("33063", "Bordeaux"),
+        ("33281", "Mérignac"),
+        ("33318", "Pessac"),
+        ("33009", "Arcachon"),
+        ("33243", "Libourne"),
+        ("33522", "Talence"),
+    ],
     "40": [("40192", "Mont-de-Marsan"), ("40088", "Dax"), ("40046", "Biscarrosse")],
     "47": [("47001", "Agen"), ("47323", "Villeneuve-sur-Lot"), ("47157", "Marmande")],
     "64": [("64445", "Pau"), ("64102", "Bayonne"), ("64122", "Biarritz"), ("64024", "Anglet")],
@@ -47,10 +53,25 @@ COMMUNES = {
 
 # (name, kind, project title, one-line idea) — all invented.
 PROJECTS_2015 = [
-    ("Les Voiles Partagées", "startup", "Location de bateaux entre particuliers sur le bassin d'Arcachon", "boat"),
+    (
+        "Les Voiles Partagées",
+        "startup",
+        "Location de bateaux entre particuliers sur le bassin d'Arcachon",
+        "boat",
+    ),
     ("ParkVoisin", "startup", "Partage de places de parking résidentielles", "parking"),
-    ("Coup de Pouce Asso", "association", "Financement participatif des associations de quartier", "crowdfunding"),
-    ("OutilThèque Gasconne", "association", "Bibliothèque d'outils partagée entre voisins", "tools"),
+    (
+        "Coup de Pouce Asso",
+        "association",
+        "Financement participatif des associations de quartier",
+        "crowdfunding",
+    ),
+    (
+        "OutilThèque Gasconne",
+        "association",
+        "Bibliothèque d'outils partagée entre voisins",
+        "tools",
+    ),
     ("Covoit'Landes", "startup", "Covoiturage domicile-travail en zone rurale", "carpool"),
     ("Marmite Solidaire", "association", "Plateforme de dons d'invendus alimentaires", "food"),
     ("BureauPartagé Pau", "sme", "Réseau de bureaux partagés chez l'habitant", "coworking"),
@@ -60,18 +81,38 @@ PROJECTS_2015 = [
     ("Don d'Heures", "association", "Banque de temps entre habitants", "time"),
     ("CaravaneShare", "startup", "Location de vans aménagés entre particuliers", "vehicles"),
     ("AtelierVélo Mobile", "association", "Réparation participative de vélos", "repair"),
-    ("Jardins Prêtés", "association", "Mise en relation de jardins inutilisés et de jardiniers", "garden"),
-    ("FinanceLocale 47", "startup", "Prêt participatif aux commerces de centre-bourg", "crowdfunding"),
+    (
+        "Jardins Prêtés",
+        "association",
+        "Mise en relation de jardins inutilisés et de jardiniers",
+        "garden",
+    ),
+    (
+        "FinanceLocale 47",
+        "startup",
+        "Prêt participatif aux commerces de centre-bourg",
+        "crowdfunding",
+    ),
     ("Co-Habiter", "association", "Colocation intergénérationnelle", "housing"),
     ("SurfBoard Swap", "startup", "Échange et location de planches de surf", "sport"),
     ("Cuisine Ouverte", "sme", "Cuisines professionnelles partagées pour traiteurs", "coworking"),
     ("AgriPartage", "sme", "Location de matériel agricole entre exploitations", "tools"),
     ("Bateau-Stop Garonne", "startup", "Covoiturage fluvial sur la Garonne", "boat"),
     ("Place Libre", "startup", "Parkings d'entreprise ouverts le week-end", "parking"),
-    ("Entraide Numérique 24", "association", "Ateliers numériques partagés en milieu rural", "skills"),
+    (
+        "Entraide Numérique 24",
+        "association",
+        "Ateliers numériques partagés en milieu rural",
+        "skills",
+    ),
     ("Troc'Jouets", "association", "Échange de jouets entre familles", "exchange"),
     ("LocaMatos Pro", "sme", "Location d'outillage professionnel entre artisans", "tools"),
-    ("Ruche Collective", "association", "Financement participatif de ruchers pédagogiques", "crowdfunding"),
+    (
+        "Ruche Collective",
+        "association",
+        "Financement participatif de ruchers pédagogiques",
+        "crowdfunding",
+    ),
     ("VoisinsVolants", "startup", "Livraison collaborative entre voisins", "delivery"),
     ("Pyrénées Partage", "association", "Covoiturage vers les stations de montagne", "carpool"),
     ("Chambres d'Hôtes Solidaires", "sme", "Hébergement chez l'habitant pour soignants", "housing"),
@@ -80,7 +121,12 @@ PROJECTS_2015 = [
     ("Les Ports Ouverts", "startup", "Partage d'anneaux de port inoccupés", "boat"),
     ("StockVoisin", "startup", "Garde-meubles entre particuliers", "storage"),
     ("Savoirs Croisés", "association", "Échange de savoirs entre générations", "skills"),
-    ("Cagnotte Village", "association", "Financement participatif de projets communaux", "crowdfunding"),
+    (
+        "Cagnotte Village",
+        "association",
+        "Financement participatif de projets communaux",
+        "crowdfunding",
+    ),
     ("VéloCargo Partagé", "association", "Vélos-cargos en libre partage pour familles", "vehicles"),
     ("TiersLieu Landais", "sme", "Tiers-lieu numérique et atelier partagé", "coworking"),
     ("Repair Café Bayonne", "association", "Réseau de cafés-réparation", "repair"),
@@ -88,7 +134,12 @@ PROJECTS_2015 = [
     ("Parking Malin Agen", "startup", "Réservation de parkings de gare partagés", "parking"),
     ("ÉnergieVoisine", "startup", "Autoconsommation collective d'énergie solaire", "energy"),
     ("Marché des Créateurs", "sme", "Boutique partagée pour créateurs locaux", "exchange"),
-    ("Les Amis du Canal", "association", "Location participative de bateaux électriques sur le canal", "boat"),
+    (
+        "Les Amis du Canal",
+        "association",
+        "Location participative de bateaux électriques sur le canal",
+        "boat",
+    ),
     ("CoLab Pessac", "sme", "Laboratoire de fabrication partagé", "coworking"),
     ("Garde Partagée Béarn", "association", "Garde d'enfants partagée entre familles", "childcare"),
     ("ToitPartagé", "startup", "Location de toitures pour le solaire citoyen", "energy"),
@@ -106,7 +157,9 @@ def _pdf_bytes(title: str) -> bytes:
     pdf = new_pdf(title=title)
     pdf.add_page()
     pdf.multi_cell(0, 8, title, new_x="LMARGIN", new_y="NEXT")
-    pdf.multi_cell(0, 8, "Document fictif de démonstration : dépenses, recettes et cofinancements du projet.")
+    pdf.multi_cell(
+        0, 8, "Document fictif de démonstration : dépenses, recettes et cofinancements du projet."
+    )
     return bytes(pdf.output())
 
 
@@ -114,7 +167,9 @@ def _paris(year: int, month: int, day: int, hour: int = 12, minute: int = 0) -> 
     return datetime.datetime(year, month, day, hour, minute, tzinfo=PARIS)
 
 
-def build(*, today: datetime.date | None = None, stdout: io.TextIOBase | None = None) -> dict[str, object]:
+def build(
+    *, today: datetime.date | None = None, stdout: io.TextIOBase | None = None
+) -> dict[str, object]:
     rng = random.Random(2015)
     today = today or timezone.localdate()
 
@@ -130,8 +185,12 @@ def build(*, today: datetime.date | None = None, stdout: io.TextIOBase | None = 
             user.save()
         users[role] = user
 
-    region = Funder.objects.create(name="Région Aquitaine", slug="region-aquitaine", kind=FunderKind.REGION)
-    state = Funder.objects.create(name="État — Mission French Tech", slug="etat-french-tech", kind=FunderKind.STATE)
+    region = Funder.objects.create(
+        name="Région Aquitaine", slug="region-aquitaine", kind=FunderKind.REGION
+    )
+    state = Funder.objects.create(
+        name="État — Mission French Tech", slug="etat-french-tech", kind=FunderKind.STATE
+    )
     for role in (Role.OFFICER, Role.JURY, Role.FINANCE):
         RoleGrant.objects.create(user=users[role], role=role, funder=region)
     RoleGrant.objects.create(user=users[Role.REVIEWER], role=Role.REVIEWER)
@@ -149,7 +208,9 @@ def build(*, today: datetime.date | None = None, stdout: io.TextIOBase | None = 
         end_date=datetime.date(2017, 12, 31),
     )
     axes = {
-        code: Axis.objects.create(programme=roadmap, code=code, title=title, budget=Decimal(budget), position=i)
+        code: Axis.objects.create(
+            programme=roadmap, code=code, title=title, budget=Decimal(budget), position=i
+        )
         for i, (code, title, budget) in enumerate(
             [
                 ("innovation", "Innovation", "4000000"),
@@ -203,10 +264,17 @@ def build(*, today: datetime.date | None = None, stdout: io.TextIOBase | None = 
         end_date=datetime.date(2028, 12, 31),
     )
     axis_2026 = Axis.objects.create(
-        programme=roadmap_2026, code="inclusion", title="Inclusion numérique", budget=Decimal("1200000")
+        programme=roadmap_2026,
+        code="inclusion",
+        title="Inclusion numérique",
+        budget=Decimal("1200000"),
     )
     axis_accel = Axis.objects.create(
-        programme=roadmap_2026, code="acceleration", title="Accélération", budget=Decimal("3000000"), position=1
+        programme=roadmap_2026,
+        code="acceleration",
+        title="Accélération",
+        budget=Decimal("3000000"),
+        position=1,
     )
     open_call = Call.objects.create(
         funder=region,
@@ -219,8 +287,12 @@ def build(*, today: datetime.date | None = None, stdout: io.TextIOBase | None = 
         description="Cet appel finance l'équipement, la médiation numérique et les services partagés des "
         "tiers-lieux et associations de Nouvelle-Aquitaine. Subvention de 5 000 € à 40 000 €.",
         envelope=Decimal("300000"),
-        opens_at=datetime.datetime.combine(today - datetime.timedelta(days=20), datetime.time(9), PARIS),
-        closes_at=datetime.datetime.combine(today + datetime.timedelta(days=45), datetime.time(12), PARIS),
+        opens_at=datetime.datetime.combine(
+            today - datetime.timedelta(days=20), datetime.time(9), PARIS
+        ),
+        closes_at=datetime.datetime.combine(
+            today + datetime.timedelta(days=45), datetime.time(12), PARIS
+        ),
         is_published=True,
         contact_email="tiers-lieux@pepiniere.test",
         eligible_kinds=["association", "sme", "startup"],
@@ -238,7 +310,7 @@ def build(*, today: datetime.date | None = None, stdout: io.TextIOBase | None = 
     # Organisations and their 2015 applications.
     applicant_users = []
     organisations = []
-    for index, (name, kind, title, theme) in enumerate(PROJECTS_2015):
+    for index, (name, kind, _title, _theme) in enumerate(PROJECTS_2015):
         departement = aquitaine[index % len(aquitaine)]
         commune_code, commune_name = rng.choice(COMMUNES[departement.code])
         is_association = kind == "association"
@@ -248,11 +320,15 @@ def build(*, today: datetime.date | None = None, stdout: io.TextIOBase | None = 
             siret="" if is_association else fictional_siret(rng),
             rna=fictional_rna(rng, departement.code) if is_association else "",
             legal_form=association_form if is_association else rng.choice(startup_forms),
-            naf_code="94.99Z" if is_association else rng.choice(["62.01Z", "63.12Z", "77.39Z", "52.21Z"]),
+            naf_code="94.99Z"
+            if is_association
+            else rng.choice(["62.01Z", "63.12Z", "77.39Z", "52.21Z"]),
             commune_code=commune_code,
             commune_name=commune_name,
             departement=departement,
-            creation_date=datetime.date(rng.randint(2008, 2014), rng.randint(1, 12), rng.randint(1, 28)),
+            creation_date=datetime.date(
+                rng.randint(2008, 2014), rng.randint(1, 12), rng.randint(1, 28)
+            ),
             size_band=bands[rng.choice(["00", "01", "02", "03", "11"])],
         )
         organisation.siren = organisation.siret[:9]
@@ -261,7 +337,9 @@ def build(*, today: datetime.date | None = None, stdout: io.TextIOBase | None = 
             contact = users[Role.APPLICANT]
         else:
             contact = User.objects.create_user(
-                email=f"contact{index:02d}@{_slug(name)}.test", password=None, full_name=f"Contact {name}"
+                email=f"contact{index:02d}@{_slug(name)}.test",
+                password=None,
+                full_name=f"Contact {name}",
             )
         Membership.objects.create(user=contact, organisation=organisation, role=MemberRole.OWNER)
         applicant_users.append(contact)
@@ -276,7 +354,10 @@ def build(*, today: datetime.date | None = None, stdout: io.TextIOBase | None = 
             call=eco, organisation=organisation, actor=contact, now=started
         )
         budget = Decimal(rng.randrange(20000, 120000, 500))
-        requested = min(Decimal("60000"), (budget * Decimal(rng.choice(["0.4", "0.5", "0.6", "0.7"]))).quantize(Decimal("1")))
+        requested = min(
+            Decimal("60000"),
+            (budget * Decimal(rng.choice(["0.4", "0.5", "0.6", "0.7"]))).quantize(Decimal("1")),
+        )
         answers = {
             "_core": {
                 "title": title,
@@ -285,8 +366,11 @@ def build(*, today: datetime.date | None = None, stdout: io.TextIOBase | None = 
                 "requested_amount": str(requested),
                 "project_budget": str(budget),
             },
-            "innovation": INNOVATION_TEXTS.get(theme, "Un service de partage entre habitants, simple et local, "
-                                               "qui s'appuie sur une application mobile et un réseau de relais."),
+            "innovation": INNOVATION_TEXTS.get(
+                theme,
+                "Un service de partage entre habitants, simple et local, "
+                "qui s'appuie sur une application mobile et un réseau de relais.",
+            ),
             "emplois": str(rng.randint(1, 12)),
             "modele": rng.choice(MODELS),
             "publics": rng.sample(PUBLICS, rng.randint(1, 3)),
@@ -295,19 +379,30 @@ def build(*, today: datetime.date | None = None, stdout: io.TextIOBase | None = 
             "iban": "FR7630006000011234567890189",
             "equipe": [
                 {"nom": f"Personne {i + 1}", "role": r, "etp": str(rng.choice([0.5, 1, 1]))}
-                for i, r in enumerate(rng.sample(["Direction", "Développement", "Animation", "Commercial"], 2))
+                for i, r in enumerate(
+                    rng.sample(["Direction", "Développement", "Animation", "Commercial"], 2)
+                )
             ],
         }
-        application = application_services.save_draft(application=application, actor=contact, answers=answers)
+        application = application_services.save_draft(
+            application=application, actor=contact, answers=answers
+        )
         application_services.upload_attachment(
             application=application,
             actor=contact,
             field_key="plan_financement",
-            uploaded=SimpleUploadedFile("plan-de-financement.pdf", _pdf_bytes("Plan de financement"),
-                                        content_type="application/pdf"),
+            uploaded=SimpleUploadedFile(
+                "plan-de-financement.pdf",
+                _pdf_bytes("Plan de financement"),
+                content_type="application/pdf",
+            ),
         )
-        submitted_at = min(started + datetime.timedelta(days=rng.randint(1, 40)), _paris(2015, 5, 29, 11, 30))
-        application_services.submit_application(application=application, actor=contact, now=submitted_at)
+        submitted_at = min(
+            started + datetime.timedelta(days=rng.randint(1, 40)), _paris(2015, 5, 29, 11, 30)
+        )
+        application_services.submit_application(
+            application=application, actor=contact, now=submitted_at
+        )
         submitted.append(application)
 
     # Screening, as the officer did it in June 2015.
@@ -316,16 +411,22 @@ def build(*, today: datetime.date | None = None, stdout: io.TextIOBase | None = 
     for index, application in enumerate(submitted):
         if index in (7, 19, 33):
             application_services.mark_ineligible(
-                application=application, actor=officer, now=screened_at,
+                application=application,
+                actor=officer,
+                now=screened_at,
                 reason="Le projet relève de l'économie sociale classique et non d'un service numérique de partage.",
             )
         elif index in (12, 27):
             application_services.request_information(
-                application=application, actor=officer, now=screened_at,
+                application=application,
+                actor=officer,
+                now=screened_at,
                 message="Merci de joindre le plan de financement signé et de préciser les cofinancements obtenus.",
             )
         elif index % 5 != 4:
-            application_services.mark_eligible(application=application, actor=officer, now=screened_at)
+            application_services.mark_eligible(
+                application=application, actor=officer, now=screened_at
+            )
 
     # Paula's association starts a draft on the call open today.
     asso = Organisation.objects.create(
@@ -341,12 +442,20 @@ def build(*, today: datetime.date | None = None, stdout: io.TextIOBase | None = 
         size_band=bands["01"],
     )
     Membership.objects.create(user=users[Role.APPLICANT], organisation=asso, role=MemberRole.OWNER)
-    draft = application_services.start_application(call=open_call, organisation=asso, actor=users[Role.APPLICANT])
+    draft = application_services.start_application(
+        call=open_call, organisation=asso, actor=users[Role.APPLICANT]
+    )
     application_services.save_draft(
         application=draft,
         actor=users[Role.APPLICANT],
-        answers={"_core": {"title": "Tiers-lieu numérique de la Bastide", "summary": "", "requested_amount": "",
-                           "project_budget": ""}},
+        answers={
+            "_core": {
+                "title": "Tiers-lieu numérique de la Bastide",
+                "summary": "",
+                "requested_amount": "",
+                "project_budget": "",
+            }
+        },
     )
     return {
         "users": users,
@@ -378,8 +487,12 @@ def _upcoming_call(funder: Funder, programme: Programme, axis: Axis, today: date
         description="Programme d'accélération de six mois avec un cluster partenaire : mentorat, salons "
         "internationaux, mise en relation avec des investisseurs.",
         envelope=Decimal("1500000"),
-        opens_at=datetime.datetime.combine(today + datetime.timedelta(days=60), datetime.time(9), PARIS),
-        closes_at=datetime.datetime.combine(today + datetime.timedelta(days=150), datetime.time(12), PARIS),
+        opens_at=datetime.datetime.combine(
+            today + datetime.timedelta(days=60), datetime.time(9), PARIS
+        ),
+        closes_at=datetime.datetime.combine(
+            today + datetime.timedelta(days=150), datetime.time(12), PARIS
+        ),
         is_published=True,
         eligible_kinds=["startup"],
         max_age_years=8,
@@ -396,33 +509,71 @@ def _standard_form(call: Call, *, with_iban: bool) -> None:
     def add(key: str, label: str, kind: str, **extra: object) -> FormField:
         nonlocal position
         position += 1
-        return FormField.objects.create(call=call, key=key, label=label, kind=kind, position=position, **extra)
+        return FormField.objects.create(
+            call=call, key=key, label=label, kind=kind, position=position, **extra
+        )
 
-    add("innovation", "En quoi votre projet est-il innovant ?", FieldKind.LONG_TEXT, word_limit=300,
-        help_text="Décrivez le service, ses utilisateurs et ce qui le distingue de l'existant.")
-    add("emplois", "Emplois créés prévus à trois ans (ETP)", FieldKind.NUMBER, min_value=0, max_value=500)
+    add(
+        "innovation",
+        "En quoi votre projet est-il innovant ?",
+        FieldKind.LONG_TEXT,
+        word_limit=300,
+        help_text="Décrivez le service, ses utilisateurs et ce qui le distingue de l'existant.",
+    )
+    add(
+        "emplois",
+        "Emplois créés prévus à trois ans (ETP)",
+        FieldKind.NUMBER,
+        min_value=0,
+        max_value=500,
+    )
     add("modele", "Modèle économique", FieldKind.CHOICE, choices=MODELS)
     add("publics", "Publics visés", FieldKind.MULTI_CHOICE, choices=PUBLICS)
     add("open_source", "Le code sera-t-il publié sous licence libre ?", FieldKind.YES_NO)
     add("demarrage", "Date de démarrage du projet", FieldKind.DATE)
-    group = add("equipe", "Équipe du projet", FieldKind.GROUP, max_rows=10,
-                help_text="Une ligne par personne impliquée.")
-    for i, (key, label, kind) in enumerate([("nom", "Nom", FieldKind.SHORT_TEXT),
-                                             ("role", "Rôle", FieldKind.SHORT_TEXT),
-                                             ("etp", "ETP", FieldKind.NUMBER)]):
-        FormField.objects.create(call=call, group=group, key=key, label=label, kind=kind, position=i)
+    group = add(
+        "equipe",
+        "Équipe du projet",
+        FieldKind.GROUP,
+        max_rows=10,
+        help_text="Une ligne par personne impliquée.",
+    )
+    for i, (key, label, kind) in enumerate(
+        [
+            ("nom", "Nom", FieldKind.SHORT_TEXT),
+            ("role", "Rôle", FieldKind.SHORT_TEXT),
+            ("etp", "ETP", FieldKind.NUMBER),
+        ]
+    ):
+        FormField.objects.create(
+            call=call, group=group, key=key, label=label, kind=kind, position=i
+        )
     if with_iban:
         add("iban", "IBAN du compte qui recevra l'aide", FieldKind.IBAN, required=False)
-    add("plan_financement", "Plan de financement", FieldKind.FILE, allowed_extensions="pdf,xlsx,ods",
-        help_text="Dépenses et recettes du projet, cofinancements compris.")
+    add(
+        "plan_financement",
+        "Plan de financement",
+        FieldKind.FILE,
+        allowed_extensions="pdf,xlsx,ods",
+        help_text="Dépenses et recettes du projet, cofinancements compris.",
+    )
     add("statuts", "Statuts ou extrait Kbis", FieldKind.FILE, required=False)
 
 
 def _standard_grid(call: Call) -> None:
     for position, (title, weight) in enumerate(
-        [("Caractère innovant", "2"), ("Impact sur l'emploi et le territoire", "2"), ("Faisabilité", "1")]
+        [
+            ("Caractère innovant", "2"),
+            ("Impact sur l'emploi et le territoire", "2"),
+            ("Faisabilité", "1"),
+        ]
     ):
         Criterion.objects.create(
-            call=call, position=position, title=title, weight=Decimal(weight), scale_min=0, scale_max=5,
+            call=call,
+            position=position,
+            title=title,
+            weight=Decimal(weight),
+            scale_min=0,
+            scale_max=5,
             threshold=Decimal("3"),
         )

@@ -588,7 +588,8 @@ def _solve(
         per_app = per_reviewer = working_set_per_application
         prune = True
     prune = prune and (
-        per_app < int(app_degree.max(initial=0)) or per_reviewer < int(reviewer_degree.max(initial=0))
+        per_app < int(app_degree.max(initial=0))
+        or per_reviewer < int(reviewer_degree.max(initial=0))
     )
 
     if prune:

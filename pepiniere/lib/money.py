@@ -35,7 +35,12 @@ def from_cents(cents: int) -> Decimal:
 def parse_amount(text: str) -> Decimal:
     """Parse an amount typed by a French or English speaker: '550 000,50', '550000.50', '1 200 €'."""
     cleaned = (
-        str(text).replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace("€", "").strip()
+        str(text)
+        .replace("\u202f", "")
+        .replace("\xa0", "")
+        .replace(" ", "")
+        .replace("€", "")
+        .strip()
     )
     if "," in cleaned and "." in cleaned:
         # The last separator is the decimal one: '1.200,50' or '1,200.50'.

@@ -9,18 +9,37 @@ from pepiniere.territories.codes import departement_of_commune
 
 
 class OrganisationForm(forms.ModelForm):
+    # Wider than the stored value: people type spaces and dots; clean_* normalises.
+    siret = forms.CharField(label=_("SIRET du siège"), max_length=30, required=False)
+    rna = forms.CharField(label=_("numéro RNA"), max_length=20, required=False)
+    naf_code = forms.CharField(label=_("code NAF/APE"), max_length=10, required=False)
+
     class Meta:
         model = Organisation
         fields = [
-            "name", "kind", "siret", "rna", "legal_form", "naf_code", "commune_code", "commune_name",
-            "departement", "creation_date", "size_band", "website",
+            "name",
+            "kind",
+            "siret",
+            "rna",
+            "legal_form",
+            "naf_code",
+            "commune_code",
+            "commune_name",
+            "departement",
+            "creation_date",
+            "size_band",
+            "website",
         ]
         widgets = {"creation_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
         help_texts = {
-            "siret": _("14 chiffres, ceux du siège (sur l'avis de situation Insee ou l'extrait Kbis)."),
+            "siret": _(
+                "14 chiffres, ceux du siège (sur l'avis de situation Insee ou l'extrait Kbis)."
+            ),
             "rna": _("Pour une association : W suivi de 9 chiffres (récépissé de déclaration)."),
             "naf_code": _("Ex. 62.01Z."),
-            "commune_code": _("Code INSEE à 5 caractères (pas le code postal), ex. 33063 pour Bordeaux."),
+            "commune_code": _(
+                "Code INSEE à 5 caractères (pas le code postal), ex. 33063 pour Bordeaux."
+            ),
         }
 
     def clean_siret(self) -> str:
@@ -46,7 +65,9 @@ class OrganisationForm(forms.ModelForm):
         kind = data.get("kind")
         if kind == OrganisationKind.ASSOCIATION:
             if not data.get("rna") and not data.get("siret") and "rna" not in self.errors:
-                self.add_error("rna", _("Une association indique son numéro RNA (ou, à défaut, son SIRET)."))
+                self.add_error(
+                    "rna", _("Une association indique son numéro RNA (ou, à défaut, son SIRET).")
+                )
         elif kind and not data.get("siret") and "siret" not in self.errors:
             self.add_error("siret", _("Indiquez le SIRET de votre structure."))
         commune = data.get("commune_code")

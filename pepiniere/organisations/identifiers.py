@@ -25,7 +25,8 @@ def clean_siren(value: str) -> str:
         raise ValidationError(_("Le SIREN ne doit contenir que des chiffres."), code="format")
     if len(number) != 9:
         raise ValidationError(
-            _("Le SIREN doit comporter 9 chiffres (%(n)d saisis).") % {"n": len(number)}, code="length"
+            _("Le SIREN doit comporter 9 chiffres (%(n)d saisis).") % {"n": len(number)},
+            code="length",
         )
     try:
         return str(stdnum_siren.validate(number))
@@ -46,7 +47,8 @@ def clean_siret(value: str) -> str:
         raise ValidationError(_("Le SIRET ne doit contenir que des chiffres."), code="format")
     if len(number) != 14:
         raise ValidationError(
-            _("Le SIRET doit comporter 14 chiffres (%(n)d saisis).") % {"n": len(number)}, code="length"
+            _("Le SIRET doit comporter 14 chiffres (%(n)d saisis).") % {"n": len(number)},
+            code="length",
         )
     try:
         clean_siren(number[:9])

@@ -55,7 +55,11 @@ class Organisation(models.Model):
     siret = models.CharField(_("SIRET du siège"), max_length=14, blank=True)
     rna = models.CharField(_("numéro RNA"), max_length=10, blank=True)
     legal_form = models.ForeignKey(
-        LegalForm, verbose_name=_("forme juridique"), null=True, blank=True, on_delete=models.PROTECT
+        LegalForm,
+        verbose_name=_("forme juridique"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
     )
     naf_code = models.CharField(_("code NAF/APE"), max_length=6, blank=True)
     commune_code = models.CharField(_("code commune INSEE"), max_length=5, blank=True)
@@ -68,7 +72,11 @@ class Organisation(models.Model):
     )
     creation_date = models.DateField(_("date de création"), null=True, blank=True)
     size_band = models.ForeignKey(
-        SizeBand, verbose_name=_("tranche d'effectifs"), null=True, blank=True, on_delete=models.PROTECT
+        SizeBand,
+        verbose_name=_("tranche d'effectifs"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
     )
     website = models.URLField(_("site web"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -99,9 +107,15 @@ class MemberRole(models.TextChoices):
 
 
 class Membership(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(_("rôle"), max_length=10, choices=MemberRole.choices, default=MemberRole.MEMBER)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(
+        _("rôle"), max_length=10, choices=MemberRole.choices, default=MemberRole.MEMBER
+    )
     joined_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -9,7 +9,10 @@ from pepiniere.organisations.models import MemberRole, Membership, Organisation
 
 
 def can_view_organisation(user: Any, organisation: Organisation) -> Verdict:
-    if user.is_authenticated and Membership.objects.filter(user=user, organisation=organisation).exists():
+    if (
+        user.is_authenticated
+        and Membership.objects.filter(user=user, organisation=organisation).exists()
+    ):
         return allow()
     return deny(_("Vous n'êtes pas membre de cette structure."))
 
@@ -17,7 +20,9 @@ def can_view_organisation(user: Any, organisation: Organisation) -> Verdict:
 def can_manage_organisation(user: Any, organisation: Organisation) -> Verdict:
     if (
         user.is_authenticated
-        and Membership.objects.filter(user=user, organisation=organisation, role=MemberRole.OWNER).exists()
+        and Membership.objects.filter(
+            user=user, organisation=organisation, role=MemberRole.OWNER
+        ).exists()
     ):
         return allow()
     return deny(_("Seul·e un·e responsable de la structure peut la modifier."))

@@ -25,7 +25,9 @@ def create_organisation(*, actor: Any, data: dict[str, Any]) -> Organisation:
 
 
 @transaction.atomic
-def update_organisation(*, organisation: Organisation, actor: Any, data: dict[str, Any]) -> Organisation:
+def update_organisation(
+    *, organisation: Organisation, actor: Any, data: dict[str, Any]
+) -> Organisation:
     for name, value in data.items():
         setattr(organisation, name, value)
     organisation.siren = organisation.siret[:9] if organisation.siret else ""
@@ -39,7 +41,9 @@ def add_member(*, organisation: Organisation, actor: Any, email: str) -> Members
     user = User.objects.filter(email__iexact=email.strip()).first()
     if user is None:
         raise OrganisationError(
-            _("Aucun compte n'existe avec l'adresse %(email)s : demandez à cette personne de créer son compte.")
+            _(
+                "Aucun compte n'existe avec l'adresse %(email)s : demandez à cette personne de créer son compte."
+            )
             % {"email": email}
         )
     membership, created = Membership.objects.get_or_create(user=user, organisation=organisation)

@@ -34,11 +34,17 @@ def create(request: HttpRequest) -> HttpResponse:
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if request.method == "POST" and form.is_valid():
         organisation = create_organisation(actor=request.user, data=form.cleaned_data)
-        messages.success(request, _("La structure « %(name)s » est enregistrée.") % {"name": organisation.name})
-        if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        messages.success(
+            request, _("La structure « %(name)s » est enregistrée.") % {"name": organisation.name}
+        )
+        if next_url and url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}
+        ):
             return redirect(next_url)
         return redirect("organisations:detail", organisation.pk)
-    return render(request, "organisations/form.html", {"form": form, "next": next_url, "creating": True})
+    return render(
+        request, "organisations/form.html", {"form": form, "next": next_url, "creating": True}
+    )
 
 
 @login_required
@@ -54,7 +60,11 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         can_manage.enforce()
         if member_form.is_valid():
             try:
-                add_member(organisation=organisation, actor=request.user, email=member_form.cleaned_data["email"])
+                add_member(
+                    organisation=organisation,
+                    actor=request.user,
+                    email=member_form.cleaned_data["email"],
+                )
             except OrganisationError as error:
                 member_form.add_error("email", str(error))
             else:

@@ -48,7 +48,8 @@ class Programme(models.Model):
         ordering = ["-start_date", "title"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(end_date__gte=models.F("start_date")), name="programme_period_order"
+                condition=models.Q(end_date__gte=models.F("start_date")),
+                name="programme_period_order",
             )
         ]
 

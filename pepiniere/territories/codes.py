@@ -15,7 +15,9 @@ def departement_of_commune(code: str) -> str:
     code = code.strip().upper()
     if not COMMUNE_CODE_RE.match(code):
         raise ValidationError(
-            _("Le code commune INSEE « %(code)s » doit comporter 5 caractères (ex. 33063 pour Bordeaux)."),
+            _(
+                "Le code commune INSEE « %(code)s » doit comporter 5 caractères (ex. 33063 pour Bordeaux)."
+            ),
             params={"code": code},
         )
     return code[:3] if code.startswith("97") else code[:2]

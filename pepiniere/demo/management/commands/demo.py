@@ -25,7 +25,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, port: int, no_serve: bool, **options: Any) -> None:
         database = settings.DATABASES["default"]
-        if database["ENGINE"] != "django.db.backends.sqlite3" or not str(database["NAME"]).endswith("demo.sqlite3"):
+        if database["ENGINE"] != "django.db.backends.sqlite3" or not str(database["NAME"]).endswith(
+            "demo.sqlite3"
+        ):
             raise CommandError("The demo runs on var/demo.sqlite3 only; unset DATABASE_URL.")
         path = Path(database["NAME"])
         connections.close_all()
@@ -34,18 +36,22 @@ class Command(BaseCommand):
         self.stdout.write("Building the demo database…")
         call_command("migrate", verbosity=0)
         facts = build()
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo ready: {facts['applications']} applications ({facts['submitted_2015']} submitted to the 2015 call)."
-        ))
-        self.stdout.write("Accounts (password: %s):" % PASSWORD)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo ready: {facts['applications']} applications ({facts['submitted_2015']} submitted to the 2015 call)."
+            )
+        )
+        self.stdout.write(f"Accounts (password: {PASSWORD}):")
         for email, name, role in ACCOUNTS:
             self.stdout.write(f"  {email:<28} {role.label} — {name}")
         if no_serve:
             return
         connections.close_all()
         # The task worker sends the notification emails (printed on this console in the demo).
-        worker = subprocess.Popen([sys.executable, "-m", "pepiniere.manage", "db_worker", "--interval", "1"],
-                                  env=os.environ.copy())
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "pepiniere.manage", "db_worker", "--interval", "1"],
+            env=os.environ.copy(),
+        )
         self.stdout.write(f"Serving on http://127.0.0.1:{port}/ (Ctrl+C to stop)")
         try:
             call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)

@@ -1,0 +1,36 @@
+"""Language selection: French first. The language is the one the visitor chose (language cookie,
+set by the switcher), else the one in their profile, else French. The browser's Accept-Language is
+deliberately ignored: a French public platform speaks French unless asked otherwise."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+
+SUPPORTED = {code for code, _name in settings.LANGUAGES}
+
+
+class LanguageMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if language not in SUPPORTED:
+            user = getattr(request, "user", None)
+            language = (
+                getattr(user, "language", None)
+                if user is not None and user.is_authenticated
+                else None
+            )
+        if language not in SUPPORTED:
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        translation.deactivate()
+        return response

@@ -1,0 +1,190 @@
+"""Hand-written factories for tests: small, explicit, named after the domain."""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+import random
+from decimal import Decimal
+from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from pepiniere.accounts.models import Role, RoleGrant, User
+from pepiniere.applications import services
+from pepiniere.applications.models import Application
+from pepiniere.calls.models import Call, Criterion, FieldKind, FormField
+from pepiniere.demo.identifiers import fictional_siret
+from pepiniere.organisations.models import MemberRole, Membership, Organisation, OrganisationKind
+from pepiniere.programmes.models import Axis, Funder, FunderKind, Programme
+from pepiniere.territories.models import Departement
+
+_counter = itertools.count(1)
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def make_user(
+    email: str | None = None,
+    *,
+    role: str = Role.APPLICANT,
+    funder: Funder | None = None,
+    password: str = "secret-pass-123",
+    **extra: Any,
+) -> User:
+    n = next(_counter)
+    user = User.objects.create_user(
+        email=email or f"user{n}@example.test",
+        password=password,
+        full_name=extra.pop("full_name", f"User {n}"),
+        **extra,
+    )
+    RoleGrant.objects.create(user=user, role=role, funder=funder)
+    return user
+
+
+def make_funder(name: str = "Région Aquitaine") -> Funder:
+    n = next(_counter)
+    return Funder.objects.create(name=name, slug=f"funder-{n}", kind=FunderKind.REGION)
+
+
+def make_programme(funder: Funder | None = None) -> Programme:
+    n = next(_counter)
+    return Programme.objects.create(
+        funder=funder or make_funder(),
+        title=f"Programme {n}",
+        slug=f"programme-{n}",
+        start_date=datetime.date(2015, 1, 1),
+        end_date=datetime.date(2030, 12, 31),
+    )
+
+
+def make_call(
+    *,
+    funder: Funder | None = None,
+    opens_at: datetime.datetime | None = None,
+    closes_at: datetime.datetime | None = None,
+    fields: bool = True,
+    **extra: Any,
+) -> Call:
+    n = next(_counter)
+    funder = funder or make_funder()
+    programme = extra.pop("programme", None) or make_programme(funder)
+    now = timezone.now()
+    axis = extra.pop("axis", None) or Axis.objects.create(
+        programme=programme, code=f"axis-{n}", title=f"Axe {n}", budget=Decimal("1000000")
+    )
+    departements = extra.pop("departements", None)
+    call = Call.objects.create(
+        funder=funder,
+        programme=programme,
+        axis=axis,
+        code=extra.pop("code", f"call{n}"),
+        slug=extra.pop("slug", f"call-{n}"),
+        title=extra.pop("title", f"Appel {n}"),
+        summary=extra.pop("summary", "Un appel de test"),
+        description=extra.pop("description", "Description"),
+        envelope=extra.pop("envelope", Decimal("550000")),
+        opens_at=opens_at or now - datetime.timedelta(days=10),
+        closes_at=closes_at or now + datetime.timedelta(days=10),
+        is_published=extra.pop("is_published", True),
+        **extra,
+    )
+    if departements:
+        call.eligible_departements.set(Departement.objects.filter(code__in=departements))
+    if fields:
+        FormField.objects.create(
+            call=call,
+            key="innovation",
+            label="Innovation",
+            kind=FieldKind.LONG_TEXT,
+            word_limit=50,
+            position=1,
+        )
+        FormField.objects.create(
+            call=call,
+            key="plan",
+            label="Plan de financement",
+            kind=FieldKind.FILE,
+            allowed_extensions="pdf",
+            max_file_mb=1,
+            position=2,
+        )
+        Criterion.objects.create(
+            call=call, title="Innovation", weight=Decimal(2), threshold=Decimal(3)
+        )
+    return call
+
+
+def make_organisation(
+    *,
+    member: User | None = None,
+    departement: str = "33",
+    kind: str = OrganisationKind.STARTUP,
+    **extra: Any,
+) -> Organisation:
+    n = next(_counter)
+    organisation = Organisation.objects.create(
+        name=extra.pop("name", f"Structure {n}"),
+        kind=kind,
+        siret=extra.pop("siret", fictional_siret(random.Random(n))),
+        departement=Departement.objects.get(code=departement),
+        creation_date=extra.pop("creation_date", datetime.date(2012, 5, 1)),
+        **extra,
+    )
+    if member is not None:
+        Membership.objects.create(user=member, organisation=organisation, role=MemberRole.OWNER)
+    return organisation
+
+
+def complete_answers(**core: str) -> dict[str, Any]:
+    values = {
+        "title": "Partage de bateaux",
+        "summary": "Location de bateaux entre particuliers.",
+        "requested_amount": "40000",
+        "project_budget": "80000",
+    }
+    values.update(core)
+    return {"_core": values, "innovation": "Une plateforme locale."}
+
+
+def make_draft(
+    *,
+    call: Call | None = None,
+    applicant: User | None = None,
+    organisation: Organisation | None = None,
+    complete: bool = True,
+) -> Application:
+    call = call or make_call()
+    applicant = applicant or make_user()
+    organisation = organisation or make_organisation(member=applicant)
+    application = services.start_application(call=call, organisation=organisation, actor=applicant)
+    if complete:
+        services.save_draft(application=application, actor=applicant, answers=complete_answers())
+        services.upload_attachment(
+            application=application,
+            actor=applicant,
+            field_key="plan",
+            uploaded=SimpleUploadedFile("plan.pdf", PDF_BYTES, "application/pdf"),
+        )
+    application.refresh_from_db()
+    return application
+
+
+def make_submitted(**kwargs: Any) -> Application:
+    application = make_draft(**kwargs)
+    services.submit_application(application=application, actor=application.created_by)
+    application.refresh_from_db()
+    return application
+
+
+def page_text(response: Any) -> str:
+    """The response body as a person reads it (HTML entities decoded)."""
+    import html
+
+    return html.unescape(response.content.decode())
+
+
+def plain(text: str) -> str:
+    """Text with French typographic spaces (narrow no-break, no-break) turned into plain spaces."""
+    return text.replace("\u202f", " ").replace("\xa0", " ")

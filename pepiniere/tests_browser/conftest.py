@@ -1,0 +1,243 @@
+"""Browser tests: a live Django server, Debian's Chromium driven by Playwright (sync API).
+
+Every test here is marked ``browser`` and put in the ``browser`` xdist group, so that the whole
+package runs on one worker (one Chromium) under ``pytest -n auto --dist loadgroup``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+# Playwright's sync API runs an asyncio loop in this thread; Django's ORM refuses to run while a
+# loop is running unless told that this is safe. It is here: the loop only drives the browser.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+import pytest  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+CHROMIUM = os.environ.get("PEPINIERE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+RESULTS_DIR = HERE.parent.parent / "test-results"
+# Generous: under ``pytest -n auto`` on two cores the browser shares the CPU with other workers.
+DEFAULT_TIMEOUT_MS = 15_000
+T = TypeVar("T")
+
+
+def _skip_reason() -> str | None:
+    if not Path(CHROMIUM).exists():
+        return (
+            f"Chromium not found at {CHROMIUM} (install Debian's chromium package or set "
+            "PEPINIERE_CHROMIUM); browser tests never download a browser"
+        )
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Playwright (python) is not installed"
+    return None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Registered by pytest-xdist, but the suite must also run with ``-p no:xdist`` (strict markers).
+    config.addinivalue_line("markers", "xdist_group(name): run the group's tests on one worker")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # tryfirst: the marks must be there before pytest-xdist reads xdist_group in its own hook.
+    reason = _skip_reason()
+    for item in items:
+        if HERE not in Path(item.path).parents:
+            continue
+        item.add_marker(pytest.mark.browser)
+        item.add_marker(pytest.mark.xdist_group("browser"))
+        if reason:
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
+    report = yield
+    if HERE in Path(item.path).parents:
+        setattr(item, f"_report_{report.when}", report)
+    return report
+
+
+# --- The live server ----------------------------------------------------------------------------
+
+# With SQLite in memory, the test and every request thread of the live server share ONE database
+# connection (Django's LiveServerThread passes it along). Two requests at once on one connection
+# mix their transactions, which says nothing about the application. So requests are handled one
+# at a time, and the test takes the same lock around its own queries (see ``db``). With
+# PostgreSQL each thread has its own connection and requests run concurrently.
+SERVER_LOCK = threading.RLock()
+
+
+class _OneRequestAtATime:
+    def __init__(self, app: Callable[..., Any]) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        with SERVER_LOCK:
+            result = self.app(environ, start_response)
+            try:
+                return [b"".join(result)]
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+
+
+@pytest.fixture(scope="session")
+def live_server(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """pytest-django's live server on 127.0.0.1, serialised when the database is shared."""
+    from pytest_django.live_server_helper import LiveServer
+
+    addr = (
+        request.config.getvalue("liveserver")
+        or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS")
+        or "127.0.0.1"
+    )
+    # Import every view now (the URLconf pulls in fpdf, slow to import) rather than during the
+    # first page load of the first test, where it would eat into that test's timeouts.
+    from django.urls import get_resolver
+
+    _ = get_resolver().url_patterns
+    server = LiveServer(addr)
+    if server.thread.connections_override:
+        httpd = server.thread.httpd
+        httpd.set_app(_OneRequestAtATime(httpd.get_app()))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(django_db_serialized_rollback: None) -> None:
+    """Transactional tests flush the database after each test, reference data from migrations
+    (départements, sectors, legal forms) included: serialized rollback puts it back before each."""
+
+
+@pytest.fixture(scope="package", autouse=True)
+def _restore_reference_data_after_package(django_db_blocker: Any) -> Iterator[None]:
+    """After the last browser test, leave the reference data in place for whatever test this
+    worker runs next (the last flush would otherwise leave the tables empty)."""
+    yield
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for connection in connections.all(initialized_only=True):
+            contents = getattr(connection, "_test_serialized_contents", None)
+            if contents:
+                connection.creation.deserialize_db_from_string(contents)
+
+
+@contextmanager
+def db() -> Iterator[None]:
+    """Query the database from the test while no request is being handled."""
+    with SERVER_LOCK:
+        yield
+
+
+def wait_for(check: Callable[[], T], *, timeout: float = 10.0, message: str = "") -> T:
+    """Poll ``check`` (run under ``db()``) until it returns something truthy."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with db():
+            value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(message or f"timed out after {timeout} s waiting for {check}")
+        time.sleep(0.1)
+
+
+# --- The browser --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def _playwright() -> Iterator[Any]:
+    reason = _skip_reason()
+    if reason:
+        pytest.skip(reason)
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=DEFAULT_TIMEOUT_MS)
+    manager = sync_playwright().start()
+    yield manager
+    manager.stop()
+
+
+@pytest.fixture(scope="session")
+def browser(_playwright: Any) -> Iterator[Any]:
+    browser = _playwright.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def context(browser: Any, live_server: Any) -> Iterator[Any]:
+    context = browser.new_context(
+        locale="fr-FR",
+        timezone_id="Europe/Paris",
+        viewport={"width": 1280, "height": 900},
+        base_url=live_server.url,
+        accept_downloads=True,
+    )
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fresh page. Fails the test on an uncaught script error or a server error (5xx)."""
+    page = context.new_page()
+    problems: list[str] = []
+    context.on("weberror", lambda error: problems.append(f"script error: {error.error}"))
+    context.on(
+        "response",
+        lambda response: problems.append(f"HTTP {response.status} on {response.url}")
+        if response.status >= 500
+        else None,
+    )
+    yield page
+    failed = any(
+        getattr(getattr(request.node, f"_report_{when}", None), "failed", False)
+        for when in ("setup", "call")
+    )
+    if failed:
+        RESULTS_DIR.mkdir(exist_ok=True)
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)[-150:]
+        for number, open_page in enumerate(context.pages):
+            try:
+                open_page.screenshot(path=RESULTS_DIR / f"{name}-{number}.png", full_page=True)
+            except Exception:  # noqa: S110 - a screenshot must never hide the real failure
+                pass
+    if problems and not failed:
+        pytest.fail("The browser met errors:\n" + "\n".join(problems))
+
+
+def login(page: Any, live_server: Any, email: str, password: str) -> None:
+    """Log in through the login page, as a person would."""
+    page.goto(f"{live_server.url}/compte/connexion/")
+    page.get_by_label("Adresse électronique").fill(email)
+    page.get_by_label("Mot de passe").fill(password)
+    # The header has its own submit button (language switch): take the one in the page's content.
+    page.locator("main button[type=submit]").click()
+    page.wait_for_url(lambda url: "/compte/connexion/" not in url)
