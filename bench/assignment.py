@@ -27,6 +27,7 @@ import subprocess
 import sys
 import time
 import tracemalloc
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -77,8 +78,25 @@ def pairs_of(affinity: np.ndarray | sp.csr_array) -> tuple[np.ndarray, np.ndarra
         coo = sp.coo_array(affinity)
         keep = ~np.isnan(coo.data)
         return coo.row[keep], coo.col[keep], coo.data[keep]
-    rows, cols = np.nonzero(~np.isnan(affinity))
-    return rows, cols, affinity[rows, cols]
+    keys = np.flatnonzero(~np.isnan(affinity))
+    rows, cols = np.divmod(keys, affinity.shape[1])
+    return rows, cols, affinity.ravel()[keys]
+
+
+def blocks_by_decreasing_value(values: np.ndarray, size: int) -> Iterator[np.ndarray]:
+    """Indices by decreasing value, in blocks; sorts the best ``size`` first, the rest lazily."""
+    size = max(size, 1)
+    if values.size <= size:
+        yield np.argsort(-values, kind="stable")
+        return
+    best = np.argpartition(-values, size - 1)[:size]
+    yield best[np.argsort(-values[best], kind="stable")]
+    rest = np.ones(values.size, dtype=bool)
+    rest[best] = False
+    others = np.flatnonzero(rest)
+    others = others[np.argsort(-values[others], kind="stable")]
+    for first in range(0, others.size, size):
+        yield others[first : first + size]
 
 
 def greedy(
@@ -92,13 +110,10 @@ def greedy(
     room = np.broadcast_to(np.asarray(max_load, dtype=np.int64), (m,)).copy()
     chosen: list[float] = []
     remaining = n * k
-    # Sort only as far as needed: the best block first, then the rest if some are still short.
-    order = np.argsort(-values, kind="stable")
-    block = max(4 * n * k, 1)
-    for first in range(0, order.size, block):
-        part = order[first : first + block]
-        part = part[(need[rows[part]] > 0) & (room[cols[part]] > 0)]
-        for e in part.tolist():
+    for block in blocks_by_decreasing_value(values, 4 * n * k):
+        # Pairs whose application is served or whose reviewer is full are dropped in bulk.
+        block = block[(need[rows[block]] > 0) & (room[cols[block]] > 0)]
+        for e in block.tolist():
             i, j = rows[e], cols[e]
             if need[i] and room[j]:
                 need[i] -= 1

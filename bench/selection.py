@@ -129,7 +129,9 @@ def timed(proposals, budget, rule, constraints, repeat: int) -> tuple[float, Sel
 
 def report(title: str, proposals, budget, constraints, repeat: int, target: float) -> None:
     print(f"\n{title}")
-    print(f"  {len(proposals)} proposals, {len(constraints)} constraints, budget {budget / 100:,.0f} €")
+    print(
+        f"  {len(proposals)} proposals, {len(constraints)} constraints, budget {budget / 100:,.0f} €"
+    )
     head = "  rule          time      x greedy  objective    x greedy  funded  total €        unmet"
     print(head + "  solves")
     results = {}

@@ -6,6 +6,7 @@ urlpatterns = [
     path("compte/", include("pepiniere.accounts.urls")),
     path("structures/", include("pepiniere.organisations.urls")),
     path("dossiers/", include("pepiniere.applications.urls")),
+    path("instruction/", include("pepiniere.applications.staff_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -156,7 +156,10 @@ def check_eligibility(
                 else _(
                     "Le taux d'aide demandé est de %(rate)s %% du budget ; le maximum est %(max)s %%."
                 )
-            ) % {"rate": number_format(rate, 1), "max": number_format(call.max_aid_rate.normalize())}
+            ) % {
+                "rate": number_format(rate, 1),
+                "max": number_format(call.max_aid_rate.normalize()),
+            }
         checks.append(RuleCheck("aid_rate", _("Taux d'aide"), ok, message))
 
     return checks

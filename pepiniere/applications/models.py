@@ -54,6 +54,8 @@ class Application(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(_("déposé le"), null=True, blank=True, db_index=True)
     decision_reason = models.TextField(_("motif de la décision"), blank=True)
+    # Accent-folded copy of reference, title, summary and organisation, for staff search.
+    search_text = models.TextField(default="", blank=True, editable=False)
 
     class Meta:
         verbose_name = _("dossier de candidature")
@@ -77,6 +79,20 @@ class Application(models.Model):
     @property
     def is_editable_by_applicant(self) -> bool:
         return self.status in {Status.DRAFT, Status.INCOMPLETE}
+
+    def build_search_text(self) -> str:
+        from pepiniere.calls.models import fold
+
+        organisation = self.organisation
+        parts = [
+            self.reference or "",
+            self.title,
+            self.summary,
+            organisation.name,
+            organisation.siret,
+            organisation.rna,
+        ]
+        return fold(" ".join(p for p in parts if p))
 
 
 class ApplicationVersion(models.Model):
@@ -159,3 +175,65 @@ class InformationRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application} — {self.requested_at:%Y-%m-%d}"
+
+
+class InternalNote(models.Model):
+    """A note by funder staff on an application: never shown to the applicant."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="internal_notes"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("note"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("note interne")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.application} — {self.author}"
+
+
+class ExportFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    XLSX = "xlsx", "XLSX"
+
+
+class ExportStatus(models.TextChoices):
+    PENDING = "pending", _("en attente")
+    RUNNING = "running", _("en cours")
+    DONE = "done", _("prêt")
+    FAILED = "failed", _("échec")
+
+
+class Export(models.Model):
+    """A list export built in the background; the file is private to the person who asked."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    filters = models.JSONField(default=dict)
+    format = models.CharField(max_length=5, choices=ExportFormat.choices)
+    status = models.CharField(
+        max_length=10, choices=ExportStatus.choices, default=ExportStatus.PENDING
+    )
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to="exports/", blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Export {self.pk} ({self.format})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == ExportStatus.DONE:
+            return 100
+        return int(100 * self.done / self.total) if self.total else 0

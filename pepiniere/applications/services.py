@@ -128,6 +128,7 @@ def save_draft(*, application: Application, actor: Any, answers: dict[str, Any])
     application.requested_amount = parse_core_amount(core.get("requested_amount"))
     application.project_budget = parse_core_amount(core.get("project_budget"))
     application.draft_revision += 1
+    application.search_text = application.build_search_text()
     application.save()
     return application
 
@@ -282,6 +283,7 @@ def submit_application(
     from_state = application.status
     application.status = transition.target
     application.submitted_at = now
+    application.search_text = application.build_search_text()
     application.save()
     version = ApplicationVersion.objects.create(
         application=application,

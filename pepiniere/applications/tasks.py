@@ -27,3 +27,11 @@ def send_status_email(application_id: int, transition: str) -> int:
             subject, _, text = body.partition("\n")
             sent += send_mail(subject.strip(), text.strip(), None, [member.email])
     return sent
+
+
+@task()
+def build_export(export_id: int) -> int:
+    from pepiniere.applications.models import Export
+    from pepiniere.applications.staff_services import run_export
+
+    return run_export(Export.objects.select_related("requested_by").get(pk=export_id)).done

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from pepiniere.applications.models import Status
 
 APPLICANT = "applicant"
@@ -87,6 +89,23 @@ TIMELINE = [
     Status.CONTRACTED,
     Status.CLOSED,
 ]
+
+
+# How each audited action reads in a journal.
+ACTION_LABELS = {
+    "create": _("création du brouillon"),
+    "submit": _("dépôt"),
+    "resubmit": _("nouveau dépôt après compléments"),
+    "withdraw": _("retrait par le porteur"),
+    "request_information": _("demande de compléments"),
+    "mark_eligible": _("déclaré recevable"),
+    "mark_ineligible": _("déclaré irrecevable"),
+    "open_review": _("ouverture de l'expertise"),
+    "close_review": _("clôture de l'expertise"),
+    "select": _("retenu par le jury"),
+    "put_in_reserve": _("placé en liste complémentaire"),
+    "reject": _("non retenu par le jury"),
+}
 
 
 class IllegalTransition(Exception):

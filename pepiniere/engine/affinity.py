@@ -40,19 +40,20 @@ __all__ = ["AffinityWeights", "combine_affinity", "tfidf_similarity", "tokenize"
 _TOKEN = re.compile(r"[a-z]{2,}")
 _SPELLED_OUT = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss"})
 
-# Accent-folded, lower-case. Short on purpose: TF-IDF already discounts common words; this only
-# removes the ones frequent enough to make unrelated texts look alike.
-STOP_WORDS = frozenset(
-    """
+# Accent-folded, lower-case. Short on purpose: TF-IDF already discounts common words; these only
+# remove the ones frequent enough to make unrelated texts look alike.
+_FRENCH_STOP_WORDS = """
     au aux avec ce ces cet cette dans de des du elle en est et il ils la le les leur leurs lui
     ma mais me meme mes ne nos notre nous on ou par pas pour qu que qui sa se ses son sont sur
     ta te tes ton tu un une vos votre vous sans sous entre plus tres tout tous toute toutes
     comme ainsi afin etre avoir fait ont sera cela ceci dont
+"""
+_ENGLISH_STOP_WORDS = """
     an and are as at be been by for from has have in into is it its of on or our that the
     their them they this to was we were which will with within without you your not no can
     also more most other such than these those about over
-    """.split()
-)
+"""
+STOP_WORDS = frozenset(_FRENCH_STOP_WORDS.split()) | frozenset(_ENGLISH_STOP_WORDS.split())
 
 
 def tokenize(text: str, *, fold_plurals: bool = True) -> list[str]:
@@ -110,8 +111,8 @@ def tfidf_similarity(
     norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1))).ravel()
     norms[norms == 0] = 1.0  # token-less texts stay zero vectors
     unit = sp.csr_array(sp.diags_array(1.0 / norms) @ weighted)
-    similarity = (unit[:n_left] @ unit[n_left:].T).toarray()
-    return np.clip(similarity, 0.0, 1.0)
+    similarity: NDArray[np.float64] = (unit[:n_left] @ unit[n_left:].T).toarray()
+    return np.clip(similarity, 0.0, 1.0, out=similarity)
 
 
 @dataclass(frozen=True)

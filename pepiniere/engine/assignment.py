@@ -27,15 +27,18 @@ largest cost is at most ``min(2**40, 2**60 // (nodes + 2)**2)``. OR-Tools multip
 ``nodes + 1`` internally and its node potentials can reach about ``nodes`` times that, so nothing
 can overflow int64 (on the benchmark's 12 001 nodes this leaves costs up to about ``2**32``).
 Affinities that are multiples of ``1 / scale`` (integers, halves, quarters...) are represented
-exactly. Otherwise each pair is off by at most ``0.5 / scale``, so the returned total is at most
-``Assignment.optimality_gap_bound = n * k / scale`` below the true optimum: about ``n * k *
-affinity_range * 2**-32`` on the benchmark, far below any meaningful difference between assignments.
+exactly and the result is exactly optimal (``Assignment.optimality_gap_bound == 0``). Otherwise
+each pair is off by at most ``0.5 / scale``, so the returned total is at most
+``optimality_gap_bound = n * k / scale`` below the true optimum: about ``n * k * affinity_range *
+2**-32`` on the benchmark, far below any meaningful difference between assignments.
 
 Large candidate sets: working set and duality certificate
 ---------------------------------------------------------
 When there are many more candidates than needed (e.g. every reviewer is a candidate of every
 application), the flow is solved on a *working set*: the ``L`` best candidates of each application
-and of each reviewer. Optimality on the whole candidate set is then *proved* with LP duality:
+(``L = 2k + 4`` by default) and the ``L'`` best of each reviewer (``L' = max(4, 2 * average load,
+2 * largest min_load)``). It is used from 100 000 candidate pairs on, when the candidates are more
+than three times the working set. Optimality on the whole candidate set is then *proved* with LP duality:
 shortest-path distances ``d`` in the residual network of the working-set solution (computed exactly
 on the integer costs with a Bellman-Ford that only relaxes arcs leaving nodes whose distance just
 changed) are node potentials under which every residual arc has a non-negative reduced cost. If
@@ -96,10 +99,12 @@ class Assignment:
 
     ``pairs`` are ``(application, reviewer)`` index pairs sorted by application then reviewer;
     ``loads[j]`` is the number of applications given to reviewer ``j``; ``total_affinity`` is the
-    exact (``math.fsum``) sum of the affinities of the pairs. The total is optimal up to
-    ``optimality_gap_bound`` (0 when affinities are exact multiples of ``1 / scale``).
+    exact (``math.fsum``) sum of the affinities of the pairs. No assignment has a total larger than
+    ``total_affinity + optimality_gap_bound``; the bound is 0 when the integer costs are exact
+    (affinities on a grid of ``1 / scale``: integers, halves, quarters..., or all equal).
     ``candidate_pairs`` counts eligible pairs, ``arcs_solved`` the pairs in the final flow network
-    and ``rounds`` the flow solves (1 when no working set was needed, 0 when nothing was to assign).
+    and ``rounds`` the flow solves (1 when the first solve was certified optimal, 0 when there was
+    nothing to assign).
     """
 
     pairs: list[tuple[int, int]]
@@ -215,7 +220,7 @@ def assign_reviewers(
             rounds=0,
         )
 
-    scale, costs = _integer_costs(candidates.values, n + m + 1)
+    scale, costs, exact = _integer_costs(candidates.values, n + m + 1)
     chosen, arcs_solved, rounds = _solve(
         candidates, costs, k, lower, upper, app_degree, reviewer_degree, working_set_per_application
     )
@@ -226,7 +231,7 @@ def assign_reviewers(
         loads=np.bincount(cols, minlength=m).astype(np.int64),
         total_affinity=math.fsum(candidates.values[chosen].tolist()),
         scale=scale,
-        optimality_gap_bound=n * k / scale,
+        optimality_gap_bound=0.0 if exact else n * k / scale,
         candidate_pairs=candidates.count,
         arcs_solved=arcs_solved,
         rounds=rounds,
@@ -256,7 +261,7 @@ def _load_vector(name: str, value: object, m: int) -> IntArray:
     if array.shape != (m,):
         raise ValueError(
             f"{name} must be an integer or have one value per reviewer ({m}), "
-            f"got shape {np.shape(value)}."
+            f"got shape {np.asarray(value).shape}."
         )
     if array.size and not (
         np.issubdtype(array.dtype, np.integer)
@@ -364,24 +369,34 @@ def _conflict_array(conflicts: Iterable[tuple[int, int]], n: int, m: int) -> Int
     return array
 
 
-def _integer_costs(values: NDArray[np.float64], num_nodes: int) -> tuple[float, IntArray]:
-    """Return ``(scale, costs)`` with ``costs = rint((max - values) * scale)`` >= 0."""
+def _integer_costs(values: NDArray[np.float64], num_nodes: int) -> tuple[float, IntArray, bool]:
+    """Return ``(scale, costs, exact)``: ``costs = rint((max - values) * scale)``, all >= 0.
+
+    ``exact`` tells whether no rounding happened, i.e. every total of integer costs is exactly
+    ``scale`` times the gap to the best conceivable total.
+    """
     max_cost = min(_MAX_COST_CAP, _MAX_COST_BUDGET // (num_nodes + 2) ** 2)
     if max_cost < 1 << 10:
         raise ValueError(f"problem too large for exact integer costs ({num_nodes} nodes).")
     if values.size == 0:
-        return 1.0, np.zeros(0, dtype=np.int64)
+        return 1.0, np.zeros(0, dtype=np.int64), True
     top = float(values.max())
     spread = top - float(values.min())
-    scale = 1.0 if spread == 0 else 2.0 ** math.floor(math.log2(max_cost / spread))
-    # Powers of two keep the multiplication exact; round-to-nearest keeps costs within
-    # max_cost (spread * scale <= max_cost).
+    if spread == 0:  # every feasible assignment has the same total
+        return 1.0, np.zeros(values.size, dtype=np.int64), True
+    # A power of two: multiplying by it is exact, and rounding is the only approximation.
+    scale = 2.0 ** min(math.floor(math.log2(max_cost / spread)), 1000)
     costs = np.empty(values.size, dtype=np.int64)
+    exact = math.isfinite(top * scale) and top * scale == round(top * scale)
     for part in _chunks(values.size):
         scaled = np.subtract(top, values[part])
         scaled *= scale
         costs[part] = np.rint(scaled)
-    return scale, costs
+        if exact:
+            # Multiples of 1 / scale within max_cost of each other subtract exactly.
+            on_grid = values[part] * scale
+            exact = bool(np.all(on_grid == np.rint(on_grid)))
+    return scale, costs, exact
 
 
 # --- infeasibility ----------------------------------------------------------------------------
@@ -670,9 +685,9 @@ def _initial_working_set(
         if candidates.count == n * m:
             grid = costs.reshape(n, m)
         else:
-            grid = np.full(n * m, absent, dtype=np.int64)
-            grid[candidates.keys] = costs
-            grid = grid.reshape(n, m)
+            cells = np.full(n * m, absent, dtype=np.int64)
+            cells[candidates.keys] = costs
+            grid = cells.reshape(n, m)
         chosen: list[IntArray] = []
         if per_app < m:
             best = np.argpartition(grid, per_app - 1, axis=1)[:, :per_app]
@@ -686,7 +701,8 @@ def _initial_working_set(
             chosen.append(candidates.keys)
         keys = _sorted_unique(np.concatenate(chosen))
         keys = keys[grid.ravel()[keys] != absent]
-        return np.searchsorted(candidates.keys, keys).astype(np.int64)
+        positions: IntArray = np.searchsorted(candidates.keys, keys).astype(np.int64)
+        return positions
     # Sparse: partition within each application (candidates are stored by application) and
     # within each reviewer (grouped by a stable sort; a 16-bit key lets numpy use radix sort).
     app_starts = np.searchsorted(candidates.rows, np.arange(n + 1))
@@ -717,10 +733,12 @@ def _cheapest_per_group(
         padded[group_of * width + position] = costs[members]
         best = np.argpartition(padded.reshape(groups, width), limit - 1, axis=1)[:, :limit]
         real = best < lengths[:, None]
-        return members[(starts[:-1, None] + best)[real]]
+        selected: IntArray = members[(starts[:-1, None] + best)[real]]
+        return selected
     # Very uneven groups: a padded matrix would be mostly padding, rank by sorting instead.
     order = np.lexsort((costs[members], group_of))
-    return members[order[position < limit]]
+    ranked: IntArray = members[order[position < limit]]
+    return ranked
 
 
 def _union(size: int, *index_arrays: IntArray) -> IntArray:

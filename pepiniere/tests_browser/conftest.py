@@ -82,17 +82,23 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
 # With SQLite in memory, the test and every request thread of the live server share ONE database
 # connection (Django's LiveServerThread passes it along). Two requests at once on one connection
 # mix their transactions, which says nothing about the application. So requests are handled one
-# at a time, and the test takes the same lock around its own queries (see ``db``). With
-# PostgreSQL each thread has its own connection and requests run concurrently.
+# at a time, the test takes the same lock around its own queries (see ``db``), and between tests
+# (while the database is flushed and reloaded) the server answers 503 to any straggling request
+# from the closed browser context. With PostgreSQL each thread has its own connection and
+# requests run concurrently.
 SERVER_LOCK = threading.RLock()
 
 
 class _OneRequestAtATime:
     def __init__(self, app: Callable[..., Any]) -> None:
         self.app = app
+        self.open = False
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         with SERVER_LOCK:
+            if not self.open:
+                start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+                return [b"between tests"]
             result = self.app(environ, start_response)
             try:
                 return [b"".join(result)]
@@ -100,6 +106,11 @@ class _OneRequestAtATime:
                 close = getattr(result, "close", None)
                 if close is not None:
                     close()
+
+
+def _serialised_app(live_server: Any) -> _OneRequestAtATime | None:
+    app = live_server.thread.httpd.get_app()
+    return app if isinstance(app, _OneRequestAtATime) else None
 
 
 @pytest.fixture(scope="session")
@@ -200,8 +211,15 @@ def context(browser: Any, live_server: Any) -> Iterator[Any]:
         accept_downloads=True,
     )
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    app = _serialised_app(live_server)
+    if app is not None:
+        with SERVER_LOCK:
+            app.open = True
     yield context
     context.close()
+    if app is not None:
+        with SERVER_LOCK:  # waits for a request being handled, then shuts the door
+            app.open = False
 
 
 @pytest.fixture
@@ -212,9 +230,11 @@ def page(context: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     context.on("weberror", lambda error: problems.append(f"script error: {error.error}"))
     context.on(
         "response",
-        lambda response: problems.append(f"HTTP {response.status} on {response.url}")
-        if response.status >= 500
-        else None,
+        lambda response: (
+            problems.append(f"HTTP {response.status} on {response.url}")
+            if response.status >= 500
+            else None
+        ),
     )
     yield page
     failed = any(

@@ -66,7 +66,9 @@ def test_applicant_applies_and_gets_a_receipt(page, live_server):
     expect(page.get_by_role("heading", level=1)).to_have_text("Vérifier et déposer")
     checks = page.locator("ul.checks li")
     expect(checks.filter(has_text="Territoire")).to_contain_text("respecté")
-    expect(page.get_by_text("Toutes les réponses obligatoires sont présentes et valides.")).to_be_visible()
+    expect(
+        page.get_by_text("Toutes les réponses obligatoires sont présentes et valides.")
+    ).to_be_visible()
     expect(page.get_by_text("non respecté")).to_have_count(0)
     expect(page.get_by_text("Corrigez les points signalés")).to_have_count(0)
 

@@ -139,6 +139,6 @@ def test_submitting_twice_gives_one_submission(page, context, live_server):
             assert application.status == Status.SUBMITTED
             assert application.reference == f"{call.reference_prefix}-{number:04d}"
             assert ApplicationVersion.objects.filter(application=application).count() == 1
-        assert (
-            Application.objects.filter(call=call, reference__isnull=False).count() == 2
-        ), "one reference per application, no gap, no duplicate"
+        assert Application.objects.filter(call=call, reference__isnull=False).count() == 2, (
+            "one reference per application, no gap, no duplicate"
+        )

@@ -21,7 +21,9 @@ def test_demo_scenario_is_the_founding_case(client):
     submitted = Application.objects.filter(call=eco).exclude(status=Status.DRAFT)
     assert submitted.count() >= 40
     per_departement = dict(
-        submitted.values("organisation__departement").annotate(n=Count("id")).values_list("organisation__departement", "n")
+        submitted.values("organisation__departement")
+        .annotate(n=Count("id"))
+        .values_list("organisation__departement", "n")
     )
     assert set(per_departement) == {"24", "33", "40", "47", "64"}
     assert Call.objects.published().open_at(timezone.now()).exists()
@@ -30,10 +32,19 @@ def test_demo_scenario_is_the_founding_case(client):
 
 
 def _build_demo(var_dir):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST", "DATABASE_URL"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "PYTEST", "DATABASE_URL"))
+    }
     env["PEPINIERE_VAR_DIR"] = str(var_dir)
-    result = subprocess.run([sys.executable, "-m", "pepiniere.manage", "demo", "--no-serve"], env=env,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "pepiniere.manage", "demo", "--no-serve"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     assert "porteur@pepiniere.test" in result.stdout
     with sqlite3.connect(var_dir / "demo.sqlite3") as db:

@@ -15,14 +15,26 @@ from pepiniere.lib.money import format_eur, parse_amount, to_cents
 def _run(*args, **env):
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
     full_env.update(env)
-    return subprocess.run([sys.executable, "-m", "pepiniere.manage", *args], env=full_env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "pepiniere.manage", *args],
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_check_deploy_is_clean_with_debug_off():
-    result = _run("check", "--deploy", "--fail-level", "WARNING", DEBUG="0",
-                  SECRET_KEY="x" * 20 + "a-long-random-production-secret-value-1234567890",
-                  ALLOWED_HOSTS="pepiniere.example.org", DATABASE_URL="sqlite:///:memory:")
+    result = _run(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="0",
+        SECRET_KEY="x" * 20 + "a-long-random-production-secret-value-1234567890",
+        ALLOWED_HOSTS="pepiniere.example.org",
+        DATABASE_URL="sqlite:///:memory:",
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -43,15 +55,22 @@ def test_env_helpers_refuse_bad_values(monkeypatch):
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("550 000", "550000"), ("550 000,50 €", "550000.50"), ("1.200,50", "1200.50"), ("1,200.50", "1200.50"),
-     ("12\u202f000", "12000")],
+    [
+        ("550 000", "550000"),
+        ("550 000,50 €", "550000.50"),
+        ("1.200,50", "1200.50"),
+        ("1,200.50", "1200.50"),
+        ("12\u202f000", "12000"),
+    ],
 )
 def test_amounts_typed_the_french_or_english_way(text, expected):
     assert parse_amount(text) == Decimal(expected)
 
 
 def test_money_is_shown_in_french_format_and_converted_to_exact_cents():
-    assert format_eur(Decimal("550000")).replace("\u202f", " ").replace("\xa0", " ") == "550 000,00 €"
+    assert (
+        format_eur(Decimal("550000")).replace("\u202f", " ").replace("\xa0", " ") == "550 000,00 €"
+    )
     assert to_cents(Decimal("0.1") + Decimal("0.2")) == 30
     with pytest.raises(ValueError):
         parse_amount("NaN")

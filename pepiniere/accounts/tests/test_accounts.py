@@ -11,10 +11,15 @@ pytestmark = pytest.mark.django_db
 
 
 def test_sign_up_logs_in_and_leads_to_declaring_an_organisation(client):
-    response = client.post(reverse("accounts:signup"), {
-        "email": "Paula@Example.test", "full_name": "Paula Porteuse",
-        "password1": "un-mot-de-passe-solide", "password2": "un-mot-de-passe-solide",
-    })
+    response = client.post(
+        reverse("accounts:signup"),
+        {
+            "email": "Paula@Example.test",
+            "full_name": "Paula Porteuse",
+            "password1": "un-mot-de-passe-solide",
+            "password2": "un-mot-de-passe-solide",
+        },
+    )
     assert response.url == reverse("organisations:create")
     user = User.objects.get(email="paula@example.test")
     assert user.has_role(Role.APPLICANT)
@@ -23,19 +28,31 @@ def test_sign_up_logs_in_and_leads_to_declaring_an_organisation(client):
 
 def test_sign_up_with_an_existing_email_says_so(client):
     make_user("paula@example.test")
-    response = client.post(reverse("accounts:signup"), {
-        "email": "paula@example.test", "full_name": "P", "password1": "un-mot-de-passe-solide",
-        "password2": "un-mot-de-passe-solide",
-    })
+    response = client.post(
+        reverse("accounts:signup"),
+        {
+            "email": "paula@example.test",
+            "full_name": "P",
+            "password1": "un-mot-de-passe-solide",
+            "password2": "un-mot-de-passe-solide",
+        },
+    )
     assert "Un compte existe déjà" in page_text(response)
 
 
 def test_login_with_email_and_wrong_password_message(client):
     make_user("bob@example.test", password="le-bon-mot-de-passe")
-    response = client.post(reverse("accounts:login"), {"username": "bob@example.test", "password": "faux"})
+    response = client.post(
+        reverse("accounts:login"), {"username": "bob@example.test", "password": "faux"}
+    )
     assert response.status_code == 200
-    assert "adresse électronique" in page_text(response).lower() or "mot de passe" in page_text(response)
-    response = client.post(reverse("accounts:login"), {"username": "BOB@example.test", "password": "le-bon-mot-de-passe"})
+    assert "adresse électronique" in page_text(response).lower() or "mot de passe" in page_text(
+        response
+    )
+    response = client.post(
+        reverse("accounts:login"),
+        {"username": "BOB@example.test", "password": "le-bon-mot-de-passe"},
+    )
     assert response.status_code == 302
 
 
@@ -46,7 +63,10 @@ def test_password_reset_sends_a_working_link(client):
     link = re.search(r"https?://[^/]+(/\S+)", mail.outbox[0].body).group(1)
     response = client.get(link, follow=True)
     assert "Choisir un nouveau mot de passe" in page_text(response)
-    client.post(response.redirect_chain[-1][0], {"new_password1": "nouveau-secret-2026", "new_password2": "nouveau-secret-2026"})
+    client.post(
+        response.redirect_chain[-1][0],
+        {"new_password1": "nouveau-secret-2026", "new_password2": "nouveau-secret-2026"},
+    )
     assert client.login(email="carol@example.test", password="nouveau-secret-2026")
 
 

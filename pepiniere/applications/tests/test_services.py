@@ -56,18 +56,27 @@ def test_submitting_twice_is_idempotent():
 
 
 def test_submission_after_the_paris_deadline_is_refused_with_the_deadline():
-    closes = datetime.datetime(2015, 5, 29, 12, 0, tzinfo=datetime.UTC).astimezone(
-        timezone.get_default_timezone()
-    ).replace(hour=12, minute=0)
+    closes = (
+        datetime.datetime(2015, 5, 29, 12, 0, tzinfo=datetime.UTC)
+        .astimezone(timezone.get_default_timezone())
+        .replace(hour=12, minute=0)
+    )
     call = make_call(opens_at=closes - datetime.timedelta(days=60), closes_at=closes)
     applicant = make_user()
     organisation = make_organisation(member=applicant)
     application = services.start_application(
-        call=call, organisation=organisation, actor=applicant, now=closes - datetime.timedelta(days=1)
+        call=call,
+        organisation=organisation,
+        actor=applicant,
+        now=closes - datetime.timedelta(days=1),
     )
     services.save_draft(application=application, actor=applicant, answers=complete_answers())
-    services.upload_attachment(application=application, actor=applicant, field_key="plan",
-                               uploaded=SimpleUploadedFile("p.pdf", PDF_BYTES))
+    services.upload_attachment(
+        application=application,
+        actor=applicant,
+        field_key="plan",
+        uploaded=SimpleUploadedFile("p.pdf", PDF_BYTES),
+    )
     with pytest.raises(services.ApplicationError) as error:
         services.submit_application(application=application, actor=applicant, now=closes)
     assert "29 mai 2015 à 12:00 (heure de Paris)" in error.value.message
@@ -81,9 +90,19 @@ def test_submission_after_the_paris_deadline_is_refused_with_the_deadline():
 
 def test_incomplete_draft_is_refused_with_every_problem_and_stays_a_draft():
     application = make_draft(complete=False)
-    services.save_draft(application=application, actor=application.created_by,
-                        answers={"_core": {"title": "", "summary": "x", "requested_amount": "douze",
-                                           "project_budget": "100"}, "innovation": "mot " * 60})
+    services.save_draft(
+        application=application,
+        actor=application.created_by,
+        answers={
+            "_core": {
+                "title": "",
+                "summary": "x",
+                "requested_amount": "douze",
+                "project_budget": "100",
+            },
+            "innovation": "mot " * 60,
+        },
+    )
     with pytest.raises(services.ApplicationError) as error:
         services.submit_application(application=application, actor=application.created_by)
     errors = error.value.errors
@@ -97,13 +116,19 @@ def test_incomplete_draft_is_refused_with_every_problem_and_stays_a_draft():
 
 def test_draft_keeps_text_that_does_not_validate():
     application = make_draft(complete=False)
-    services.save_draft(application=application, actor=application.created_by,
-                        answers={"_core": {"requested_amount": "12 000,50 €"}, "innovation": "brouillon"})
+    services.save_draft(
+        application=application,
+        actor=application.created_by,
+        answers={"_core": {"requested_amount": "12 000,50 €"}, "innovation": "brouillon"},
+    )
     application.refresh_from_db()
     assert application.answers["innovation"] == "brouillon"
     assert application.requested_amount == Decimal("12000.50")
-    services.save_draft(application=application, actor=application.created_by,
-                        answers={"_core": {"requested_amount": "beaucoup"}})
+    services.save_draft(
+        application=application,
+        actor=application.created_by,
+        answers={"_core": {"requested_amount": "beaucoup"}},
+    )
     application.refresh_from_db()
     assert application.answers["_core"]["requested_amount"] == "beaucoup"
     assert application.requested_amount is None
@@ -111,7 +136,9 @@ def test_draft_keeps_text_that_does_not_validate():
 
 
 def test_eligibility_rules_block_submission_with_explanations():
-    call = make_call(departements=["33"], max_requested_amount=Decimal("30000"), max_aid_rate=Decimal("40"))
+    call = make_call(
+        departements=["33"], max_requested_amount=Decimal("30000"), max_aid_rate=Decimal("40")
+    )
     applicant = make_user()
     organisation = make_organisation(member=applicant, departement="64")
     application = make_draft(call=call, applicant=applicant, organisation=organisation)
@@ -127,11 +154,16 @@ def test_eligibility_rules_block_submission_with_explanations():
 def test_request_information_then_resubmit_keeps_both_versions():
     application = make_submitted()
     officer = make_user(role="officer", funder=application.call.funder)
-    services.request_information(application=application, actor=officer, message="Joignez le budget signé.")
+    services.request_information(
+        application=application, actor=officer, message="Joignez le budget signé."
+    )
     application.refresh_from_db()
     assert application.status == Status.INCOMPLETE
-    services.save_draft(application=application, actor=application.created_by,
-                        answers={"innovation": "Version complétée."})
+    services.save_draft(
+        application=application,
+        actor=application.created_by,
+        answers={"innovation": "Version complétée."},
+    )
     version = services.submit_application(application=application, actor=application.created_by)
     application.refresh_from_db()
     assert application.status == Status.SUBMITTED
@@ -147,7 +179,9 @@ def test_resubmission_is_allowed_after_the_call_deadline():
     officer = make_user(role="officer", funder=application.call.funder)
     services.request_information(application=application, actor=officer, message="Précisez.")
     later = application.call.closes_at + datetime.timedelta(days=3)
-    version = services.submit_application(application=application, actor=application.created_by, now=later)
+    version = services.submit_application(
+        application=application, actor=application.created_by, now=later
+    )
     assert version.number == 2
 
 
@@ -155,7 +189,9 @@ def test_every_transition_writes_one_audit_row_with_actor_states_and_reason():
     application = make_submitted()
     officer = make_user(role="officer", funder=application.call.funder)
     services.mark_ineligible(application=application, actor=officer, reason="Hors territoire.")
-    rows = list(trail_for(application).values_list("action", "from_state", "to_state", "reason", "actor"))
+    rows = list(
+        trail_for(application).values_list("action", "from_state", "to_state", "reason", "actor")
+    )
     assert rows == [
         ("create", "", "draft", "", application.created_by.pk),
         ("submit", "draft", "submitted", "", application.created_by.pk),
@@ -190,19 +226,23 @@ def test_illegal_transition_is_refused():
 
 def test_withdraw_and_start_again():
     application = make_submitted()
-    services.withdraw_application(application=application, actor=application.created_by, reason="Projet abandonné")
+    services.withdraw_application(
+        application=application, actor=application.created_by, reason="Projet abandonné"
+    )
     application.refresh_from_db()
     assert application.status == Status.WITHDRAWN
-    again = services.start_application(call=application.call, organisation=application.organisation,
-                                       actor=application.created_by)
+    again = services.start_application(
+        call=application.call, organisation=application.organisation, actor=application.created_by
+    )
     assert again.pk != application.pk
     assert again.status == Status.DRAFT
 
 
 def test_starting_twice_returns_the_same_draft():
     application = make_draft(complete=False)
-    again = services.start_application(call=application.call, organisation=application.organisation,
-                                       actor=application.created_by)
+    again = services.start_application(
+        call=application.call, organisation=application.organisation, actor=application.created_by
+    )
     assert again.pk == application.pk
 
 
@@ -236,8 +276,12 @@ def test_submission_email_is_sent_to_members_after_commit(django_capture_on_comm
 def test_attachments_are_checked_for_type_content_and_size(name, content, fragment):
     application = make_draft(complete=False)
     with pytest.raises(services.ApplicationError) as error:
-        services.upload_attachment(application=application, actor=application.created_by, field_key="plan",
-                                   uploaded=SimpleUploadedFile(name, content))
+        services.upload_attachment(
+            application=application,
+            actor=application.created_by,
+            field_key="plan",
+            uploaded=SimpleUploadedFile(name, content),
+        )
     assert fragment in error.value.message
     assert not application.attachment_set.exists()
 
@@ -246,8 +290,12 @@ def test_a_new_upload_replaces_the_previous_one_but_old_versions_keep_theirs():
     application = make_submitted()
     officer = make_user(role="officer", funder=application.call.funder)
     services.request_information(application=application, actor=officer, message="Nouveau plan.")
-    services.upload_attachment(application=application, actor=application.created_by, field_key="plan",
-                               uploaded=SimpleUploadedFile("plan-v2.pdf", PDF_BYTES + b"v2"))
+    services.upload_attachment(
+        application=application,
+        actor=application.created_by,
+        field_key="plan",
+        uploaded=SimpleUploadedFile("plan-v2.pdf", PDF_BYTES + b"v2"),
+    )
     services.submit_application(application=application, actor=application.created_by)
     names = [[a["name"] for a in v.attachments] for v in application.versions.order_by("number")]
     assert names == [["plan.pdf"], ["plan-v2.pdf"]]

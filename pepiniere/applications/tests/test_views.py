@@ -34,7 +34,9 @@ def test_applicant_starts_an_application_from_the_call_page(client):
     organisation = make_organisation(member=user)
     call = make_call()
     client.force_login(user)
-    response = client.post(reverse("applications:start", args=[call.slug]), {"organisation": organisation.pk})
+    response = client.post(
+        reverse("applications:start", args=[call.slug]), {"organisation": organisation.pk}
+    )
     application = Application.objects.get()
     assert response.url == reverse("applications:edit", args=[application.pk])
     assert application.status == Status.DRAFT
@@ -43,7 +45,9 @@ def test_applicant_starts_an_application_from_the_call_page(client):
 def test_cannot_start_for_an_organisation_one_does_not_belong_to(client):
     organisation = make_organisation(member=make_user())
     client.force_login(make_user())
-    response = client.post(reverse("applications:start", args=[make_call().slug]), {"organisation": organisation.pk})
+    response = client.post(
+        reverse("applications:start", args=[make_call().slug]), {"organisation": organisation.pk}
+    )
     assert response.status_code == 302
     assert not Application.objects.exists()
 
@@ -51,8 +55,11 @@ def test_cannot_start_for_an_organisation_one_does_not_belong_to(client):
 def test_autosave_stores_the_text_and_returns_the_new_revision(client):
     application = make_draft(complete=False)
     client.force_login(application.created_by)
-    response = client.post(reverse("applications:edit", args=[application.pk]), _post_form(),
-                           headers={"HX-Request": "true"})
+    response = client.post(
+        reverse("applications:edit", args=[application.pk]),
+        _post_form(),
+        headers={"HX-Request": "true"},
+    )
     application.refresh_from_db()
     assert response.status_code == 200
     assert "Brouillon enregistré" in page_text(response)
@@ -65,8 +72,11 @@ def test_autosave_after_session_expiry_answers_401_and_changes_nothing(client):
     application = make_draft(complete=False)
     client.force_login(application.created_by)
     Session.objects.all().delete()
-    response = client.post(reverse("applications:edit", args=[application.pk]), _post_form(),
-                           headers={"HX-Request": "true"})
+    response = client.post(
+        reverse("applications:edit", args=[application.pk]),
+        _post_form(),
+        headers={"HX-Request": "true"},
+    )
     assert response.status_code == 401
     assert "Session expirée" in page_text(response)
     application.refresh_from_db()
@@ -85,7 +95,9 @@ def test_plain_save_button_works_without_javascript(client):
 def test_upload_saves_the_typed_text_too(client):
     application = make_draft(complete=False)
     client.force_login(application.created_by)
-    data = _post_form(**{"file-plan": SimpleUploadedFile("budget.pdf", PDF_BYTES, "application/pdf")})
+    data = _post_form(
+        **{"file-plan": SimpleUploadedFile("budget.pdf", PDF_BYTES, "application/pdf")}
+    )
     client.post(reverse("applications:upload", args=[application.pk, "plan"]), data)
     application.refresh_from_db()
     assert application.answers["innovation"] == "Un badge connecté."
@@ -110,7 +122,9 @@ def test_another_applicant_gets_404_on_every_page_of_a_file(client):
     application = make_submitted()
     client.force_login(make_user())
     for name in ["detail", "edit", "precheck", "receipt", "receipt_pdf", "withdraw"]:
-        assert client.get(reverse(f"applications:{name}", args=[application.pk])).status_code == 404, name
+        assert (
+            client.get(reverse(f"applications:{name}", args=[application.pk])).status_code == 404
+        ), name
     assert client.post(reverse("applications:submit", args=[application.pk])).status_code == 404
 
 

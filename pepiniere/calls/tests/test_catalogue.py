@@ -12,8 +12,16 @@ pytestmark = pytest.mark.django_db
 def test_catalogue_lists_open_calls_by_default_and_other_phases_in_tabs(client):
     now = timezone.now()
     make_call(title="Appel ouvert")
-    make_call(title="Appel à venir", opens_at=now + datetime.timedelta(days=5), closes_at=now + datetime.timedelta(days=50))
-    make_call(title="Appel clos", opens_at=now - datetime.timedelta(days=50), closes_at=now - datetime.timedelta(days=5))
+    make_call(
+        title="Appel à venir",
+        opens_at=now + datetime.timedelta(days=5),
+        closes_at=now + datetime.timedelta(days=50),
+    )
+    make_call(
+        title="Appel clos",
+        opens_at=now - datetime.timedelta(days=50),
+        closes_at=now - datetime.timedelta(days=5),
+    )
     make_call(title="Appel brouillon", is_published=False)
     page = page_text(client.get(reverse("calls:catalogue")))
     assert "Appel ouvert" in page and "Appel clos" not in page and "Appel brouillon" not in page
@@ -61,7 +69,9 @@ def test_catalogue_query_count_does_not_grow_with_calls(client, django_assert_ma
 
 def test_htmx_filtering_returns_only_the_results(client):
     make_call(title="Économie collaborative")
-    response = client.get(reverse("calls:catalogue"), {"q": "economie"}, headers={"HX-Request": "true"})
+    response = client.get(
+        reverse("calls:catalogue"), {"q": "economie"}, headers={"HX-Request": "true"}
+    )
     body = page_text(response)
     assert "Économie collaborative" in body
     assert "<html" not in body

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from typing import Any
 
 import numpy as np
 import pytest
@@ -101,7 +102,7 @@ def assert_valid(
 
 
 @st.composite
-def instances(draw: st.DrawFn) -> dict:
+def instances(draw: st.DrawFn) -> dict[str, Any]:
     n = draw(st.integers(0, 8))
     m = draw(st.integers(0, 8))
     k = draw(st.integers(0, 3))
@@ -139,7 +140,7 @@ def as_sparse(affinity: np.ndarray) -> sp.csr_array:
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instances())
-def test_assignment_is_valid_and_optimal_or_infeasibility_is_real(case: dict) -> None:
+def test_assignment_is_valid_and_optimal_or_infeasibility_is_real(case: dict[str, Any]) -> None:
     affinity, k = case["affinity"], case["k"]
     lower, upper, conflicts = case["lower"], case["upper"], case["conflicts"]
     matrix = as_sparse(affinity) if case["sparse"] else affinity
@@ -292,7 +293,16 @@ def test_quarter_values_are_exact() -> None:
     affinity = np.array([[4.25, 1.5, 3.75], [2.0, 4.75, 1.0]])
     result = assign_reviewers(affinity, 2, max_load=2)
     assert result.total_affinity == 4.25 + 3.75 + 2.0 + 4.75
-    assert result.optimality_gap_bound < 1e-9
+    assert result.optimality_gap_bound == 0.0
+
+
+def test_gap_bound_is_stated_when_affinities_are_rounded() -> None:
+    affinity = np.array([[0.1, 0.2, 0.3], [0.3, 0.1, 0.2]])
+    result = assign_reviewers(affinity, 1, max_load=1)
+    assert result.total_affinity == pytest.approx(0.6)
+    assert 0 < result.optimality_gap_bound <= 2 * 2.0**-20
+    equal = assign_reviewers(np.full((2, 3), 0.1), 1, max_load=1)
+    assert equal.optimality_gap_bound == 0.0
 
 
 def test_huge_maximum_loads_do_not_overflow() -> None:
@@ -446,8 +456,12 @@ def test_hall_shortage_is_found_with_a_working_set_too() -> None:
         ({"working_set_per_application": 0}, "working_set_per_application"),
     ],
 )
-def test_invalid_input_is_refused(kwargs: dict, match: str) -> None:
-    arguments = {"affinity": np.ones((2, 3)), "reviews_per_application": 1, "max_load": 2}
+def test_invalid_input_is_refused(kwargs: dict[str, Any], match: str) -> None:
+    arguments: dict[str, Any] = {
+        "affinity": np.ones((2, 3)),
+        "reviews_per_application": 1,
+        "max_load": 2,
+    }
     arguments |= kwargs
     with pytest.raises(ValueError, match=match) as info:
         assign_reviewers(**arguments)

@@ -50,7 +50,9 @@ def test_association_needs_an_rna_or_a_siret(client):
     client.force_login(make_user())
     response = client.post(reverse("organisations:create"), _form(kind="association", siret=""))
     assert "numéro RNA" in page_text(response)
-    response = client.post(reverse("organisations:create"), _form(kind="association", siret="", rna="W332001234"))
+    response = client.post(
+        reverse("organisations:create"), _form(kind="association", siret="", rna="W332001234")
+    )
     assert response.status_code == 302
 
 
@@ -58,7 +60,10 @@ def test_a_stranger_cannot_see_or_edit_an_organisation(client):
     organisation = make_organisation(member=make_user())
     client.force_login(make_user())
     assert client.get(reverse("organisations:detail", args=[organisation.pk])).status_code == 404
-    assert client.post(reverse("organisations:edit", args=[organisation.pk]), _form()).status_code == 404
+    assert (
+        client.post(reverse("organisations:edit", args=[organisation.pk]), _form()).status_code
+        == 404
+    )
 
 
 def test_owner_adds_an_existing_account_as_member(client):
@@ -66,7 +71,11 @@ def test_owner_adds_an_existing_account_as_member(client):
     other = make_user("bob@example.test")
     organisation = make_organisation(member=owner)
     client.force_login(owner)
-    client.post(reverse("organisations:detail", args=[organisation.pk]), {"email": "bob@example.test"})
+    client.post(
+        reverse("organisations:detail", args=[organisation.pk]), {"email": "bob@example.test"}
+    )
     assert organisation.members.filter(pk=other.pk).exists()
-    response = client.post(reverse("organisations:detail", args=[organisation.pk]), {"email": "nobody@example.test"})
+    response = client.post(
+        reverse("organisations:detail", args=[organisation.pk]), {"email": "nobody@example.test"}
+    )
     assert "Aucun compte" in page_text(response)

@@ -9,11 +9,25 @@
   }
 
   // The CSRF token is read at each request: after logging in again in another tab Django rotates
-  // it, and the page keeps working without a reload.
-  document.addEventListener("htmx:configRequest", function (event) {
+  // it, and the page keeps working without a reload. Django reads the form's hidden field before
+  // the header, so the field (sent along with the form) is refreshed too.
+  function freshCsrfToken(form) {
     var token = cookie("csrftoken");
-    if (token) { event.detail.headers["X-CSRFToken"] = token; }
+    if (token && form && form.querySelectorAll) {
+      form.querySelectorAll('input[name="csrfmiddlewaretoken"]').forEach(function (el) { el.value = token; });
+    }
+    return token;
+  }
+  document.addEventListener("htmx:configRequest", function (event) {
+    var token = freshCsrfToken(event.detail.elt);
+    if (token) {
+      event.detail.headers["X-CSRFToken"] = token;
+      if (event.detail.verb !== "get" && event.detail.parameters) {
+        event.detail.parameters["csrfmiddlewaretoken"] = token;
+      }
+    }
   });
+  document.addEventListener("submit", function (event) { freshCsrfToken(event.target); }, true);
 
   function formValues(form) {
     var values = {};
@@ -44,7 +58,6 @@
 
   function setupAutosave(form) {
     var key = "pepiniere-draft-" + form.dataset.applicationId;
-    var status = document.getElementById("autosave-status");
     var banner = document.getElementById("session-expired");
 
     // A copy from a previous visit that the server never received (session expired, network down):
@@ -73,6 +86,8 @@
     form.addEventListener("htmx:afterRequest", function (event) {
       if (event.detail.elt !== form) { return; }
       var xhr = event.detail.xhr;
+      // Looked up each time: every successful save swaps in a new status element.
+      var status = document.getElementById("autosave-status");
       if (xhr.status === 200) {
         var revision = xhr.getResponseHeader("X-Draft-Revision");
         if (revision) { form.dataset.revision = revision; }

@@ -1,0 +1,155 @@
+"""Reads for funder staff: the screening list with its filters, and the dashboard figures."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import asdict, dataclass, fields
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from pepiniere.accounts.models import Role
+from pepiniere.applications.models import Application, Status
+from pepiniere.calls.models import Call, fold
+
+SORTS = {
+    "submitted": "submitted_at",
+    "-submitted": "-submitted_at",
+    "amount": "requested_amount",
+    "-amount": "-requested_amount",
+    "reference": "number",
+    "-reference": "-number",
+    "organisation": "organisation__name",
+    "-organisation": "-organisation__name",
+    "status": "status",
+}
+
+
+def staff_calls(user: Any) -> QuerySet[Call]:
+    """Calls whose applications this person may screen: their funders' (and co-funded) calls."""
+    calls = Call.objects.select_related("funder", "programme", "axis")
+    if user.has_role(Role.ADMIN):
+        return calls
+    funders = user.funder_ids(Role.OFFICER) | user.funder_ids(Role.JURY)
+    return calls.filter(Q(funder_id__in=funders) | Q(co_funders__in=funders)).distinct()
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    call: str = ""
+    status: str = ""
+    departement: str = ""
+    kind: str = ""
+    amount_min: str = ""
+    amount_max: str = ""
+    axis: str = ""
+    sector: str = ""
+    submitted_from: str = ""
+    submitted_to: str = ""
+    q: str = ""
+    sort: str = "-submitted"
+
+    @classmethod
+    def from_query(cls, query: Any) -> ListFilters:
+        return cls(
+            **{
+                f.name: (query.get(f.name) or "").strip()[:100]
+                for f in fields(cls)
+                if query.get(f.name) is not None
+            }
+        )
+
+    def as_dict(self) -> dict[str, str]:
+        return {k: v for k, v in asdict(self).items() if v}
+
+
+def _decimal(text: str) -> Decimal | None:
+    try:
+        return Decimal(text.replace(" ", "").replace(",", "."))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def _date(text: str) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def screening_list(user: Any, filters: ListFilters) -> QuerySet[Application]:
+    """Submitted applications (drafts are the applicant's own business) the person may screen."""
+    applications = (
+        Application.objects.filter(call__in=staff_calls(user).values("pk"))
+        .exclude(status=Status.DRAFT)
+        .select_related("organisation", "organisation__departement", "call", "call__axis")
+    )
+    if filters.call:
+        applications = applications.filter(call__slug=filters.call)
+    if filters.status:
+        applications = applications.filter(status=filters.status)
+    if filters.departement:
+        applications = applications.filter(organisation__departement_id=filters.departement)
+    if filters.kind:
+        applications = applications.filter(organisation__kind=filters.kind)
+    if (low := _decimal(filters.amount_min)) is not None:
+        applications = applications.filter(requested_amount__gte=low)
+    if (high := _decimal(filters.amount_max)) is not None:
+        applications = applications.filter(requested_amount__lte=high)
+    if filters.axis:
+        applications = applications.filter(call__axis__code=filters.axis)
+    if filters.sector:
+        applications = applications.filter(call__sectors__code=filters.sector)
+    if (start := _date(filters.submitted_from)) is not None:
+        applications = applications.filter(submitted_at__date__gte=start)
+    if (end := _date(filters.submitted_to)) is not None:
+        applications = applications.filter(submitted_at__date__lte=end)
+    for word in fold(filters.q).split():
+        applications = applications.filter(search_text__contains=word)
+    return applications.order_by(SORTS.get(filters.sort, "-submitted_at"), "id")
+
+
+def call_dashboard(call: Call) -> dict[str, Any]:
+    submitted = Application.objects.filter(call=call).exclude(status=Status.DRAFT)
+    by_status = dict(
+        submitted.values_list("status").annotate(n=Count("id")).values_list("status", "n")
+    )
+    drafts = Application.objects.filter(call=call, status=Status.DRAFT).count()
+    active = submitted.exclude(status__in=[Status.WITHDRAWN, Status.INELIGIBLE])
+    requested = active.aggregate(total=Sum("requested_amount"))["total"] or Decimal(0)
+    by_departement = list(
+        active.values("organisation__departement_id", "organisation__departement__name")
+        .annotate(n=Count("id"), amount=Sum("requested_amount"))
+        .order_by("organisation__departement_id")
+    )
+    by_kind = list(
+        active.values("organisation__kind")
+        .annotate(n=Count("id"), amount=Sum("requested_amount"))
+        .order_by("organisation__kind")
+    )
+    return {
+        "by_status": [
+            (status, label, by_status.get(status, 0))
+            for status, label in Status.choices
+            if status != Status.DRAFT
+        ],
+        "drafts": drafts,
+        "submitted": sum(by_status.values()),
+        "requested": requested,
+        "envelope": call.envelope,
+        "ratio": (requested / call.envelope) if call.envelope else None,
+        "by_departement": by_departement,
+        "by_kind": by_kind,
+    }
+
+
+def axis_dashboard(call: Call) -> list[dict[str, Any]]:
+    """Requested amounts per axis over the calls of the same programme, for the programme view."""
+    return list(
+        Application.objects.filter(call__programme=call.programme)
+        .exclude(status__in=[Status.DRAFT, Status.WITHDRAWN, Status.INELIGIBLE])
+        .values("call__axis__title", "call__axis__budget")
+        .annotate(n=Count("id"), amount=Sum("requested_amount"))
+        .order_by("call__axis__title")
+    )
