@@ -101,12 +101,12 @@ class Instance:
         return True
 
 
-def _options(h: highspy.Highs, mip: bool) -> None:
+def _options(h: highspy.Highs, mip: bool, gap: float = 0.0) -> None:
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", 1)
     h.setOptionValue("random_seed", 0)
     if mip:
-        h.setOptionValue("mip_rel_gap", 0.0)
+        h.setOptionValue("mip_rel_gap", gap)
         h.setOptionValue("mip_abs_gap", 1e-9)
         # Sub-MIP heuristics cost seconds here and are not needed: reduced-cost fixing leaves
         # small models and the incumbent comes from the restricted solve.
@@ -263,6 +263,39 @@ class Model:
         c[inst.n :] = inst.score[pi] * self.scale / inst.requested[pi]
         return c
 
+    def rank_objective(self) -> np.ndarray:
+        """Maximise sum of (n - position) / n x (funded + share): prefer better-ranked items."""
+        inst = self.inst
+        n = inst.n
+        weight = (n - np.arange(n)) / max(n, 1)
+        c = np.empty(self.num_col)
+        c[:n] = weight * (1.0 + inst.minimum / inst.requested)
+        pi = self.partial_items
+        c[n:] = weight[pi] * self.scale / inst.requested[pi]
+        return c
+
+    def rank_cents_objective(self, decay: float) -> np.ndarray:
+        """Maximise funded cents weighted by exp(-decay x position / n): each cent goes to the
+        best-ranked item that can take it (the LP relaxation is greedy in rank order)."""
+        inst = self.inst
+        n = inst.n
+        weight = np.exp(-decay * np.arange(n) / max(n, 1))
+        c = np.empty(self.num_col)
+        c[:n] = weight * inst.minimum / self.scale
+        c[n:] = weight[self.partial_items]
+        return c
+
+    def columns(self, amounts: np.ndarray) -> np.ndarray:
+        """Model columns of a whole-cent selection."""
+        inst = self.inst
+        cols = np.zeros(self.num_col)
+        cols[: inst.n] = amounts > 0
+        pi = self.partial_items
+        cols[self.e_col[pi]] = np.where(amounts[pi] > 0, amounts[pi] - inst.minimum[pi], 0) / (
+            self.scale
+        )
+        return cols
+
     def row_objective(self, r: int) -> np.ndarray:
         """Maximise the left-hand side of row ``r`` (in the row's model units)."""
         c = np.zeros(self.num_col)
@@ -343,7 +376,12 @@ class Model:
 
     # -- MILP with some binaries fixed -----------------------------------------------------------
     def _solve_restricted(
-        self, cost: np.ndarray, fixed_z: np.ndarray, z_value: np.ndarray, extra: tuple | None
+        self,
+        cost: np.ndarray,
+        fixed_z: np.ndarray,
+        z_value: np.ndarray,
+        extra: tuple | None,
+        gap: float = 0.0,
     ) -> Solution | None:
         """Exact MILP in which the binaries in ``fixed_z`` are held at ``z_value``."""
         n = self.inst.n
@@ -379,7 +417,7 @@ class Model:
                 return None
             return Solution(offset, values)
         h = highspy.Highs()
-        _options(h, mip=True)
+        _options(h, mip=True, gap=gap)
         h.passModel(
             _lp_object(
                 len(keep),
@@ -405,13 +443,18 @@ class Model:
         return Solution(h.getInfo().objective_function_value + offset, cols)
 
     def optimise(
-        self, cost: np.ndarray, floor: float | None = None, extra: tuple | None = None
+        self,
+        cost: np.ndarray,
+        floor: float | None = None,
+        extra: tuple | None = None,
+        gap: float = 0.0,
     ) -> tuple[Solution | None, LpInfo | None]:
         """Maximise ``cost . columns`` exactly over the current bounds (see the module docstring).
 
         ``floor``: every solution of interest has at least this value (e.g. minus the budget in a
         cheapest-completion question, where the budget row guarantees it); ``None`` when unknown.
-        Returns the optimal solution (None when infeasible) and the LP relaxation it came from.
+        ``gap`` > 0 (relative) accepts a near-optimal answer: used where any good feasible
+        solution will do. Returns the solution (None when infeasible) and its LP relaxation.
         """
         lp = self._solve_lp(cost)
         if lp is None:
@@ -435,12 +478,12 @@ class Model:
         while True:
             final = delta >= limit or delta >= top
             delta = min(delta, limit)
-            sol = self._solve_restricted(cost, info.fixing(delta), info.z_value, extra)
+            sol = self._solve_restricted(cost, info.fixing(delta), info.z_value, extra, gap)
             if sol is not None:
-                gap = v - sol.value + tol
-                if final or gap <= delta:
+                missing = v - sol.value + tol
+                if final or missing <= delta + gap * max(1.0, abs(v)):
                     return sol, info
-                delta = gap  # every solution at least as good as sol survives this fixing
+                delta = missing  # every solution at least as good as sol survives this fixing
                 continue
             if final:
                 return None, info
@@ -602,12 +645,7 @@ def max_score(inst: Instance, model: Model) -> np.ndarray:
         raise RuntimeError("selection: max-score found no selection meeting the constraints")
     best = sol.value
     tie = TIE_TOLERANCE * max(1.0, abs(best))
-    n = inst.n
-    weight = (n - np.arange(n)).astype(np.float64)
-    rank_cost = np.empty(model.num_col)
-    rank_cost[:n] = weight * (1.0 + inst.minimum / inst.requested)
-    pi = model.partial_items
-    rank_cost[n:] = weight[pi] * model.scale / inst.requested[pi]
+    rank_cost = model.rank_objective()
     delta = info.value - best + tie
     second = model.solve_with_fixing(rank_cost, info, delta, extra=(score_cost, best - tie))
     chosen = second if second is not None else sol
@@ -715,6 +753,9 @@ def greedy(inst: Instance, stop: bool) -> list[Decision]:
     return out
 
 
+DECAY = 0.0
+
+
 class RankedSearch:
     """The lexicographic optimum in rank order over every feasible selection ("ranked").
 
@@ -766,7 +807,8 @@ class RankedSearch:
         self.members = members.tocsr()
         self.count_mask = np.array(self.is_count)
         self.used = [0] * m
-        self._set_witness(witness)
+        self.rank_obj = model.rank_cents_objective(DECAY)
+        self._set_witness(self._rank_witness(witness))
         self.suffix: np.ndarray | None = None  # Lagrangian suffix sums, None until an LP ran
         self.lam = np.zeros(m)
         self.solver_calls = 0
@@ -992,6 +1034,21 @@ class RankedSearch:
         cents = self.model.cents(sol.columns)
         if cents is None or int(cents[i]) != amount:
             raise RuntimeError("selection: could not round a completion to whole cents")
+        cents = self._rank_witness(cents)
         cents[: i + 1] = 0  # the witness covers later items only
         self._set_witness(cents)
         return amount
+
+    def _rank_witness(self, cheapest: np.ndarray) -> np.ndarray:
+        """A feasible completion of the current decisions that prefers better-ranked items.
+
+        Any feasible completion is a valid witness; this one resembles what the pass will fund
+        next, so most later decisions are proven by it (or by a small repair) without a solver.
+        Near-optimal is enough (relative gap 1e-4); the cheapest completion is the fallback.
+        """
+        floor = float(self.rank_obj @ self.model.columns(cheapest))
+        sol, _ = self.model.optimise(self.rank_obj, floor=floor, gap=1e-4)
+        cents = self.model.cents(sol.columns) if sol is not None else None
+        if cents is None or not self.inst.feasible(cents):
+            return cheapest
+        return cents
