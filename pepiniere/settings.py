@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "pepiniere.programmes",
     "pepiniere.calls",
     "pepiniere.applications",
+    "pepiniere.reviews",
     "pepiniere.demo",
 ]
 

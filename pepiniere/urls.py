@@ -7,6 +7,7 @@ urlpatterns = [
     path("structures/", include("pepiniere.organisations.urls")),
     path("dossiers/", include("pepiniere.applications.urls")),
     path("instruction/", include("pepiniere.applications.staff_urls")),
+    path("expertise/", include("pepiniere.reviews.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -407,3 +407,56 @@ def withdraw_application(*, application: Application, actor: Any, reason: str = 
     )
     notifications.on_commit_status_changed(application, "withdraw")
     return application
+
+
+@transaction.atomic
+def open_review(
+    *, application: Application, actor: Any, now: datetime.datetime | None = None
+) -> Application:
+    return _officer_transition(
+        application=application, actor=actor, name="open_review", public=False, now=now
+    )
+
+
+@transaction.atomic
+def close_review(
+    *, application: Application, actor: Any, now: datetime.datetime | None = None
+) -> Application:
+    return _officer_transition(
+        application=application, actor=actor, name="close_review", public=False, now=now
+    )
+
+
+@transaction.atomic
+def record_jury_decision(
+    *,
+    application: Application,
+    actor: Any,
+    decision: str,
+    reason: str = "",
+    now: datetime.datetime | None = None,
+) -> Application:
+    """select / put_in_reserve / reject, by a jury member of the call's funder."""
+    from pepiniere.accounts.models import Role
+    from pepiniere.calls.permissions import is_call_staff
+
+    application = _locked(application)
+    if not is_call_staff(actor, application.call, Role.JURY):
+        raise ApplicationError(_("Seul·es les membres du jury de cet appel décident."))
+    transition = check_transition(decision, application.status)
+    if transition.reason_required and not reason.strip():
+        raise ApplicationError(_("Un motif est obligatoire."))
+    from_state = application.status
+    application.status = transition.target
+    application.decision_reason = reason
+    application.save()
+    record(
+        actor=actor,
+        obj=application,
+        action=decision,
+        from_state=from_state,
+        to_state=transition.target,
+        reason=reason,
+        at=now,
+    )
+    return application

@@ -154,6 +154,12 @@ class Call(models.Model):
         _("charge maximale par expert"), default=15
     )
     allow_half_marks = models.BooleanField(_("demi-points autorisés"), default=False)
+    review_deadline = models.DateTimeField(_("date limite des évaluations"), null=True, blank=True)
+    show_other_reviews = models.BooleanField(
+        _("les expert·es voient les autres évaluations après avoir remis la leur"), default=False
+    )
+    # Ordered tie-break keys for the ranking: "criterion:<position>" or "submitted_at".
+    tie_break = models.JSONField(_("départage des ex æquo"), default=list, blank=True)
     overall_threshold = models.DecimalField(
         _("seuil global"), max_digits=6, decimal_places=2, null=True, blank=True
     )

@@ -20,6 +20,7 @@ from pepiniere.applications import services as application_services
 from pepiniere.applications.models import Application
 from pepiniere.calls.models import Call, Criterion, FieldKind, FormField, Sector
 from pepiniere.demo.identifiers import fictional_rna, fictional_siret
+from pepiniere.demo.reviews_scenario import build_reviews
 from pepiniere.lib.pdf import new_pdf
 from pepiniere.organisations.models import LegalForm, MemberRole, Membership, Organisation, SizeBand
 from pepiniere.programmes.models import Axis, Funder, FunderKind, Programme
@@ -348,62 +349,24 @@ def build(
     submitted = []
     for index, organisation in enumerate(organisations):
         name, kind, title, theme = PROJECTS_2015[index]
-        contact = applicant_users[index]
         started = _paris(2015, 3, 2, 10) + datetime.timedelta(hours=rng.randint(0, 24 * 60))
-        application = application_services.start_application(
-            call=eco, organisation=organisation, actor=contact, now=started
-        )
-        budget = Decimal(rng.randrange(20000, 120000, 500))
-        requested = min(
-            Decimal("60000"),
-            (budget * Decimal(rng.choice(["0.4", "0.5", "0.6", "0.7"]))).quantize(Decimal("1")),
-        )
-        answers = {
-            "_core": {
-                "title": title,
-                "summary": f"{title}. {INNOVATION_TEXTS.get(theme, 'Un service numérique de partage de proximité, ouvert à tous les habitants.')} "
-                f"Le projet est porté par {name}, implanté à {organisation.commune_name}.",
-                "requested_amount": str(requested),
-                "project_budget": str(budget),
-            },
-            "innovation": INNOVATION_TEXTS.get(
-                theme,
-                "Un service de partage entre habitants, simple et local, "
-                "qui s'appuie sur une application mobile et un réseau de relais.",
-            ),
-            "emplois": str(rng.randint(1, 12)),
-            "modele": rng.choice(MODELS),
-            "publics": rng.sample(PUBLICS, rng.randint(1, 3)),
-            "open_source": rng.choice(["yes", "no"]),
-            "demarrage": f"2015-{rng.randint(6, 12):02d}-01",
-            "iban": "FR7630006000011234567890189",
-            "equipe": [
-                {"nom": f"Personne {i + 1}", "role": r, "etp": str(rng.choice([0.5, 1, 1]))}
-                for i, r in enumerate(
-                    rng.sample(["Direction", "Développement", "Animation", "Commercial"], 2)
-                )
-            ],
-        }
-        application = application_services.save_draft(
-            application=application, actor=contact, answers=answers
-        )
-        application_services.upload_attachment(
-            application=application,
-            actor=contact,
-            field_key="plan_financement",
-            uploaded=SimpleUploadedFile(
-                "plan-de-financement.pdf",
-                _pdf_bytes("Plan de financement"),
-                content_type="application/pdf",
-            ),
-        )
         submitted_at = min(
             started + datetime.timedelta(days=rng.randint(1, 40)), _paris(2015, 5, 29, 11, 30)
         )
-        application_services.submit_application(
-            application=application, actor=contact, now=submitted_at
+        submitted.append(
+            _submit(
+                eco,
+                organisation,
+                applicant_users[index],
+                rng,
+                started,
+                submitted_at,
+                title,
+                theme,
+                max_amount=Decimal("60000"),
+                rate_choices=["0.4", "0.5", "0.6", "0.7"],
+            )
         )
-        submitted.append(application)
 
     # Screening, as the officer did it in June 2015.
     officer = users[Role.OFFICER]
@@ -427,6 +390,51 @@ def build(
             application_services.mark_eligible(
                 application=application, actor=officer, now=screened_at
             )
+
+    # A few applications already submitted and screened on the call open today.
+    now = timezone.now()
+    for index, (name, commune_code, commune_name, title) in enumerate(OPEN_CALL_PROJECTS):
+        departement = Departement.objects.get(code=commune_code[:2])
+        organisation = Organisation.objects.create(
+            name=name,
+            kind="association",
+            rna=fictional_rna(rng, departement.code),
+            legal_form=association_form,
+            naf_code="94.99Z",
+            commune_code=commune_code,
+            commune_name=commune_name,
+            departement=departement,
+            creation_date=datetime.date(2016 + index, 3, 1),
+            size_band=bands["01"],
+        )
+        contact = User.objects.create_user(
+            email=f"contact-tl{index:02d}@{_slug(name)}.test",
+            password=None,
+            full_name=f"Contact {name}",
+        )
+        Membership.objects.create(user=contact, organisation=organisation, role=MemberRole.OWNER)
+        application = _submit(
+            open_call,
+            organisation,
+            contact,
+            rng,
+            now - datetime.timedelta(days=10 - index),
+            now - datetime.timedelta(days=5 - index // 2, hours=index),
+            title,
+            "skills",
+            max_amount=Decimal("40000"),
+            rate_choices=["0.5", "0.6", "0.7", "0.8"],
+        )
+        application_services.mark_eligible(application=application, actor=officer)
+
+    facts = build_reviews(
+        eco=eco,
+        open_call=open_call,
+        officer=officer,
+        jury_member=users[Role.JURY],
+        password_hash=password_hash,
+        rng=rng,
+    )
 
     # Paula's association starts a draft on the call open today.
     asso = Organisation.objects.create(
@@ -458,11 +466,96 @@ def build(
         },
     )
     return {
+        **facts,
         "users": users,
         "calls": [eco, open_call],
         "applications": Application.objects.count(),
         "submitted_2015": len(submitted),
     }
+
+
+OPEN_CALL_PROJECTS = [
+    (
+        "La Fabrique Numérique Limousine",
+        "87085",
+        "Limoges",
+        "Tiers-lieu numérique et atelier de réparation",
+    ),
+    ("Clic Solidaire Poitiers", "86194", "Poitiers", "Médiation numérique pour les seniors"),
+    (
+        "Port Numérique Rochelais",
+        "17300",
+        "La Rochelle",
+        "Espace de travail partagé pour associations",
+    ),
+    ("Les Ateliers Angoumoisins", "16015", "Angoulême", "Formation au numérique des bénévoles"),
+    ("Niort Connectée", "79191", "Niort", "Accès aux démarches en ligne en milieu rural"),
+    ("Brive en Réseau", "19031", "Brive-la-Gaillarde", "Réseau d'entraide numérique de quartier"),
+]
+
+
+def _submit(
+    call: Call,
+    organisation: Organisation,
+    contact: User,
+    rng: random.Random,
+    started: datetime.datetime,
+    submitted_at: datetime.datetime,
+    title: str,
+    theme: str,
+    *,
+    max_amount: Decimal,
+    rate_choices: list[str],
+) -> Application:
+    application = application_services.start_application(
+        call=call, organisation=organisation, actor=contact, now=started
+    )
+    budget = Decimal(rng.randrange(20000, 120000, 500))
+    requested = min(max_amount, (budget * Decimal(rng.choice(rate_choices))).quantize(Decimal("1")))
+    answers = {
+        "_core": {
+            "title": title,
+            "summary": f"{title}. {INNOVATION_TEXTS.get(theme, 'Un service numérique de partage de proximité, ouvert à tous les habitants.')} "
+            f"Le projet est porté par {organisation.name}, implanté à {organisation.commune_name}.",
+            "requested_amount": str(requested),
+            "project_budget": str(budget),
+        },
+        "innovation": INNOVATION_TEXTS.get(
+            theme,
+            "Un service de partage entre habitants, simple et local, "
+            "qui s'appuie sur une application mobile et un réseau de relais.",
+        ),
+        "emplois": str(rng.randint(1, 12)),
+        "modele": rng.choice(MODELS),
+        "publics": rng.sample(PUBLICS, rng.randint(1, 3)),
+        "open_source": rng.choice(["yes", "no"]),
+        "demarrage": f"{started.year}-{rng.randint(6, 12):02d}-01",
+        "iban": "FR7630006000011234567890189",
+        "equipe": [
+            {"nom": f"Personne {i + 1}", "role": r, "etp": str(rng.choice([0.5, 1, 1]))}
+            for i, r in enumerate(
+                rng.sample(["Direction", "Développement", "Animation", "Commercial"], 2)
+            )
+        ],
+    }
+    application = application_services.save_draft(
+        application=application, actor=contact, answers=answers
+    )
+    application_services.upload_attachment(
+        application=application,
+        actor=contact,
+        field_key="plan_financement",
+        uploaded=SimpleUploadedFile(
+            "plan-de-financement.pdf",
+            _pdf_bytes("Plan de financement"),
+            content_type="application/pdf",
+        ),
+    )
+    application_services.submit_application(
+        application=application, actor=contact, now=submitted_at
+    )
+    application.refresh_from_db()
+    return application
 
 
 MODELS = ["Commission sur transactions", "Abonnement", "Dons et adhésions", "Publicité", "Mixte"]

@@ -374,19 +374,23 @@ class Model:
             np.array(sol.row_dual),
         )
 
-    # -- MILP with some binaries fixed -----------------------------------------------------------
-    def _solve_restricted(
+    # -- models over a restricted domain ----------------------------------------------------------
+    def _solve_sub(
         self,
         cost: np.ndarray,
-        fixed_z: np.ndarray,
-        z_value: np.ndarray,
+        lo: np.ndarray,
+        hi: np.ndarray,
         extra: tuple | None,
+        integer: bool,
         gap: float = 0.0,
-    ) -> Solution | None:
-        """Exact MILP in which the binaries in ``fixed_z`` are held at ``z_value``."""
+    ) -> tuple[float, np.ndarray, np.ndarray] | None:
+        """Solve over columns bounded by ``lo``/``hi``, fixed columns folded into the rows.
+
+        Returns ``(value, columns, |reduced costs|)`` (reduced costs only for an LP) or None when
+        infeasible. ``extra = (coef, bound)`` adds the row ``coef . columns >= bound``.
+        """
         n = self.inst.n
-        lo, hi = self.lo.copy(), self.hi.copy()
-        lo[:n][fixed_z] = hi[:n][fixed_z] = z_value[fixed_z]
+        lo, hi = lo.copy(), hi.copy()
         off = np.flatnonzero(hi[:n] == 0.0)
         e_off = self.e_col[off]
         e_off = e_off[e_off >= 0]
@@ -397,50 +401,70 @@ class Model:
         activity = self.a @ values
         row_lo = self.row_lo - activity
         row_hi = self.row_hi - activity
-        sub = self.a[:, keep]
-        used_rows = np.flatnonzero(np.diff(sub.tocsr().indptr) > 0)
-        empty = np.setdiff1d(np.arange(sub.shape[0]), used_rows)
+        sub = self.a[:, keep].tocsr()
+        used_rows = np.flatnonzero(np.diff(sub.indptr) > 0)
+        empty = np.ones(sub.shape[0], dtype=bool)
+        empty[used_rows] = False
         slack = 1e-6 * np.maximum(1.0, np.abs(activity[empty]))
         if np.any(row_lo[empty] > slack) or np.any(row_hi[empty] < -slack):
             return None
         sub = sub[used_rows, :]
         row_lo, row_hi = row_lo[used_rows], row_hi[used_rows]
-        sub_cost = cost[keep]
         offset = float(cost[fixed] @ values[fixed])
         if extra is not None:
-            coef, bound = extra  # one more row: coef . x >= bound
-            sub = sparse.vstack([sub, sparse.csr_matrix(coef[keep])]).tocsc()
+            coef, bound = extra
+            sub = sparse.vstack([sub, sparse.csr_matrix(coef[keep])])
             row_lo = np.append(row_lo, bound - float(coef[fixed] @ values[fixed]))
             row_hi = np.append(row_hi, math.inf)
         if len(keep) == 0:
             if np.any(row_lo > 1e-6) or np.any(row_hi < -1e-6):
                 return None
-            return Solution(offset, values)
+            return offset, values, np.zeros(self.num_col)
         h = highspy.Highs()
-        _options(h, mip=True, gap=gap)
+        _options(h, mip=integer, gap=gap)
+        kinds = self.integer[keep] if integer else None
         h.passModel(
             _lp_object(
-                len(keep),
-                sub.tocsc(),
-                sub_cost,
-                lo[keep],
-                hi[keep],
-                row_lo,
-                row_hi,
-                self.integer[keep],
+                len(keep), sub.tocsc(), cost[keep], lo[keep], hi[keep], row_lo, row_hi, kinds
             )
         )
-        self.milp_solves += 1
+        if integer:
+            self.milp_solves += 1
+        else:
+            self.lp_solves += 1
         _run(h)
         status = h.getModelStatus()
         if status == highspy.HighsModelStatus.kInfeasible:
             return None
         if status != highspy.HighsModelStatus.kOptimal:
-            raise RuntimeError(f"HiGHS MILP ended with status {h.modelStatusToString(status)}")
+            raise RuntimeError(f"HiGHS ended with status {h.modelStatusToString(status)}")
+        sol = h.getSolution()
         cols = values.copy()
-        cols[keep] = np.array(h.getSolution().col_value)
-        cols[:n] = np.round(cols[:n])
-        return Solution(h.getInfo().objective_function_value + offset, cols)
+        cols[keep] = np.array(sol.col_value)
+        reduced = np.zeros(self.num_col)
+        if integer:
+            cols[:n] = np.round(cols[:n])
+        else:
+            reduced[keep] = np.abs(np.array(sol.col_dual))
+        return h.getInfo().objective_function_value + offset, cols, reduced
+
+    def _solve_restricted(
+        self,
+        cost: np.ndarray,
+        fixed_z: np.ndarray,
+        z_value: np.ndarray,
+        extra: tuple | None,
+        gap: float = 0.0,
+        bounds: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> Solution | None:
+        """Exact MILP in which the binaries in ``fixed_z`` are held at ``z_value``, within
+        ``bounds`` (default: the model's current bounds)."""
+        n = self.inst.n
+        lo, hi = (self.lo.copy(), self.hi.copy()) if bounds is None else bounds
+        lo, hi = lo.copy(), hi.copy()
+        lo[:n][fixed_z] = hi[:n][fixed_z] = z_value[fixed_z]
+        out = self._solve_sub(cost, lo, hi, extra, integer=True, gap=gap)
+        return None if out is None else Solution(out[0], out[1])
 
     def optimise(
         self,
@@ -448,24 +472,37 @@ class Model:
         floor: float | None = None,
         extra: tuple | None = None,
         gap: float = 0.0,
+        bounds: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> tuple[Solution | None, LpInfo | None]:
-        """Maximise ``cost . columns`` exactly over the current bounds (see the module docstring).
+        """Maximise ``cost . columns`` exactly over the current bounds, or over ``bounds``
+        (see the module docstring).
 
         ``floor``: every solution of interest has at least this value (e.g. minus the budget in a
         cheapest-completion question, where the budget row guarantees it); ``None`` when unknown.
         ``gap`` > 0 (relative) accepts a near-optimal answer: used where any good feasible
-        solution will do. Returns the solution (None when infeasible) and its LP relaxation.
+        solution will do. Returns the solution (None when infeasible) and its LP relaxation
+        (whose row duals are only filled on the full model).
         """
-        lp = self._solve_lp(cost)
-        if lp is None:
-            return None, None
-        v, x, d, y = lp
         n = self.inst.n
+        if bounds is None:
+            lp = self._solve_lp(cost)
+            if lp is None:
+                return None, None
+            v, x, d, y = lp
+            d = np.abs(d)
+            lo, hi = self.lo, self.hi
+        else:
+            lo, hi = bounds
+            out = self._solve_sub(cost, lo, hi, None, integer=False)
+            if out is None:
+                return None, None
+            v, x, d = out
+            y = np.zeros(0)
         tol = 1e-9 * max(1.0, abs(v)) + _DUAL_TOL
-        free_now = self.lo[:n] < self.hi[:n]
+        free_now = lo[:n] < hi[:n]
         info = LpInfo(
             value=v,
-            reduced=np.where(free_now, np.abs(d[:n]), 0.0),
+            reduced=np.where(free_now, d[:n], 0.0),
             fractional=np.abs(x[:n] - np.round(x[:n])) > _INT_TOL,
             z_value=np.round(x[:n]),
             free=free_now,
@@ -478,7 +515,9 @@ class Model:
         while True:
             final = delta >= limit or delta >= top
             delta = min(delta, limit)
-            sol = self._solve_restricted(cost, info.fixing(delta), info.z_value, extra, gap)
+            sol = self._solve_restricted(
+                cost, info.fixing(delta), info.z_value, extra, gap, bounds=(lo, hi)
+            )
             if sol is not None:
                 missing = v - sol.value + tol
                 if final or missing <= delta + gap * max(1.0, abs(v)):
@@ -753,7 +792,9 @@ def greedy(inst: Instance, stop: bool) -> list[Decision]:
     return out
 
 
-DECAY = 0.0
+DECAY = 10.0  # witness weights fall by e^-10 from the first item to the last
+WITNESS_GAP = 1e-3  # a witness only has to be feasible; near-best is plenty
+FREE_LIMIT = 400  # items left free by the Lagrangian bound beyond which the LP route is taken
 
 
 class RankedSearch:
@@ -809,6 +850,9 @@ class RankedSearch:
         self.used = [0] * m
         self.rank_obj = model.rank_cents_objective(DECAY)
         self._set_witness(self._rank_witness(witness))
+        lp = model._solve_lp(model.cost_objective())
+        if lp is not None:
+            self._set_lagrangian(lp[3])
         self.suffix: np.ndarray | None = None  # Lagrangian suffix sums, None until an LP ran
         self.lam = np.zeros(m)
         self.solver_calls = 0
@@ -849,6 +893,7 @@ class RankedSearch:
         self.lam = lam
         self.alpha = cents_coef
         self.gamma = count_coef
+        self.tau = tau
         self.suffix = np.append(np.cumsum(tau[::-1])[::-1], 0.0)
 
     def _lagrangian_max(self, i: int, upper: int) -> int:
@@ -994,50 +1039,132 @@ class RankedSearch:
         return wj if whole else max(cents, 0)
 
     def _solve(self, i: int, minimum: int, target: int, proven: int) -> int:
-        """HiGHS: is ``target`` feasible for ``i``; if not and ``i`` is partial, its best amount."""
-        model = self.model
-        self.solver_calls += 1
-        floor = -self.inst.budget / model.scale
-        model.fix(i, target)
-        sol, info = model.optimise(model.cost_objective(), floor=floor)
-        if info is not None:
-            self._set_lagrangian(info.row_duals)
-        if sol is not None:
-            return self._adopt(sol, i, target)
-        model.release(i)
-        if not self.inst.partial[i] or target - 1 < minimum:
-            return 0
-        # Largest feasible amount below target: maximise e_i with z_i = 1.
-        e = model.e_col[i]
-        model.lo[i] = model.hi[i] = 1.0
-        model.lo[e], model.hi[e] = 0.0, (target - 1 - minimum) / model.scale
-        objective = np.zeros(model.num_col)
-        objective[e] = 1.0
-        known = None if proven < minimum else (proven - minimum) / model.scale
-        best, _ = model.optimise(objective, floor=known)
-        model.release(i)
-        if best is None:
-            return 0
-        amount = min(target - 1, math.floor(minimum + best.columns[e] * model.scale + 1e-6))
-        for candidate in range(amount, max(minimum, proven, amount - 3) - 1, -1):
-            model.fix(i, candidate)
-            sol, info = model.optimise(model.cost_objective(), floor=floor)
-            if info is not None:
-                self._set_lagrangian(info.row_duals)
-            if sol is not None:
-                return self._adopt(sol, i, candidate)
-        if proven >= minimum:
-            return proven
-        raise RuntimeError("selection: could not round a partial amount to whole cents")
+        """Exact answer for item ``i``: the largest amount in ``[low, target]`` that some feasible
+        completion allows (``low`` = its minimum, or just above ``proven`` when the witness
+        already proves an amount), else ``proven`` (or 0).
 
-    def _adopt(self, sol: Solution, i: int, amount: int) -> int:
-        cents = self.model.cents(sol.columns)
-        if cents is None or int(cents[i]) != amount:
-            raise RuntimeError("selection: could not round a completion to whole cents")
-        cents = self._rank_witness(cents)
-        cents[: i + 1] = 0  # the witness covers later items only
-        self._set_witness(cents)
-        return amount
+        When the Lagrangian slack is narrow, the MILPs run over a restricted domain: every
+        feasible completion keeps each later item within the options the bound leaves it (an
+        option whose term exceeds its cheapest by more than the slack ``E`` is impossible, as all
+        terms together exceed the cheapest by at most ``E``), so restricting loses no feasible
+        completion. Otherwise they run on the full model, whose LP also refreshes the multipliers.
+        """
+        self.solver_calls += 1
+        partial = bool(self.inst.partial[i])
+        low = max(minimum, proven + 1) if partial else target
+        fallback = proven if proven >= minimum else 0
+        bounds = self._domains(i, low, target)
+        if bounds is False:
+            return fallback
+        return self._decide_exact(i, low, target, fallback, None if bounds is True else bounds)
+
+    def _domains(self, i: int, low: int, high: int) -> tuple[np.ndarray, np.ndarray] | bool:
+        """Column bounds restricted by the Lagrangian bound for ``i`` in ``[low, high]``;
+        False when the bound excludes the whole range, True when it leaves too much free."""
+        if self.suffix is None:
+            return True
+        inst, model = self.inst, self.model
+        b = self.sense * (self.rhs - np.array(self.used, dtype=np.float64))
+        lam_b = float(self.lam @ b)
+        rest = float(self.suffix[i + 1])
+        a_i, g_i = float(self.alpha[i]), float(self.gamma[i])
+        slack = lam_b - rest - g_i - a_i * (low if a_i > 0 else high)
+        margin = 1e-7 * (float(np.abs(self.lam * b).sum()) + abs(rest) + abs(g_i))
+        width = slack + margin + 1e-7 * abs(a_i) * high + 1.0
+        if width < 0:
+            return False
+        later = slice(i + 1, inst.n)
+        alpha, gamma, tau = self.alpha[later], self.gamma[later], self.tau[later]
+        lo_c = inst.minimum[later].astype(np.float64)
+        hi_c = inst.requested[later].astype(np.float64)
+        can_skip = -tau <= width
+        reach = tau + width - gamma  # funded amounts x with alpha x <= reach stay possible
+        with np.errstate(divide="ignore", invalid="ignore"):
+            edge = np.where(alpha != 0, reach / np.where(alpha != 0, alpha, 1.0), 0.0)
+        top = np.where(alpha > 0, np.minimum(hi_c, edge), hi_c)
+        top = np.where(alpha == 0, np.where(reach >= 0, hi_c, -1.0), top)
+        bottom = np.where(alpha < 0, np.maximum(lo_c, edge), lo_c)
+        can_fund = bottom <= top
+        if int((can_skip & can_fund).sum()) > FREE_LIMIT:
+            return True
+        lo, hi = model.lo.copy(), model.hi.copy()
+        lo[later] = np.where(can_fund & ~can_skip, 1.0, 0.0)
+        hi[later] = np.where(can_fund, 1.0, 0.0)
+        pe = model.partial_items[model.partial_items > i]
+        cols, k = model.e_col[pe], pe - (i + 1)
+        base = inst.minimum[pe]
+        e_lo = np.maximum(0.0, (np.floor(bottom[k]) - base) / model.scale)
+        e_hi = np.minimum(model.span[pe], (np.ceil(top[k]) - base) / model.scale)
+        lo[cols] = np.where(can_fund[k], np.minimum(e_lo, e_hi), 0.0)
+        hi[cols] = np.where(can_fund[k], e_hi, 0.0)
+        return lo, hi
+
+    def _item_bounds(
+        self, i: int, low: int, high: int, bounds: tuple[np.ndarray, np.ndarray] | None
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """``bounds`` (or the model state when None) with item ``i`` funded in [low, high]."""
+        model = self.model
+        e = model.e_col[i]
+        base = int(self.inst.minimum[i])
+        if bounds is None:
+            lo, hi = model.lo, model.hi
+        else:
+            lo, hi = bounds[0].copy(), bounds[1].copy()
+        lo[i] = hi[i] = 1.0
+        if e >= 0:
+            lo[e], hi[e] = (low - base) / model.scale, (high - base) / model.scale
+        return None if bounds is None else (lo, hi)
+
+    def _decide_exact(
+        self,
+        i: int,
+        low: int,
+        high: int,
+        fallback: int,
+        bounds: tuple[np.ndarray, np.ndarray] | None,
+    ) -> int:
+        model = self.model
+        e = model.e_col[i]
+        base = int(self.inst.minimum[i])
+        try:
+            if e >= 0 and low < high:
+                objective = np.zeros(model.num_col)
+                objective[e] = 1.0
+                best, _ = model.optimise(objective, bounds=self._item_bounds(i, low, high, bounds))
+                if best is None:
+                    return fallback
+                top = min(high, math.floor(base + best.columns[e] * model.scale + 1e-6))
+                amounts = list(range(top, max(low, top - 3) - 1, -1))
+            else:
+                amounts = [high]
+            for amount in amounts:
+                if bounds is None:
+                    model.release(i)
+                fixed = self._item_bounds(i, amount, amount, bounds)
+                sol, info = model.optimise(
+                    model.cost_objective(), floor=-self.inst.budget / model.scale, bounds=fixed
+                )
+                if bounds is None and info is not None:
+                    self._set_lagrangian(info.row_duals)
+                cents = model.cents(sol.columns) if sol is not None else None
+                if cents is None or int(cents[i]) != amount:
+                    continue
+                rank_floor = float(self.rank_obj @ model.columns(cents))
+                better, _ = model.optimise(
+                    self.rank_obj, floor=rank_floor, gap=WITNESS_GAP, bounds=fixed
+                )
+                nicer = model.cents(better.columns) if better is not None else None
+                if nicer is not None and int(nicer[i]) == amount:
+                    cents = nicer
+                cents[: i + 1] = 0
+                self._set_witness(cents)
+                return amount
+        finally:
+            if bounds is None:
+                model.release(i)
+        if len(amounts) > 1:
+            raise RuntimeError("selection: could not round a partial amount to whole cents")
+        return fallback
 
     def _rank_witness(self, cheapest: np.ndarray) -> np.ndarray:
         """A feasible completion of the current decisions that prefers better-ranked items.
@@ -1047,7 +1174,7 @@ class RankedSearch:
         Near-optimal is enough (relative gap 1e-4); the cheapest completion is the fallback.
         """
         floor = float(self.rank_obj @ self.model.columns(cheapest))
-        sol, _ = self.model.optimise(self.rank_obj, floor=floor, gap=1e-4)
+        sol, _ = self.model.optimise(self.rank_obj, floor=floor, gap=WITNESS_GAP)
         cents = self.model.cents(sol.columns) if sol is not None else None
         if cents is None or not self.inst.feasible(cents):
             return cheapest

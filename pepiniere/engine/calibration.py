@@ -76,6 +76,8 @@ __all__ = ["Calibration", "calibrate"]
 _LOG10_GAMMA_GRID = np.arange(-4.0, 4.0 + 1e-9, 0.5)
 # Fewer independent reviewer comparisons than this and the spread of bias is a rough guess.
 MIN_REVIEWER_CONTRASTS = 5
+# Differences in -2 log REML below this are rounding, not evidence.
+_FLAT = 1e-8
 _NAMES_IN_WARNINGS = 5
 
 
@@ -253,7 +255,23 @@ class _Fit:
                 "Reviewers of the same application always gave the same score, so noise and bias"
                 " are estimated as 0 and standard errors are 0."
             )
+        elif self.residual_df == self.n_reviewers - self.groups:
+            # Every within-application degree of freedom is a reviewer contrast (the reviewer /
+            # application graph has no cycle): the likelihood cannot separate bias from noise.
+            noise_var, gamma = within_ss / self.residual_df, 0.0
+            self.warnings.append(
+                "Reviewer bias cannot be told apart from noise with this assignment (no two"
+                " reviewers can be compared in two independent ways, e.g. on two shared"
+                " applications), so quality is the plain mean."
+            )
         else:
+            contrasts = self.n_reviewers - self.groups
+            if contrasts < MIN_REVIEWER_CONTRASTS:
+                self.warnings.append(
+                    "Too few reviewers share applications to measure how much reviewers differ"
+                    f" ({contrasts} independent comparison(s), {MIN_REVIEWER_CONTRASTS} wanted):"
+                    " the bias correction is rough."
+                )
             gamma = self._estimate_gamma(within_ss)
             residual_ss = self._residual_ss(gamma) if gamma > 0.0 else within_ss
             noise_var = residual_ss / self.residual_df
@@ -302,13 +320,6 @@ class _Fit:
                 f"{len(alone)} reviewer(s) share no application with another reviewer ({names}"
                 f"{more}); their bias cannot be estimated and is taken as 0."
             )
-        contrasts = self.n_reviewers - self.groups
-        if 0 < contrasts < MIN_REVIEWER_CONTRASTS:
-            self.warnings.append(
-                f"Too few reviewers share applications to measure how much reviewers differ"
-                f" ({contrasts} independent comparison(s), {MIN_REVIEWER_CONTRASTS} wanted): the"
-                " bias correction is rough."
-            )
 
     def _estimate_gamma(self, within_ss: float) -> float:
         """REML estimate of tau^2 / sigma^2, profiled over sigma^2.
@@ -327,7 +338,8 @@ class _Fit:
         grid = _LOG10_GAMMA_GRID * math.log(10.0)
         values = [objective(g) for g in grid]
         best = int(np.argmin(values))
-        if at_zero <= values[best]:
+        # Ties go to "no bias": a likelihood flat to rounding error is no evidence of bias.
+        if at_zero <= values[best] + _FLAT:
             return 0.0
         lower = grid[best - 1] if best > 0 else grid[0] - 2 * math.log(10.0)
         upper = grid[min(best + 1, len(grid) - 1)]
@@ -336,7 +348,7 @@ class _Fit:
         )
         candidates = [(values[best], grid[best]), (float(refined.fun), float(refined.x))]
         value, log_gamma = min(candidates)
-        return 0.0 if at_zero <= value else math.exp(log_gamma)
+        return 0.0 if at_zero <= value + _FLAT else math.exp(log_gamma)
 
     def _residual_ss(self, gamma: float) -> float:
         """S(gamma) = ||(I - P_X)(y - Zb)||^2 + lambda ||b||^2 at the ridge solution b.

@@ -10,7 +10,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -179,20 +179,31 @@ def wait_for(check: Callable[[], T], *, timeout: float = 10.0, message: str = ""
 # --- The browser --------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: while Playwright runs, its event loop counts as running in this
+# thread, which would break any later test on the same xdist worker that uses async_to_sync or
+# asyncio.run. The package is one xdist group, so this is still one browser for all its tests.
+@pytest.fixture(scope="package")
 def _playwright() -> Iterator[Any]:
     reason = _skip_reason()
     if reason:
         pytest.skip(reason)
+    from django.db import connections
     from playwright.sync_api import expect, sync_playwright
 
-    expect.set_options(timeout=DEFAULT_TIMEOUT_MS)
+    # Django keeps database connections in a thread-local, except when an event loop runs in the
+    # thread: then it keeps them in a context variable, i.e. somewhere else. Without this, the
+    # test would get a second connection object, without the serialized reference data that
+    # pytest-django put on the first one to reload it between transactional tests.
+    before = {alias: connections[alias] for alias in connections}
     manager = sync_playwright().start()
+    for alias, connection in before.items():
+        connections[alias] = connection
+    expect.set_options(timeout=DEFAULT_TIMEOUT_MS)
     yield manager
     manager.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(_playwright: Any) -> Iterator[Any]:
     browser = _playwright.chromium.launch(
         executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS

@@ -1,6 +1,5 @@
 import csv
 import io
-from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -13,7 +12,6 @@ from pepiniere.lib.testing.factories import (
     make_call,
     make_draft,
     make_organisation,
-    make_submitted,
     make_user,
     page_text,
 )
@@ -33,11 +31,22 @@ def officer(call):
 
 def _submitted(call, departement="33", kind="startup", amount="40000", title="Partage de bateaux"):
     applicant = make_user()
-    organisation = make_organisation(member=applicant, departement=departement, kind=kind, name=f"Structure {title}")
+    organisation = make_organisation(
+        member=applicant, departement=departement, kind=kind, name=f"Structure {title}"
+    )
     application = make_draft(call=call, applicant=applicant, organisation=organisation)
-    services.save_draft(application=application, actor=applicant,
-                        answers={"_core": {"title": title, "summary": "Résumé du projet", "requested_amount": amount,
-                                           "project_budget": "100000"}})
+    services.save_draft(
+        application=application,
+        actor=applicant,
+        answers={
+            "_core": {
+                "title": title,
+                "summary": "Résumé du projet",
+                "requested_amount": amount,
+                "project_budget": "100000",
+            }
+        },
+    )
     services.submit_application(application=application, actor=applicant)
     application.refresh_from_db()
     return application
@@ -48,7 +57,9 @@ def test_officer_filters_the_list_and_the_url_is_shareable(client, call, officer
     _submitted(call, "64", title="Parkings partagés")
     make_draft(call=call)  # drafts are never listed
     client.force_login(officer)
-    page = page_text(client.get(reverse("backoffice:list"), {"call": call.slug, "departement": "33"}))
+    page = page_text(
+        client.get(reverse("backoffice:list"), {"call": call.slug, "departement": "33"})
+    )
     assert gironde.reference in page
     assert "Parkings partagés" not in page
     assert "1 dossier" in page
@@ -108,20 +119,27 @@ def test_request_information_from_the_page_reaches_the_applicant(
     application = _submitted(call)
     client.force_login(officer)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("backoffice:decide", args=[application.pk, "request_information"]),
-                    {"text": "Joignez le plan signé."})
+        client.post(
+            reverse("backoffice:decide", args=[application.pk, "request_information"]),
+            {"text": "Joignez le plan signé."},
+        )
     application.refresh_from_db()
     assert application.status == Status.INCOMPLETE
-    assert any("compléments" in m.subject and "Joignez le plan signé." in m.body for m in mailoutbox)
+    assert any(
+        "compléments" in m.subject and "Joignez le plan signé." in m.body for m in mailoutbox
+    )
     client.force_login(application.created_by)
-    assert "Joignez le plan signé." in page_text(client.get(reverse("applications:detail", args=[application.pk])))
+    assert "Joignez le plan signé." in page_text(
+        client.get(reverse("applications:detail", args=[application.pk]))
+    )
 
 
 def test_ineligible_needs_a_reason_on_the_page_too(client, call, officer):
     application = _submitted(call)
     client.force_login(officer)
-    response = client.post(reverse("backoffice:decide", args=[application.pk, "ineligible"]), {"text": ""},
-                           follow=True)
+    response = client.post(
+        reverse("backoffice:decide", args=[application.pk, "ineligible"]), {"text": ""}, follow=True
+    )
     assert "motif est obligatoire" in page_text(response)
     application.refresh_from_db()
     assert application.status == Status.SUBMITTED
@@ -130,18 +148,27 @@ def test_ineligible_needs_a_reason_on_the_page_too(client, call, officer):
 def test_internal_notes_are_never_shown_to_the_applicant(client, call, officer):
     application = _submitted(call)
     client.force_login(officer)
-    client.post(reverse("backoffice:decide", args=[application.pk, "note"]), {"text": "Porteur très solide"})
-    assert "Porteur très solide" in page_text(client.get(reverse("backoffice:detail", args=[application.pk])))
+    client.post(
+        reverse("backoffice:decide", args=[application.pk, "note"]), {"text": "Porteur très solide"}
+    )
+    assert "Porteur très solide" in page_text(
+        client.get(reverse("backoffice:detail", args=[application.pk]))
+    )
     client.force_login(application.created_by)
-    assert "Porteur très solide" not in page_text(client.get(reverse("applications:detail", args=[application.pk])))
+    assert "Porteur très solide" not in page_text(
+        client.get(reverse("applications:detail", args=[application.pk]))
+    )
 
 
 def test_bulk_decision_reports_the_ones_it_could_not_apply(client, call, officer):
     first, second = _submitted(call), _submitted(call)
     services.mark_eligible(application=second, actor=officer)
     client.force_login(officer)
-    response = client.post(reverse("backoffice:bulk"), {"ids": [first.pk, second.pk], "action": "ineligible",
-                                                         "reason": "Hors sujet"}, follow=True)
+    response = client.post(
+        reverse("backoffice:bulk"),
+        {"ids": [first.pk, second.pk], "action": "ineligible", "reason": "Hors sujet"},
+        follow=True,
+    )
     first.refresh_from_db()
     second.refresh_from_db()
     assert first.status == Status.INELIGIBLE
@@ -153,17 +180,26 @@ def test_bulk_decision_reports_the_ones_it_could_not_apply(client, call, officer
 
 def test_versions_side_by_side_highlight_the_changes(client, call, officer):
     application = _submitted(call)
-    services.request_information(application=application, actor=officer, message="Précisez l'innovation.")
-    services.save_draft(application=application, actor=application.created_by,
-                        answers={"innovation": "Une plateforme locale et ouverte."})
+    services.request_information(
+        application=application, actor=officer, message="Précisez l'innovation."
+    )
+    services.save_draft(
+        application=application,
+        actor=application.created_by,
+        answers={"innovation": "Une plateforme locale et ouverte."},
+    )
     services.submit_application(application=application, actor=application.created_by)
     client.force_login(officer)
     html = client.get(reverse("backoffice:detail", args=[application.pk])).content.decode()
     assert "Version 2" in html
-    assert '<del class="diff-del">locale.</del> <ins class="diff-ins">locale et ouverte.</ins>' in html
+    assert (
+        '<del class="diff-del">locale.</del> <ins class="diff-ins">locale et ouverte.</ins>' in html
+    )
 
 
-def test_list_and_detail_query_counts_do_not_grow(client, call, officer, django_assert_max_num_queries):
+def test_list_and_detail_query_counts_do_not_grow(
+    client, call, officer, django_assert_max_num_queries
+):
     application = _submitted(call)
     client.force_login(officer)
     with django_assert_max_num_queries(20) as list_small:
@@ -236,7 +272,11 @@ def test_dashboard_compares_requested_amounts_to_the_envelope(client, call, offi
     _submitted(call, departement="33", amount="40000")
     _submitted(call, departement="64", amount="60000")
     client.force_login(officer)
-    page = page_text(client.get(reverse("backoffice:dashboard", args=[call.slug]))).replace("\u202f", " ").replace("\xa0", " ")
+    page = (
+        page_text(client.get(reverse("backoffice:dashboard", args=[call.slug])))
+        .replace("\u202f", " ")
+        .replace("\xa0", " ")
+    )
     assert "100 000 €" in page
     assert "550 000 €" in page
     assert "Gironde (33)" in page and "Pyrénées-Atlantiques (64)" in page

@@ -216,9 +216,19 @@ def test_officer_of_another_funder_cannot_screen():
 
 
 def test_illegal_transition_is_refused():
+    application = make_submitted()
+    officer = make_user(role="officer", funder=application.call.funder)
+    services.mark_ineligible(application=application, actor=officer, reason="Hors sujet")
+    with pytest.raises(IllegalTransition):
+        services.mark_eligible(application=application, actor=officer)
+    application.refresh_from_db()
+    assert application.status == Status.INELIGIBLE
+
+
+def test_officer_cannot_act_on_a_draft():
     application = make_draft()
     officer = make_user(role="officer", funder=application.call.funder)
-    with pytest.raises(IllegalTransition):
+    with pytest.raises(services.ApplicationError):
         services.mark_eligible(application=application, actor=officer)
     application.refresh_from_db()
     assert application.status == Status.DRAFT

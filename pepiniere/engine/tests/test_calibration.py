@@ -28,11 +28,12 @@ def make_call(
     """Reviews where every reviewer has the same load and no application repeats a reviewer."""
     rng = np.random.default_rng(seed)
     quality = rng.uniform(1.7, 3.3, size=n_apps)
-    while True:
-        slots = rng.permutation(np.resize(np.arange(n_reviewers), n_apps * per_app))
-        assignment = slots.reshape(n_apps, per_app)
-        if all(len(set(row)) == per_app for row in assignment.tolist()):
-            break
+    assignment = rng.permutation(np.resize(np.arange(n_reviewers), n_apps * per_app))
+    assignment = assignment.reshape(n_apps, per_app)
+    while clashes := [a for a, row in enumerate(assignment.tolist()) if len(set(row)) < per_app]:
+        for a in clashes:  # a swap with a random slot keeps every load unchanged
+            other, k, j = rng.integers(n_apps), rng.integers(per_app), rng.integers(per_app)
+            assignment[a, k], assignment[other, j] = assignment[other, j], assignment[a, k]
     reviews = [
         (f"app{a}", f"rev{r}", float(quality[a] + true_bias[r] + rng.normal(scale=noise_sd)))
         for a in range(n_apps)
@@ -132,7 +133,8 @@ def test_no_bias_in_the_data_gives_exactly_the_plain_mean() -> None:
     assert result.bias_sd == 0.0
     assert result.bias == {"r1": 0.0, "r2": 0.0}
     assert result.quality == result.raw_mean == {"a": 3.5, "b": 3.5, "c": 2.5, "d": 3.0}
-    assert result.noise_sd == pytest.approx(math.sqrt(4 * 0.25 + 4 * 0.25 + 0 * 4 / 4))
+    # Eight deviations of 0.5 from their application's mean, on 8 - 4 degrees of freedom.
+    assert result.noise_sd == pytest.approx(math.sqrt(8 * 0.25 / 4))
 
 
 def test_quality_is_not_clipped_to_the_scale() -> None:
@@ -164,6 +166,21 @@ def test_one_reviewer_for_everything_cannot_estimate_bias() -> None:
     assert result.bias == {"solo": 0.0}
     assert result.groups == 1
     assert any("cannot be estimated" in w for w in result.warnings)
+
+
+@pytest.mark.parametrize(
+    "reviews",
+    [
+        [("a", "r1", 1.0), ("a", "r2", 4.0)],
+        # A chain: r1 and r2 share "a", r2 and r3 share "b"; no comparison is made twice.
+        [("a", "r1", 1.0), ("a", "r2", 3.0), ("b", "r2", 2.0), ("b", "r3", 4.5)],
+    ],
+)
+def test_bias_and_noise_that_cannot_be_separated_give_the_plain_mean(reviews: list) -> None:
+    result = calibrate(reviews)
+    assert result.quality == result.raw_mean
+    assert result.bias_sd == 0.0 and result.noise_sd > 0
+    assert any("cannot be told apart from noise" in w for w in result.warnings)
 
 
 def test_a_single_review() -> None:
@@ -257,8 +274,8 @@ def test_ids_may_be_any_hashable_values() -> None:
 
     assert set(result.quality) == set(apps) and set(result.bias) == set(reviewers)
     for i, a in enumerate(apps):
-        assert result.quality[a] == pytest.approx(plain.quality[i], abs=1e-9)
-        assert result.std_error[a] == pytest.approx(plain.std_error[i], abs=1e-9)
+        assert result.quality[a] == pytest.approx(plain.quality[i], abs=1e-7)
+        assert result.std_error[a] == pytest.approx(plain.std_error[i], abs=1e-7)
     assert list(calibrate(reversed(reviews)).quality) == list(result.quality)
 
 
@@ -325,7 +342,7 @@ def review_sets(draw: st.DrawFn) -> list[tuple[int, str, float]]:
     return [(a, r, draw(score)) for a, r in pairs]
 
 
-fast = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+fast = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @fast

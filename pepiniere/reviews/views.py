@@ -1,0 +1,521 @@
+"""Expert space (assignments, review form, conflicts, bids) and officer/jury pages of the review."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from pepiniere.accounts.forms import SignupForm
+from pepiniere.accounts.models import Role, User
+from pepiniere.applications.models import Application, Status
+from pepiniere.applications.services import form_spec
+from pepiniere.applications.staff_selectors import staff_calls
+from pepiniere.calls.models import Call
+from pepiniere.reviews import jury as jury_services
+from pepiniere.reviews import services
+from pepiniere.reviews.models import (
+    Assignment,
+    AssignmentRun,
+    AssignmentStatus,
+    Bid,
+    BidLevel,
+    CallReviewer,
+    Invitation,
+    JurySession,
+    Recommendation,
+    Review,
+    ReviewerProfile,
+    ReviewStatus,
+)
+from pepiniere.reviews.permissions import (
+    can_decide_as_jury,
+    can_manage_reviews,
+    can_review,
+    can_see_other_reviews,
+    can_see_ranking,
+    has_conflict,
+)
+from pepiniere.reviews.ranking import compute_ranking
+
+# ---- expert space ------------------------------------------------------------------------------
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    assignments = (
+        Assignment.objects.filter(reviewer=request.user)
+        .exclude(status=AssignmentStatus.WITHDRAWN)
+        .select_related("application", "application__call", "review")
+        .order_by("status", "application__call__review_deadline", "application__number")
+    )
+    pools = CallReviewer.objects.filter(reviewer=request.user).select_related("call")
+    return render(request, "reviews/home.html", {"assignments": assignments, "pools": pools})
+
+
+def _my_assignment(request: HttpRequest, pk: int) -> Assignment:
+    assignment = get_object_or_404(
+        Assignment.objects.select_related(
+            "application", "application__call", "application__organisation"
+        ),
+        pk=pk,
+    )
+    if assignment.reviewer_id != request.user.pk:
+        raise Http404
+    return assignment
+
+
+@login_required
+def review_form(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = _my_assignment(request, pk)
+    verdict = can_review(request.user, assignment)
+    if not verdict:
+        messages.warning(request, verdict.reason)
+        return redirect("reviews:home")
+    application = assignment.application
+    call = application.call
+    criteria = list(call.criteria.all())
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        scores = {
+            c.pk: (request.POST.get(f"score-{c.pk}", ""), request.POST.get(f"comment-{c.pk}", ""))
+            for c in criteria
+        }
+        submit = "submit" in request.POST
+        try:
+            services.save_review(
+                assignment=assignment,
+                actor=request.user,
+                scores=scores,
+                overall=request.POST.get("overall", ""),
+                recommendation=request.POST.get("recommendation", ""),
+                submit=submit,
+            )
+        except services.ReviewError as error:
+            if request.htmx:
+                return HttpResponse(
+                    f'<p id="review-status" class="autosave-status error" role="status">{error.message}</p>'
+                )
+            messages.error(request, error.message)
+            errors = error.errors
+        else:
+            if request.htmx:
+                return HttpResponse(
+                    '<p id="review-status" class="autosave-status" role="status">'
+                    + _("Brouillon enregistré à %(t)s")
+                    % {"t": timezone.localtime().strftime("%H:%M:%S")}
+                    + "</p>"
+                )
+            if submit:
+                messages.success(request, _("Évaluation remise. Merci !"))
+                return redirect("reviews:home")
+            messages.success(request, _("Brouillon enregistré."))
+            return redirect("reviews:review", assignment.pk)
+    review = Review.objects.filter(assignment=assignment).prefetch_related("scores").first()
+    existing = {s.criterion_id: s for s in review.scores.all()} if review else {}
+    if request.method == "POST" and errors:
+        existing = {}
+    rows = []
+    for criterion in criteria:
+        score = existing.get(criterion.pk)
+        rows.append(
+            {
+                "criterion": criterion,
+                "score": request.POST.get(f"score-{criterion.pk}")
+                if request.method == "POST"
+                else (score.score.normalize() if score and score.score is not None else ""),
+                "comment": request.POST.get(f"comment-{criterion.pk}")
+                if request.method == "POST"
+                else (score.comment if score else ""),
+                "error": errors.get(f"criterion-{criterion.pk}"),
+            }
+        )
+    others = []
+    if can_see_other_reviews(request.user, assignment):
+        others = list(
+            Review.objects.filter(
+                assignment__application=application, status=ReviewStatus.SUBMITTED
+            )
+            .exclude(assignment=assignment)
+            .prefetch_related("scores__criterion")
+        )
+    latest = application.versions.order_by("-number").first()
+    return render(
+        request,
+        "reviews/review_form.html",
+        {
+            "assignment": assignment,
+            "application": application,
+            "call": call,
+            "rows": rows,
+            "review": review,
+            "errors": errors,
+            "recommendations": Recommendation.choices,
+            "others": others,
+            "version": latest,
+            "fields": form_spec(call).fields,
+            "step": "0.5" if call.allow_half_marks else "1",
+            "overall": request.POST.get("overall")
+            if request.method == "POST"
+            else (review.overall_comment if review else ""),
+            "recommendation": request.POST.get("recommendation")
+            if request.method == "POST"
+            else (review.recommendation if review else ""),
+        },
+    )
+
+
+@login_required
+def declare_conflict(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = _my_assignment(request, pk)
+    if request.method == "POST":
+        try:
+            services.declare_conflict_on_assignment(
+                assignment=assignment, actor=request.user, note=request.POST.get("note", "")
+            )
+        except services.ReviewError as error:
+            messages.error(request, error.message)
+            return redirect("reviews:conflict", assignment.pk)
+        messages.success(
+            request, _("Conflit d'intérêts enregistré : ce dossier est confié à quelqu'un d'autre.")
+        )
+        return redirect("reviews:home")
+    return render(request, "reviews/conflict.html", {"assignment": assignment})
+
+
+@login_required
+def bids(request: HttpRequest, slug: str) -> HttpResponse:
+    call = get_object_or_404(Call, slug=slug)
+    if not CallReviewer.objects.filter(call=call, reviewer=request.user).exists():
+        raise Http404
+    applications = list(
+        Application.objects.filter(call=call, status__in=[Status.ELIGIBLE, Status.SUBMITTED])
+        .select_related("organisation")
+        .order_by("number")
+    )
+    applications = [a for a in applications if not has_conflict(request.user, a.organisation_id)]
+    if request.method == "POST":
+        for application in applications:
+            level = request.POST.get(f"bid-{application.pk}")
+            if level in BidLevel.values:
+                services.place_bid(reviewer=request.user, application=application, level=level)
+        messages.success(request, _("Vos préférences sont enregistrées."))
+        return redirect("reviews:bids", call.slug)
+    current = dict(
+        Bid.objects.filter(reviewer=request.user, application__call=call).values_list(
+            "application_id", "level"
+        )
+    )
+    return render(
+        request,
+        "reviews/bids.html",
+        {
+            "call": call,
+            "applications": applications,
+            "current": current,
+            "levels": BidLevel.choices,
+        },
+    )
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    profile, _created = ReviewerProfile.objects.get_or_create(user=request.user)
+    if request.method == "POST":
+        profile.expertise = request.POST.get("expertise", "")[:5000]
+        profile.keywords = request.POST.get("keywords", "")[:300]
+        profile.languages = request.POST.get("languages", "fr")[:50]
+        profile.related_sirens = request.POST.get("related_sirens", "")[:500]
+        try:
+            profile.max_load = max(
+                0, min(100, int(request.POST.get("max_load") or profile.max_load))
+            )
+        except ValueError:
+            messages.error(request, _("La charge maximale est un nombre de dossiers."))
+            return redirect("reviews:profile")
+        profile.save()
+        profile.sectors.set(request.POST.getlist("sectors"))
+        messages.success(request, _("Profil enregistré."))
+        return redirect("reviews:profile")
+    from pepiniere.calls.models import Sector
+
+    return render(
+        request,
+        "reviews/profile.html",
+        {
+            "profile": profile,
+            "sectors": Sector.objects.all(),
+            "chosen": set(profile.sectors.values_list("code", flat=True)),
+        },
+    )
+
+
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    invite = get_object_or_404(Invitation.objects.select_related("call"), token=token)
+    form = None
+    if request.user.is_authenticated:
+        if request.method == "POST":
+            try:
+                services.accept_invitation(invitation=invite, user=request.user)
+            except services.ReviewError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(
+                    request,
+                    _("Vous faites partie des expert·es de cet appel. Complétez votre profil."),
+                )
+                return redirect("reviews:profile")
+    else:
+        form = SignupForm(request.POST or None, initial={"email": invite.email})
+        if request.method == "POST" and form.is_valid():
+            from pepiniere.accounts.services import register_applicant
+
+            user = register_applicant(
+                email=form.cleaned_data["email"],
+                full_name=form.cleaned_data["full_name"],
+                password=form.cleaned_data["password1"],
+            )
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            try:
+                services.accept_invitation(invitation=invite, user=user)
+            except services.ReviewError as error:
+                messages.error(request, error.message)
+                return redirect("reviews:home")
+            return redirect("reviews:profile")
+    return render(request, "reviews/invitation.html", {"invite": invite, "form": form})
+
+
+# ---- officer and jury pages --------------------------------------------------------------------
+
+
+def _managed_call(request: HttpRequest, slug: str) -> Call:
+    call = (
+        get_object_or_404(staff_calls(request.user), slug=slug)
+        if request.user.is_authenticated
+        else None
+    )
+    if call is None or not can_manage_reviews(request.user, call):
+        raise Http404
+    return call
+
+
+@login_required
+def pool(request: HttpRequest, slug: str) -> HttpResponse:
+    call = _managed_call(request, slug)
+    if request.method == "POST":
+        if "detect" in request.POST:
+            created = services.detect_conflicts(call=call)
+            messages.success(request, _("%(n)d conflit(s) détecté(s).") % {"n": created})
+        else:
+            email = request.POST.get("email", "").strip()
+            if "@" not in email:
+                messages.error(request, _("Indiquez une adresse électronique valide."))
+            else:
+                services.invite_reviewer(call=call, email=email, actor=request.user)
+                messages.success(request, _("Invitation envoyée à %(email)s.") % {"email": email})
+        return redirect("reviews:pool", call.slug)
+    members = CallReviewer.objects.filter(call=call).select_related(
+        "reviewer", "reviewer__reviewer_profile"
+    )
+    invitations = Invitation.objects.filter(call=call, accepted_at__isnull=True)
+    from pepiniere.reviews.models import Conflict
+
+    conflicts = (
+        Conflict.objects.filter(
+            reviewer__call_pools__call=call, organisation__applications__call=call
+        )
+        .select_related("reviewer", "organisation")
+        .distinct()
+    )
+    return render(
+        request,
+        "reviews/pool.html",
+        {"call": call, "members": members, "invitations": invitations, "conflicts": conflicts},
+    )
+
+
+@login_required
+def assignment(request: HttpRequest, slug: str) -> HttpResponse:
+    call = _managed_call(request, slug)
+    run = AssignmentRun.objects.filter(call=call, confirmed_at__isnull=True).first()
+    if request.method == "POST":
+        if "propose" in request.POST:
+            run = services.propose_assignment(call=call, actor=request.user)
+            if run.problems:
+                messages.error(request, " ".join(run.problems[:2]))
+        elif "confirm" in request.POST and run is not None:
+            excluded = [tuple(p.split("-")) for p in request.POST.getlist("exclude")]
+            added = []
+            if request.POST.get("add_application") and request.POST.get("add_reviewer"):
+                added = [(request.POST["add_application"], request.POST["add_reviewer"])]
+            created = services.confirm_assignment(
+                run=run, actor=request.user, excluded=excluded, added=added
+            )
+            messages.success(
+                request,
+                _("%(n)d affectation(s) confirmée(s) ; les expert·es sont prévenu·es.")
+                % {"n": created},
+            )
+        return redirect("reviews:assignment", call.slug)
+    proposal = []
+    loads: dict[int, int] = {}
+    if run is not None and run.pairs:
+        applications = Application.objects.in_bulk({p[0] for p in run.pairs})
+        reviewers = User.objects.in_bulk({p[1] for p in run.pairs})
+        for application_id, reviewer_id, affinity in run.pairs:
+            proposal.append(
+                {
+                    "application": applications[application_id],
+                    "reviewer": reviewers[reviewer_id],
+                    "affinity": affinity,
+                    "key": f"{application_id}-{reviewer_id}",
+                }
+            )
+            loads[reviewer_id] = loads.get(reviewer_id, 0) + 1
+    pending = services.applications_to_assign(call)
+    members = CallReviewer.objects.filter(call=call).select_related("reviewer")
+    return render(
+        request,
+        "reviews/assignment.html",
+        {
+            "call": call,
+            "run": run,
+            "proposal": proposal,
+            "pending": pending,
+            "members": members,
+            "loads": [(m.reviewer, loads.get(m.reviewer_id, 0)) for m in members],
+            "total_affinity": sum(p["affinity"] for p in proposal),
+        },
+    )
+
+
+@login_required
+def progress(request: HttpRequest, slug: str) -> HttpResponse:
+    call = _managed_call(request, slug)
+    if request.method == "POST":
+        if "close" in request.POST:
+            closed = services.close_reviews(call=call, actor=request.user)
+            messages.success(
+                request, _("%(n)d dossier(s) passent à l'état « expertisé ».") % {"n": closed}
+            )
+        elif "remind" in request.POST:
+            sent = services.send_reminders(call=call)
+            messages.success(request, _("%(n)d rappel(s) envoyé(s).") % {"n": sent})
+        elif "reopen" in request.POST:
+            review = get_object_or_404(
+                Review, pk=request.POST.get("reopen"), assignment__application__call=call
+            )
+            services.reopen_review(
+                review=review, actor=request.user, reason=request.POST.get("reason", "")
+            )
+            messages.success(request, _("Évaluation rouverte."))
+        return redirect("reviews:progress", call.slug)
+    assignments = list(
+        Assignment.objects.filter(application__call=call)
+        .select_related("reviewer", "application", "review")
+        .order_by("application__number", "reviewer__email")
+    )
+    per_reviewer: dict[Any, list[int]] = {}
+    per_application: dict[Any, list[int]] = {}
+    for a in assignments:
+        if a.status == AssignmentStatus.WITHDRAWN:
+            continue
+        done = int(a.status == AssignmentStatus.SUBMITTED)
+        per_reviewer.setdefault(a.reviewer, [0, 0])[done] += 1
+        per_application.setdefault(a.application, [0, 0])[done] += 1
+    return render(
+        request,
+        "reviews/progress.html",
+        {
+            "call": call,
+            "per_reviewer": sorted(per_reviewer.items(), key=lambda kv: str(kv[0])),
+            "per_application": sorted(per_application.items(), key=lambda kv: kv[0].number or 0),
+            "submitted_reviews": [a for a in assignments if a.status == AssignmentStatus.SUBMITTED],
+        },
+    )
+
+
+@login_required
+def ranking(request: HttpRequest, slug: str) -> HttpResponse:
+    call = get_object_or_404(Call, slug=slug)
+    if not can_see_ranking(request.user, call):
+        raise Http404
+    result = compute_ranking(call)
+    return render(
+        request,
+        "reviews/ranking.html",
+        {"call": call, "ranking": result, "criteria": list(call.criteria.all())},
+    )
+
+
+@login_required
+def jury(request: HttpRequest, slug: str) -> HttpResponse:
+    call = get_object_or_404(Call, slug=slug)
+    if not can_see_ranking(request.user, call):
+        raise Http404
+    session = JurySession.objects.filter(call=call).prefetch_related("members").first()
+    can_decide = bool(can_decide_as_jury(request.user, call))
+    if request.method == "POST":
+        if not can_decide:
+            raise Http404
+        try:
+            if "open" in request.POST:
+                jury_services.open_session(
+                    call=call,
+                    actor=request.user,
+                    held_on=timezone.localdate(),
+                    members=list(User.objects.filter(pk__in=request.POST.getlist("members")))
+                    or [request.user],
+                )
+            elif "close" in request.POST and session:
+                jury_services.close_session(
+                    session=session, actor=request.user, minutes=request.POST.get("minutes", "")
+                )
+            elif session:
+                jury_services.decide(
+                    session=session,
+                    application_id=int(request.POST["application"]),
+                    decision=request.POST.get("decision", ""),
+                    justification=request.POST.get("justification", ""),
+                    actor=request.user,
+                )
+                messages.success(request, _("Décision enregistrée."))
+        except services.ReviewError as error:
+            messages.error(request, error.message)
+        return redirect("reviews:jury", call.slug)
+    result = compute_ranking(call)
+    proposals = jury_services.proposed_decisions(result, call.envelope)
+    decisions = {d.application_id: d for d in session.decisions.all()} if session else {}
+    rows = [
+        {
+            "row": row,
+            "proposed": proposals[row.application.pk],
+            "decision": decisions.get(row.application.pk),
+        }
+        for row in result.rows
+    ]
+    from pepiniere.calls.permissions import funder_ids_of_call
+
+    jurors = User.objects.filter(
+        role_grants__role=Role.JURY, role_grants__funder_id__in=funder_ids_of_call(call)
+    ).distinct()
+    return render(
+        request,
+        "reviews/jury.html",
+        {
+            "call": call,
+            "session": session,
+            "rows": rows,
+            "can_decide": can_decide,
+            "jurors": jurors,
+            "decision_labels": jury_services.DECISIONS,
+            "today": datetime.date.today(),
+        },
+    )
