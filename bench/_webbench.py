@@ -257,9 +257,47 @@ class Gunicorn:
             os.killpg(self.proc.pid, signal.SIGKILL)
         self._log.close()
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the live processes of the gunicorn group."""
+        return group_cpu_seconds(self.proc.pid) if self.proc is not None else 0.0
+
     def errors_in_log(self) -> list[str]:
         text = self.log_path.read_text() if self.log_path.exists() else ""
         return [line for line in text.splitlines() if "Traceback" in line or "ERROR" in line]
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields[2] is the process group id
+            total += int(fields[11]) + int(fields[12])  # utime + stime
+    return total / ticks
+
+
+def postgres_cpu_seconds(db_name: str) -> float:
+    """CPU time of the PostgreSQL backends currently connected to `db_name` (their process title
+    names the database); backends that already exited are not counted."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if not title.startswith("postgres: ") or f" {db_name} " not in title:
+                continue
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
 
 
 @contextlib.contextmanager

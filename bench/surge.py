@@ -82,7 +82,12 @@ def main() -> int:
             wb.line("gunicorn start", server.start(), "s")
             warm = wb.warm_up(server.port, plans, requests=4 * args.workers)
             wb.line("warm-up GET pre-check pages", f"{len(warm)} requests, statuses {sorted(set(warm))}")
+            cpu_before = server.cpu_seconds()
+            client_cpu_before = time.process_time()
             outcome = wb.burst(server.port, plans, concurrency=args.concurrency, deadline=600)
+            client_cpu = time.process_time() - client_cpu_before
+            server_cpu = server.cpu_seconds() - cpu_before
+            pg_cpu = wb.postgres_cpu_seconds(args.db)
             time.sleep(0.5)  # let in-flight abandoned requests finish before stopping
         finally:
             if server is not None:
@@ -106,6 +111,12 @@ def main() -> int:
             sum(1 for r in outcome.results if r.role == "abandoned"))
     wb.line("submissions/s", rate, "submissions/s")
     wb.line("requests/s", len(c["answered"]) / outcome.wall if outcome.wall else 0.0, "requests/s")
+    answered_n = max(1, len(c["answered"]))
+    wb.line("gunicorn CPU per request (all workers, user+sys)", server_cpu / answered_n * 1000, "ms")
+    wb.line("load-generator CPU per request", client_cpu / answered_n * 1000, "ms")
+    if args.conn_max_age not in (None, "0"):
+        wb.line("PostgreSQL backend CPU per request (persistent connections)",
+                pg_cpu / answered_n * 1000, "ms")
     wb.line("latency p50", wb.percentile(latencies_ms, 50), "ms")
     wb.line("latency p90", wb.percentile(latencies_ms, 90), "ms")
     wb.line("latency p99", wb.percentile(latencies_ms, 99), "ms")

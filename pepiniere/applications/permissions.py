@@ -79,3 +79,21 @@ def can_screen_application(user: Any, application: Application) -> Verdict:
     if application.status == Status.DRAFT:
         return deny(_("Un brouillon n'est visible que de la structure candidate."))
     return allow()
+
+
+def can_read_attachment(user: Any, application: Application) -> Verdict:
+    """Those who may see the application, and the experts it is assigned to (free of conflict)."""
+    verdict = can_view_application(user, application)
+    if verdict or not user.is_authenticated:
+        return verdict
+    from pepiniere.reviews.models import Assignment, AssignmentStatus
+    from pepiniere.reviews.permissions import has_conflict
+
+    assigned = (
+        Assignment.objects.filter(application=application, reviewer=user)
+        .exclude(status=AssignmentStatus.WITHDRAWN)
+        .exists()
+    )
+    if assigned and not has_conflict(user, application.organisation_id):
+        return allow(_("Ce dossier vous est confié pour évaluation."))
+    return deny(_("Ce document ne vous est pas accessible."))

@@ -18,6 +18,7 @@ from pepiniere.applications.answers import answers_from_post
 from pepiniere.applications.models import Application, Attachment
 from pepiniere.applications.permissions import (
     can_edit_application,
+    can_read_attachment,
     can_view_application,
     can_withdraw_application,
 )
@@ -327,7 +328,7 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def attachment_download(request: HttpRequest, token: str) -> FileResponse:
     attachment = get_object_or_404(Attachment.objects.select_related("application"), token=token)
-    if not can_view_application(request.user, application_for_page(attachment.application_id)):
+    if not can_read_attachment(request.user, application_for_page(attachment.application_id)):
         raise Http404
     response = FileResponse(
         attachment.file.open("rb"),

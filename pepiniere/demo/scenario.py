@@ -332,8 +332,6 @@ def build(
             ),
             size_band=bands[rng.choice(["00", "01", "02", "03", "11"])],
         )
-        organisation.siren = organisation.siret[:9]
-        organisation.save(update_fields=["siren"])
         if index == 0:
             contact = users[Role.APPLICANT]
         else:

@@ -102,10 +102,15 @@ class Instance:
 
 
 def _options(h: highspy.Highs, mip: bool, gap: float = 0.0) -> None:
+    """One thread and a fixed seed: HiGHS is then deterministic. ``gap`` < 0 means "stop at the
+    first feasible solution" (infeasibility is still proven exactly)."""
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", 1)
     h.setOptionValue("random_seed", 0)
     if mip:
+        if gap < 0:
+            h.setOptionValue("mip_max_improving_sols", 1)
+            gap = 0.0
         h.setOptionValue("mip_rel_gap", gap)
         h.setOptionValue("mip_abs_gap", 1e-9)
         # Sub-MIP heuristics cost seconds here and are not needed: reduced-cost fixing leaves
@@ -436,7 +441,8 @@ class Model:
         status = h.getModelStatus()
         if status == highspy.HighsModelStatus.kInfeasible:
             return None
-        if status != highspy.HighsModelStatus.kOptimal:
+        stopped_early = status == highspy.HighsModelStatus.kSolutionLimit and gap < 0
+        if status != highspy.HighsModelStatus.kOptimal and not stopped_early:
             raise RuntimeError(f"HiGHS ended with status {h.modelStatusToString(status)}")
         sol = h.getSolution()
         cols = values.copy()
@@ -473,9 +479,11 @@ class Model:
         extra: tuple | None = None,
         gap: float = 0.0,
         bounds: tuple[np.ndarray, np.ndarray] | None = None,
+        any_feasible: bool = False,
     ) -> tuple[Solution | None, LpInfo | None]:
         """Maximise ``cost . columns`` exactly over the current bounds, or over ``bounds``
-        (see the module docstring).
+        (see the module docstring). With ``any_feasible`` the first feasible solution found is
+        returned (the answer "infeasible" stays exact).
 
         ``floor``: every solution of interest has at least this value (e.g. minus the budget in a
         cheapest-completion question, where the budget row guarantees it); ``None`` when unknown.
@@ -516,11 +524,16 @@ class Model:
             final = delta >= limit or delta >= top
             delta = min(delta, limit)
             sol = self._solve_restricted(
-                cost, info.fixing(delta), info.z_value, extra, gap, bounds=(lo, hi)
+                cost,
+                info.fixing(delta),
+                info.z_value,
+                extra,
+                -1.0 if any_feasible else gap,
+                bounds=(lo, hi),
             )
             if sol is not None:
                 missing = v - sol.value + tol
-                if final or missing <= delta + gap * max(1.0, abs(v)):
+                if final or any_feasible or missing <= delta + gap * max(1.0, abs(v)):
                     return sol, info
                 delta = missing  # every solution at least as good as sol survives this fixing
                 continue
@@ -1142,20 +1155,18 @@ class RankedSearch:
                     model.release(i)
                 fixed = self._item_bounds(i, amount, amount, bounds)
                 sol, info = model.optimise(
-                    model.cost_objective(), floor=-self.inst.budget / model.scale, bounds=fixed
+                    model.cost_objective(),
+                    floor=-self.inst.budget / model.scale,
+                    bounds=fixed,
+                    any_feasible=True,
                 )
                 if bounds is None and info is not None:
                     self._set_lagrangian(info.row_duals)
                 cents = model.cents(sol.columns) if sol is not None else None
                 if cents is None or int(cents[i]) != amount:
                     continue
-                rank_floor = float(self.rank_obj @ model.columns(cents))
-                better, _ = model.optimise(
-                    self.rank_obj, floor=rank_floor, gap=WITNESS_GAP, bounds=fixed
-                )
-                nicer = model.cents(better.columns) if better is not None else None
-                if nicer is not None and int(nicer[i]) == amount:
-                    cents = nicer
+                cents[: i + 1] = 0
+                cents = self._fill(cents, i, amount)
                 cents[: i + 1] = 0
                 self._set_witness(cents)
                 return amount
@@ -1165,6 +1176,24 @@ class RankedSearch:
         if len(amounts) > 1:
             raise RuntimeError("selection: could not round a partial amount to whole cents")
         return fallback
+
+    def _fill(self, completion: np.ndarray, i: int, amount: int) -> np.ndarray:
+        """Top a feasible completion up in rank order: each later item gets what the le rows
+        still allow. It stays feasible (ge rows only gain) and now resembles what the pass will
+        fund next, so later decisions are mostly proven without a solver."""
+        inst = self.inst
+        w = completion.copy()
+        totals = [u + t for u, t in zip(self.used, inst.totals(w), strict=True)]
+        for r in inst.item_rows[i]:
+            totals[r] += 1 if inst.rows[r].is_count else amount
+        for j in range(i + 1, inst.n):
+            if w[j]:
+                continue
+            extra, blocking, _ = fit(inst, totals, j)
+            if extra:
+                w[j] = extra
+                take(inst, totals, j, extra)
+        return w
 
     def _rank_witness(self, cheapest: np.ndarray) -> np.ndarray:
         """A feasible completion of the current decisions that prefers better-ranked items.

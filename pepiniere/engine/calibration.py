@@ -45,10 +45,15 @@ Cost: the reviewer block is handled densely per group (eigenvalues once, a Chole
 end), so time grows with the cube of the largest group's number of reviewers; a few thousand
 reviewers take about a second. Each REML step solves the sparse system by conjugate gradients.
 
-Degenerate inputs: without any application reviewed twice, neither bias nor noise can be estimated;
-quality is then the plain mean and standard errors assume the noise of a uniformly random score on
-the scale, with a warning. When reviewers of the same application always agree exactly, the noise is
-0 and so are the standard errors.
+Degenerate inputs, each with a warning: without any application reviewed twice, neither bias nor
+noise can be estimated; quality is then the plain mean and standard errors assume the noise of a
+uniformly random score on the scale. When the reviewer/application graph has no cycle (no two
+reviewers can be compared twice, e.g. one application and its two reviewers), every disagreement
+could be bias or noise alike, so bias is taken as 0 and quality is the plain mean. When reviewers of
+the same application always agree exactly, the noise is 0 and so are the standard errors.
+
+Ids are put in a canonical order (``ranking.canonical_order``) and reviews sorted before any sum is
+taken, so the result does not depend on the order of the input, to the last bit.
 """
 
 from __future__ import annotations
@@ -58,6 +63,7 @@ import numbers
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -106,7 +112,7 @@ class Calibration:
 
 
 def calibrate(
-    reviews: Iterable[tuple[Hashable, Hashable, float]],
+    reviews: Iterable[tuple[Hashable, Hashable, float | Decimal]],
     scale: tuple[float, float] = (0.0, 5.0),
 ) -> Calibration:
     """Estimate each application's quality corrected for its reviewers' severity or leniency.
@@ -134,7 +140,7 @@ def _check_scale(scale: tuple[float, float]) -> tuple[float, float]:
 
 
 def _read_reviews(
-    reviews: Iterable[tuple[Hashable, Hashable, float]], low: float, high: float
+    reviews: Iterable[tuple[Hashable, Hashable, float | Decimal]], low: float, high: float
 ) -> dict[tuple[Hashable, Hashable], float]:
     scores: dict[tuple[Hashable, Hashable], float] = {}
     for position, review in enumerate(reviews, start=1):
@@ -230,11 +236,19 @@ class _Fit:
         self.block = (sp.diags(loads) - design.T @ sp.diags(1.0 / self.counts) @ design).tocsr()
         self.block_diagonal = self.block.diagonal()
         self.rhs = np.bincount(self.rev, weights=self.deviation, minlength=self.n_reviewers)
-        self.members = [np.flatnonzero(self.reviewer_group == g) for g in range(self.groups)]
-        self.dense_blocks = {
-            g: self.block[m][:, m].toarray() for g, m in enumerate(self.members) if m.size > 1
-        }
-        self.eigenvalues = np.concatenate(
+        # Reviewers and reviews of each group, found with one sort rather than one scan per group.
+        self.members = _split_by(self.reviewer_group, self.groups)
+        self.reviews_of_group = _split_by(self.app_group[self.app], self.groups)
+
+    @cached_property
+    def dense_blocks(self) -> dict[int, NDArray[np.float64]]:
+        """The reviewer block of each group with two or more reviewers, as a dense matrix."""
+        return {g: self.block[m][:, m].toarray() for g, m in enumerate(self.members) if m.size > 1}
+
+    @cached_property
+    def eigenvalues(self) -> NDArray[np.float64]:
+        """All eigenvalues of the reviewer block (groups of one reviewer contribute only 0)."""
+        return np.concatenate(
             [np.zeros(0)] + [_laplacian_eigenvalues(d) for d in self.dense_blocks.values()]
         )
 
@@ -382,7 +396,7 @@ class _Fit:
         if info != 0:
             # Badly connected groups can stall conjugate gradients; a dense solve always works.
             solution = np.linalg.solve(system.toarray(), self.rhs)
-        return solution
+        return np.asarray(solution, dtype=float)
 
     def _posterior(
         self, penalty: float, noise_var: float
@@ -420,7 +434,7 @@ class _Fit:
         """Applications of group g and z'K^-1 z / n^2 for each, z its n reviewers' indicator."""
         local = np.full(self.n_reviewers, -1, dtype=np.intp)
         local[members] = np.arange(members.size)
-        in_group = self.app_group[self.app] == g
+        in_group = self.reviews_of_group[g]  # ascending, so still sorted by application
         apps, revs = self.app[in_group], local[self.rev[in_group]]
         starts = np.flatnonzero(np.r_[True, apps[1:] != apps[:-1]])
         sizes = np.diff(np.r_[starts, apps.size])
@@ -442,10 +456,16 @@ def _laplacian_eigenvalues(block: NDArray[np.float64]) -> NDArray[np.float64]:
     few digits. The smallest eigenvalue is exactly 0 (the all-ones vector; the group is
     connected), so it is set to 0 rather than left as rounding noise that gamma would amplify.
     """
-    values = eigvalsh(block.astype(np.float32), driver="evd", check_finite=False)
-    values = np.sort(values.astype(float)).clip(min=0.0)
+    single = eigvalsh(block.astype(np.float32), driver="evd", check_finite=False)
+    values = np.sort(np.asarray(single, dtype=float)).clip(min=0.0)
     values[0] = 0.0
     return values
+
+
+def _split_by(labels: NDArray[np.intp], count: int) -> list[NDArray[np.intp]]:
+    """Positions holding each label 0..count-1, each in ascending order."""
+    order = np.argsort(labels, kind="stable")
+    return np.split(order, np.cumsum(np.bincount(labels, minlength=count))[:-1])
 
 
 def _by_id(ids: list[Hashable], values: NDArray[np.float64]) -> dict[Hashable, float]:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -71,12 +71,12 @@ def _sort_key(value: object) -> tuple[Any, ...]:
 
 def _is_nan(value: numbers.Real | Decimal) -> bool:
     try:
-        return math.isnan(value)  # type: ignore[arg-type]
+        return math.isnan(value)
     except (TypeError, ValueError):
         return True
 
 
-def point_ranks(estimates: Mapping[Hashable, float]) -> dict[Hashable, int]:
+def point_ranks[K: Hashable](estimates: Mapping[K, float]) -> dict[K, int]:
     """Rank of each estimate, 1 = highest; equal estimates share the best rank ("1224")."""
     ids, values = _values(estimates, "estimate")
     if not ids:
@@ -85,14 +85,14 @@ def point_ranks(estimates: Mapping[Hashable, float]) -> dict[Hashable, int]:
     return {id_: int(rank) for id_, rank in zip(ids, ranks, strict=True)}
 
 
-def rank_intervals(
-    estimates: Mapping[Hashable, float],
-    std_errors: Mapping[Hashable, float],
+def rank_intervals[K: Hashable](
+    estimates: Mapping[K, float],
+    std_errors: Mapping[K, float],
     *,
     level: float = 0.9,
     draws: int = 2000,
     seed: int = 0,
-) -> dict[Hashable, tuple[int, int]]:
+) -> dict[K, tuple[int, int]]:
     """Best..worst plausible rank of each application, by Monte-Carlo.
 
     Model: the true score of application i is ``N(estimates[i], std_errors[i]**2)``, independently
@@ -126,13 +126,13 @@ def rank_intervals(
     return _intervals(ids, values, simulate, level=level, draws=draws)
 
 
-def bootstrap_rank_intervals(
-    ratings: Mapping[Hashable, Sequence[float]],
+def bootstrap_rank_intervals[K: Hashable](
+    ratings: Mapping[K, Sequence[float | Decimal]],
     *,
     level: float = 0.9,
     draws: int = 2000,
     seed: int = 0,
-) -> dict[Hashable, tuple[int, int]]:
+) -> dict[K, tuple[int, int]]:
     """Best..worst plausible rank of each application by resampling its ratings.
 
     For data without reviewer ids (so no calibration is possible): in each draw, every
@@ -176,7 +176,7 @@ def bootstrap_rank_intervals(
     return _intervals(ids, means, simulate, level=level, draws=draws)
 
 
-def disagreement(scores: Iterable[float]) -> float:
+def disagreement(scores: Iterable[float | Decimal]) -> float:
     """How much the reviewers of one application disagree: the sample standard deviation.
 
     Uses the n - 1 denominator; a single score gives 0 (nobody to disagree with). On a 0-5 scale a
@@ -190,14 +190,14 @@ def disagreement(scores: Iterable[float]) -> float:
     return float(values.std(ddof=1))
 
 
-def _intervals(
-    ids: list[Hashable],
+def _intervals[K: Hashable](
+    ids: list[K],
     point_values: NDArray[np.float64],
-    simulate: Any,
+    simulate: Callable[[int], NDArray[np.float64]],
     *,
     level: float,
     draws: int,
-) -> dict[Hashable, tuple[int, int]]:
+) -> dict[K, tuple[int, int]]:
     n = len(ids)
     ranks = np.empty((draws, n), dtype=np.int32)
     block = max(1, _BLOCK_CELLS // n)
@@ -215,10 +215,12 @@ def _intervals(
 
 def _competition_ranks(values: NDArray[np.float64]) -> NDArray[np.int32]:
     # Negated so that the highest value gets rank 1; "min" gives ties their best rank.
-    return rankdata(-values, method="min", axis=1).astype(np.int32)
+    return np.asarray(rankdata(-values, method="min", axis=1), dtype=np.int32)
 
 
-def _values(estimates: Mapping[Hashable, float], what: str) -> tuple[list[Hashable], Any]:
+def _values[K: Hashable](
+    estimates: Mapping[K, float], what: str
+) -> tuple[list[K], NDArray[np.float64]]:
     ids = canonical_order(estimates)
     return ids, np.array([_real(estimates[i], what, i) for i in ids], dtype=float)
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -90,6 +91,12 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The SIREN is the first nine digits of the SIRET: derived, never typed twice.
+        if self.siret:
+            self.siren = self.siret[:9]
+        super().save(*args, **kwargs)
 
     @property
     def identifier(self) -> str:

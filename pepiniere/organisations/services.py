@@ -17,7 +17,6 @@ class OrganisationError(Exception):
 @transaction.atomic
 def create_organisation(*, actor: Any, data: dict[str, Any]) -> Organisation:
     organisation = Organisation(**data)
-    organisation.siren = organisation.siret[:9] if organisation.siret else ""
     organisation.save()
     Membership.objects.create(user=actor, organisation=organisation, role=MemberRole.OWNER)
     record(actor=actor, obj=organisation, action="create")
@@ -30,7 +29,6 @@ def update_organisation(
 ) -> Organisation:
     for name, value in data.items():
         setattr(organisation, name, value)
-    organisation.siren = organisation.siret[:9] if organisation.siret else ""
     organisation.save()
     record(actor=actor, obj=organisation, action="update")
     return organisation

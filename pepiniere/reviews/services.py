@@ -474,7 +474,6 @@ def _parse_score(raw: str, criterion: Any, half_marks: bool) -> Decimal | None:
     return value
 
 
-@transaction.atomic
 def save_review(
     *,
     assignment: Assignment,
@@ -484,6 +483,36 @@ def save_review(
     recommendation: str,
     submit: bool = False,
 ) -> Review:
+    """Save the review (always, as typed) and submit it when asked and complete. Problems are raised
+    after the draft is committed, so that a refused submission never loses what the expert wrote."""
+    review, errors = _store_review(
+        assignment=assignment,
+        actor=actor,
+        scores=scores,
+        overall=overall,
+        recommendation=recommendation,
+        submit=submit,
+    )
+    if errors and submit:
+        raise ReviewError(
+            _(
+                "L'évaluation est enregistrée comme brouillon ; corrigez les points signalés pour la remettre."
+            ),
+            errors,
+        )
+    return review
+
+
+@transaction.atomic
+def _store_review(
+    *,
+    assignment: Assignment,
+    actor: Any,
+    scores: dict[int, tuple[str, str]],
+    overall: str,
+    recommendation: str,
+    submit: bool,
+) -> tuple[Review, dict[str, str]]:
     assignment = (
         Assignment.objects.select_for_update()
         .select_related("application__call")
@@ -526,15 +555,7 @@ def save_review(
         assignment.save()
         record(actor=actor, obj=assignment.application, action="submit_review", public=False)
     review.save()
-    if errors and submit:
-        # Keep what was typed (saved above as a draft) and say what blocks the submission.
-        raise ReviewError(
-            _(
-                "L'évaluation est enregistrée comme brouillon ; corrigez les points signalés pour la remettre."
-            ),
-            errors,
-        )
-    return review
+    return review, errors
 
 
 @transaction.atomic

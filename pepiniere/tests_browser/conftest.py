@@ -136,24 +136,44 @@ def live_server(request: pytest.FixtureRequest) -> Iterator[Any]:
     server.stop()
 
 
-@pytest.fixture(autouse=True)
-def _reference_data(django_db_serialized_rollback: None) -> None:
-    """Transactional tests flush the database after each test, reference data from migrations
-    (départements, sectors, legal forms) included: serialized rollback puts it back before each."""
+def _snapshot_reference_data() -> list[tuple[Any, list[Any]]]:
+    from django.apps import apps
+
+    snapshot = []
+    for model in apps.get_models(include_auto_created=True):
+        if model._meta.managed and not model._meta.proxy:
+            rows = list(model._base_manager.order_by("pk"))
+            if rows:
+                snapshot.append((model, rows))
+    return snapshot
 
 
-@pytest.fixture(scope="package", autouse=True)
-def _restore_reference_data_after_package(django_db_blocker: Any) -> Iterator[None]:
-    """After the last browser test, leave the reference data in place for whatever test this
-    worker runs next (the last flush would otherwise leave the tables empty)."""
-    yield
-    from django.db import connections
+def _restore_reference_data(snapshot: list[tuple[Any, list[Any]]]) -> None:
+    from django.db import transaction
 
+    with transaction.atomic():  # foreign keys are checked at commit: the order does not matter
+        for model, rows in snapshot:
+            if not model._base_manager.exists():
+                model._base_manager.bulk_create(rows)
+
+
+@pytest.fixture(scope="package")
+def _reference_snapshot(django_db_setup: None, django_db_blocker: Any) -> Iterator[list[Any]]:
+    """What the migrations put in the database (départements, sectors, legal forms, content
+    types...), read before the first browser test, put back after the last one so that the next
+    tests of this worker find it."""
     with django_db_blocker.unblock():
-        for connection in connections.all(initialized_only=True):
-            contents = getattr(connection, "_test_serialized_contents", None)
-            if contents:
-                connection.creation.deserialize_db_from_string(contents)
+        snapshot = _snapshot_reference_data()
+    yield snapshot
+    with django_db_blocker.unblock():
+        _restore_reference_data(snapshot)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(transactional_db: None, _reference_snapshot: list[Any]) -> None:
+    """Live-server tests are transactional: the database is flushed after each of them, reference
+    data included. Put it back (Django's serialized rollback does the same, 30 times slower)."""
+    _restore_reference_data(_reference_snapshot)
 
 
 @contextmanager
@@ -192,8 +212,8 @@ def _playwright() -> Iterator[Any]:
 
     # Django keeps database connections in a thread-local, except when an event loop runs in the
     # thread: then it keeps them in a context variable, i.e. somewhere else. Without this, the
-    # test would get a second connection object, without the serialized reference data that
-    # pytest-django put on the first one to reload it between transactional tests.
+    # test body would open a second connection, not the one pytest-django set up (and flushes)
+    # nor the one the live server shares: keep using the same one.
     before = {alias: connections[alias] for alias in connections}
     manager = sync_playwright().start()
     for alias, connection in before.items():

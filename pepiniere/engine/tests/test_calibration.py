@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 import random
 import statistics
+from collections.abc import Hashable
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import pytest
@@ -42,7 +44,10 @@ def make_call(
     return quality, reviews
 
 
-def reviewer_groups(result: Calibration, reviews: list[tuple]) -> dict[object, int]:
+Review = tuple[Any, Any, Any]
+
+
+def reviewer_groups(result: Calibration, reviews: list[Review]) -> dict[Hashable, int]:
     return {r: result.group_of[a] for a, r, _ in reviews}
 
 
@@ -110,8 +115,8 @@ def test_estimates_match_a_dense_reference_computation() -> None:
     mean = covariance @ np.r_[x.T @ y, z.T @ y] / noise
     groups = reviewer_groups(result, reviews)
     constraint = np.zeros((result.groups, len(apps) + len(reviewers)))
-    for j, r in enumerate(reviewers):
-        constraint[groups[r], len(apps) + j] = 1.0
+    for j, reviewer in enumerate(reviewers):
+        constraint[groups[reviewer], len(apps) + j] = 1.0
     gain = covariance @ constraint.T @ np.linalg.inv(constraint @ covariance @ constraint.T)
     mean = mean - gain @ (constraint @ mean)
     covariance = covariance - gain @ constraint @ covariance
@@ -176,7 +181,7 @@ def test_one_reviewer_for_everything_cannot_estimate_bias() -> None:
         [("a", "r1", 1.0), ("a", "r2", 3.0), ("b", "r2", 2.0), ("b", "r3", 4.5)],
     ],
 )
-def test_bias_and_noise_that_cannot_be_separated_give_the_plain_mean(reviews: list) -> None:
+def test_bias_and_noise_that_cannot_be_separated_give_the_plain_mean(reviews: list[Review]) -> None:
     result = calibrate(reviews)
     assert result.quality == result.raw_mean
     assert result.bias_sd == 0.0 and result.noise_sd > 0
@@ -209,7 +214,7 @@ def test_reviewers_who_always_agree_give_zero_noise() -> None:
 
 
 def test_bias_that_explains_every_difference_is_flagged_without_crashing() -> None:
-    reviews = [(a, "low", s) for a, s in zip("abcdef", [1, 2, 3, 2, 1, 3], strict=True)]
+    reviews = [(a, "low", float(s)) for a, s in zip("abcdef", [1, 2, 3, 2, 1, 3], strict=True)]
     reviews += [(a, "high", s + 1.0) for a, s in zip("abcdef", [1, 2, 3, 2, 1, 3], strict=True)]
     result = calibrate(reviews)
     assert result.bias["high"] - result.bias["low"] == pytest.approx(1.0, abs=1e-3)
@@ -303,14 +308,14 @@ def test_accepts_decimal_and_numpy_scores() -> None:
         ([("a", "r", 3.0), 5], "review #2 is 5"),
     ],
 )
-def test_bad_reviews_are_refused_with_a_clear_message(reviews: list, message: str) -> None:
+def test_bad_reviews_are_refused_with_a_clear_message(reviews: list[Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         calibrate(reviews)
 
 
 def test_unhashable_ids_are_refused() -> None:
     with pytest.raises(TypeError, match="ids must be hashable"):
-        calibrate([(["a"], "r", 3.0)])
+        calibrate([(["a"], "r", 3.0)])  # type: ignore[list-item]
 
 
 @pytest.mark.parametrize("scale", [(5, 0), (1, 1), (0, float("inf")), ("low", 5), (1,), None])
@@ -375,7 +380,7 @@ def test_property_biases_sum_to_zero_in_each_group(reviews: list[tuple[int, str,
 
 @fast
 @given(review_sets())
-def test_property_no_estimated_bias_means_the_plain_mean(reviews: list) -> None:
+def test_property_no_estimated_bias_means_the_plain_mean(reviews: list[Review]) -> None:
     result = calibrate(reviews)
     if result.bias_sd == 0.0:
         assert result.quality == result.raw_mean
