@@ -651,7 +651,7 @@ def relax_minimums(inst: Instance, model: Model) -> tuple[dict[int, int], np.nda
     """
     ge_rows = [r for r, row in enumerate(inst.rows) if row.sense == GE]
     floor = -inst.budget / model.scale
-    sol, _ = model.optimise(model.cost_objective(), floor=floor)
+    sol, _ = model.optimise(model.cost_objective(), floor=floor, any_feasible=True)
     if sol is not None:
         amounts = model.cents(sol.columns)
         if amounts is None:
@@ -1136,46 +1136,109 @@ class RankedSearch:
         fallback: int,
         bounds: tuple[np.ndarray, np.ndarray] | None,
     ) -> int:
+        """Largest feasible amount in ``[low, high]`` (``fallback`` if none); sets the witness.
+
+        A partially fundable item on a restricted domain: one exact MILP maximising its amount.
+        On the full model (where that MILP would be large): ``high`` is tried first; if it fails
+        and the item is in no minimum on cents that still needs money, feasibility is monotone
+        in the amount (a smaller amount only frees le rows), so a binary search over whole cents
+        finds the largest feasible amount; otherwise the exact MILP on the full model.
+        """
+        model = self.model
+        if not (model.e_col[i] >= 0 and low < high):
+            found = self._feasible_at(i, high, bounds)
+            return self._adopt(found, high) if found is not None else fallback
+        if bounds is None:
+            found = self._feasible_at(i, high, None)
+            if found is not None:
+                return self._adopt(found, high)
+            high -= 1
+            narrowed = self._domains(i, low, high)  # with the multipliers just refreshed
+            if narrowed is False:
+                return fallback
+            if narrowed is not True:
+                bounds = narrowed
+            elif self._monotone(i):
+                return self._search(i, low, high, fallback)
+        top = self._max_amount(i, low, high, bounds)
+        if top is None:
+            return fallback
+        for amount in range(top, max(low, top - 3) - 1, -1):
+            found = self._feasible_at(i, amount, bounds)
+            if found is not None:
+                return self._adopt(found, amount)
+        raise RuntimeError("selection: could not round a partial amount to whole cents")
+
+    def _adopt(self, witness: np.ndarray, amount: int) -> int:
+        self._set_witness(witness)
+        return amount
+
+    def _monotone(self, i: int) -> bool:
+        """True when no minimum on cents that still needs money contains ``i``."""
+        rows = self.inst.rows
+        return not any(
+            rows[r].sense == GE and not rows[r].is_count and self.used[r] < rows[r].rhs
+            for r in self.inst.item_rows[i]
+        )
+
+    def _search(self, i: int, low: int, high: int, fallback: int) -> int:
+        """Binary search for the largest feasible amount when feasibility is monotone."""
+        best = self._feasible_at(i, low, None)
+        if best is None:
+            return fallback
+        good, bad = low, high + 1
+        while bad - good > 1:
+            mid = (good + bad) // 2
+            found = self._feasible_at(i, mid, None)
+            if found is None:
+                bad = mid
+            else:
+                good, best = mid, found
+        return self._adopt(best, good)
+
+    def _max_amount(
+        self, i: int, low: int, high: int, bounds: tuple[np.ndarray, np.ndarray] | None
+    ) -> int | None:
+        """Exact MILP: the largest amount in [low, high] (rounded down to a cent), or None."""
         model = self.model
         e = model.e_col[i]
-        base = int(self.inst.minimum[i])
+        objective = np.zeros(model.num_col)
+        objective[e] = 1.0
         try:
-            if e >= 0 and low < high:
-                objective = np.zeros(model.num_col)
-                objective[e] = 1.0
-                best, _ = model.optimise(objective, bounds=self._item_bounds(i, low, high, bounds))
-                if best is None:
-                    return fallback
-                top = min(high, math.floor(base + best.columns[e] * model.scale + 1e-6))
-                amounts = list(range(top, max(low, top - 3) - 1, -1))
-            else:
-                amounts = [high]
-            for amount in amounts:
-                if bounds is None:
-                    model.release(i)
-                fixed = self._item_bounds(i, amount, amount, bounds)
-                sol, info = model.optimise(
-                    model.cost_objective(),
-                    floor=-self.inst.budget / model.scale,
-                    bounds=fixed,
-                    any_feasible=True,
-                )
-                if bounds is None and info is not None:
-                    self._set_lagrangian(info.row_duals)
-                cents = model.cents(sol.columns) if sol is not None else None
-                if cents is None or int(cents[i]) != amount:
-                    continue
-                cents[: i + 1] = 0
-                cents = self._fill(cents, i, amount)
-                cents[: i + 1] = 0
-                self._set_witness(cents)
-                return amount
+            best, _ = model.optimise(objective, bounds=self._item_bounds(i, low, high, bounds))
         finally:
             if bounds is None:
                 model.release(i)
-        if len(amounts) > 1:
-            raise RuntimeError("selection: could not round a partial amount to whole cents")
-        return fallback
+        if best is None:
+            return None
+        base = int(self.inst.minimum[i])
+        return min(high, math.floor(base + best.columns[e] * model.scale + 1e-6))
+
+    def _feasible_at(
+        self, i: int, amount: int, bounds: tuple[np.ndarray, np.ndarray] | None
+    ) -> np.ndarray | None:
+        """A whole-cent completion with ``i`` at ``amount`` (filled in rank order), or None."""
+        model = self.model
+        fixed = self._item_bounds(i, amount, amount, bounds)
+        try:
+            sol, info = model.optimise(
+                model.cost_objective(),
+                floor=-self.inst.budget / model.scale,
+                bounds=fixed,
+                any_feasible=True,
+            )
+        finally:
+            if bounds is None:
+                model.release(i)
+        if bounds is None and info is not None:
+            self._set_lagrangian(info.row_duals)
+        cents = model.cents(sol.columns) if sol is not None else None
+        if cents is None or int(cents[i]) != amount:
+            return None
+        cents[: i + 1] = 0
+        cents = self._fill(cents, i, amount)
+        cents[: i + 1] = 0
+        return cents
 
     def _fill(self, completion: np.ndarray, i: int, amount: int) -> np.ndarray:
         """Top a feasible completion up in rank order: each later item gets what the le rows

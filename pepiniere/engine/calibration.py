@@ -60,7 +60,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -68,7 +68,7 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
-from scipy.linalg import eigvalsh, lapack
+from scipy.linalg import eigh, lapack
 from scipy.optimize import minimize_scalar
 from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import LinearOperator, cg
@@ -209,7 +209,14 @@ class _Fit:
         self.deviation = self.y - self.raw_mean[self.app]
         self.residual_df = len(self.y) - self.n_apps
         self._find_groups()
-        self._build_reviewer_block()
+        design = sp.csr_matrix(
+            (np.ones(len(self.y)), (self.app, self.rev)), shape=(self.n_apps, self.n_reviewers)
+        )
+        loads = np.bincount(self.rev, minlength=self.n_reviewers).astype(float)
+        # Schur complement of the diagonal application block: M = Z'Z - Z'X (X'X)^-1 X'Z.
+        self.block = (sp.diags(loads) - design.T @ sp.diags(1.0 / self.counts) @ design).tocsr()
+        self.block_diagonal = self.block.diagonal()
+        self.rhs = np.bincount(self.rev, weights=self.deviation, minlength=self.n_reviewers)
 
     def _find_groups(self) -> None:
         graph = sp.coo_matrix(
@@ -226,31 +233,11 @@ class _Fit:
         self.app_group = relabel[labels[: self.n_apps]]
         self.reviewer_group = relabel[labels[self.n_apps :]]
         self.group_sizes = np.bincount(self.app_group, minlength=self.groups)
-
-    def _build_reviewer_block(self) -> None:
-        design = sp.csr_matrix(
-            (np.ones(len(self.y)), (self.app, self.rev)), shape=(self.n_apps, self.n_reviewers)
-        )
-        loads = np.bincount(self.rev, minlength=self.n_reviewers).astype(float)
-        # Schur complement of the diagonal application block: M = Z'Z - Z'X (X'X)^-1 X'Z.
-        self.block = (sp.diags(loads) - design.T @ sp.diags(1.0 / self.counts) @ design).tocsr()
-        self.block_diagonal = self.block.diagonal()
-        self.rhs = np.bincount(self.rev, weights=self.deviation, minlength=self.n_reviewers)
-        # Reviewers and reviews of each group, found with one sort rather than one scan per group.
-        self.members = _split_by(self.reviewer_group, self.groups)
-        self.reviews_of_group = _split_by(self.app_group[self.app], self.groups)
+        self.panel_sizes = np.bincount(self.reviewer_group, minlength=self.groups)
 
     @cached_property
-    def dense_blocks(self) -> dict[int, NDArray[np.float64]]:
-        """The reviewer block of each group with two or more reviewers, as a dense matrix."""
-        return {g: self.block[m][:, m].toarray() for g, m in enumerate(self.members) if m.size > 1}
-
-    @cached_property
-    def eigenvalues(self) -> NDArray[np.float64]:
-        """All eigenvalues of the reviewer block (groups of one reviewer contribute only 0)."""
-        return np.concatenate(
-            [np.zeros(0)] + [_laplacian_eigenvalues(d) for d in self.dense_blocks.values()]
-        )
+    def layout(self) -> _GroupLayout:
+        return _GroupLayout(self)
 
     def result(self) -> Calibration:
         self._warn_about_structure()
@@ -323,9 +310,10 @@ class _Fit:
                 " calibrated within each group; comparing applications across groups assumes"
                 " their reviewers are equally severe on average."
             )
-        alone = [
-            self.reviewer_ids[m[0]] for m in self.members if m.size == 1 and self.residual_df > 0
-        ]
+        solo_groups = self.panel_sizes[self.reviewer_group] == 1
+        alone = [self.reviewer_ids[j] for j in np.flatnonzero(solo_groups)]
+        if self.residual_df == 0:
+            alone = []  # already said: nobody can be compared
         if alone:
             names = ", ".join(repr(r) for r in alone[:_NAMES_IN_WARNINGS])
             extra = len(alone) - _NAMES_IN_WARNINGS
@@ -342,10 +330,12 @@ class _Fit:
         penalised residual sum of squares; gamma = 0 (no bias) is a candidate in its own right.
         """
 
+        eigenvalues = self.layout.eigenvalues()
+
         def objective(log_gamma: float) -> float:
             gamma = math.exp(log_gamma)
             residual = max(self._residual_ss(gamma), 1e-300)
-            log_det = float(np.log1p(gamma * self.eigenvalues).sum())
+            log_det = float(np.log1p(gamma * eigenvalues).sum())
             return self.residual_df * math.log(residual) + log_det
 
         at_zero = self.residual_df * math.log(within_ss)
@@ -405,67 +395,154 @@ class _Fit:
 
         Within a group g of q reviewers the posterior covariance of the sum-to-zero biases is
         sigma^2 P (M + lambda I)^-1 P with P = I - J/q. Because the all-ones vector is an
-        eigenvector of M (eigenvalue 0), that equals sigma^2 [(K)^-1 - J / (q (lambda + alpha))]
+        eigenvector of M (eigenvalue 0), that equals sigma^2 [K^-1 - J / (q (lambda + alpha))]
         with K = M + lambda I + alpha J / q for any alpha > 0. K stays well conditioned as lambda
-        goes to 0, where the direct formula would subtract two huge numbers.
+        goes to 0, where the direct formula would subtract two huge numbers. An application's
+        quality variance gains sigma^2 z'P K^-1 P z / n^2, z the indicator of its n reviewers.
         """
+        layout = self.layout
         bias = np.zeros(self.n_reviewers)
-        extra_var = np.zeros(self.n_apps)
-        for g, dense in self.dense_blocks.items():
-            members = self.members[g]
-            q = members.size
-            alpha = float(np.trace(dense)) / q
-            dense = dense + alpha / q
-            dense[np.diag_indices(q)] += penalty
-            factor, info = lapack.dpotrf(dense, lower=1, overwrite_a=1)
-            if info != 0:
-                raise ArithmeticError(f"reviewer system of group {g} is not positive definite")
-            local_bias, _ = lapack.dpotrs(factor, self.rhs[members], lower=1)
-            # Only the lower triangle of the inverse is computed; _pair_means reads just that.
-            inverse, _ = lapack.dpotri(factor, lower=1, overwrite_c=1)
-            bias[members] = local_bias - local_bias.mean()
-            apps, pair_means = self._pair_means(g, members, inverse)
-            extra_var[apps] = noise_var * (pair_means - 1.0 / (q * (penalty + alpha)))
-        return bias, extra_var
-
-    def _pair_means(
-        self, g: int, members: NDArray[np.intp], lower_inverse: NDArray[np.float64]
-    ) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
-        """Applications of group g and z'K^-1 z / n^2 for each, z its n reviewers' indicator."""
-        local = np.full(self.n_reviewers, -1, dtype=np.intp)
-        local[members] = np.arange(members.size)
-        in_group = self.reviews_of_group[g]  # ascending, so still sorted by application
-        apps, revs = self.app[in_group], local[self.rev[in_group]]
-        starts = np.flatnonzero(np.r_[True, apps[1:] != apps[:-1]])
-        sizes = np.diff(np.r_[starts, apps.size])
-        means = np.empty(starts.size)
-        # Applications with the same number of reviews are handled together as a matrix.
-        for size in np.unique(sizes):
-            which = np.flatnonzero(sizes == size)
-            reviewers = revs[starts[which, None] + np.arange(size)]
-            first, second = reviewers[:, :, None], reviewers[:, None, :]
-            pairs = lower_inverse[np.maximum(first, second), np.minimum(first, second)]
-            means[which] = pairs.sum(axis=(1, 2)) / float(size) ** 2
-        return apps[starts], means
+        inverse = np.zeros_like(layout.blocks)
+        shift = np.zeros(self.groups)  # the J / (q (lambda + alpha)) term, per group
+        for q, groups, cells, seats in layout.buckets():
+            blocks = layout.blocks[cells].reshape(len(groups), q, q)
+            alpha = np.trace(blocks, axis1=1, axis2=2) / q
+            k = blocks + (alpha / q)[:, None, None]
+            diagonal = np.arange(q)
+            k[:, diagonal, diagonal] += penalty
+            rhs = self.rhs[layout.seat_reviewer[seats]].reshape(len(groups), q)
+            local_bias, local_inverse = _solve_and_invert(k, rhs)
+            bias[layout.seat_reviewer[seats]] = (
+                local_bias - local_bias.mean(axis=1, keepdims=True)
+            ).ravel()
+            inverse[cells] = local_inverse.ravel()
+            shift[groups] = 1.0 / (q * (penalty + alpha))
+        pair_sums = np.bincount(
+            self.app[layout.pair_first],
+            weights=inverse[layout.pair_cells],
+            minlength=self.n_apps,
+        )
+        extra = pair_sums / self.counts.astype(float) ** 2 - shift[self.app_group]
+        # Groups of a single reviewer have no bias uncertainty: their bias is fixed at 0.
+        extra[self.panel_sizes[self.app_group] < 2] = 0.0
+        return bias, noise_var * extra
 
 
-def _laplacian_eigenvalues(block: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Eigenvalues of one connected group's reviewer block, for log det(I + gamma M).
+class _GroupLayout:
+    """Dense reviewer blocks of all groups with two or more reviewers, in one flat buffer.
 
-    Single precision halves the dominant cost and is ample: REML needs the log-determinant to a
-    few digits. The smallest eigenvalue is exactly 0 (the all-ones vector; the group is
-    connected), so it is set to 0 rather than left as rounding noise that gamma would amplify.
+    Groups of the same size q ("bucket") sit next to each other, so a bucket is a (count, q, q)
+    array on which numpy works in one call: many small groups cost no Python loop each. Seats
+    are the reviewers in the same order (group by group, each group's reviewers ascending).
     """
-    single = eigvalsh(block.astype(np.float32), driver="evd", check_finite=False)
-    values = np.sort(np.asarray(single, dtype=float)).clip(min=0.0)
-    values[0] = 0.0
-    return values
+
+    def __init__(self, fit: _Fit) -> None:
+        sizes = fit.panel_sizes
+        self.fit_groups = np.flatnonzero(sizes >= 2)
+        # Bucket order: by size, then group number.
+        self.group_order = self.fit_groups[np.lexsort((self.fit_groups, sizes[self.fit_groups]))]
+        q = sizes[self.group_order]
+        self.sizes = q
+        self.cell_start = np.zeros(fit.groups, dtype=np.intp)
+        self.cell_start[self.group_order] = np.r_[0, np.cumsum(q * q)[:-1]]
+        self.seat_start = np.zeros(fit.groups, dtype=np.intp)
+        self.seat_start[self.group_order] = np.r_[0, np.cumsum(q)[:-1]]
+        self.total_cells = int((q * q).sum())
+
+        # Position of each reviewer inside its group (ascending reviewer index).
+        by_group = np.argsort(fit.reviewer_group, kind="stable")
+        group_start = np.r_[0, np.cumsum(sizes)[:-1]]
+        local = np.empty(fit.n_reviewers, dtype=np.intp)
+        local[by_group] = np.arange(fit.n_reviewers) - group_start[fit.reviewer_group[by_group]]
+        in_blocks = sizes[fit.reviewer_group] >= 2
+        seats = self.seat_start[fit.reviewer_group] + local
+        self.seat_reviewer = np.empty(int(q.sum()), dtype=np.intp)
+        self.seat_reviewer[seats[in_blocks]] = np.flatnonzero(in_blocks)
+
+        # Every ordered pair of reviews of the same application (a review with itself included).
+        first, second = _review_pairs(fit.app, fit.counts)
+        group = fit.app_group[fit.app[first]]
+        keep = sizes[group] >= 2
+        first, second, group = first[keep], second[keep], group[keep]
+        j, k = local[fit.rev[first]], local[fit.rev[second]]
+        width = sizes[group]
+        # M_jk = [j = k] - 1/n_a summed over the applications a that j and k share.
+        value = (j == k) - 1.0 / fit.counts[fit.app[first]]
+        self.blocks = np.bincount(
+            self.cell_start[group] + j * width + k, weights=value, minlength=self.total_cells
+        )
+        # Only the lower triangle of an inverse is guaranteed (see _solve_and_invert).
+        self.pair_first = first
+        self.pair_cells = self.cell_start[group] + np.maximum(j, k) * width + np.minimum(j, k)
+
+    def buckets(self) -> Iterator[tuple[int, NDArray[np.intp], slice, slice]]:
+        """(q, groups, cells, seats) for each distinct group size q."""
+        for q in np.unique(self.sizes):
+            groups = self.group_order[self.sizes == q]
+            cells_from = int(self.cell_start[groups[0]])
+            seats_from = int(self.seat_start[groups[0]])
+            n = len(groups)
+            yield (
+                int(q),
+                groups,
+                slice(cells_from, cells_from + n * q * q),
+                slice(seats_from, seats_from + n * q),
+            )
+
+    def eigenvalues(self) -> NDArray[np.float64]:
+        """Eigenvalues of every group's block (groups of one reviewer contribute only 0).
+
+        Single precision halves the dominant cost and is ample: REML needs the log-determinant
+        to a few digits. The smallest eigenvalue of each group is exactly 0 (the all-ones vector;
+        the group is connected), so it is set to 0 rather than left as rounding noise that gamma
+        would amplify.
+        """
+        parts = [np.zeros(0)]
+        for q, groups, cells, _ in self.buckets():
+            blocks = self.blocks[cells].reshape(len(groups), q, q).astype(np.float32)
+            if q <= _BATCH_LIMIT:
+                values = np.linalg.eigvalsh(blocks).astype(float)
+            else:  # scipy's divide-and-conquer driver is about twice as fast on large blocks
+                values = np.stack([eigh(b, eigvals_only=True, driver="evd") for b in blocks])
+            values = np.sort(values, axis=1).clip(min=0.0)
+            values[:, 0] = 0.0
+            parts.append(values.ravel())
+        return np.concatenate(parts)
 
 
-def _split_by(labels: NDArray[np.intp], count: int) -> list[NDArray[np.intp]]:
-    """Positions holding each label 0..count-1, each in ascending order."""
-    order = np.argsort(labels, kind="stable")
-    return np.split(order, np.cumsum(np.bincount(labels, minlength=count))[:-1])
+# Groups up to this many reviewers are solved together by numpy; larger ones one by one, with a
+# Cholesky inverse that costs half of numpy's LU-based one.
+_BATCH_LIMIT = 64
+
+
+def _solve_and_invert(
+    k: NDArray[np.float64], rhs: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Solutions of k[i] x = rhs[i] and the inverses of k[i] (lower triangles at least)."""
+    if k.shape[1] <= _BATCH_LIMIT:
+        inverse = np.linalg.inv(k)
+        return np.einsum("gij,gj->gi", inverse, rhs), inverse
+    solutions, inverses = np.empty_like(rhs), np.empty_like(k)
+    for i in range(k.shape[0]):
+        factor, info = lapack.dpotrf(k[i], lower=1)
+        if info != 0:
+            raise ArithmeticError("a reviewer block is not positive definite")
+        solutions[i], _ = lapack.dpotrs(factor, rhs[i], lower=1)
+        inverses[i], _ = lapack.dpotri(factor, lower=1, overwrite_c=1)
+    return solutions, inverses
+
+
+def _review_pairs(
+    app: NDArray[np.intp], counts: NDArray[np.intp]
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """All ordered pairs (i, i') of reviews of the same application; reviews sorted by app."""
+    starts = np.r_[0, np.cumsum(counts)[:-1]]
+    firsts, seconds = [np.zeros(0, dtype=np.intp)], [np.zeros(0, dtype=np.intp)]
+    for size in np.unique(counts):
+        rows = starts[counts == size][:, None] + np.arange(size)  # (apps, size)
+        firsts.append(np.repeat(rows, size, axis=1).ravel())
+        seconds.append(np.tile(rows, (1, size)).ravel())
+    return np.concatenate(firsts), np.concatenate(seconds)
 
 
 def _by_id(ids: list[Hashable], values: NDArray[np.float64]) -> dict[Hashable, float]:

@@ -15,14 +15,9 @@ BLOCKING = {"serious", "critical"}
 AXE = Axe()
 
 
-import time
-
-
 def _violations(page, name: str) -> list[str]:
     page.wait_for_load_state("load")
-    t = time.monotonic()
     results = AXE.run(page, options={"resultTypes": ["violations"]})
-    print("AXE", name, time.monotonic() - t, flush=True)
     found = []
     for violation in results.response["violations"]:
         if violation["impact"] not in BLOCKING:
@@ -48,7 +43,6 @@ def test_main_pages_have_no_serious_accessibility_violation(page, live_server):
         complete=False,
     )
     problems: list[str] = []
-    print("factories done", flush=True)
 
     page.goto("/")
     problems += _violations(page, "catalogue")

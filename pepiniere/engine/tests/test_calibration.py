@@ -75,25 +75,54 @@ def test_recovers_known_reviewer_bias() -> None:
     assert result.groups == 1 and result.warnings == []
 
 
-def test_estimates_match_a_dense_reference_computation() -> None:
-    """REML variances and posterior quality/SE equal the textbook formulas computed densely."""
-    rng = np.random.default_rng(5)
-    pairs = {(a, int(r)) for a in range(25) for r in rng.choice(8, rng.integers(1, 4), False)}
-    pairs |= {(100, 50), (100, 51), (101, 50), (101, 51), (102, 52)}  # two more groups
-    pairs_list = sorted(pairs)
-    app_effect, reviewer_effect = rng.normal(size=200), rng.normal(scale=0.8, size=60)
-    reviews = [
-        (a, r, float(2.5 + app_effect[a] + reviewer_effect[r] + rng.normal(scale=0.5)))
-        for a, r in pairs_list
-    ]
-    result = calibrate(reviews, scale=(-10, 15))
-
+def dense_design(
+    result: Calibration, reviews: list[Review]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Scores y and the indicator matrices of applications (x) and reviewers (z)."""
     apps, reviewers = list(result.quality), list(result.bias)
     y = np.array([s for _, _, s in reviews])
     x = np.zeros((len(y), len(apps)))
     z = np.zeros((len(y), len(reviewers)))
     for i, (a, r, _) in enumerate(reviews):
         x[i, apps.index(a)] = z[i, reviewers.index(r)] = 1.0
+    return y, x, z
+
+
+def assert_matches_dense_posterior(result: Calibration, reviews: list[Review]) -> None:
+    """Posterior of (quality, bias) given the variances, conditioned on sum(bias) = 0 per group."""
+    y, x, z = dense_design(result, reviews)
+    n_apps, n_reviewers = x.shape[1], z.shape[1]
+    noise, bias = result.noise_sd**2, result.bias_sd**2
+    precision = np.block(
+        [[x.T @ x, x.T @ z], [z.T @ x, z.T @ z + noise / bias * np.eye(n_reviewers)]]
+    )
+    covariance = np.linalg.inv(precision / noise)
+    mean = covariance @ np.r_[x.T @ y, z.T @ y] / noise
+    groups = reviewer_groups(result, reviews)
+    constraint = np.zeros((result.groups, n_apps + n_reviewers))
+    for j, reviewer in enumerate(result.bias):
+        constraint[groups[reviewer], n_apps + j] = 1.0
+    gain = covariance @ constraint.T @ np.linalg.inv(constraint @ covariance @ constraint.T)
+    mean = mean - gain @ (constraint @ mean)
+    covariance = covariance - gain @ constraint @ covariance
+    assert list(result.quality.values()) == pytest.approx(mean[:n_apps], abs=1e-9)
+    assert list(result.bias.values()) == pytest.approx(mean[n_apps:], abs=1e-9)
+    se = np.sqrt(np.diag(covariance)[:n_apps])
+    assert list(result.std_error.values()) == pytest.approx(se, abs=1e-9)
+
+
+def test_estimates_match_a_dense_reference_computation() -> None:
+    """REML variances and posterior quality/SE equal the textbook formulas computed densely."""
+    rng = np.random.default_rng(5)
+    pairs = {(a, int(r)) for a in range(25) for r in rng.choice(8, rng.integers(1, 4), False)}
+    pairs |= {(100, 50), (100, 51), (101, 50), (101, 51), (102, 52)}  # two more groups
+    app_effect, reviewer_effect = rng.normal(size=200), rng.normal(scale=0.8, size=60)
+    reviews = [
+        (a, r, float(2.5 + app_effect[a] + reviewer_effect[r] + rng.normal(scale=0.5)))
+        for a, r in sorted(pairs)
+    ]
+    result = calibrate(reviews, scale=(-10, 15))
+    y, x, z = dense_design(result, reviews)
 
     def minus_two_reml(log_variances: np.ndarray) -> float:
         noise, bias = np.exp(log_variances)
@@ -107,23 +136,27 @@ def test_estimates_match_a_dense_reference_computation() -> None:
     ours = np.log([result.noise_sd**2, result.bias_sd**2])
     assert minus_two_reml(ours) <= best.fun + 1e-9
     assert np.sqrt(np.exp(best.x)) == pytest.approx([result.noise_sd, result.bias_sd], rel=1e-3)
+    assert_matches_dense_posterior(result, reviews)
 
-    # Posterior of (quality, bias) given the variances, then conditioned on sum(bias) = 0 per group.
-    noise, bias = result.noise_sd**2, result.bias_sd**2
-    precision = np.block([[x.T @ x, x.T @ z], [z.T @ x, z.T @ z + noise / bias * np.eye(8 + 3)]])
-    covariance = np.linalg.inv(precision / noise)
-    mean = covariance @ np.r_[x.T @ y, z.T @ y] / noise
-    groups = reviewer_groups(result, reviews)
-    constraint = np.zeros((result.groups, len(apps) + len(reviewers)))
-    for j, reviewer in enumerate(reviewers):
-        constraint[groups[reviewer], len(apps) + j] = 1.0
-    gain = covariance @ constraint.T @ np.linalg.inv(constraint @ covariance @ constraint.T)
-    mean = mean - gain @ (constraint @ mean)
-    covariance = covariance - gain @ constraint @ covariance
-    assert list(result.quality.values()) == pytest.approx(mean[: len(apps)], abs=1e-10)
-    assert list(result.bias.values()) == pytest.approx(mean[len(apps) :], abs=1e-10)
-    se = np.sqrt(np.diag(covariance)[: len(apps)])
-    assert list(result.std_error.values()) == pytest.approx(se, abs=1e-10)
+
+def test_large_reviewer_groups_match_the_dense_reference_too() -> None:
+    # Groups of more than 64 reviewers go through a different linear-algebra path.
+    quality, reviews = make_call(
+        seed=8, n_apps=180, n_reviewers=90, per_app=3, true_bias=np.zeros(90), noise_sd=0.4
+    )
+    rng = np.random.default_rng(9)
+    harsh = {f"rev{r}": rng.normal(scale=0.3) for r in range(90)}
+    reviews = [(a, r, s + harsh[r]) for a, r, s in reviews]
+    reviews += [
+        ("lone", "solo", 3.0),
+        ("pair", "p1", 2.0),
+        ("pair", "p2", 3.0),
+        ("pair2", "p1", 1.0),
+    ]
+    reviews += [("pair2", "p2", 1.5)]
+    result = calibrate(reviews, scale=(-5, 10))
+    assert result.groups == 3 and result.bias_sd > 0
+    assert_matches_dense_posterior(result, reviews)
 
 
 def test_no_bias_in_the_data_gives_exactly_the_plain_mean() -> None:

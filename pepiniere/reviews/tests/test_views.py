@@ -1,0 +1,117 @@
+import pytest
+from django.urls import reverse
+
+from pepiniere.accounts.models import Role
+from pepiniere.lib.testing.factories import make_user, page_text
+from pepiniere.reviews import services
+from pepiniere.reviews.models import Assignment, AssignmentStatus, ReviewStatus
+from pepiniere.reviews.tests.factories import make_reviewer, reviewed_call
+
+pytestmark = pytest.mark.django_db
+
+
+def test_expert_sees_only_their_assignments(client):
+    call, _officer, applications, reviewers = reviewed_call(n_applications=3, n_reviewers=3, k=1)
+    reviewer = reviewers[0]
+    client.force_login(reviewer)
+    page = page_text(client.get(reverse("reviews:home")))
+    mine = {a.application.reference for a in Assignment.objects.filter(reviewer=reviewer)}
+    others = {a.reference for a in applications} - mine
+    assert all(ref in page for ref in mine)
+    assert not any(ref in page for ref in others)
+
+
+def test_expert_cannot_open_an_unassigned_application_by_url(client):
+    call, _officer, applications, reviewers = reviewed_call(n_applications=2, n_reviewers=2, k=1)
+    theirs = Assignment.objects.first()
+    outsider = make_reviewer(call)  # in the pool, but this application is not theirs
+    client.force_login(outsider)
+    assert client.get(reverse("reviews:review", args=[theirs.pk])).status_code == 404
+    assert client.get(reverse("applications:detail", args=[theirs.application.pk])).status_code == 404
+    attachment = theirs.application.attachment_set.first()
+    assert client.get(reverse("applications:attachment", args=[attachment.token])).status_code == 404
+
+
+def test_assigned_expert_reads_the_attachment_until_a_conflict_is_declared(client):
+    call, _officer, applications, reviewers = reviewed_call(n_applications=1, n_reviewers=2, k=1)
+    assignment = Assignment.objects.get()
+    attachment = assignment.application.attachment_set.first()
+    client.force_login(assignment.reviewer)
+    assert client.get(reverse("applications:attachment", args=[attachment.token])).status_code == 200
+    services.declare_conflict(reviewer=assignment.reviewer, organisation=assignment.application.organisation,
+                              note="Ancien associé")
+    assert client.get(reverse("applications:attachment", args=[attachment.token])).status_code == 404
+    response = client.get(reverse("reviews:review", args=[assignment.pk]), follow=True)
+    assert "conflit d'intérêts" in page_text(response)
+
+
+def test_review_form_saves_a_draft_then_submits(client):
+    call, _officer, applications, reviewers = reviewed_call(n_applications=1, n_reviewers=2, k=1)
+    assignment = Assignment.objects.get()
+    criterion = call.criteria.get()
+    client.force_login(assignment.reviewer)
+    url = reverse("reviews:review", args=[assignment.pk])
+    response = client.post(url, {f"score-{criterion.pk}": "4", "overall": "", "submit": ""})
+    assert "Rédigez un avis général" in page_text(response)
+    assert response.status_code == 200
+    response = client.post(url, {f"score-{criterion.pk}": "4", f"comment-{criterion.pk}": "Solide",
+                                 "overall": "Bon projet", "recommendation": "fund", "submit": ""})
+    assert response.status_code == 302
+    assignment.refresh_from_db()
+    assert assignment.status == AssignmentStatus.SUBMITTED
+    assert assignment.review.status == ReviewStatus.SUBMITTED
+
+
+def test_blind_review_hides_other_reviews_until_one_submits_and_only_if_allowed(client):
+    call, _officer, applications, reviewers = reviewed_call(n_applications=1, n_reviewers=2, k=2)
+    call.show_other_reviews = True
+    call.save()
+    first, second = Assignment.objects.order_by("pk")
+    criterion = call.criteria.get()
+    services.save_review(assignment=second, actor=second.reviewer, scores={criterion.pk: ("2", "Avis secret")},
+                         overall="Texte du second", recommendation="do_not_fund", submit=True)
+    client.force_login(first.reviewer)
+    url = reverse("reviews:review", args=[first.pk])
+    assert "Texte du second" not in page_text(client.get(url))
+    services.save_review(assignment=first, actor=first.reviewer, scores={criterion.pk: ("4", "")}, overall="Moi",
+                         recommendation="fund", submit=True)
+    assert "Texte du second" in page_text(client.get(url))
+    call.show_other_reviews = False
+    call.save()
+    assert "Texte du second" not in page_text(client.get(url))
+
+
+def test_ranking_and_jury_pages_are_for_officers_and_jury_only(client):
+    call, officer, applications, reviewers = reviewed_call(n_applications=2, n_reviewers=2, k=1)
+    for user, expected in [(reviewers[0], 404), (applications[0].created_by, 404), (officer, 200),
+                           (make_user(role=Role.JURY, funder=call.funder), 200),
+                           (make_user(role=Role.OFFICER, funder=None), 404)]:
+        client.force_login(user)
+        assert client.get(reverse("reviews:ranking", args=[call.slug])).status_code == expected
+        assert client.get(reverse("reviews:jury", args=[call.slug])).status_code == expected
+
+
+def test_ranking_page_query_count_does_not_grow(client, django_assert_max_num_queries):
+    call, officer, applications, reviewers = reviewed_call(n_applications=2, n_reviewers=2, k=1)
+    client.force_login(officer)
+    with django_assert_max_num_queries(30) as small:
+        client.get(reverse("reviews:ranking", args=[call.slug]))
+    big_call, big_officer, *_rest = reviewed_call(n_applications=8, n_reviewers=3, k=2)
+    client.force_login(big_officer)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        client.get(reverse("reviews:ranking", args=[big_call.slug]))
+
+
+def test_officer_runs_and_confirms_an_assignment_from_the_page(client):
+    call, officer, applications, reviewers = reviewed_call(n_applications=1, n_reviewers=2, k=1)
+    from pepiniere.applications import services as application_services
+    from pepiniere.lib.testing.factories import make_submitted
+
+    extra = make_submitted(call=call)
+    application_services.mark_eligible(application=extra, actor=officer)
+    client.force_login(officer)
+    url = reverse("reviews:assignment", args=[call.slug])
+    client.post(url, {"propose": ""})
+    assert extra.reference in page_text(client.get(url))
+    client.post(url, {"confirm": ""})
+    assert Assignment.objects.filter(application=extra).count() == 1
