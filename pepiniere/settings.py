@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "pepiniere.calls",
     "pepiniere.applications",
     "pepiniere.reviews",
+    "pepiniere.api",
     "pepiniere.demo",
 ]
 

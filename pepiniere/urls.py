@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from pepiniere.api.api import api
+
 urlpatterns = [
     path("", include("pepiniere.calls.urls")),
     path("compte/", include("pepiniere.accounts.urls")),
@@ -8,6 +10,7 @@ urlpatterns = [
     path("dossiers/", include("pepiniere.applications.urls")),
     path("instruction/", include("pepiniere.applications.staff_urls")),
     path("expertise/", include("pepiniere.reviews.urls")),
+    path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -460,3 +460,38 @@ def record_jury_decision(
         at=now,
     )
     return application
+
+
+@transaction.atomic
+def award_application(
+    *, application: Application, actor: Any, reason: str = "", now: datetime.datetime | None = None
+) -> Application:
+    """selected → awarded, by an officer or a finance person of the call's funder. Called by
+    pepiniere.grants.services.award_grant, which records the award, its shares and budget lines."""
+    from pepiniere.accounts.models import Role
+    from pepiniere.calls.permissions import is_call_staff
+
+    application = _locked(application)
+    if not (
+        is_call_staff(actor, application.call, Role.OFFICER)
+        or is_call_staff(actor, application.call, Role.FINANCE)
+    ):
+        raise ApplicationError(
+            _(
+                "Seul·es les chargé·es de mission et les services financiers du financeur attribuent les aides."
+            )
+        )
+    transition = check_transition("award", application.status)
+    from_state = application.status
+    application.status = transition.target
+    application.save(update_fields=["status", "updated_at"])
+    record(
+        actor=actor,
+        obj=application,
+        action="award",
+        from_state=from_state,
+        to_state=transition.target,
+        reason=reason,
+        at=now,
+    )
+    return application

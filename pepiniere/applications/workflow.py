@@ -15,6 +15,7 @@ from pepiniere.applications.models import Status
 APPLICANT = "applicant"
 OFFICER = "officer"
 JURY = "jury"
+OFFICER_OR_FINANCE = "officer_or_finance"
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,8 @@ TRANSITIONS: dict[str, Transition] = {
             JURY,
             reason_required=True,
         ),
+        # The award itself (amount, shares, budget, de minimis) is pepiniere.grants.services.award_grant.
+        Transition("award", frozenset({Status.SELECTED}), Status.AWARDED, OFFICER_OR_FINANCE),
     ]
 }
 
@@ -105,6 +108,7 @@ ACTION_LABELS = {
     "select": _("retenu par le jury"),
     "put_in_reserve": _("placé en liste complémentaire"),
     "reject": _("non retenu par le jury"),
+    "award": _("aide attribuée"),
 }
 
 

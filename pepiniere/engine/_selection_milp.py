@@ -551,12 +551,13 @@ class Model:
         return self._solve_restricted(cost, info.fixing(delta), info.z_value, extra)
 
     # -- from columns to whole cents ---------------------------------------------------------------
-    def cents(self, columns: np.ndarray) -> np.ndarray | None:
+    def cents(self, columns: np.ndarray, movable_from: int = 0) -> np.ndarray | None:
         """Whole-cent amounts for a HiGHS solution, repaired and checked exactly; None if it fails.
 
         Partial amounts come out of HiGHS as real numbers: they are rounded to the nearest cent
-        when within 1e-6 of one, else down; a minimum row left short by the rounding gets cents
-        back from partially funded members that can take them without breaking an le row.
+        when within 1e-6 of one, else down; a row the rounding left broken by a few cents gets
+        them from partially funded items at index ``movable_from`` or later (earlier items are
+        decisions already taken and are never touched).
         """
         inst = self.inst
         n = inst.n
@@ -571,10 +572,10 @@ class Model:
             amounts[pi] = np.where(z[pi], cents, 0)
         if inst.feasible(amounts):
             return amounts
-        return repair_rounding(inst, amounts)
+        return repair_rounding(inst, amounts, movable_from)
 
 
-def repair_rounding(inst: Instance, amounts: np.ndarray) -> np.ndarray | None:
+def repair_rounding(inst: Instance, amounts: np.ndarray, movable_from: int) -> np.ndarray | None:
     """Move single cents between partially funded items until every row holds, or give up."""
     amounts = amounts.copy()
     for _ in range(4):
@@ -594,7 +595,7 @@ def repair_rounding(inst: Instance, amounts: np.ndarray) -> np.ndarray | None:
             for j in row.members.tolist():
                 if need == 0:
                     break
-                if amounts[j] == 0 or not inst.partial[j]:
+                if amounts[j] == 0 or not inst.partial[j] or j < movable_from:
                     continue
                 room = _cent_room(inst, amounts, totals, j, up=row.sense == GE)
                 step = min(need, room)
@@ -1108,7 +1109,9 @@ class RankedSearch:
         base = inst.minimum[pe]
         e_lo = np.maximum(0.0, (np.floor(bottom[k]) - base) / model.scale)
         e_hi = np.minimum(model.span[pe], (np.ceil(top[k]) - base) / model.scale)
-        lo[cols] = np.where(can_fund[k], np.minimum(e_lo, e_hi), 0.0)
+        # A lower bound on e would also forbid z = 0 (e <= span z): only use it when funded.
+        must = can_fund[k] & ~can_skip[k]
+        lo[cols] = np.where(must, np.minimum(e_lo, e_hi), 0.0)
         hi[cols] = np.where(can_fund[k], e_hi, 0.0)
         return lo, hi
 
@@ -1232,7 +1235,7 @@ class RankedSearch:
                 model.release(i)
         if bounds is None and info is not None:
             self._set_lagrangian(info.row_duals)
-        cents = model.cents(sol.columns) if sol is not None else None
+        cents = model.cents(sol.columns, movable_from=i + 1) if sol is not None else None
         if cents is None or int(cents[i]) != amount:
             return None
         cents[: i + 1] = 0

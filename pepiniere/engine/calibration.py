@@ -209,12 +209,16 @@ class _Fit:
         self.deviation = self.y - self.raw_mean[self.app]
         self.residual_df = len(self.y) - self.n_apps
         self._find_groups()
-        design = sp.csr_matrix(
-            (np.ones(len(self.y)), (self.app, self.rev)), shape=(self.n_apps, self.n_reviewers)
+        # The Schur complement of the diagonal application block, M = Z'Z - Z'X (X'X)^-1 X'Z,
+        # adds [j = k] - 1/n_a for every application a that reviewers j and k both scored.
+        self.pair_first, self.pair_second = _review_pairs(self.app, self.counts)
+        self.pair_value = (self.pair_first == self.pair_second) - 1.0 / self.counts[
+            self.app[self.pair_first]
+        ]
+        self.block = sp.csr_matrix(
+            (self.pair_value, (self.rev[self.pair_first], self.rev[self.pair_second])),
+            shape=(self.n_reviewers, self.n_reviewers),
         )
-        loads = np.bincount(self.rev, minlength=self.n_reviewers).astype(float)
-        # Schur complement of the diagonal application block: M = Z'Z - Z'X (X'X)^-1 X'Z.
-        self.block = (sp.diags(loads) - design.T @ sp.diags(1.0 / self.counts) @ design).tocsr()
         self.block_diagonal = self.block.diagonal()
         self.rhs = np.bincount(self.rev, weights=self.deviation, minlength=self.n_reviewers)
 
@@ -459,17 +463,16 @@ class _GroupLayout:
         self.seat_reviewer = np.empty(int(q.sum()), dtype=np.intp)
         self.seat_reviewer[seats[in_blocks]] = np.flatnonzero(in_blocks)
 
-        # Every ordered pair of reviews of the same application (a review with itself included).
-        first, second = _review_pairs(fit.app, fit.counts)
-        group = fit.app_group[fit.app[first]]
+        # The same review pairs as the sparse block, placed in their group's dense block.
+        group = fit.app_group[fit.app[fit.pair_first]]
         keep = sizes[group] >= 2
-        first, second, group = first[keep], second[keep], group[keep]
+        first, second, group = fit.pair_first[keep], fit.pair_second[keep], group[keep]
         j, k = local[fit.rev[first]], local[fit.rev[second]]
         width = sizes[group]
-        # M_jk = [j = k] - 1/n_a summed over the applications a that j and k share.
-        value = (j == k) - 1.0 / fit.counts[fit.app[first]]
         self.blocks = np.bincount(
-            self.cell_start[group] + j * width + k, weights=value, minlength=self.total_cells
+            self.cell_start[group] + j * width + k,
+            weights=fit.pair_value[keep],
+            minlength=self.total_cells,
         )
         # Only the lower triangle of an inverse is guaranteed (see _solve_and_invert).
         self.pair_first = first

@@ -29,10 +29,27 @@ RESERVE_SIZE = 5
 
 
 def proposed_decisions(
-    ranking: Ranking, envelope: Decimal, reserve_size: int = RESERVE_SIZE
+    ranking: Ranking,
+    envelope: Decimal,
+    reserve_size: int = RESERVE_SIZE,
+    scenario: Any = None,
+    *,
+    use_sent_scenario: bool = True,
 ) -> dict[int, tuple[str, str]]:
-    """Rank order within the envelope (greedy: each fundable application that still fits), then a
-    reserve list; below-threshold applications are never proposed. {application id: (decision, why)}."""
+    """{application id: (decision, why)}.
+
+    From `scenario` when given, else from the selection scenario the officers sent to the jury
+    (pepiniere.selection), else plain rank order within the envelope (greedy: each fundable
+    application that still fits), then a reserve list; below-threshold applications are never
+    proposed."""
+    if scenario is None and use_sent_scenario:
+        from pepiniere.selection.selectors import sent_scenario
+
+        scenario = sent_scenario(ranking.call)
+    if scenario is not None:
+        from pepiniere.selection.selectors import jury_proposals
+
+        return jury_proposals(scenario, [row.application.pk for row in ranking.rows], reserve_size)
     remaining = envelope
     proposals: dict[int, tuple[str, str]] = {}
     reserve = 0

@@ -172,7 +172,9 @@ def _parse_value(tag: str, text: str) -> Any:
         return None
     parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
     if not parts:
-        raise ConstraintFormError(_("Indiquez la ou les valeurs visées (séparées par des virgules)."))
+        raise ConstraintFormError(
+            _("Indiquez la ou les valeurs visées (séparées par des virgules).")
+        )
     values: list[Any] = []
     for part in parts:
         if tag == "first_time":
@@ -215,7 +217,9 @@ def _parse_amount(kind: str, text: str) -> int | str:
     return to_cents(amount)
 
 
-def parse_constraint(tag: str, value: str, kind: str, amount: str, tags: dict[str, Any]) -> ConstraintSpec:
+def parse_constraint(
+    tag: str, value: str, kind: str, amount: str, tags: dict[str, Any]
+) -> ConstraintSpec:
     """One constraint typed in the scenario form; raises ConstraintFormError with a French message."""
     if tag != ALL and tag not in tags:
         raise ConstraintFormError(_("Critère de répartition inconnu : %(tag)s.") % {"tag": tag})

@@ -16,7 +16,9 @@ def can_run_scenarios(user: Any, call: Call) -> Verdict:
     """Create, run, delete scenarios and send one to the jury: officers of the call's funder."""
     if is_call_staff(user, call, Role.OFFICER):
         return allow()
-    return deny(_("Seul·es les chargé·es de mission du financeur préparent les scénarios de sélection."))
+    return deny(
+        _("Seul·es les chargé·es de mission du financeur préparent les scénarios de sélection.")
+    )
 
 
 def can_view_scenarios(user: Any, call: Call) -> Verdict:

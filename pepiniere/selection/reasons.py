@@ -77,7 +77,9 @@ def explain(
         if rule in EXACT_RULES:
             text = _("%(prefix)s : il restait %(left)s, il fallait au moins %(needed)s.")
         else:
-            text = _("Enveloppe épuisée au rang %(rank)d : il restait %(left)s, il fallait au moins %(needed)s.")
+            text = _(
+                "Enveloppe épuisée au rang %(rank)d : il restait %(left)s, il fallait au moins %(needed)s."
+            )
         text = text % {"prefix": prefix, "rank": rank, "left": left, "needed": needed}
     elif code == "constraint_binding":
         text = _("%(prefix)s : %(c)s atteint.") % {"prefix": prefix, "c": joined}
@@ -90,9 +92,9 @@ def explain(
         if params.get("without"):
             text += " " + _("Il l'aurait été sans cette contrainte.")
     elif code == "not_reached":
-        text = _("Non examiné : la liste s'est arrêtée au rang %(stop)s, le premier qui ne tenait pas dans l'enveloppe.") % {
-            "stop": stop_rank or "?"
-        }
+        text = _(
+            "Non examiné : la liste s'est arrêtée au rang %(stop)s, le premier qui ne tenait pas dans l'enveloppe."
+        ) % {"stop": stop_rank or "?"}
     elif code == "not_selected":
         text = _("%(prefix)s : le financer n'augmenterait pas la note totale.") % {"prefix": prefix}
     else:
@@ -127,7 +129,9 @@ def explain_unmet(
     if rule in ("greedy", "greedy-stop"):
         why = _("une règle gloutonne ne cherche pas à atteindre les minimums")
     else:
-        why = _("aucune sélection ne l'atteint dans l'enveloppe et avec les contraintes précédentes")
+        why = _(
+            "aucune sélection ne l'atteint dans l'enveloppe et avec les contraintes précédentes"
+        )
     return _("Minimum non atteint : « %(c)s » (%(short)s) ; %(why)s.") % {
         "c": spec.describe(tag_labels),
         "short": short,

@@ -27,9 +27,13 @@ def test_expert_cannot_open_an_unassigned_application_by_url(client):
     outsider = make_reviewer(call)  # in the pool, but this application is not theirs
     client.force_login(outsider)
     assert client.get(reverse("reviews:review", args=[theirs.pk])).status_code == 404
-    assert client.get(reverse("applications:detail", args=[theirs.application.pk])).status_code == 404
+    assert (
+        client.get(reverse("applications:detail", args=[theirs.application.pk])).status_code == 404
+    )
     attachment = theirs.application.attachment_set.first()
-    assert client.get(reverse("applications:attachment", args=[attachment.token])).status_code == 404
+    assert (
+        client.get(reverse("applications:attachment", args=[attachment.token])).status_code == 404
+    )
 
 
 def test_assigned_expert_reads_the_attachment_until_a_conflict_is_declared(client):
@@ -37,10 +41,17 @@ def test_assigned_expert_reads_the_attachment_until_a_conflict_is_declared(clien
     assignment = Assignment.objects.get()
     attachment = assignment.application.attachment_set.first()
     client.force_login(assignment.reviewer)
-    assert client.get(reverse("applications:attachment", args=[attachment.token])).status_code == 200
-    services.declare_conflict(reviewer=assignment.reviewer, organisation=assignment.application.organisation,
-                              note="Ancien associé")
-    assert client.get(reverse("applications:attachment", args=[attachment.token])).status_code == 404
+    assert (
+        client.get(reverse("applications:attachment", args=[attachment.token])).status_code == 200
+    )
+    services.declare_conflict(
+        reviewer=assignment.reviewer,
+        organisation=assignment.application.organisation,
+        note="Ancien associé",
+    )
+    assert (
+        client.get(reverse("applications:attachment", args=[attachment.token])).status_code == 404
+    )
     response = client.get(reverse("reviews:review", args=[assignment.pk]), follow=True)
     assert "conflit d'intérêts" in page_text(response)
 
@@ -54,8 +65,16 @@ def test_review_form_saves_a_draft_then_submits(client):
     response = client.post(url, {f"score-{criterion.pk}": "4", "overall": "", "submit": ""})
     assert "Rédigez un avis général" in page_text(response)
     assert response.status_code == 200
-    response = client.post(url, {f"score-{criterion.pk}": "4", f"comment-{criterion.pk}": "Solide",
-                                 "overall": "Bon projet", "recommendation": "fund", "submit": ""})
+    response = client.post(
+        url,
+        {
+            f"score-{criterion.pk}": "4",
+            f"comment-{criterion.pk}": "Solide",
+            "overall": "Bon projet",
+            "recommendation": "fund",
+            "submit": "",
+        },
+    )
     assert response.status_code == 302
     assignment.refresh_from_db()
     assert assignment.status == AssignmentStatus.SUBMITTED
@@ -68,13 +87,25 @@ def test_blind_review_hides_other_reviews_until_one_submits_and_only_if_allowed(
     call.save()
     first, second = Assignment.objects.order_by("pk")
     criterion = call.criteria.get()
-    services.save_review(assignment=second, actor=second.reviewer, scores={criterion.pk: ("2", "Avis secret")},
-                         overall="Texte du second", recommendation="do_not_fund", submit=True)
+    services.save_review(
+        assignment=second,
+        actor=second.reviewer,
+        scores={criterion.pk: ("2", "Avis secret")},
+        overall="Texte du second",
+        recommendation="do_not_fund",
+        submit=True,
+    )
     client.force_login(first.reviewer)
     url = reverse("reviews:review", args=[first.pk])
     assert "Texte du second" not in page_text(client.get(url))
-    services.save_review(assignment=first, actor=first.reviewer, scores={criterion.pk: ("4", "")}, overall="Moi",
-                         recommendation="fund", submit=True)
+    services.save_review(
+        assignment=first,
+        actor=first.reviewer,
+        scores={criterion.pk: ("4", "")},
+        overall="Moi",
+        recommendation="fund",
+        submit=True,
+    )
     assert "Texte du second" in page_text(client.get(url))
     call.show_other_reviews = False
     call.save()
@@ -83,9 +114,13 @@ def test_blind_review_hides_other_reviews_until_one_submits_and_only_if_allowed(
 
 def test_ranking_and_jury_pages_are_for_officers_and_jury_only(client):
     call, officer, applications, reviewers = reviewed_call(n_applications=2, n_reviewers=2, k=1)
-    for user, expected in [(reviewers[0], 404), (applications[0].created_by, 404), (officer, 200),
-                           (make_user(role=Role.JURY, funder=call.funder), 200),
-                           (make_user(role=Role.OFFICER, funder=None), 404)]:
+    for user, expected in [
+        (reviewers[0], 404),
+        (applications[0].created_by, 404),
+        (officer, 200),
+        (make_user(role=Role.JURY, funder=call.funder), 200),
+        (make_user(role=Role.OFFICER, funder=None), 404),
+    ]:
         client.force_login(user)
         assert client.get(reverse("reviews:ranking", args=[call.slug])).status_code == expected
         assert client.get(reverse("reviews:jury", args=[call.slug])).status_code == expected

@@ -1,0 +1,187 @@
+"""The REST API under /api/v1/ (django-ninja). Same permission functions as the pages: an applicant
+never reads another's file, an expert only what is assigned to them and free of conflict."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from ninja import NinjaAPI, Schema
+from ninja.errors import HttpError
+from ninja.security import HttpBearer, django_auth
+
+from pepiniere.api.models import ApiToken, hash_key
+from pepiniere.applications.models import Application
+from pepiniere.applications.permissions import can_view_application
+from pepiniere.applications.selectors import applications_of_user
+from pepiniere.calls.models import Call
+from pepiniere.reviews.models import Assignment, AssignmentStatus
+from pepiniere.reviews.permissions import can_review
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        found = (
+            ApiToken.objects.filter(key_hash=hash_key(token), revoked=False)
+            .select_related("user")
+            .first()
+        )
+        if found is None or not found.user.is_active:
+            return None
+        ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+        request.user = found.user
+        return found.user
+
+
+api = NinjaAPI(
+    title="Pépinière API",
+    version="1",
+    urls_namespace="api",
+    docs_url=None,  # the interactive docs load assets from a CDN; the schema is at /api/v1/openapi.json
+    description="Calls for projects, applications and expert reviews. Authenticate with "
+    "`Authorization: Bearer <token>` (tokens: `pepiniere create_api_token EMAIL NAME`).",
+)
+AUTH = [TokenAuth(), django_auth]
+
+
+class CallOut(Schema):
+    slug: str
+    title: str
+    summary: str
+    funder: str
+    envelope: Decimal
+    opens_at: datetime.datetime
+    closes_at: datetime.datetime
+    phase: str
+
+
+class ApplicationOut(Schema):
+    id: int
+    reference: str | None
+    call: str
+    organisation: str
+    status: str
+    title: str
+    requested_amount: Decimal | None
+    submitted_at: datetime.datetime | None
+
+
+class AssignmentOut(Schema):
+    id: int
+    application_reference: str | None
+    application_title: str
+    summary: str
+    call: str
+    status: str
+
+
+def _call_out(call: Call) -> CallOut:
+    return CallOut(
+        slug=call.slug,
+        title=call.title,
+        summary=call.summary,
+        funder=call.funder.name,
+        envelope=call.envelope,
+        opens_at=call.opens_at,
+        closes_at=call.closes_at,
+        phase=call.phase(),
+    )
+
+
+def _application_out(application: Application) -> ApplicationOut:
+    return ApplicationOut(
+        id=application.pk,
+        reference=application.reference,
+        call=application.call.slug,
+        organisation=application.organisation.name,
+        status=application.status,
+        title=application.title,
+        requested_amount=application.requested_amount,
+        submitted_at=application.submitted_at,
+    )
+
+
+@api.get("/calls", response=list[CallOut], tags=["calls"], summary="Published calls (public)")
+def list_calls(request: HttpRequest) -> list[CallOut]:
+    return [
+        _call_out(c)
+        for c in Call.objects.published().select_related("funder").order_by("-closes_at")
+    ]
+
+
+@api.get("/calls/{slug}", response=CallOut, tags=["calls"])
+def get_call(request: HttpRequest, slug: str) -> CallOut:
+    return _call_out(
+        get_object_or_404(Call.objects.published().select_related("funder"), slug=slug)
+    )
+
+
+@api.get(
+    "/applications",
+    response=list[ApplicationOut],
+    auth=AUTH,
+    tags=["applications"],
+    summary="The applications of the caller's organisations",
+)
+def list_applications(request: HttpRequest) -> list[ApplicationOut]:
+    return [_application_out(a) for a in applications_of_user(request.user)]
+
+
+@api.get(
+    "/applications/{application_id}", response=ApplicationOut, auth=AUTH, tags=["applications"]
+)
+def get_application(request: HttpRequest, application_id: int) -> ApplicationOut:
+    application = (
+        Application.objects.select_related("call", "organisation").filter(pk=application_id).first()
+    )
+    if application is None or not can_view_application(request.user, application):
+        raise HttpError(404, "Not found")
+    return _application_out(application)
+
+
+@api.get(
+    "/reviews/assignments",
+    response=list[AssignmentOut],
+    auth=AUTH,
+    tags=["reviews"],
+    summary="The caller's review assignments",
+)
+def list_assignments(request: HttpRequest) -> list[AssignmentOut]:
+    assignments = (
+        Assignment.objects.filter(reviewer=request.user)
+        .exclude(status=AssignmentStatus.WITHDRAWN)
+        .select_related("application", "application__call", "application__organisation")
+    )
+    return [_assignment_out(a) for a in assignments if can_review(request.user, a)]
+
+
+@api.get(
+    "/reviews/assignments/{assignment_id}", response=AssignmentOut, auth=AUTH, tags=["reviews"]
+)
+def get_assignment(request: HttpRequest, assignment_id: int) -> AssignmentOut:
+    assignment = (
+        Assignment.objects.select_related(
+            "application", "application__call", "application__organisation"
+        )
+        .filter(pk=assignment_id)
+        .first()
+    )
+    if assignment is None or not can_review(request.user, assignment):
+        raise HttpError(404, "Not found")
+    return _assignment_out(assignment)
+
+
+def _assignment_out(assignment: Assignment) -> AssignmentOut:
+    application = assignment.application
+    return AssignmentOut(
+        id=assignment.pk,
+        application_reference=application.reference,
+        application_title=application.title,
+        summary=application.summary,
+        call=application.call.slug,
+        status=assignment.status,
+    )

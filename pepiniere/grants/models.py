@@ -1,0 +1,349 @@
+"""Awards, the budget ledger, the de minimis ledger and decision letters."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from pepiniere.lib.money import MoneyField
+
+
+class CallPolicy(models.Model):
+    """What a call's awards and letters do, set by its officers (kept apart from Call on purpose:
+    it belongs to the award stage)."""
+
+    call = models.OneToOneField("calls.Call", on_delete=models.CASCADE, related_name="grant_policy")
+    letters_show_scores = models.BooleanField(
+        _("les courriers de décision indiquent les notes par critère"), default=False
+    )
+    letters_show_comments = models.BooleanField(
+        _("les courriers de décision citent les avis des expert·es (anonymes)"), default=False
+    )
+    de_minimis = models.BooleanField(
+        _("aides accordées au titre du règlement de minimis (UE) 2023/2831"), default=True
+    )
+    signatory = models.CharField(_("signataire des courriers"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("règles d'attribution de l'appel")
+
+    def __str__(self) -> str:
+        return str(self.call)
+
+
+class BudgetScope(models.TextChoices):
+    CALL = "call", _("appel à projets")
+    AXIS = "axis", _("axe prioritaire")
+    PROGRAMME = "programme", _("programme")
+    FUNDER = "funder", _("apport du financeur à l'appel")
+
+
+class BudgetLine(models.Model):
+    """Envelope, committed and paid amounts of one budget (a call, an axis, a programme, or one
+    funder's contribution to a call).
+
+    `committed` only moves by ``F("committed") + amount`` inside the award transaction: the UPDATE
+    takes the row lock, so concurrent awards queue on it, and the CHECK constraint makes the
+    database refuse any commitment beyond the envelope, whatever the application code does."""
+
+    scope = models.CharField(_("périmètre"), max_length=10, choices=BudgetScope.choices)
+    call = models.ForeignKey(
+        "calls.Call", null=True, blank=True, on_delete=models.CASCADE, related_name="budget_lines"
+    )
+    axis = models.ForeignKey(
+        "programmes.Axis",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="budget_lines",
+    )
+    programme = models.ForeignKey(
+        "programmes.Programme",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="budget_lines",
+    )
+    funder = models.ForeignKey(
+        "programmes.Funder",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="budget_lines",
+    )
+    envelope = MoneyField(_("enveloppe"))
+    committed = MoneyField(_("engagé"), default=Decimal("0"))
+    paid = MoneyField(_("versé"), default=Decimal("0"))
+
+    class Meta:
+        verbose_name = _("ligne budgétaire")
+        verbose_name_plural = _("lignes budgétaires")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(committed__lte=F("envelope")), name="budget_committed_within_envelope"
+            ),
+            models.CheckConstraint(condition=Q(committed__gte=0), name="budget_committed_positive"),
+            models.CheckConstraint(condition=Q(envelope__gte=0), name="budget_envelope_positive"),
+            models.CheckConstraint(
+                condition=Q(paid__gte=0, paid__lte=F("committed")),
+                name="budget_paid_within_committed",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        scope="call",
+                        call__isnull=False,
+                        axis__isnull=True,
+                        programme__isnull=True,
+                        funder__isnull=True,
+                    )
+                    | Q(
+                        scope="axis",
+                        axis__isnull=False,
+                        call__isnull=True,
+                        programme__isnull=True,
+                        funder__isnull=True,
+                    )
+                    | Q(
+                        scope="programme",
+                        programme__isnull=False,
+                        call__isnull=True,
+                        axis__isnull=True,
+                        funder__isnull=True,
+                    )
+                    | Q(
+                        scope="funder",
+                        funder__isnull=False,
+                        call__isnull=False,
+                        axis__isnull=True,
+                        programme__isnull=True,
+                    )
+                ),
+                name="budget_line_scope_shape",
+            ),
+            models.UniqueConstraint(
+                fields=["call"], condition=Q(scope="call"), name="one_budget_line_per_call"
+            ),
+            models.UniqueConstraint(
+                fields=["axis"], condition=Q(scope="axis"), name="one_budget_line_per_axis"
+            ),
+            models.UniqueConstraint(
+                fields=["programme"],
+                condition=Q(scope="programme"),
+                name="one_budget_line_per_programme",
+            ),
+            models.UniqueConstraint(
+                fields=["funder", "call"],
+                condition=Q(scope="funder"),
+                name="one_budget_line_per_funder_call",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        target = self.call or self.axis or self.programme
+        if self.scope == BudgetScope.FUNDER:
+            return f"{self.funder} — {self.call}"
+        return f"{self.get_scope_display()} {target}"
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.envelope - self.committed
+
+
+class Award(models.Model):
+    """The right to the aid (attribution): amount, decision reference and date, co-funding shares.
+    Its date is the de minimis grant date."""
+
+    application = models.OneToOneField(
+        "applications.Application", on_delete=models.PROTECT, related_name="award"
+    )
+    amount = MoneyField(_("montant attribué"))
+    decision_reference = models.CharField(_("référence de la décision"), max_length=100)
+    decision_date = models.DateField(_("date de la décision"))
+    scenario = models.ForeignKey(
+        "selection.Scenario",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="awards",
+    )
+    de_minimis = models.BooleanField(_("aide de minimis"), default=True)
+    awarded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    awarded_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("aide attribuée")
+        verbose_name_plural = _("aides attribuées")
+        ordering = ["-decision_date", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="award_amount_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} — {self.amount} €"
+
+
+class AwardShare(models.Model):
+    """One funder's part of an award; the parts add up exactly to the award (checked by the service)."""
+
+    award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="shares")
+    funder = models.ForeignKey(
+        "programmes.Funder", on_delete=models.PROTECT, related_name="award_shares"
+    )
+    amount = MoneyField(_("montant"))
+
+    class Meta:
+        verbose_name = _("part de cofinancement")
+        ordering = ["award", "-amount", "funder__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["award", "funder"], name="unique_share_per_funder"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="award_share_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.funder}: {self.amount} €"
+
+
+class LinkRelation(models.TextChoices):
+    """The four links of Regulation (EU) 2023/2831, art. 2(2), that make one "single undertaking"."""
+
+    VOTING = "voting", _("détient la majorité des droits de vote de l'autre (ou l'inverse)")
+    BOARD = "board", _("peut nommer ou révoquer la majorité de ses dirigeants (ou l'inverse)")
+    CONTRACT = "contract", _("exerce une influence dominante par contrat ou statuts (ou l'inverse)")
+    AGREEMENT = (
+        "agreement",
+        _("contrôle seule la majorité des droits de vote par accord (ou l'inverse)"),
+    )
+
+
+class LinkedUndertaking(models.Model):
+    """An undertaking the organisation declares as linked to it: together they are one single
+    undertaking, whose de minimis aid is counted together."""
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="linked_undertakings"
+    )
+    name = models.CharField(_("raison sociale"), max_length=200)
+    siren = models.CharField(_("SIREN"), max_length=9, blank=True)
+    linked_organisation = models.ForeignKey(
+        "organisations.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="declared_as_linked",
+        help_text=_("Renseigné quand l'entreprise liée est aussi inscrite sur la plateforme."),
+    )
+    relation = models.CharField(_("lien"), max_length=10, choices=LinkRelation.choices)
+    declared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    declared_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("entreprise liée")
+        verbose_name_plural = _("entreprises liées")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "name"], name="unique_linked_undertaking"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} ↔ {self.name}"
+
+
+class AidSource(models.TextChoices):
+    AWARD = "award", _("aide attribuée sur la plateforme")
+    DECLARED = "declared", _("déclarée par la structure")
+    IMPORTED = "imported", _("importée")
+
+
+class AidRecord(models.Model):
+    """One de minimis aid granted to the organisation (or, `beneficiary_name` set, to one of its
+    linked undertakings), counted at `granted_on`, the date the right to the aid was granted."""
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="aid_records"
+    )
+    beneficiary_name = models.CharField(
+        _("bénéficiaire (si entreprise liée)"), max_length=200, blank=True
+    )
+    source = models.CharField(_("origine"), max_length=10, choices=AidSource.choices)
+    award = models.OneToOneField(
+        Award, null=True, blank=True, on_delete=models.CASCADE, related_name="aid_record"
+    )
+    funder_name = models.CharField(_("financeur"), max_length=200)
+    amount = MoneyField(_("montant (équivalent-subvention brut)"))
+    granted_on = models.DateField(_("date d'octroi"))
+    reference = models.CharField(_("référence"), max_length=100, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("aide de minimis")
+        verbose_name_plural = _("registre des aides de minimis")
+        ordering = ["granted_on", "id"]
+        indexes = [models.Index(fields=["organisation", "granted_on"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="aid_record_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(source="award", award__isnull=False)
+                | (~Q(source="award") & Q(award__isnull=True)),
+                name="aid_record_award_iff_source_award",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} — {self.funder_name} {self.amount} € ({self.granted_on})"
+
+
+class Outcome(models.TextChoices):
+    AWARDED = "awarded", _("aide attribuée")
+    SELECTED = "selected", _("retenu")
+    RESERVE = "reserve", _("liste complémentaire")
+    REJECTED = "rejected", _("non retenu")
+
+
+class DecisionLetter(models.Model):
+    """A decision letter as sent: its content is frozen (reason, amount, and, as the call's policy
+    said at the time, scores and comments); the PDF is rendered from it on demand."""
+
+    application = models.ForeignKey(
+        "applications.Application", on_delete=models.CASCADE, related_name="decision_letters"
+    )
+    outcome = models.CharField(_("décision"), max_length=10, choices=Outcome.choices)
+    reason = models.TextField(_("motif"))
+    amount = MoneyField(_("montant"), null=True, blank=True)
+    decision_reference = models.CharField(max_length=100, blank=True)
+    decision_date = models.DateField(null=True, blank=True)
+    scores = models.JSONField(default=list, blank=True)  # [{"criterion", "mean", "max"}]
+    comments = models.JSONField(default=list, blank=True)  # [text], anonymous
+    signatory = models.CharField(max_length=200, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    sent_at = models.DateTimeField()
+    recipients = models.JSONField(default=list, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("courrier de décision")
+        verbose_name_plural = _("courriers de décision")
+        ordering = ["sent_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "outcome"], name="one_letter_per_outcome"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} — {self.get_outcome_display()}"

@@ -1,0 +1,415 @@
+"""Award workflows: the award (with its co-funding shares, budget commitment and de minimis check),
+call policy, co-funders' contributions, and the de minimis declarations of applicants."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from stdnum.fr import siren as siren_number
+
+from pepiniere.applications import services as application_services
+from pepiniere.applications.models import Application, Status
+from pepiniere.audit.services import record
+from pepiniere.calls.models import Call
+from pepiniere.calls.permissions import funder_ids_of_call
+from pepiniere.grants import budget, deminimis
+from pepiniere.grants.models import (
+    AidRecord,
+    AidSource,
+    Award,
+    AwardShare,
+    BudgetLine,
+    BudgetScope,
+    CallPolicy,
+    LinkedUndertaking,
+    LinkRelation,
+)
+from pepiniere.grants.permissions import can_award, can_declare_aid, can_set_policy
+from pepiniere.lib.money import CENT, format_eur, from_cents
+from pepiniere.organisations.models import Organisation
+from pepiniere.programmes.models import Funder
+
+
+class AwardError(Exception):
+    def __init__(self, message: str, *, kind: str = "invalid", figures: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.kind = kind  # "invalid", "budget", "de_minimis", "forbidden"
+        self.figures = figures
+
+
+def policy_for(call: Call) -> CallPolicy:
+    """The call's policy, defaults when none was saved (read only: nothing is written)."""
+    try:
+        return call.grant_policy
+    except CallPolicy.DoesNotExist:
+        return CallPolicy(call=call)
+
+
+def suggested_amount(application: Application) -> Decimal:
+    """The amount the scenario sent to the jury funds, else the amount requested."""
+    from pepiniere.selection.selectors import sent_scenario
+
+    scenario = sent_scenario(application.call_id)
+    if scenario is not None and application.pk in scenario.funded:
+        return from_cents(scenario.funded[application.pk])
+    return application.requested_amount or Decimal("0")
+
+
+def _check_shares(call: Call, amount: Decimal, shares: dict[int, Decimal]) -> dict[int, Decimal]:
+    allowed = funder_ids_of_call(call)
+    cleaned = {}
+    for funder_id, part in shares.items():
+        if funder_id not in allowed:
+            raise AwardError(_("Ce financeur ne cofinance pas cet appel."))
+        if part < 0 or part != part.quantize(CENT):
+            raise AwardError(_("Chaque part est un montant positif, au centime près."))
+        if part:
+            cleaned[funder_id] = part
+    total = sum(cleaned.values(), Decimal("0"))
+    if total != amount:
+        raise AwardError(
+            _(
+                "La somme des parts des financeurs (%(total)s) doit être égale au montant de l'aide "
+                "(%(amount)s) : écart de %(gap)s."
+            )
+            % {
+                "total": format_eur(total),
+                "amount": format_eur(amount),
+                "gap": format_eur(amount - total),
+            }
+        )
+    return cleaned
+
+
+@transaction.atomic
+def award_grant(
+    *,
+    application: Application,
+    actor: Any,
+    amount: Decimal,
+    decision_reference: str,
+    decision_date: datetime.date,
+    shares: dict[int, Decimal] | None = None,
+    now: datetime.datetime | None = None,
+) -> Award:
+    """Award a selected application: check the amount, the co-funding shares and the de minimis
+    ceiling, commit the budget lines (refused by the database beyond an envelope), record the
+    award and its de minimis aid, move the application to "awarded". All or nothing."""
+    now = now or timezone.now()
+    application = (
+        Application.objects.select_for_update()
+        .select_related("call", "call__funder", "call__programme", "call__axis", "organisation")
+        .get(pk=application.pk)
+    )
+    call = application.call
+    verdict = can_award(actor, call)
+    if not verdict:
+        raise AwardError(verdict.reason, kind="forbidden")
+    if application.status != Status.SELECTED:
+        raise AwardError(
+            _("Seul un dossier retenu par le jury reçoit une aide ; ce dossier est « %(s)s ».")
+            % {"s": application.get_status_display()}
+        )
+    if amount <= 0 or amount != amount.quantize(CENT):
+        raise AwardError(_("Le montant de l'aide est un montant positif, au centime près."))
+    if application.requested_amount is not None and amount > application.requested_amount:
+        raise AwardError(
+            _("L'aide (%(amount)s) ne peut pas dépasser le montant demandé (%(requested)s).")
+            % {"amount": format_eur(amount), "requested": format_eur(application.requested_amount)}
+        )
+    reference = decision_reference.strip()
+    if not reference:
+        raise AwardError(_("Indiquez la référence de la décision (délibération, arrêté)."))
+    if decision_date > timezone.localdate(now):
+        raise AwardError(_("La date de la décision ne peut pas être dans le futur."))
+    parts = _check_shares(call, amount, shares if shares is not None else {call.funder_id: amount})
+    policy = policy_for(call)
+    if policy.de_minimis:
+        ids = deminimis.lock_undertaking(application.organisation)
+        check = deminimis.check_ceiling(
+            ids[0], amount, decision_date, records=deminimis.records_of(ids)
+        )
+        if not check.allowed:
+            raise AwardError(
+                deminimis.refusal_message(check, application.organisation.name),
+                kind="de_minimis",
+                figures=check,
+            )
+    try:
+        budget.commit(call=call, amount=amount, shares=parts)
+    except budget.BudgetExceeded as exc:
+        raise AwardError(exc.message, kind="budget", figures=exc.line) from None
+    from pepiniere.selection.selectors import sent_scenario
+
+    award = Award.objects.create(
+        application=application,
+        amount=amount,
+        decision_reference=reference,
+        decision_date=decision_date,
+        scenario=sent_scenario(call),
+        de_minimis=policy.de_minimis,
+        awarded_by=actor,
+        awarded_at=now,
+    )
+    funders = Funder.objects.in_bulk(parts)
+    AwardShare.objects.bulk_create(
+        [AwardShare(award=award, funder=funders[f], amount=a) for f, a in parts.items()]
+    )
+    if policy.de_minimis:
+        AidRecord.objects.create(
+            organisation=application.organisation,
+            source=AidSource.AWARD,
+            award=award,
+            funder_name=", ".join(funders[f].name for f in parts),
+            amount=amount,
+            granted_on=decision_date,
+            reference=reference,
+            recorded_by=actor,
+            recorded_at=now,
+        )
+    reason = _("Décision %(ref)s du %(date)s : %(amount)s (%(shares)s).") % {
+        "ref": reference,
+        "date": formats.date_format(decision_date, "j F Y"),
+        "amount": format_eur(amount),
+        "shares": ", ".join(f"{funders[f].name} {format_eur(a)}" for f, a in parts.items()),
+    }
+    application_services.award_application(
+        application=application, actor=actor, reason=reason, now=now
+    )
+    return award
+
+
+@transaction.atomic
+def set_call_policy(
+    *,
+    call: Call,
+    actor: Any,
+    letters_show_scores: bool,
+    letters_show_comments: bool,
+    de_minimis: bool,
+    signatory: str = "",
+) -> CallPolicy:
+    verdict = can_set_policy(actor, call)
+    if not verdict:
+        raise AwardError(verdict.reason, kind="forbidden")
+    if not de_minimis and Award.objects.filter(application__call=call, de_minimis=True).exists():
+        raise AwardError(
+            _(
+                "Des aides de minimis ont déjà été attribuées sur cet appel : le régime ne peut plus changer."
+            )
+        )
+    policy, _created = CallPolicy.objects.update_or_create(
+        call=call,
+        defaults={
+            "letters_show_scores": letters_show_scores,
+            "letters_show_comments": letters_show_comments,
+            "de_minimis": de_minimis,
+            "signatory": signatory.strip()[:200],
+        },
+    )
+    record(
+        actor=actor,
+        obj=call,
+        action="set_grant_policy",
+        reason=_("notes : %(s)s ; avis : %(c)s ; de minimis : %(d)s")
+        % {"s": letters_show_scores, "c": letters_show_comments, "d": de_minimis},
+        public=False,
+    )
+    return policy
+
+
+@transaction.atomic
+def set_co_funding(*, call: Call, funder: Funder, amount: Decimal, actor: Any) -> BudgetLine:
+    """A co-funder's contribution to the call's envelope (the lead funder brings the rest)."""
+    verdict = can_award(actor, call)
+    if not verdict:
+        raise AwardError(verdict.reason, kind="forbidden")
+    if funder.pk == call.funder_id or funder.pk not in funder_ids_of_call(call):
+        raise AwardError(_("Ce financeur n'est pas cofinanceur de cet appel."))
+    if amount < 0:
+        raise AwardError(_("Un apport est un montant positif."))
+    others = sum((v for k, v in budget.co_funding(call).items() if k != funder.pk), Decimal("0"))
+    if others + amount > call.envelope:
+        raise AwardError(
+            _(
+                "Les apports des cofinanceurs (%(total)s) dépasseraient l'enveloppe de l'appel (%(envelope)s)."
+            )
+            % {"total": format_eur(others + amount), "envelope": format_eur(call.envelope)}
+        )
+    line, created = BudgetLine.objects.get_or_create(
+        scope=BudgetScope.FUNDER, funder=funder, call=call, defaults={"envelope": amount}
+    )
+    if not created:
+        line.envelope = amount
+        try:
+            with transaction.atomic():
+                BudgetLine.objects.filter(pk=line.pk).update(envelope=amount)
+        except IntegrityError:
+            line.refresh_from_db()
+            raise AwardError(
+                _(
+                    "L'apport de %(f)s (%(amount)s) serait inférieur à ce qu'il a déjà engagé (%(c)s)."
+                )
+                % {"f": funder.name, "amount": format_eur(amount), "c": format_eur(line.committed)}
+            ) from None
+    try:
+        budget.ensure_lines(call)
+    except budget.BudgetExceeded as exc:
+        raise AwardError(exc.message, kind="budget") from None
+    record(
+        actor=actor,
+        obj=call,
+        action="set_co_funding",
+        reason=f"{funder.name}: {format_eur(amount)}",
+        public=False,
+    )
+    return line
+
+
+def _check_siren(text: str) -> str:
+    value = "".join(text.split())
+    if not value:
+        return ""
+    try:
+        return siren_number.validate(value)
+    except Exception:
+        raise AwardError(
+            _(
+                "SIREN invalide : 9 chiffres dont le dernier est une clé de contrôle (formule de Luhn)."
+            )
+        ) from None
+
+
+@transaction.atomic
+def declare_linked_undertaking(
+    *, organisation: Organisation, actor: Any, name: str, relation: str, siren: str = ""
+) -> LinkedUndertaking:
+    verdict = can_declare_aid(actor, organisation)
+    if not verdict:
+        raise AwardError(verdict.reason, kind="forbidden")
+    if not name.strip():
+        raise AwardError(_("Indiquez la raison sociale de l'entreprise liée."))
+    if relation not in LinkRelation.values:
+        raise AwardError(_("Choisissez la nature du lien."))
+    siren = _check_siren(siren)
+    if siren and siren == organisation.siren:
+        raise AwardError(_("Une structure n'est pas liée à elle-même."))
+    linked = (
+        Organisation.objects.filter(siren=siren).exclude(pk=organisation.pk).first()
+        if siren
+        else None
+    )
+    if LinkedUndertaking.objects.filter(organisation=organisation, name=name.strip()).exists():
+        raise AwardError(_("Cette entreprise liée est déjà déclarée."))
+    link = LinkedUndertaking.objects.create(
+        organisation=organisation,
+        name=name.strip()[:200],
+        siren=siren,
+        linked_organisation=linked,
+        relation=relation,
+        declared_by=actor,
+        declared_at=timezone.now(),
+    )
+    record(actor=actor, obj=organisation, action="declare_linked_undertaking", reason=link.name)
+    return link
+
+
+def _new_aid(
+    *,
+    organisation: Organisation,
+    source: str,
+    funder_name: str,
+    amount: Decimal,
+    granted_on: datetime.date,
+    actor: Any,
+    beneficiary_name: str = "",
+    reference: str = "",
+) -> AidRecord:
+    if not funder_name.strip():
+        raise AwardError(_("Indiquez le financeur qui a accordé l'aide."))
+    if amount <= 0 or amount != amount.quantize(CENT):
+        raise AwardError(_("Le montant de l'aide est un montant positif, au centime près."))
+    if granted_on > timezone.localdate():
+        raise AwardError(_("La date d'octroi ne peut pas être dans le futur."))
+    if (
+        beneficiary_name
+        and not LinkedUndertaking.objects.filter(
+            organisation=organisation, name=beneficiary_name
+        ).exists()
+    ):
+        raise AwardError(_("Déclarez d'abord cette entreprise liée."))
+    aid = AidRecord.objects.create(
+        organisation=organisation,
+        beneficiary_name=beneficiary_name,
+        source=source,
+        funder_name=funder_name.strip()[:200],
+        amount=amount,
+        granted_on=granted_on,
+        reference=reference.strip()[:100],
+        recorded_by=actor,
+        recorded_at=timezone.now(),
+    )
+    record(
+        actor=actor,
+        obj=organisation,
+        action=f"{source}_aid",
+        reason=f"{aid.funder_name} {format_eur(amount)} {granted_on.isoformat()}",
+        public=source == AidSource.DECLARED,
+    )
+    return aid
+
+
+@transaction.atomic
+def declare_aid(
+    *,
+    organisation: Organisation,
+    actor: Any,
+    funder_name: str,
+    amount: Decimal,
+    granted_on: datetime.date,
+    beneficiary_name: str = "",
+    reference: str = "",
+) -> AidRecord:
+    """De minimis aid from another funder, declared by a member of the organisation."""
+    verdict = can_declare_aid(actor, organisation)
+    if not verdict:
+        raise AwardError(verdict.reason, kind="forbidden")
+    return _new_aid(
+        organisation=organisation,
+        source=AidSource.DECLARED,
+        funder_name=funder_name,
+        amount=amount,
+        granted_on=granted_on,
+        actor=actor,
+        beneficiary_name=beneficiary_name,
+        reference=reference,
+    )
+
+
+@transaction.atomic
+def import_aid(
+    *,
+    organisation: Organisation,
+    funder_name: str,
+    amount: Decimal,
+    granted_on: datetime.date,
+    reference: str = "",
+    actor: Any = None,
+) -> AidRecord:
+    """Aid known from another register (e.g. an export of a State aid register), by a trusted
+    import run by staff or a command: no member permission involved."""
+    return _new_aid(
+        organisation=organisation,
+        source=AidSource.IMPORTED,
+        funder_name=funder_name,
+        amount=amount,
+        granted_on=granted_on,
+        actor=actor,
+        reference=reference,
+    )
