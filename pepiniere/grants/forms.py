@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from pepiniere.grants.models import LinkRelation
+from pepiniere.lib.money import parse_amount
+
+
+class AmountField(forms.CharField):
+    """An amount in euros as a French or English speaker types it ('40 000,50', '40000.50 €')."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 30)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, value: Any) -> Decimal | None:  # type: ignore[override]
+        text = super().clean(value)
+        if not text:
+            return None
+        try:
+            return parse_amount(text)
+        except ValueError:
+            raise forms.ValidationError(
+                _("« %(text)s » n'est pas un montant (exemple : 40 000,00)."), params={"text": text}
+            ) from None
+
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class AwardForm(forms.Form):
+    amount = AmountField(label=_("Montant de l'aide (€)"))
+    decision_reference = forms.CharField(
+        label=_("Référence de la décision"),
+        max_length=100,
+        help_text=_("Délibération ou arrêté, par exemple « CP 2015-07-10 n° 15.1234 »."),
+    )
+    decision_date = forms.DateField(
+        label=_("Date de la décision"),
+        widget=DATE_WIDGET,
+        help_text=_("Date à laquelle le droit à l'aide est accordé : elle compte pour le plafond de minimis."),
+    )
+
+    def __init__(self, *args: Any, funders: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.funders = funders
+        for funder in funders:
+            self.fields[f"share_{funder.pk}"] = AmountField(
+                label=_("Part de %(f)s (€)") % {"f": funder.name}, required=len(funders) == 1
+            )
+
+    def shares(self) -> dict[int, Decimal]:
+        return {
+            f.pk: self.cleaned_data.get(f"share_{f.pk}") or Decimal("0") for f in self.funders
+        }
+
+    def share_fields(self) -> list[Any]:
+        return [self[f"share_{f.pk}"] for f in self.funders]
+
+
+class PolicyForm(forms.Form):
+    letters_show_scores = forms.BooleanField(
+        label=_("Les courriers indiquent les notes moyennes par critère"), required=False
+    )
+    letters_show_comments = forms.BooleanField(
+        label=_("Les courriers citent les avis des expert·es (sans leur nom)"), required=False
+    )
+    de_minimis = forms.BooleanField(
+        label=_("Aides accordées au titre du règlement de minimis (UE) 2023/2831"), required=False
+    )
+    signatory = forms.CharField(label=_("Signataire des courriers"), max_length=200, required=False)
+
+
+class CoFundingForm(forms.Form):
+    funder = forms.TypedChoiceField(label=_("Cofinanceur"), coerce=int)
+    amount = AmountField(label=_("Apport à l'enveloppe de l'appel (€)"))
+
+    def __init__(self, *args: Any, co_funders: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["funder"].choices = [(f.pk, f.name) for f in co_funders]
+
+
+class AidDeclarationForm(forms.Form):
+    funder_name = forms.CharField(label=_("Financeur qui a accordé l'aide"), max_length=200)
+    amount = AmountField(
+        label=_("Montant (€)"),
+        help_text=_("Montant de l'aide de minimis indiqué dans la décision (équivalent-subvention brut)."),
+    )
+    granted_on = forms.DateField(
+        label=_("Date d'octroi"),
+        widget=DATE_WIDGET,
+        help_text=_("Date de la décision qui vous accorde l'aide, pas celle du versement."),
+    )
+    beneficiary_name = forms.ChoiceField(label=_("Bénéficiaire"), required=False)
+    reference = forms.CharField(label=_("Référence (facultatif)"), max_length=100, required=False)
+
+    def __init__(self, *args: Any, organisation: Any, links: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["beneficiary_name"].choices = [("", organisation.name)] + [
+            (link.name, link.name) for link in links
+        ]
+
+
+class LinkForm(forms.Form):
+    name = forms.CharField(label=_("Raison sociale de l'entreprise liée"), max_length=200)
+    siren = forms.CharField(label=_("SIREN (facultatif)"), max_length=11, required=False)
+    relation = forms.ChoiceField(label=_("Nature du lien"), choices=LinkRelation.choices)

@@ -1,0 +1,89 @@
+"""Reads for the awards page: decided applications with their award, shares and suggested amount,
+and the letters still to send."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Prefetch
+
+from pepiniere.applications.models import Application, Status
+from pepiniere.calls.models import Call
+from pepiniere.grants.models import AwardShare, DecisionLetter, Outcome
+from pepiniere.lib.money import from_cents
+
+AWARD_STATES = [Status.SELECTED, Status.AWARDED, Status.CONTRACTED]
+
+
+@dataclass
+class AwardRow:
+    application: Application
+    award: Any  # Award | None
+    suggested: Decimal
+    letters: list[str]
+
+
+def award_rows(call: Call) -> list[AwardRow]:
+    from pepiniere.selection.selectors import sent_scenario
+
+    scenario = sent_scenario(call)
+    funded = scenario.funded if scenario else {}
+    applications = (
+        Application.objects.filter(call=call, status__in=AWARD_STATES)
+        .select_related("organisation", "award")
+        .prefetch_related(
+            Prefetch("award__shares", queryset=AwardShare.objects.select_related("funder")),
+            Prefetch("decision_letters", queryset=DecisionLetter.objects.only("application_id", "outcome")),
+        )
+        .order_by("number")
+    )
+    rows = []
+    for application in applications:
+        award = getattr(application, "award", None)
+        suggested = (
+            from_cents(funded[application.pk])
+            if application.pk in funded
+            else (application.requested_amount or Decimal("0"))
+        )
+        rows.append(
+            AwardRow(
+                application=application,
+                award=award,
+                suggested=suggested,
+                letters=[letter.outcome for letter in application.decision_letters.all()],
+            )
+        )
+    return rows
+
+
+def letter_counts(call: Call) -> dict[str, dict[str, int]]:
+    """{outcome: {"sent": n, "pending": m}} for the letters section."""
+    from pepiniere.grants.letters import OUTCOME_BY_STATUS
+
+    statuses = Counter(
+        Application.objects.filter(call=call, status__in=list(OUTCOME_BY_STATUS)).values_list(
+            "status", flat=True
+        )
+    )
+    sent = Counter(
+        DecisionLetter.objects.filter(application__call=call).values_list("outcome", flat=True)
+    )
+    decided: Counter[str] = Counter()
+    for status, n in statuses.items():
+        decided[OUTCOME_BY_STATUS[status]] += n
+    out = {}
+    for outcome in Outcome.values:
+        current = (
+            DecisionLetter.objects.filter(
+                application__call=call,
+                outcome=outcome,
+                application__status__in=[s for s, o in OUTCOME_BY_STATUS.items() if o == outcome],
+            ).count()
+            if decided[outcome]
+            else 0
+        )
+        out[outcome] = {"sent": sent[outcome], "pending": decided[outcome] - current}
+    return out
