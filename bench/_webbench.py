@@ -40,6 +40,7 @@ PYTHON = str(_VENV_PYTHON if _VENV_PYTHON.exists() else Path(sys.executable))
 GUNICORN = str(Path(PYTHON).parent / "gunicorn")
 DEFAULT_SERVER_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 HOST = "127.0.0.1"
+GUNICORN_APP = "pepiniere.wsgi"  # the WSGI application gunicorn serves
 
 
 # --------------------------------------------------------------------------------------------
@@ -190,7 +191,7 @@ class Gunicorn:
         self.proc = subprocess.Popen(
             [
                 GUNICORN,
-                "pepiniere.wsgi",
+                GUNICORN_APP,
                 "-w",
                 str(self.workers),
                 "--threads",

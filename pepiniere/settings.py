@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "pepiniere.calls",
     "pepiniere.applications",
     "pepiniere.reviews",
+    "pepiniere.selection",
+    "pepiniere.grants",
     "pepiniere.api",
     "pepiniere.demo",
 ]

@@ -86,7 +86,11 @@ def screening_list(user: Any, filters: ListFilters) -> QuerySet[Application]:
         .select_related("organisation", "organisation__departement", "call", "call__axis")
     )
     if filters.call:
-        applications = applications.filter(call__slug=filters.call)
+        # Filter on the call's id, not on a join to its slug: with a constant call_id the planner
+        # reads one page from the (call, status, submitted_at) index instead of walking every
+        # call's applications by date (bench/officer_list.py: 550 ms -> a few ms at 100 000).
+        call_id = Call.objects.filter(slug=filters.call).values_list("pk", flat=True).first()
+        applications = applications.filter(call_id=call_id) if call_id else applications.none()
     if filters.status:
         applications = applications.filter(status=filters.status)
     if filters.departement:

@@ -390,7 +390,8 @@ def build(
             )
 
     # A few applications already submitted and screened on the call open today.
-    now = timezone.now()
+    # Anchored on the day, not the clock: the same day gives the same database.
+    now = datetime.datetime.combine(today, datetime.time(8), PARIS)
     for index, (name, commune_code, commune_name, title) in enumerate(OPEN_CALL_PROJECTS):
         departement = Departement.objects.get(code=commune_code[:2])
         organisation = Organisation.objects.create(

@@ -808,6 +808,7 @@ def greedy(inst: Instance, stop: bool) -> list[Decision]:
 
 DECAY = 10.0  # witness weights fall by e^-10 from the first item to the last
 WITNESS_GAP = 1e-3  # a witness only has to be feasible; near-best is plenty
+SWAP_LIMIT = 8  # swaps tried by one repair before asking the solver
 FREE_LIMIT = 400  # items left free by the Lagrangian bound beyond which the LP route is taken
 
 
@@ -860,6 +861,7 @@ class RankedSearch:
         for r, row in enumerate(inst.rows):
             members[r, row.members] = 1.0
         self.members = members.tocsr()
+        self.member = self.members.toarray() > 0
         self.count_mask = np.array(self.is_count)
         self.used = [0] * m
         self.rank_obj = model.rank_cents_objective(DECAY)
@@ -1030,10 +1032,87 @@ class RankedSearch:
                     if over[r] <= 0:
                         del over[r]
             if not over:
-                for q, c in plan:
-                    self._drop_from_witness(q, c)
-                return True
-        return False
+                break
+        for _ in range(SWAP_LIMIT):
+            if not over:
+                break
+            swap = self._swap(i, total, over, plan)
+            if swap is None:
+                return False
+            plan += swap
+        if over:
+            return False
+        for q, c in plan:
+            if c > 0:
+                self._drop_from_witness(q, c)
+            else:
+                self._add_to_witness(q, -c)
+        return True
+
+    def _swap(
+        self, i: int, total: list[int], over: dict[int, int], plan: list[tuple[int, int]]
+    ) -> list[tuple[int, int]] | None:
+        """Replace one witness item that an over-full row needs gone but a minimum needs kept
+        by a later item outside the witness that keeps every minimum, breaks no other row and
+        lowers the over-full row. Updates ``total``/``over``; returns the plan steps or None."""
+        inst, rows = self.inst, self.inst.rows
+        w = self.w.copy()
+        for q, c in plan:
+            w[q] -= c
+        pool = np.zeros(inst.n, dtype=bool)
+        pool[i + 1 :] = True
+        pool &= w == 0
+        if not pool.any():
+            return None
+        tot = np.array(total, dtype=np.float64)
+        rhs = self.rhs
+        le = self.sense > 0
+        over_rows = np.array(sorted(over))
+        for j in (np.flatnonzero(w[i + 1 :])[::-1] + i + 1).tolist():
+            if not any(r in over for r in inst.item_rows[j]):
+                continue
+            wj = int(w[j])
+            after = tot.copy()
+            for r in inst.item_rows[j]:
+                after[r] -= 1 if rows[r].is_count else wj
+            short = np.where(~le, rhs - after, 0.0)  # what the minimums now lack
+            cents_short = float(np.max(np.where(~self.count_mask, short, 0.0), initial=0.0))
+            need_rows = np.flatnonzero(short > 0)
+            cand = pool & np.all(self.member[need_rows], axis=0)
+            if not cand.any():
+                continue
+            amount = np.maximum(inst.minimum, cents_short).astype(np.float64)
+            cand &= amount <= inst.requested
+            k_idx = np.flatnonzero(cand)
+            if not len(k_idx):
+                continue
+            contrib = (
+                np.where(self.count_mask[:, None], 1.0, amount[k_idx][None, :])
+                * self.member[:, k_idx]
+            )
+            new = after[:, None] + contrib
+            ok = np.all(np.where(le[:, None], new <= np.maximum(rhs, tot)[:, None], True), axis=0)
+            ok &= np.all(np.where(le[:, None], True, new >= rhs[:, None]), axis=0)
+            ok &= np.any(new[over_rows] < tot[over_rows][:, None], axis=0)
+            if not ok.any():
+                continue
+            k = int(k_idx[np.flatnonzero(ok)[-1]])  # the worst-ranked candidate
+            amount_k = int(math.ceil(amount[k]))
+            for r in range(len(rows)):
+                total[r] = int(
+                    after[r] + (self.member[r, k] * (1 if rows[r].is_count else amount_k))
+                )
+            over.clear()
+            for r in inst.item_rows[i]:
+                if rows[r].sense == LE and total[r] > rows[r].rhs:
+                    over[r] = total[r] - rows[r].rhs
+            return [(j, wj), (k, -amount_k)]
+        return None
+
+    def _add_to_witness(self, k: int, amount: int) -> None:
+        for r in self.inst.item_rows[k]:
+            self.wtot[r] += 1 if self.is_count[r] else amount
+        self.w[k] = amount
 
     def _removable(self, j: int, wj: int, total: list[int]) -> int:
         """Cents that can leave W_j without breaking a ge row; ``wj`` when the item can go."""

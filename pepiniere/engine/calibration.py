@@ -61,7 +61,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Hashable, Iterable, Iterator
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -86,6 +86,10 @@ MIN_REVIEWER_CONTRASTS = 5
 # Differences in -2 log REML below this are rounding, not evidence.
 _FLAT = 1e-8
 _NAMES_IN_WARNINGS = 5
+# Groups of up to this many reviewers are handled all at once with numpy (eigenvectors, batched
+# inverses); larger ones one by one (conjugate gradients, a Cholesky inverse that costs half of
+# numpy's LU-based one), where the per-group overhead no longer matters.
+_BATCH_LIMIT = 64
 
 
 @dataclass(frozen=True)
@@ -220,7 +224,6 @@ class _Fit:
             (self.pair_value, (self.rev[self.pair_first], self.rev[self.pair_second])),
             shape=(self.n_reviewers, self.n_reviewers),
         )
-        self.block_diagonal = self.block.diagonal()
         self.rhs = np.bincount(self.rev, weights=self.deviation, minlength=self.n_reviewers)
 
     def _find_groups(self) -> None:
@@ -365,32 +368,11 @@ class _Fit:
         through cancellation when the bias model fits almost exactly.
         """
         penalty = 1.0 / gamma
-        bias = self._solve_sparse(penalty)
+        bias = self.layout.solve(penalty, self.rhs)
         shifted = bias[self.rev]
         shifted_mean = np.bincount(self.app, weights=shifted, minlength=self.n_apps) / self.counts
         residual = self.deviation - shifted + shifted_mean[self.app]
         return float(residual @ residual + penalty * (bias @ bias))
-
-    def _solve_sparse(self, penalty: float) -> NDArray[np.float64]:
-        if not self.rhs.any():
-            return np.zeros(self.n_reviewers)
-        system = self.block + penalty * sp.identity(self.n_reviewers, format="csr")
-        inverse_diagonal = 1.0 / (self.block_diagonal + penalty)
-        preconditioner = LinearOperator(
-            system.shape, matvec=lambda v: inverse_diagonal * v.ravel(), dtype=float
-        )
-        solution, info = cg(
-            system,
-            self.rhs,
-            rtol=1e-11,
-            atol=0.0,
-            maxiter=10 * self.n_reviewers,
-            M=preconditioner,
-        )
-        if info != 0:
-            # Badly connected groups can stall conjugate gradients; a dense solve always works.
-            solution = np.linalg.solve(system.toarray(), self.rhs)
-        return np.asarray(solution, dtype=float)
 
     def _posterior(
         self, penalty: float, noise_var: float
@@ -406,20 +388,22 @@ class _Fit:
         """
         layout = self.layout
         bias = np.zeros(self.n_reviewers)
-        inverse = np.zeros_like(layout.blocks)
+        # Each bucket's K is built in this buffer and replaced by its inverse in place, which
+        # keeps one extra copy of the dense blocks in memory, not three.
+        inverse = np.empty_like(layout.blocks)
         shift = np.zeros(self.groups)  # the J / (q (lambda + alpha)) term, per group
-        for q, groups, cells, seats in layout.buckets():
+        for q, groups, cells, seats in layout.buckets:
             blocks = layout.blocks[cells].reshape(len(groups), q, q)
             alpha = np.trace(blocks, axis1=1, axis2=2) / q
-            k = blocks + (alpha / q)[:, None, None]
+            k = inverse[cells].reshape(len(groups), q, q)
+            np.add(blocks, (alpha / q)[:, None, None], out=k)
             diagonal = np.arange(q)
             k[:, diagonal, diagonal] += penalty
             rhs = self.rhs[layout.seat_reviewer[seats]].reshape(len(groups), q)
-            local_bias, local_inverse = _solve_and_invert(k, rhs)
+            local_bias = _solve_and_invert_in_place(k, rhs)
             bias[layout.seat_reviewer[seats]] = (
                 local_bias - local_bias.mean(axis=1, keepdims=True)
             ).ravel()
-            inverse[cells] = local_inverse.ravel()
             shift[groups] = 1.0 / (q * (penalty + alpha))
         pair_sums = np.bincount(
             self.app[layout.pair_first],
@@ -440,6 +424,7 @@ class _GroupLayout:
     """
 
     def __init__(self, fit: _Fit) -> None:
+        self.fit = fit
         sizes = fit.panel_sizes
         multi = np.flatnonzero(sizes >= 2)
         self.group_order = multi[np.lexsort((multi, sizes[multi]))]  # by size, then number
@@ -471,65 +456,128 @@ class _GroupLayout:
             weights=fit.pair_value[keep],
             minlength=self.total_cells,
         )
-        # Only the lower triangle of an inverse is guaranteed (see _solve_and_invert).
+        # Only the upper triangle of an inverse is guaranteed (see _solve_and_invert_in_place).
         self.pair_first = first
-        self.pair_cells = self.cell_start[group] + np.maximum(j, k) * width + np.minimum(j, k)
+        self.pair_cells = self.cell_start[group] + np.minimum(j, k) * width + np.maximum(j, k)
 
-    def buckets(self) -> Iterator[tuple[int, NDArray[np.intp], slice, slice]]:
+    @cached_property
+    def buckets(self) -> list[tuple[int, NDArray[np.intp], slice, slice]]:
         """(q, groups, cells, seats) for each distinct group size q."""
-        for q in np.unique(self.sizes):
+        buckets = []
+        for q in np.unique(self.sizes).tolist():
             groups = self.group_order[self.sizes == q]
             cells_from = int(self.cell_start[groups[0]])
             seats_from = int(self.seat_start[groups[0]])
             n = len(groups)
-            yield (
-                int(q),
-                groups,
-                slice(cells_from, cells_from + n * q * q),
-                slice(seats_from, seats_from + n * q),
+            cells = slice(cells_from, cells_from + n * q * q)
+            buckets.append((q, groups, cells, slice(seats_from, seats_from + n * q)))
+        return buckets
+
+    @cached_property
+    def spectra(self) -> dict[int, tuple[NDArray[np.float64], NDArray[np.float64]]]:
+        """Eigenvalues and eigenvectors of the blocks of each bucket of small groups."""
+        spectra = {}
+        for q, groups, cells, _ in self.buckets:
+            if q <= _BATCH_LIMIT:
+                values, vectors = np.linalg.eigh(self.blocks[cells].reshape(len(groups), q, q))
+                spectra[q] = (values.clip(min=0.0), vectors)
+        return spectra
+
+    @cached_property
+    def large(self) -> tuple[NDArray[np.intp], sp.csr_matrix]:
+        """Reviewers of the groups too large for eigenvectors, and their part of the block."""
+        reviewers = np.sort(
+            np.concatenate(
+                [np.zeros(0, dtype=np.intp)]
+                + [
+                    self.seat_reviewer[seats]
+                    for q, _, _, seats in self.buckets
+                    if q not in self.spectra
+                ]
             )
+        )
+        return reviewers, self.fit.block[reviewers][:, reviewers].tocsr()
+
+    def solve(self, penalty: float, rhs: NDArray[np.float64]) -> NDArray[np.float64]:
+        """x with (M + penalty I) x = rhs, for rhs summing to zero over each group.
+
+        Small groups use their eigenvectors (a few vector operations per REML step); large ones
+        conjugate gradients, which only ever multiply by the sparse block.
+        """
+        solution = np.zeros_like(rhs)
+        for q, groups, _, seats in self.buckets:
+            if q in self.spectra:
+                values, vectors = self.spectra[q]
+                local = rhs[self.seat_reviewer[seats]].reshape(len(groups), q)
+                weights = np.einsum("gji,gj->gi", vectors, local) / (values + penalty)
+                x = np.einsum("gij,gj->gi", vectors, weights)
+                solution[self.seat_reviewer[seats]] = x.ravel()
+        reviewers, block = self.large
+        if reviewers.size and rhs[reviewers].any():
+            solution[reviewers] = _conjugate_gradients(block, penalty, rhs[reviewers])
+        return solution
 
     def eigenvalues(self) -> NDArray[np.float64]:
         """Eigenvalues of every group's block (groups of one reviewer contribute only 0).
 
-        Single precision halves the dominant cost and is ample: REML needs the log-determinant
-        to a few digits. The smallest eigenvalue of each group is exactly 0 (the all-ones vector;
-        the group is connected), so it is set to 0 rather than left as rounding noise that gamma
-        would amplify.
+        Large blocks are decomposed in single precision, which halves the dominant cost and is
+        ample: REML needs the log-determinant to a few digits. The smallest eigenvalue of each
+        group is exactly 0 (the all-ones vector; the group is connected), so it is set to 0
+        rather than left as rounding noise that gamma would amplify.
         """
         parts = [np.zeros(0)]
-        for q, groups, cells, _ in self.buckets():
-            blocks = self.blocks[cells].reshape(len(groups), q, q).astype(np.float32)
-            if q <= _BATCH_LIMIT:
-                values = np.linalg.eigvalsh(blocks).astype(float)
-            else:  # scipy's divide-and-conquer driver is about twice as fast on large blocks
+        for q, groups, cells, _ in self.buckets:
+            if q in self.spectra:
+                values = self.spectra[q][0].copy()
+            else:
+                blocks = self.blocks[cells].reshape(len(groups), q, q).astype(np.float32)
                 values = np.stack([eigh(b, eigvals_only=True, driver="evd") for b in blocks])
-            values = np.sort(values, axis=1).clip(min=0.0)
+                values = np.sort(values, axis=1).clip(min=0.0)
             values[:, 0] = 0.0
             parts.append(values.ravel())
         return np.concatenate(parts)
 
 
-# Groups up to this many reviewers are solved together by numpy; larger ones one by one, with a
-# Cholesky inverse that costs half of numpy's LU-based one.
-_BATCH_LIMIT = 64
+def _conjugate_gradients(
+    block: sp.csr_matrix, penalty: float, rhs: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    system = block + penalty * sp.identity(block.shape[0], format="csr")
+    inverse_diagonal = 1.0 / system.diagonal()
+    preconditioner = LinearOperator(
+        system.shape, matvec=lambda v: inverse_diagonal * v.ravel(), dtype=float
+    )
+    solution, info = cg(
+        system, rhs, rtol=1e-11, atol=0.0, maxiter=10 * block.shape[0], M=preconditioner
+    )
+    if info != 0:
+        # Badly connected groups can stall conjugate gradients; a dense solve always works.
+        solution = np.linalg.solve(system.toarray(), rhs)
+    return np.asarray(solution, dtype=float)
 
 
-def _solve_and_invert(
+def _solve_and_invert_in_place(
     k: NDArray[np.float64], rhs: NDArray[np.float64]
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Solutions of k[i] x = rhs[i] and the inverses of k[i] (lower triangles at least)."""
+) -> NDArray[np.float64]:
+    """Solve k[i] x = rhs[i] for symmetric positive definite k[i], replacing k[i] by its inverse.
+
+    Only the upper triangle of each inverse is guaranteed: large blocks go through LAPACK's
+    Cholesky inverse, which fills one triangle of the transposed (Fortran-ordered) view in place.
+    """
     if k.shape[1] <= _BATCH_LIMIT:
-        inverse = np.linalg.inv(k)
-        return np.einsum("gij,gj->gi", inverse, rhs), inverse
-    solutions, inverses = np.empty_like(rhs), np.empty_like(k)
+        k[...] = np.linalg.inv(k)
+        return np.einsum("gij,gj->gi", k, rhs)
+    solutions = np.empty_like(rhs)
     for i in range(k.shape[0]):
-        factor, info = lapack.dpotrf(k[i], lower=1)
+        # k[i].T is Fortran-ordered and, k[i] being symmetric, the same matrix: LAPACK then
+        # works in place, and its lower triangle is the upper triangle of k[i].
+        factor, info = lapack.dpotrf(k[i].T, lower=1, overwrite_a=1)
         if info != 0:
             raise ArithmeticError("a reviewer block is not positive definite")
         solutions[i], _ = lapack.dpotrs(factor, rhs[i], lower=1)
-        inverses[i], _ = lapack.dpotri(factor, lower=1, overwrite_c=1)
-    return solutions, inverses
+        _, info = lapack.dpotri(factor, lower=1, overwrite_c=1)
+        if info != 0:
+            raise ArithmeticError("a reviewer block could not be inverted")
+    return solutions
 
 
 def _review_pairs(

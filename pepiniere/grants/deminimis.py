@@ -41,6 +41,13 @@ def _years_before(day: datetime.date, years: int) -> datetime.date:
         return day.replace(year=day.year - years, day=28)
 
 
+def _years_after(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February: the day after 28 February
+        return datetime.date(day.year + years, 3, 1)
+
+
 def window_start(on: datetime.date) -> datetime.date:
     """First day of the three-year window that ends (inclusive) on `on`."""
     return _years_before(on, 3) + datetime.timedelta(days=1)
@@ -48,7 +55,7 @@ def window_start(on: datetime.date) -> datetime.date:
 
 def counts_until(granted_on: datetime.date) -> datetime.date:
     """Last award date for which aid granted on `granted_on` still counts."""
-    return _years_before(granted_on, -3) - datetime.timedelta(days=1)
+    return _years_after(granted_on, 3) - datetime.timedelta(days=1)
 
 
 def single_undertaking(organisation: Organisation | int) -> list[int]:

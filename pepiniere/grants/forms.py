@@ -15,7 +15,9 @@ class AmountField(forms.CharField):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 30)
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+        kwargs.setdefault(
+            "widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+        )
         super().__init__(*args, **kwargs)
 
     def clean(self, value: Any) -> Decimal | None:  # type: ignore[override]
@@ -43,24 +45,22 @@ class AwardForm(forms.Form):
     decision_date = forms.DateField(
         label=_("Date de la décision"),
         widget=DATE_WIDGET,
-        help_text=_("Date à laquelle le droit à l'aide est accordé : elle compte pour le plafond de minimis."),
+        help_text=_(
+            "Date à laquelle le droit à l'aide est accordé : elle compte pour le plafond de minimis."
+        ),
     )
 
     def __init__(self, *args: Any, funders: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.funders = funders
-        for funder in funders:
+        # With one funder its share is the whole award: no field to fill.
+        for funder in funders if len(funders) > 1 else []:
             self.fields[f"share_{funder.pk}"] = AmountField(
-                label=_("Part de %(f)s (€)") % {"f": funder.name}, required=len(funders) == 1
+                label=_("Part de %(f)s (€)") % {"f": funder.name}, required=False
             )
 
     def shares(self) -> dict[int, Decimal]:
-        return {
-            f.pk: self.cleaned_data.get(f"share_{f.pk}") or Decimal("0") for f in self.funders
-        }
-
-    def share_fields(self) -> list[Any]:
-        return [self[f"share_{f.pk}"] for f in self.funders]
+        return {f.pk: self.cleaned_data.get(f"share_{f.pk}") or Decimal("0") for f in self.funders}
 
 
 class PolicyForm(forms.Form):
@@ -89,7 +89,9 @@ class AidDeclarationForm(forms.Form):
     funder_name = forms.CharField(label=_("Financeur qui a accordé l'aide"), max_length=200)
     amount = AmountField(
         label=_("Montant (€)"),
-        help_text=_("Montant de l'aide de minimis indiqué dans la décision (équivalent-subvention brut)."),
+        help_text=_(
+            "Montant de l'aide de minimis indiqué dans la décision (équivalent-subvention brut)."
+        ),
     )
     granted_on = forms.DateField(
         label=_("Date d'octroi"),

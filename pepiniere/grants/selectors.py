@@ -36,7 +36,10 @@ def award_rows(call: Call) -> list[AwardRow]:
         .select_related("organisation", "award")
         .prefetch_related(
             Prefetch("award__shares", queryset=AwardShare.objects.select_related("funder")),
-            Prefetch("decision_letters", queryset=DecisionLetter.objects.only("application_id", "outcome")),
+            Prefetch(
+                "decision_letters",
+                queryset=DecisionLetter.objects.only("application_id", "outcome"),
+            ),
         )
         .order_by("number")
     )

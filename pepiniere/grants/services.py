@@ -103,7 +103,7 @@ def award_grant(
     award and its de minimis aid, move the application to "awarded". All or nothing."""
     now = now or timezone.now()
     application = (
-        Application.objects.select_for_update()
+        Application.objects.select_for_update(of=("self",))
         .select_related("call", "call__funder", "call__programme", "call__axis", "organisation")
         .get(pk=application.pk)
     )

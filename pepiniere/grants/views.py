@@ -107,7 +107,9 @@ def send_letters(request: HttpRequest, slug: str) -> HttpResponse:
 def award(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     call = _call(request, slug)
     application = get_object_or_404(
-        Application.objects.select_related("organisation", "organisation__departement"), pk=pk, call=call
+        Application.objects.select_related("organisation", "organisation__departement"),
+        pk=pk,
+        call=call,
     )
     funders = [call.funder, *sorted(call.co_funders.all(), key=lambda f: f.name)]
     today = timezone.localdate()
@@ -135,9 +137,17 @@ def award(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 return redirect("grants:call", call.slug)
     else:
         suggested = services.suggested_amount(application)
-        initial = {"amount": suggested, "decision_date": today, f"share_{call.funder_id}": suggested}
+        initial = {
+            "amount": suggested,
+            "decision_date": today,
+            f"share_{call.funder_id}": suggested,
+        }
         form = AwardForm(initial=initial, funders=funders)
-    on = form.cleaned_data.get("decision_date") if form.is_bound and hasattr(form, "cleaned_data") else None
+    on = (
+        form.cleaned_data.get("decision_date")
+        if form.is_bound and hasattr(form, "cleaned_data")
+        else None
+    )
     return render(
         request,
         "grants/award.html",

@@ -16,7 +16,7 @@ def constraint_names(labels: list[str], specs: list[ConstraintSpec], tag_labels:
     names = []
     for label in labels or []:
         if label.startswith("#") and label[1:].isdigit() and int(label[1:]) < len(specs):
-            names.append("« %s »" % specs[int(label[1:])].describe(tag_labels))
+            names.append(_("« %(c)s »") % {"c": specs[int(label[1:])].describe(tag_labels)})
         elif label:
             names.append(label)
     return names

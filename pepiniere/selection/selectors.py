@@ -189,9 +189,9 @@ def compare(
                 "rank": ranks[pk],
                 "application": applications.get(pk),
                 "amounts": amounts,
-                "reasons": [
-                    reason_for(s, pk, specs=sp, labels=labels)
-                    for s, sp in zip(scenarios, specs, strict=True)
+                "cells": [
+                    (amount, reason_for(s, pk, specs=sp, labels=labels))
+                    for amount, s, sp in zip(amounts, scenarios, specs, strict=True)
                 ],
                 "changed": len(set(amounts)) > 1,
             }

@@ -287,7 +287,9 @@ def create_scenario(
 
 @transaction.atomic
 def rerun_scenario(*, scenario: Scenario, actor: Any, ranking: Ranking | None = None) -> Scenario:
-    scenario = Scenario.objects.select_for_update().select_related("call").get(pk=scenario.pk)
+    scenario = (
+        Scenario.objects.select_for_update(of=("self",)).select_related("call").get(pk=scenario.pk)
+    )
     verdict = can_run_scenarios(actor, scenario.call)
     if not verdict:
         raise SelectionError(verdict.reason)
@@ -301,7 +303,9 @@ def rerun_scenario(*, scenario: Scenario, actor: Any, ranking: Ranking | None = 
 
 @transaction.atomic
 def delete_scenario(*, scenario: Scenario, actor: Any) -> None:
-    scenario = Scenario.objects.select_for_update().select_related("call").get(pk=scenario.pk)
+    scenario = (
+        Scenario.objects.select_for_update(of=("self",)).select_related("call").get(pk=scenario.pk)
+    )
     verdict = can_run_scenarios(actor, scenario.call)
     if not verdict:
         raise SelectionError(verdict.reason)

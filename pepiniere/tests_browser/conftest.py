@@ -6,6 +6,7 @@ package runs on one worker (one Chromium) under ``pytest -n auto --dist loadgrou
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import threading
@@ -13,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 # Playwright's sync API runs an asyncio loop in this thread; Django's ORM refuses to run while a
 # loop is running unless told that this is safe. It is here: the loop only drives the browser.
@@ -35,7 +36,6 @@ CHROMIUM_ARGS = [
 RESULTS_DIR = HERE.parent.parent / "test-results"
 # Generous: under ``pytest -n auto`` on two cores the browser shares the CPU with other workers.
 DEFAULT_TIMEOUT_MS = 15_000
-T = TypeVar("T")
 
 
 def _skip_reason() -> str | None:
@@ -54,15 +54,36 @@ def _skip_reason() -> str | None:
 def pytest_configure(config: pytest.Config) -> None:
     # Registered by pytest-xdist, but the suite must also run with ``-p no:xdist`` (strict markers).
     config.addinivalue_line("markers", "xdist_group(name): run the group's tests on one worker")
+    config.pluginmanager.register(_LoadGroupSuffix(), "pepiniere-browser-loadgroup")
+
+
+class _LoadGroupSuffix:
+    """pytest-xdist 3.8 groups a test by appending "@<group>" to ``item._nodeid``, which pytest 9
+    no longer reads (the id now lives in ``item._id``): the group is silently ignored and the
+    browser tests spread over every worker, each starting its own Chromium. Put the suffix where
+    pytest 9 reads it. Does nothing when xdist already did it, or without ``--dist loadgroup``."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(
+        self, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        if not getattr(config.option, "loadgroup", False):
+            return
+        try:
+            from _pytest.nodeid import NodeId
+        except ImportError:  # older pytest: xdist's own suffix works
+            return
+        for item in items:
+            if HERE in Path(item.path).parents and "@" not in item.nodeid.rsplit("]", 1)[-1]:
+                item._id = NodeId.parse(f"{item.nodeid}@browser")  # type: ignore[attr-defined]
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # tryfirst: the marks must be there before pytest-xdist reads xdist_group in its own hook.
-    reason = _skip_reason()
-    for item in items:
-        if HERE not in Path(item.path).parents:
-            continue
+    ours = [item for item in items if HERE in Path(item.path).parents]
+    reason = _skip_reason() if ours else None
+    for item in ours:
         item.add_marker(pytest.mark.browser)
         item.add_marker(pytest.mark.xdist_group("browser"))
         if reason:
@@ -183,7 +204,7 @@ def db() -> Iterator[None]:
         yield
 
 
-def wait_for(check: Callable[[], T], *, timeout: float = 10.0, message: str = "") -> T:
+def wait_for[T](check: Callable[[], T], *, timeout: float = 10.0, message: str = "") -> T:
     """Poll ``check`` (run under ``db()``) until it returns something truthy."""
     deadline = time.monotonic() + timeout
     while True:
@@ -276,10 +297,9 @@ def page(context: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
         RESULTS_DIR.mkdir(exist_ok=True)
         name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)[-150:]
         for number, open_page in enumerate(context.pages):
-            try:
+            # A screenshot must never hide the real failure.
+            with contextlib.suppress(Exception):
                 open_page.screenshot(path=RESULTS_DIR / f"{name}-{number}.png", full_page=True)
-            except Exception:  # noqa: S110 - a screenshot must never hide the real failure
-                pass
     if problems and not failed:
         pytest.fail("The browser met errors:\n" + "\n".join(problems))
 

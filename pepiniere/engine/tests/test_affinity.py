@@ -14,15 +14,6 @@ from pepiniere.engine.affinity import (
     tokenize,
 )
 
-
-@pytest.fixture(autouse=True)
-def _private_media() -> None:
-    """The engine is pure Python: no Django settings to isolate (runs with ``-p no:django``).
-
-    Overrides the project-wide autouse fixture of the same name, which needs pytest-django.
-    """
-
-
 APPLICATIONS = [
     "Plateforme d'économie collaborative pour le covoiturage en Gironde",
     "Élevage bovin biologique et circuits courts dans les Landes",

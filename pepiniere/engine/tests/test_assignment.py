@@ -22,14 +22,6 @@ from pepiniere.engine.assignment import Assignment, InfeasibleAssignment, assign
 NAN = np.nan
 
 
-@pytest.fixture(autouse=True)
-def _private_media() -> None:
-    """The engine is pure Python: no Django settings to isolate (runs with ``-p no:django``).
-
-    Overrides the project-wide autouse fixture of the same name, which needs pytest-django.
-    """
-
-
 # --- reference: the LP relaxation --------------------------------------------------------------
 
 

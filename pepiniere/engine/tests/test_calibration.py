@@ -141,19 +141,18 @@ def test_estimates_match_a_dense_reference_computation() -> None:
 
 def test_large_reviewer_groups_match_the_dense_reference_too() -> None:
     # Groups of more than 64 reviewers go through a different linear-algebra path.
-    quality, reviews = make_call(
-        seed=8, n_apps=180, n_reviewers=90, per_app=3, true_bias=np.zeros(90), noise_sd=0.4
-    )
     rng = np.random.default_rng(9)
-    harsh = {f"rev{r}": rng.normal(scale=0.3) for r in range(90)}
-    reviews = [(a, r, s + harsh[r]) for a, r, s in reviews]
-    reviews += [
-        ("lone", "solo", 3.0),
-        ("pair", "p1", 2.0),
-        ("pair", "p2", 3.0),
-        ("pair2", "p1", 1.0),
-    ]
-    reviews += [("pair2", "p2", 1.5)]
+    _, reviews = make_call(
+        seed=8,
+        n_apps=180,
+        n_reviewers=90,
+        per_app=3,
+        true_bias=rng.normal(scale=0.3, size=90),
+        noise_sd=0.4,
+    )
+    # Plus a group of two reviewers sharing two applications, and a reviewer on their own.
+    reviews += [("pair", "p1", 2.0), ("pair", "p2", 3.0), ("pair2", "p1", 1.0)]
+    reviews += [("pair2", "p2", 1.5), ("lone", "solo", 3.0)]
     result = calibrate(reviews, scale=(-5, 10))
     assert result.groups == 3 and result.bias_sd > 0
     assert_matches_dense_posterior(result, reviews)
@@ -244,6 +243,14 @@ def test_reviewers_who_always_agree_give_zero_noise() -> None:
     assert result.quality == {"a": 4.0, "b": 4.0, "c": 4.0, "d": 2.0}
     assert set(result.std_error.values()) == {0.0}
     assert any("always gave the same score" in w for w in result.warnings)
+
+
+@pytest.mark.parametrize("reviewers", [["r1"], ["r1", "r2"], ["r1", "r2", "r3"]])
+def test_all_equal_scores(reviewers: list[str]) -> None:
+    result = calibrate([(a, r, 2.5) for a in "abcd" for r in reviewers])
+    assert result.quality == result.raw_mean == dict.fromkeys("abcd", 2.5)
+    assert set(result.bias.values()) == {0.0}
+    assert all(math.isfinite(se) for se in result.std_error.values())
 
 
 def test_bias_that_explains_every_difference_is_flagged_without_crashing() -> None:
@@ -380,11 +387,24 @@ def review_sets(draw: st.DrawFn) -> list[tuple[int, str, float]]:
     return [(a, r, draw(score)) for a, r in pairs]
 
 
+@st.composite
+def well_connected_review_sets(draw: st.DrawFn) -> list[tuple[int, str, float]]:
+    """Every application reviewed at least twice, so bias is usually estimable."""
+    n_reviewers = draw(st.integers(2, 6))
+    reviews = []
+    for app in range(draw(st.integers(2, 10))):
+        panel = draw(st.sets(st.integers(0, n_reviewers - 1), min_size=2, max_size=n_reviewers))
+        reviews += [(app, f"r{r}", draw(score)) for r in sorted(panel)]
+    return reviews
+
+
+any_reviews = st.one_of(review_sets(), well_connected_review_sets())
+
 fast = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @fast
-@given(review_sets())
+@given(any_reviews)
 def test_property_means_counts_and_errors_are_sound(reviews: list[tuple[int, str, float]]) -> None:
     result = calibrate(reviews)
     for app in {a for a, _, _ in reviews}:
@@ -402,7 +422,7 @@ def test_property_means_counts_and_errors_are_sound(reviews: list[tuple[int, str
 
 
 @fast
-@given(review_sets())
+@given(any_reviews)
 def test_property_biases_sum_to_zero_in_each_group(reviews: list[tuple[int, str, float]]) -> None:
     result = calibrate(reviews)
     totals: dict[int, float] = {}
@@ -412,7 +432,7 @@ def test_property_biases_sum_to_zero_in_each_group(reviews: list[tuple[int, str,
 
 
 @fast
-@given(review_sets())
+@given(any_reviews)
 def test_property_no_estimated_bias_means_the_plain_mean(reviews: list[Review]) -> None:
     result = calibrate(reviews)
     if result.bias_sd == 0.0:
@@ -421,7 +441,7 @@ def test_property_no_estimated_bias_means_the_plain_mean(reviews: list[Review]) 
 
 
 @fast
-@given(review_sets(), st.floats(-4.0, 4.0))
+@given(any_reviews, st.floats(-4.0, 4.0))
 def test_property_adding_a_constant_to_every_score_shifts_quality_by_it(
     reviews: list[tuple[int, str, float]], shift: float
 ) -> None:
@@ -436,10 +456,22 @@ def test_property_adding_a_constant_to_every_score_shifts_quality_by_it(
 
 
 @fast
-@given(review_sets(), st.randoms(use_true_random=False))
+@given(any_reviews, st.randoms(use_true_random=False))
 def test_property_permuting_the_input_changes_nothing(
     reviews: list[tuple[int, str, float]], rnd: random.Random
 ) -> None:
     shuffled = reviews[:]
     rnd.shuffle(shuffled)
     assert calibrate(shuffled) == calibrate(reviews)
+
+
+@fast
+@given(any_reviews)
+def test_property_estimates_are_the_posterior_of_the_model(
+    reviews: list[tuple[int, str, float]],
+) -> None:
+    result = calibrate(reviews)
+    if result.bias_sd > 0 and result.noise_sd > 0:
+        assert_matches_dense_posterior(result, reviews)
+    else:
+        assert result.quality == result.raw_mean

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from pepiniere.grants import views
+
+app_name = "grants"
+urlpatterns = [
+    path("<slug:slug>/", views.call_awards, name="call"),
+    path("<slug:slug>/regles/", views.policy, name="policy"),
+    path("<slug:slug>/cofinancement/", views.co_funding, name="co_funding"),
+    path("<slug:slug>/courriers/", views.send_letters, name="send_letters"),
+    path("<slug:slug>/dossiers/<int:pk>/attribuer/", views.award, name="award"),
+]

@@ -1,0 +1,11 @@
+from django.contrib import admin
+
+from pepiniere.selection.models import Scenario
+
+
+@admin.register(Scenario)
+class ScenarioAdmin(admin.ModelAdmin):
+    list_display = ["name", "call", "rule", "budget", "sent_to_jury_at", "ran_at"]
+    list_filter = ["rule"]
+    list_select_related = ["call"]
+    readonly_fields = ["result", "ranking_digest", "ran_at", "sent_to_jury_at", "sent_to_jury_by"]

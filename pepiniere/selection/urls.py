@@ -1,0 +1,10 @@
+from django.urls import path
+
+from pepiniere.selection import views
+
+app_name = "selection"
+urlpatterns = [
+    path("<slug:slug>/", views.scenarios, name="scenarios"),
+    path("<slug:slug>/comparer/", views.compare, name="compare"),
+    path("<slug:slug>/<int:pk>/", views.detail, name="detail"),
+]
