@@ -183,6 +183,7 @@ class Gunicorn:
         self.threads = threads
         self.port = free_port()
         self.log_path = workdir / "gunicorn.log"
+        self.access_log_path = workdir / "access.log"
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60) -> float:
@@ -204,6 +205,12 @@ class Gunicorn:
                 "5",
                 "--log-level",
                 "info",
+                # The access log names the worker pid (to check that the warm-up reached every
+                # worker) and the server-side duration in microseconds.
+                "--access-logfile",
+                str(self.access_log_path),
+                "--access-logformat",
+                "%(p)s %(s)s %(D)s %(m)s %(U)s",
             ],
             env=self.env,
             cwd=ROOT,
@@ -257,6 +264,31 @@ class Gunicorn:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, signal.SIGKILL)
         self._log.close()
+
+    def worker_pids(self) -> set[int]:
+        """The live worker processes (children of the master)."""
+        if self.proc is None:
+            return set()
+        pids = set()
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                if int(fields[1]) == self.proc.pid:  # fields[1] is the parent pid
+                    pids.add(int(entry.name))
+        return pids
+
+    def access_log(self) -> list[tuple[int, int, float, str, str]]:
+        """(pid, status, server-side ms, method, path) per request logged so far."""
+        rows = []
+        if self.access_log_path.exists():
+            for row in self.access_log_path.read_text().splitlines():
+                parts = row.split(" ")
+                if len(parts) >= 5 and parts[0].isdigit():
+                    rows.append((int(parts[0]), int(parts[1]), int(parts[2]) / 1000, parts[3], parts[4]))
+        return rows
 
     def cpu_seconds(self) -> float:
         """CPU time (user + system) used so far by the live processes of the gunicorn group."""
@@ -604,9 +636,31 @@ async def _warm_up(port: int, plans: list[Plan], rounds: int, concurrency: int) 
     return statuses
 
 
-def warm_up(port: int, plans: list[Plan], *, requests: int = 40, concurrency: int = 16) -> list[int]:
-    """Read-only GETs (the pre-check page of some drafts) so every worker has loaded its code."""
-    return asyncio.run(_warm_up(port, plans[:requests], 1, concurrency))
+def warm_up(server: Gunicorn, plans: list[Plan], *, per_round: int = 0, max_rounds: int = 15,
+            max_seconds: float = 180) -> dict:
+    """Read-only GETs (the pre-check page of some drafts: template, static manifest, the whole
+    URLconf) until every worker has answered at least one, bounded in rounds and time. The first
+    request of a worker imports the URLconf (numpy, scipy, OR-Tools through the selection and
+    review views): several seconds of CPU that would otherwise land inside the burst."""
+    per_round = per_round or 4 * len(server.worker_pids()) or 20
+    statuses: list[int] = []
+    start = time.perf_counter()
+    rounds = 0
+    for rounds in range(1, max_rounds + 1):  # bounded
+        chunk = [plans[(rounds * per_round + i) % len(plans)] for i in range(per_round)]
+        statuses += asyncio.run(_warm_up(server.port, chunk, 1, min(per_round, 16)))
+        time.sleep(0.2)  # the access log is written after the response
+        served = {row[0] for row in server.access_log()}
+        if server.worker_pids() <= served or time.perf_counter() - start > max_seconds:
+            break
+    return {
+        "requests": len(statuses),
+        "statuses": sorted(set(statuses)),
+        "rounds": rounds,
+        "workers_warm": len(server.worker_pids() & {row[0] for row in server.access_log()}),
+        "workers": len(server.worker_pids()),
+        "seconds": time.perf_counter() - start,
+    }
 
 
 def percentile(values: list[float], q: float) -> float:

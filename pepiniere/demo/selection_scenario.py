@@ -2,7 +2,8 @@
 
 - Three scenarios: the plain ranking (the one the officer sent to the jury on 1 July 2015, which
   the jury followed on 2 July), "territorial balance" (at least 20 % of the envelope outside
-  Gironde, at most 50 000 € per project) and the same constraints under the score-maximising rule.
+  Gironde, at most 40 000 € per project) and "Gironde at most 30 %" (one Gironde project drops
+  out, with the reason).
 - Awards by the finance department on 10 July 2015 for every application the jury selected, within
   the 550 000 € envelope: the ledgers of the call, its axis, the programme and the Region move.
 - One selected applicant had declared 280 000 € of de minimis aid from Bpifrance two years
@@ -26,7 +27,7 @@ from pepiniere.grants.models import Award
 from pepiniere.reviews.ranking import compute_ranking
 from pepiniere.selection import services as selection_services
 from pepiniere.selection.constraints import ConstraintSpec
-from pepiniere.selection.models import Rule, Scenario
+from pepiniere.selection.models import Scenario
 
 PARIS = ZoneInfo("Europe/Paris")
 OUTSIDE_GIRONDE = ["24", "40", "47", "64"]
@@ -51,17 +52,15 @@ def build_selection(
         actor=officer,
         name="Équilibre territorial",
         constraints=territorial,
-        project_cap=Decimal("50000"),
+        project_cap=Decimal("40000"),
         ranking=ranking,
         now=_at(6, 30),
     )
     selection_services.create_scenario(
         call=eco,
         actor=officer,
-        name="Note totale maximale",
-        rule=Rule.MAX_SCORE,
-        constraints=territorial,
-        project_cap=Decimal("50000"),
+        name="Gironde au plus 30 %",
+        constraints=[ConstraintSpec("departement", "33", "max_share", "0.3")],
         ranking=ranking,
         now=_at(6, 30, 11),
     )

@@ -1220,28 +1220,31 @@ class RankedSearch:
     ) -> int:
         """Largest feasible amount in ``[low, high]`` (``fallback`` if none); sets the witness.
 
-        A partially fundable item on a restricted domain: one exact MILP maximising its amount.
-        On the full model (where that MILP would be large): ``high`` is tried first; if it fails
-        and the item is in no minimum on cents that still needs money, feasibility is monotone
-        in the amount (a smaller amount only frees le rows), so a binary search over whole cents
-        finds the largest feasible amount; otherwise the exact MILP on the full model.
+        Feasibility questions ("is there a completion with ``i`` at exactly ``a``?") are cheap
+        for HiGHS; "what is the largest ``a``?" is not (its LP bound is weak). So for a partially
+        fundable item: ``high``, then ``low``; if ``i`` is in no minimum on cents that still needs
+        money, feasibility is monotone in ``a`` (less money only frees le rows) and a binary
+        search over whole cents ends it; otherwise one exact MILP maximising ``a``.
         """
         model = self.model
+        found = self._feasible_at(i, high, bounds)
+        if found is not None:
+            return self._adopt(found, high)
         if not (model.e_col[i] >= 0 and low < high):
-            found = self._feasible_at(i, high, bounds)
-            return self._adopt(found, high) if found is not None else fallback
+            return fallback
+        high -= 1
         if bounds is None:
-            found = self._feasible_at(i, high, None)
-            if found is not None:
-                return self._adopt(found, high)
-            high -= 1
             narrowed = self._domains(i, low, high)  # with the multipliers just refreshed
             if narrowed is False:
                 return fallback
             if narrowed is not True:
                 bounds = narrowed
-            elif self._monotone(i):
-                return self._search(i, low, high, fallback)
+        monotone = self._monotone(i)
+        found = self._feasible_at(i, low, bounds)
+        if found is None and monotone:
+            return fallback
+        if monotone:
+            return self._search(i, low, high, found, bounds)
         top = self._max_amount(i, low, high, bounds)
         if top is None:
             return fallback
@@ -1263,19 +1266,24 @@ class RankedSearch:
             for r in self.inst.item_rows[i]
         )
 
-    def _search(self, i: int, low: int, high: int, fallback: int) -> int:
-        """Binary search for the largest feasible amount when feasibility is monotone."""
-        best = self._feasible_at(i, low, None)
-        if best is None:
-            return fallback
-        good, bad = low, high + 1
+    def _search(
+        self,
+        i: int,
+        low: int,
+        high: int,
+        found: np.ndarray,
+        bounds: tuple[np.ndarray, np.ndarray] | None,
+    ) -> int:
+        """Binary search for the largest feasible amount when feasibility is monotone
+        (``low`` feasible with witness ``found``, ``high + 1`` infeasible)."""
+        good, bad, best = low, high + 1, found
         while bad - good > 1:
             mid = (good + bad) // 2
-            found = self._feasible_at(i, mid, None)
-            if found is None:
+            witness = self._feasible_at(i, mid, bounds)
+            if witness is None:
                 bad = mid
             else:
-                good, best = mid, found
+                good, best = mid, witness
         return self._adopt(best, good)
 
     def _max_amount(

@@ -61,7 +61,7 @@ def line_specs(call: Call) -> list[LineSpec]:
             BudgetScope.CALL,
             {"call": call},
             call.envelope,
-            _("Appel « %(t)s »") % {"t": call.title},
+            _("Appel — %(t)s") % {"t": call.title},
         )
     ]
     if call.axis_id:
@@ -71,7 +71,7 @@ def line_specs(call: Call) -> list[LineSpec]:
                 BudgetScope.AXIS,
                 {"axis": axis},
                 axis.budget,
-                _("Axe « %(t)s »") % {"t": axis.title},
+                _("Axe — %(t)s") % {"t": axis.title},
             )
         )
     programme = call.programme
@@ -80,7 +80,7 @@ def line_specs(call: Call) -> list[LineSpec]:
             BudgetScope.PROGRAMME,
             {"programme": programme},
             programme.budget,
-            _("Programme « %(t)s »") % {"t": programme.title},
+            _("Programme — %(t)s") % {"t": programme.title},
         )
     )
     contributions = co_funding(call)

@@ -4,14 +4,19 @@ accents, the euro sign and French narrow spaces print as they should."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from fpdf import FPDF
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 FAMILY = "DejaVu"
 
 
 def new_pdf(*, title: str, author: str = "Pépinière") -> FPDF:
+    # Imported here: fpdf takes seconds to import, and only PDF requests need it.
+    from fpdf import FPDF
+
     pdf = FPDF(format="A4")
     pdf.add_font(FAMILY, "", FONTS / "DejaVuSans.ttf")
     pdf.add_font(FAMILY, "B", FONTS / "DejaVuSans-Bold.ttf")

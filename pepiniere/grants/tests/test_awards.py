@@ -46,7 +46,7 @@ def test_award_beyond_the_call_envelope_is_refused_with_the_figures():
         services.award_grant(application=applications[2], actor=officer, **award_kwargs("40000"))
     assert refused.value.kind == "budget"
     assert plain(refused.value.message) == (
-        f"Enveloppe dépassée — Appel « {call.title} » : enveloppe 100 000,00 €, déjà engagé "
+        f"Enveloppe dépassée — Appel — {call.title} : enveloppe 100 000,00 €, déjà engagé "
         "80 000,00 €, cette aide 40 000,00 €, dépassement 20 000,00 €."
     )
     applications[2].refresh_from_db()

@@ -21,7 +21,7 @@ def test_awards_page_shows_the_ledger_to_staff_and_nothing_to_others(client):
     for user in (officer, finance):
         client.force_login(user)
         page = plain(page_text(client.get(url)))
-        assert f"Appel « {call.title} »" in page
+        assert f"Appel — {call.title}" in page
         assert "100 000,00 €" in page and "40 000,00 €" in page and "60 000,00 €" in page
         assert "Attribuer" in page
     client.force_login(make_user(role=Role.JURY, funder=call.funder))

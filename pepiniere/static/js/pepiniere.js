@@ -94,7 +94,7 @@
         keepLocal(false);
         if (banner) { banner.hidden = true; }
       } else if (xhr.status === 401 || xhr.status === 403) {
-        if (banner) { banner.hidden = false; banner.focus(); }
+        if (banner && banner.hidden) { banner.hidden = false; banner.focus(); }
         if (status) { status.textContent = status.dataset.localText; status.classList.add("error"); }
       } else {
         if (status) { status.textContent = status.dataset.offlineText; status.classList.add("error"); }
