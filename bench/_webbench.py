@@ -162,6 +162,73 @@ def run_child(env: dict[str, str], command: str, timeout: float = 900, **args: A
     return json.loads(lines[-1])
 
 
+def verify(db_url: str, call_id: int) -> dict:
+    """Classify every application of the call, in plain SQL from the parent process (no Django
+    start-up): submitted-and-complete, clean draft, or in between (half-written)."""
+    import psycopg
+
+    with psycopg.connect(db_url.replace("postgres://", "postgresql://", 1)) as conn:
+        rows = conn.execute(
+            """
+            SELECT a.id, a.status, a.reference, a.number, a.submitted_at,
+                   (SELECT count(*) FROM applications_applicationversion v
+                     WHERE v.application_id = a.id) AS n_versions,
+                   (SELECT count(*) FROM audit_auditentry e
+                     JOIN django_content_type ct ON ct.id = e.content_type_id
+                     WHERE ct.app_label = 'applications' AND ct.model = 'application'
+                       AND e.object_id = a.id AND e.action = 'submit') AS n_submit,
+                   (SELECT count(*) FROM django_tasks_database_dbtaskresult t
+                     WHERE t.task_path LIKE '%%send_status_email'
+                       AND t.args_kwargs -> 'args' = jsonb_build_array(a.id, 'submit')) AS n_email
+            FROM applications_application a WHERE a.call_id = %s ORDER BY a.id
+            """,
+            (call_id,),
+        ).fetchall()
+        duplicate_refs = conn.execute(
+            "SELECT count(*) FROM (SELECT reference FROM applications_application "
+            "WHERE call_id = %s AND reference IS NOT NULL GROUP BY reference "
+            "HAVING count(*) > 1) d",
+            (call_id,),
+        ).fetchone()[0]
+        last_number = conn.execute(
+            "SELECT last_application_number FROM calls_call WHERE id = %s", (call_id,)
+        ).fetchone()[0]
+    complete, clean, half, duplicated, no_email, many_emails = [], [], [], [], 0, 0
+    for pk, status, reference, number, submitted_at, n_versions, n_submit, n_email in rows:
+        if n_versions > 1 or n_submit > 1:
+            duplicated.append(pk)
+        if (
+            status == "submitted" and n_versions == 1 and reference and number is not None
+            and submitted_at is not None and n_submit == 1
+        ):
+            complete.append(pk)
+            no_email += n_email == 0
+            many_emails += n_email > 1
+        elif (
+            status == "draft" and n_versions == 0 and not reference and number is None
+            and submitted_at is None and n_submit == 0
+        ):
+            clean.append(pk)
+        else:
+            half.append(pk)
+    numbers = sorted(r[3] for r in rows if r[3] is not None)
+    return {
+        "applications": len(rows),
+        "submitted_complete": len(complete),
+        "submitted_complete_pks": complete,
+        "clean_drafts": len(clean),
+        "half_written": len(half),
+        "half_written_pks": half[:20],
+        "duplicated": len(duplicated),
+        "duplicate_references": duplicate_refs,
+        "numbering_gap_free": numbers == list(range(1, len(numbers) + 1))
+        and last_number == len(numbers),
+        "submitted_without_email_task": no_email,
+        "duplicate_email_tasks": many_emails,
+        "versions_total": sum(r[5] for r in rows),
+    }
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((HOST, 0))
@@ -187,7 +254,12 @@ class Gunicorn:
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60) -> float:
-        started = time.perf_counter()
+        """Launch and wait until every worker has booted and the server answers."""
+        self.launch()
+        return self.wait_ready(timeout)
+
+    def launch(self) -> None:
+        self._started = time.perf_counter()
         self._log = open(self.log_path, "w")  # noqa: SIM115 (closed in stop)
         self.proc = subprocess.Popen(
             [
@@ -207,6 +279,7 @@ class Gunicorn:
                 "info",
                 # The access log names the worker pid (to check that the warm-up reached every
                 # worker) and the server-side duration in microseconds.
+                "--no-control-socket",  # never touch the shared ~/.gunicorn/gunicorn.ctl
                 "--access-logfile",
                 str(self.access_log_path),
                 "--access-logformat",
@@ -218,13 +291,16 @@ class Gunicorn:
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: SIGKILL reaches master and workers
         )
+
+    def wait_ready(self, timeout: float = 60) -> float:
+        assert self.proc is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError("gunicorn exited:\n" + self.log_path.read_text()[-4000:])
             booted = self.log_path.read_text().count("Booting worker")
             if booted >= self.workers and self._answers():
-                return time.perf_counter() - started
+                return time.perf_counter() - self._started
             time.sleep(0.2)
         raise RuntimeError("gunicorn did not answer in time:\n" + self.log_path.read_text()[-4000:])
 
@@ -286,8 +362,9 @@ class Gunicorn:
         if self.access_log_path.exists():
             for row in self.access_log_path.read_text().splitlines():
                 parts = row.split(" ")
-                if len(parts) >= 5 and parts[0].isdigit():
-                    rows.append((int(parts[0]), int(parts[1]), int(parts[2]) / 1000, parts[3], parts[4]))
+                pid = parts[0].strip("<>")
+                if len(parts) >= 5 and pid.isdigit() and parts[1].isdigit() and parts[2].isdigit():
+                    rows.append((int(pid), int(parts[1]), int(parts[2]) / 1000, parts[3], parts[4]))
         return rows
 
     def cpu_seconds(self) -> float:
@@ -851,92 +928,6 @@ def child_seed(args: dict) -> dict:
     return {"call_id": call.pk, "n": len(drafts), "seconds": time.perf_counter() - start}
 
 
-def child_verify(args: dict) -> dict:
-    """Classify every application of the call: submitted-and-complete, clean draft, or in between."""
-    from django.contrib.contenttypes.models import ContentType
-    from django.db.models import Count, Q
-    from django_tasks_db.models import DBTaskResult
-
-    from pepiniere.applications.models import Application, Status
-    from pepiniere.audit.models import AuditEntry
-    from pepiniere.calls.models import Call
-
-    call = Call.objects.get(pk=args["call_id"])
-    ct = ContentType.objects.get_for_model(Application)
-    submits: dict[int, int] = {}
-    for object_id, n in (
-        AuditEntry.objects.filter(content_type=ct, action="submit")
-        .values_list("object_id")
-        .annotate(n=Count("id"))
-        .values_list("object_id", "n")
-    ):
-        submits[object_id] = n
-    emails: dict[int, int] = {}
-    for args_kwargs in DBTaskResult.objects.filter(
-        task_path__endswith="send_status_email"
-    ).values_list("args_kwargs", flat=True):
-        a = args_kwargs.get("args") or []
-        if len(a) == 2 and a[1] == "submit":
-            emails[a[0]] = emails.get(a[0], 0) + 1
-    rows = list(
-        Application.objects.filter(call=call)
-        .annotate(n_versions=Count("versions"))
-        .values("pk", "status", "reference", "number", "submitted_at", "n_versions")
-    )
-    complete, clean_draft, half, duplicated = [], [], [], []
-    for r in rows:
-        n_submit = submits.get(r["pk"], 0)
-        if r["n_versions"] > 1 or n_submit > 1:
-            duplicated.append(r["pk"])
-        if (
-            r["status"] == Status.SUBMITTED
-            and r["n_versions"] == 1
-            and r["reference"]
-            and r["number"] is not None
-            and r["submitted_at"] is not None
-            and n_submit == 1
-        ):
-            complete.append(r["pk"])
-        elif (
-            r["status"] == Status.DRAFT
-            and r["n_versions"] == 0
-            and not r["reference"]
-            and r["number"] is None
-            and r["submitted_at"] is None
-            and n_submit == 0
-        ):
-            clean_draft.append(r["pk"])
-        else:
-            half.append(r["pk"])
-    duplicate_refs = (
-        Application.objects.filter(call=call, reference__isnull=False)
-        .values("reference")
-        .annotate(c=Count("id"))
-        .filter(c__gt=1)
-        .count()
-    )
-    numbers = sorted(r["number"] for r in rows if r["number"] is not None)
-    call.refresh_from_db()
-    return {
-        "applications": len(rows),
-        "submitted_complete": len(complete),
-        "clean_drafts": len(clean_draft),
-        "half_written": len(half),
-        "half_written_pks": half[:20],
-        "duplicated": len(duplicated),
-        "duplicate_references": duplicate_refs,
-        "numbering_gap_free": numbers == list(range(1, len(numbers) + 1))
-        and call.last_application_number == len(numbers),
-        "submitted_without_email_task": sum(1 for pk in complete if emails.get(pk, 0) == 0),
-        "duplicate_email_tasks": sum(1 for pk in complete if emails.get(pk, 0) > 1),
-        "versions_total": sum(r["n_versions"] for r in rows),
-        "drafts_with_data_left": Application.objects.filter(call=call)
-        .filter(~Q(status=Status.DRAFT) | Q(reference__isnull=False))
-        .count()
-        - len(complete),
-    }
-
-
 def child_baseline(args: dict) -> dict:
     """The same work without HTTP: a plain ORM bulk insert of the rows a submission writes
     (rolled back), then `submit_application` in-process, one after the other, on fresh drafts."""
@@ -1083,7 +1074,6 @@ def child_profile_http(args: dict) -> dict:
 CHILD_COMMANDS = {
     "setup": child_setup,
     "seed": child_seed,
-    "verify": child_verify,
     "baseline": child_baseline,
     "profile_http": child_profile_http,
 }

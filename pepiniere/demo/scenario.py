@@ -21,6 +21,7 @@ from pepiniere.applications.models import Application
 from pepiniere.calls.models import Call, Criterion, FieldKind, FormField, Sector
 from pepiniere.demo.identifiers import fictional_rna, fictional_siret
 from pepiniere.demo.reviews_scenario import build_reviews
+from pepiniere.demo.selection_scenario import build_selection
 from pepiniere.lib.pdf import new_pdf
 from pepiniere.organisations.models import LegalForm, MemberRole, Membership, Organisation, SizeBand
 from pepiniere.programmes.models import Axis, Funder, FunderKind, Programme
@@ -463,6 +464,15 @@ def build(
                 "project_budget": "",
             }
         },
+    )
+    facts.update(
+        build_selection(
+            eco=eco,
+            officer=officer,
+            jury_member=users[Role.JURY],
+            finance=users[Role.FINANCE],
+            rng=rng,
+        )
     )
     return {
         **facts,

@@ -686,11 +686,13 @@ TIE_TOLERANCE = 1e-9  # relative: selections whose objectives differ by less are
 def max_score(inst: Instance, model: Model) -> np.ndarray:
     """Whole-cent amounts maximising sum(score x funded share), then the rank tie-break.
 
-    Stage 1: exact MILP for the best objective ``w``. Stage 2: among selections of objective
-    ``>= w - TIE_TOLERANCE * max(1, |w|)``, maximise ``sum (n - position) x (funded + share)``
-    (position in rank order, 0 = best): better-ranked proposals are preferred, first for being
-    funded and then for a larger share. Stage 2 keeps every binary that stage 1's reduced costs
-    leave movable within that tolerance, so it searches all tied selections, not a sample.
+    Stage 1: exact MILP for the best objective ``w``. Stage 2, among the selections of objective
+    ``>= w - TIE_TOLERANCE * max(1, |w|)`` ("tied"): the lexicographic best in rank order on
+    who is funded (the best-ranked proposal is funded if some tied selection funds it, then the
+    next...), then larger shares for better-ranked partially funded proposals. Stage 1's reduced
+    costs fix every binary that no tied selection can move, so stage 2 works on the few that
+    remain: walking them in rank order, a proposal the current tied selection already funds is
+    kept without a solve; otherwise one small MILP asks whether a tied selection funds it.
     """
     score_cost = model.score_objective()
     sol, info = model.optimise(score_cost)
@@ -698,11 +700,32 @@ def max_score(inst: Instance, model: Model) -> np.ndarray:
         raise RuntimeError("selection: max-score found no selection meeting the constraints")
     best = sol.value
     tie = TIE_TOLERANCE * max(1.0, abs(best))
-    rank_cost = model.rank_objective()
-    delta = info.value - best + tie
-    second = model.solve_with_fixing(rank_cost, info, delta, extra=(score_cost, best - tie))
-    chosen = second if second is not None else sol
-    amounts = model.cents(chosen.columns)
+    tied = (score_cost, best - tie)
+    n = inst.n
+    fixed = info.fixing(info.value - best + tie)
+    lo, hi = model.lo.copy(), model.hi.copy()
+    lo[:n][fixed] = hi[:n][fixed] = info.z_value[fixed]
+    current = sol.columns
+    for j in np.flatnonzero(lo[:n] < hi[:n]).tolist():
+        lo[j] = hi[j] = 1.0
+        if current[j] < 0.5:
+            found = model._solve_restricted(
+                score_cost, np.zeros(n, dtype=bool), info.z_value, tied, -1.0, (lo, hi)
+            )
+            if found is None:
+                lo[j] = hi[j] = 0.0
+            else:
+                current = found.columns
+    shares = model._solve_restricted(
+        model.rank_cents_objective(DECAY),
+        np.zeros(n, dtype=bool),
+        info.z_value,
+        tied,
+        0.0,
+        (lo, hi),
+    )
+    chosen = shares.columns if shares is not None else current
+    amounts = model.cents(chosen)
     if amounts is None:
         amounts = model.cents(sol.columns)
     if amounts is None:
@@ -806,9 +829,54 @@ def greedy(inst: Instance, stop: bool) -> list[Decision]:
     return out
 
 
+class Certificate:
+    """A Lagrangian feasibility test: multipliers ``lam >= 0`` on the rows (le form).
+
+    For any completion ``x`` of a state (decided items fixed, later items free) that meets every
+    row, ``sum_r lam_r (sense_r g_r(x) - sense_r rhs_r) <= 0``. Split item by item, each later
+    item contributes at least ``tau_j`` = its smallest term over {0} U [minimum, requested]; so
+    ``sum_{later} tau_j + (term of i) > lam . b`` (``b`` = remaining right-hand sides) proves that
+    no completion exists. Valid for every ``lam >= 0``, whatever produced it (LP duals, a Farkas
+    ray): the LP only makes it strong. Suffix sums make the test O(rows).
+    """
+
+    def __init__(self, search: RankedSearch, lam: np.ndarray) -> None:
+        inst = search.inst
+        self.lam = lam
+        signed = lam * search.sense
+        self.alpha = np.where(search.count_mask, 0.0, signed) @ search.members
+        self.gamma = np.where(search.count_mask, signed, 0.0) @ search.members
+        low = self.alpha * inst.minimum + self.gamma
+        high = self.alpha * inst.requested + self.gamma
+        self.tau = np.minimum(0.0, np.minimum(low, high))
+        self.suffix = np.append(np.cumsum(self.tau[::-1])[::-1], 0.0)
+        self.sense, self.rhs = search.sense, search.rhs
+
+    def slack(self, i: int, used: list[int], amount_low: int, amount_high: int) -> float:
+        """Largest ``E`` over amounts of ``i`` in [low, high]; negative: none is feasible.
+        Includes a safety margin far above float64 rounding."""
+        b = self.sense * (self.rhs - np.array(used, dtype=np.float64))
+        lam_b = float(self.lam @ b)
+        rest = float(self.suffix[i + 1])
+        a_i, g_i = float(self.alpha[i]), float(self.gamma[i])
+        margin = 1e-7 * (float(np.abs(self.lam * b).sum()) + abs(rest) + abs(g_i))
+        margin += 1e-7 * abs(a_i) * amount_high + 1.0
+        worst = amount_low if a_i > 0 else amount_high
+        return lam_b - rest - g_i - a_i * worst + margin
+
+    def max_amount(self, i: int, used: list[int], upper: int) -> int:
+        """Largest amount <= upper the test does not exclude; -1 if none survives."""
+        a_i = float(self.alpha[i])
+        room = self.slack(i, used, 0, upper) if a_i > 0 else self.slack(i, used, upper, upper)
+        if a_i <= 0.0:
+            return upper if room >= 0 else -1
+        return min(upper, math.floor(room / a_i))
+
+
 DECAY = 10.0  # witness weights fall by e^-10 from the first item to the last
 WITNESS_GAP = 1e-3  # a witness only has to be feasible; near-best is plenty
-SWAP_LIMIT = 8  # swaps tried by one repair before asking the solver
+SWAP_LIMIT = 8  # swaps one repair may chain before asking the solver
+SWAP_TRIES = 12  # witness items (worst-ranked first) a swap tries to replace
 FREE_LIMIT = 400  # items left free by the Lagrangian bound beyond which the LP route is taken
 
 
@@ -865,13 +933,12 @@ class RankedSearch:
         self.count_mask = np.array(self.is_count)
         self.used = [0] * m
         self.rank_obj = model.rank_cents_objective(DECAY)
+        self.solver_calls = 0
+        self.primary: Certificate | None = None  # from the last cheapest-completion LP
         self._set_witness(self._rank_witness(witness))
         lp = model._solve_lp(model.cost_objective())
         if lp is not None:
             self._set_lagrangian(lp[3])
-        self.suffix: np.ndarray | None = None  # Lagrangian suffix sums, None until an LP ran
-        self.lam = np.zeros(m)
-        self.solver_calls = 0
 
     # -- witness bookkeeping --------------------------------------------------------------------
     def _set_witness(self, amounts: np.ndarray) -> None:
@@ -890,42 +957,18 @@ class RankedSearch:
         self.w[j] = new
 
     def _set_lagrangian(self, duals: np.ndarray) -> None:
-        """Multipliers from a cheapest-completion LP (solved as max of -cost) and suffix sums."""
+        """Multipliers from a cheapest-completion LP (solved as max of -cost)."""
         m = len(self.inst.rows)
-        y = duals[:m]
-        lam = np.maximum(0.0, self.sense * y)
-        lam[self.count_mask] *= self.model.scale
+        lam = np.maximum(0.0, self.sense * duals[:m])
+        lam[self.count_mask] *= self.model.scale  # count rows are in items, not scaled money
         lam[0] += 1.0  # the objective itself is the budget row's left-hand side
-        signed = lam * self.sense
-        cents_coef = np.where(self.count_mask, 0.0, signed) @ self.members
-        count_coef = np.where(self.count_mask, signed, 0.0) @ self.members
-        inst = self.inst
-        tau = np.minimum(
-            0.0,
-            np.minimum(
-                cents_coef * inst.minimum + count_coef, cents_coef * inst.requested + count_coef
-            ),
-        )
-        self.lam = lam
-        self.alpha = cents_coef
-        self.gamma = count_coef
-        self.tau = tau
-        self.suffix = np.append(np.cumsum(tau[::-1])[::-1], 0.0)
+        self.primary = Certificate(self, lam)
 
     def _lagrangian_max(self, i: int, upper: int) -> int:
-        """Largest amount <= upper not excluded by the Lagrangian bound; -1 if none survives."""
-        if self.suffix is None:
+        """Largest amount <= upper the certificate does not exclude; -1 if none survives."""
+        if self.primary is None:
             return upper
-        b = self.sense * (self.rhs - np.array(self.used, dtype=np.float64))
-        lam_b = float(self.lam @ b)
-        rest = float(self.suffix[i + 1])
-        a_i, g_i = float(self.alpha[i]), float(self.gamma[i])
-        margin = 1e-7 * (float(np.abs(self.lam * b).sum()) + abs(rest) + abs(g_i))
-        margin += 1e-7 * abs(a_i) * upper + 1.0
-        room = lam_b - rest - g_i + margin
-        if a_i <= 0.0:
-            return upper if a_i * upper <= room else -1
-        return min(upper, math.floor(room / a_i))
+        return self.primary.max_amount(i, self.used, upper)
 
     # -- the pass -------------------------------------------------------------------------------
     def run(self) -> list[Decision]:
@@ -1068,9 +1111,9 @@ class RankedSearch:
         rhs = self.rhs
         le = self.sense > 0
         over_rows = np.array(sorted(over))
-        for j in (np.flatnonzero(w[i + 1 :])[::-1] + i + 1).tolist():
-            if not any(r in over for r in inst.item_rows[j]):
-                continue
+        in_over = np.any(self.member[over_rows], axis=0) & (w > 0)
+        in_over[: i + 1] = False
+        for j in np.flatnonzero(in_over)[::-1][:SWAP_TRIES].tolist():
             wj = int(w[j])
             after = tot.copy()
             for r in inst.item_rows[j]:
@@ -1154,20 +1197,15 @@ class RankedSearch:
     def _domains(self, i: int, low: int, high: int) -> tuple[np.ndarray, np.ndarray] | bool:
         """Column bounds restricted by the Lagrangian bound for ``i`` in ``[low, high]``;
         False when the bound excludes the whole range, True when it leaves too much free."""
-        if self.suffix is None:
+        cert = self.primary
+        if cert is None:
             return True
         inst, model = self.inst, self.model
-        b = self.sense * (self.rhs - np.array(self.used, dtype=np.float64))
-        lam_b = float(self.lam @ b)
-        rest = float(self.suffix[i + 1])
-        a_i, g_i = float(self.alpha[i]), float(self.gamma[i])
-        slack = lam_b - rest - g_i - a_i * (low if a_i > 0 else high)
-        margin = 1e-7 * (float(np.abs(self.lam * b).sum()) + abs(rest) + abs(g_i))
-        width = slack + margin + 1e-7 * abs(a_i) * high + 1.0
+        width = cert.slack(i, self.used, low, high)
         if width < 0:
             return False
         later = slice(i + 1, inst.n)
-        alpha, gamma, tau = self.alpha[later], self.gamma[later], self.tau[later]
+        alpha, gamma, tau = cert.alpha[later], cert.gamma[later], cert.tau[later]
         lo_c = inst.minimum[later].astype(np.float64)
         hi_c = inst.requested[later].astype(np.float64)
         can_skip = -tau <= width
@@ -1227,10 +1265,15 @@ class RankedSearch:
         search over whole cents ends it; otherwise one exact MILP maximising ``a``.
         """
         model = self.model
+        partial = model.e_col[i] >= 0 and low < high
+        if partial and bounds is not None and self._monotone(i):
+            found = self._feasible_at(i, low, bounds)  # the usual answer at the budget's edge
+            if found is None:
+                return fallback
         found = self._feasible_at(i, high, bounds)
         if found is not None:
             return self._adopt(found, high)
-        if not (model.e_col[i] >= 0 and low < high):
+        if not partial:
             return fallback
         high -= 1
         if bounds is None:

@@ -26,7 +26,7 @@ class SizeBand(models.Model):
     """INSEE tranche d'effectifs salariés (NN, 00, 01, … 53)."""
 
     code = models.CharField(_("code"), max_length=2, primary_key=True)
-    label = models.CharField(_("libellé"), max_length=100)
+    label = models.CharField(_("libellé"), max_length=200)
     min_employees = models.PositiveIntegerField(null=True, blank=True)
     max_employees = models.PositiveIntegerField(null=True, blank=True)
     position = models.PositiveSmallIntegerField(default=0)

@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
             name='SizeBand',
             fields=[
                 ('code', models.CharField(max_length=2, primary_key=True, serialize=False, verbose_name='code')),
-                ('label', models.CharField(max_length=100, verbose_name='libellé')),
+                ('label', models.CharField(max_length=200, verbose_name='libellé')),
                 ('min_employees', models.PositiveIntegerField(blank=True, null=True)),
                 ('max_employees', models.PositiveIntegerField(blank=True, null=True)),
                 ('position', models.PositiveSmallIntegerField(default=0)),
