@@ -71,7 +71,9 @@ def create_database(server_url: str, name: str) -> None:
     from psycopg import sql
 
     with _admin_connection(server_url) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
@@ -79,7 +81,9 @@ def drop_database(server_url: str, name: str) -> None:
     from psycopg import sql
 
     with _admin_connection(server_url) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
 
 
 def wait_backends_gone(server_url: str, name: str, timeout: float = 15.0) -> int:
@@ -157,7 +161,9 @@ def run_child(env: dict[str, str], command: str, timeout: float = 900, **args: A
         timeout=timeout,
     )
     if result.returncode != 0:
-        raise RuntimeError(f"child {command} failed:\n{result.stdout[-4000:]}\n{result.stderr[-8000:]}")
+        raise RuntimeError(
+            f"child {command} failed:\n{result.stdout[-4000:]}\n{result.stderr[-8000:]}"
+        )
     lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
     return json.loads(lines[-1])
 
@@ -198,15 +204,23 @@ def verify(db_url: str, call_id: int) -> dict:
         if n_versions > 1 or n_submit > 1:
             duplicated.append(pk)
         if (
-            status == "submitted" and n_versions == 1 and reference and number is not None
-            and submitted_at is not None and n_submit == 1
+            status == "submitted"
+            and n_versions == 1
+            and reference
+            and number is not None
+            and submitted_at is not None
+            and n_submit == 1
         ):
             complete.append(pk)
             no_email += n_email == 0
             many_emails += n_email > 1
         elif (
-            status == "draft" and n_versions == 0 and not reference and number is None
-            and submitted_at is None and n_submit == 0
+            status == "draft"
+            and n_versions == 0
+            and not reference
+            and number is None
+            and submitted_at is None
+            and n_submit == 0
         ):
             clean.append(pk)
         else:
@@ -465,7 +479,13 @@ def make_plans(
     plans = []
     for t in targets:
         u = rng.random()
-        mode = "double" if u < double_share else "retry" if u < double_share + retry_share else "single"
+        mode = (
+            "double"
+            if u < double_share
+            else "retry"
+            if u < double_share + retry_share
+            else "single"
+        )
         plans.append(
             Plan(
                 pk=t["pk"],
@@ -489,8 +509,10 @@ class Connection:
         self.reused = False  # a response was already read on this socket
 
     async def ensure(self) -> None:
-        if self.writer is None or self.writer.is_closing() or (
-            self.reader is not None and self.reader.at_eof()
+        if (
+            self.writer is None
+            or self.writer.is_closing()
+            or (self.reader is not None and self.reader.at_eof())
         ):
             self.close()
             self.reader, self.writer = await asyncio.open_connection(HOST, self.port)
@@ -566,20 +588,33 @@ async def _one_request(
             await asyncio.wait_for(conn.send(request_bytes(method, path, conn.port, plan)), timeout)
             status, headers, _body = await asyncio.wait_for(conn.read_response(), timeout)
             return Result(
-                plan.pk, role, status, time.perf_counter() - start, headers.get("location", ""),
-                started=start, stale_resends=stale,
+                plan.pk,
+                role,
+                status,
+                time.perf_counter() - start,
+                headers.get("location", ""),
+                started=start,
+                stale_resends=stale,
             )
         except _TRANSPORT_ERRORS as error:
             conn.close()
             nothing_read = not isinstance(error, asyncio.IncompleteReadError) or not error.partial
-            if attempt == 0 and reused and nothing_read and not isinstance(
-                error, (asyncio.TimeoutError, ConnectionRefusedError)
+            if (
+                attempt == 0
+                and reused
+                and nothing_read
+                and not isinstance(error, (asyncio.TimeoutError, ConnectionRefusedError))
             ):
                 stale += 1
                 continue
             return Result(
-                plan.pk, role, None, time.perf_counter() - start, error=type(error).__name__,
-                started=start, stale_resends=stale,
+                plan.pk,
+                role,
+                None,
+                time.perf_counter() - start,
+                error=type(error).__name__,
+                started=start,
+                stale_resends=stale,
             )
     raise AssertionError("unreachable")
 
@@ -648,16 +683,22 @@ async def _burst(
                             lost.send(request_bytes("POST", path, port, plan)), request_timeout
                         )
                         await asyncio.sleep(plan.timeout_ms / 1000)
-                    except (OSError, asyncio.TimeoutError):
+                    except (TimeoutError, OSError):
                         pass
                     finally:
                         lost.close()
                     finished(
-                        Result(plan.pk, "abandoned", None, time.perf_counter() - start, started=start)
+                        Result(
+                            plan.pk, "abandoned", None, time.perf_counter() - start, started=start
+                        )
                     )
-                    finished(await _one_request(primary, "POST", path, plan, "retry", request_timeout))
+                    finished(
+                        await _one_request(primary, "POST", path, plan, "retry", request_timeout)
+                    )
                 else:
-                    finished(await _one_request(primary, "POST", path, plan, "first", request_timeout))
+                    finished(
+                        await _one_request(primary, "POST", path, plan, "first", request_timeout)
+                    )
         finally:
             primary.close()
             secondary.close()
@@ -713,8 +754,14 @@ async def _warm_up(port: int, plans: list[Plan], rounds: int, concurrency: int) 
     return statuses
 
 
-def warm_up(server: Gunicorn, plans: list[Plan], *, per_round: int = 0, max_rounds: int = 15,
-            max_seconds: float = 180) -> dict:
+def warm_up(
+    server: Gunicorn,
+    plans: list[Plan],
+    *,
+    per_round: int = 0,
+    max_rounds: int = 15,
+    max_seconds: float = 180,
+) -> dict:
     """Read-only GETs (the pre-check page of some drafts: template, static manifest, the whole
     URLconf) until every worker has answered at least one, bounded in rounds and time. The first
     request of a worker imports the URLconf (numpy, scipy, OR-Tools through the selection and
@@ -756,7 +803,9 @@ def classify(outcome: BurstOutcome) -> dict[str, Any]:
     answered = [r for r in outcome.results if r.role != "abandoned"]
     ok = [r for r in answered if r.status == 302 and _RECEIPT.search(r.location or "")]
     wrong_receipt = [
-        r for r in ok if int(_RECEIPT.search(r.location).group(1)) != r.pk  # type: ignore[union-attr]
+        r
+        for r in ok
+        if int(_RECEIPT.search(r.location).group(1)) != r.pk  # type: ignore[union-attr]
     ]
     server_errors = [r for r in answered if r.status is not None and r.status >= 500]
     other = [
@@ -1002,7 +1051,9 @@ def child_baseline(args: dict) -> dict:
     # 2. One submission with its queries captured (what a single submit costs in the database).
     with CaptureQueriesContext(connection) as captured:
         submit_application(application=drafts[0], actor=drafts[0].created_by)
-    queries = [{"sql": q["sql"][:160], "ms": float(q["time"]) * 1000} for q in captured.captured_queries]
+    queries = [
+        {"sql": q["sql"][:160], "ms": float(q["time"]) * 1000} for q in captured.captured_queries
+    ]
 
     # 3. The service, in-process, sequentially (includes the on-commit email enqueue).
     t = time.perf_counter()
@@ -1056,7 +1107,8 @@ def child_profile_http(args: dict) -> dict:
         assert response.status_code == 302, response.status_code
         counts.append(len(captured.captured_queries))
         captured_queries = [
-            {"sql": q["sql"][:140], "ms": float(q["time"]) * 1000} for q in captured.captured_queries
+            {"sql": q["sql"][:140], "ms": float(q["time"]) * 1000}
+            for q in captured.captured_queries
         ]
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(25)

@@ -66,7 +66,9 @@ def run(
             server = wb.Gunicorn(env, workdir, workers=workers, threads=threads)
             server.launch()
             # No collectstatic: the burst only POSTs; a successful submission answers a redirect.
-            seeded = wb.run_child(env, "setup", n=n, out=str(targets_file), code="crash", timeout=600)
+            seeded = wb.run_child(
+                env, "setup", n=n, out=str(targets_file), code="crash", timeout=600
+            )
             say("migrate", seeded["migrate_s"], "s")
             if seeded["workaround"]:
                 say("WORKAROUND", seeded["workaround"])

@@ -42,60 +42,182 @@ import _webbench as wb  # noqa: E402
 
 # Nouvelle-Aquitaine first (weights), then the rest of France with a small weight each.
 NA_DEPARTEMENTS = {
-    "33": 30, "64": 9, "17": 7, "87": 6, "86": 6, "40": 5, "24": 5, "16": 4, "47": 4, "79": 4,
-    "19": 3, "23": 2,
+    "33": 30,
+    "64": 9,
+    "17": 7,
+    "87": 6,
+    "86": 6,
+    "40": 5,
+    "24": 5,
+    "16": 4,
+    "47": 4,
+    "79": 4,
+    "19": 3,
+    "23": 2,
 }
 KINDS = [("startup", 45), ("sme", 30), ("association", 20), ("other", 5)]
 STATUSES = [
-    ("submitted", 70), ("eligible", 12), ("incomplete", 5), ("ineligible", 5), ("in_review", 6),
+    ("submitted", 70),
+    ("eligible", 12),
+    ("incomplete", 5),
+    ("ineligible", 5),
+    ("in_review", 6),
     ("withdrawn", 2),
 ]
 LIST_INDEX_NAMES = ["application_list_idx", "application_call_sub_idx", "application_search_trgm"]
 
 ORG_FIRST = [
-    "Atelier", "Coopérative", "Collectif", "Laboratoire", "Fabrique", "Maison", "Réseau",
-    "Comptoir", "Société", "Studio", "Agence", "Association", "Ferme", "Bureau", "École",
+    "Atelier",
+    "Coopérative",
+    "Collectif",
+    "Laboratoire",
+    "Fabrique",
+    "Maison",
+    "Réseau",
+    "Comptoir",
+    "Société",
+    "Studio",
+    "Agence",
+    "Association",
+    "Ferme",
+    "Bureau",
+    "École",
 ]
 ORG_TOPIC = [
-    "numérique", "du vélo", "des énergies", "solidaire", "de l'économie circulaire", "océane",
-    "des métiers d'art", "du réemploi", "des données ouvertes", "de la forêt", "du goût",
-    "des mobilités douces", "de la santé connectée", "éco-conçue", "du littoral", "des savoirs",
-    "du numérique libre", "des circuits courts", "de la mer", "des territoires",
+    "numérique",
+    "du vélo",
+    "des énergies",
+    "solidaire",
+    "de l'économie circulaire",
+    "océane",
+    "des métiers d'art",
+    "du réemploi",
+    "des données ouvertes",
+    "de la forêt",
+    "du goût",
+    "des mobilités douces",
+    "de la santé connectée",
+    "éco-conçue",
+    "du littoral",
+    "des savoirs",
+    "du numérique libre",
+    "des circuits courts",
+    "de la mer",
+    "des territoires",
 ]
 ORG_PLACE = [
-    "Bordelaise", "du Médoc", "des Landes", "Basque", "de Gascogne", "du Périgord", "Charentaise",
-    "Limousine", "Poitevine", "de l'Estuaire", "du Béarn", "Girondine", "Rochelaise", "Agenaise",
+    "Bordelaise",
+    "du Médoc",
+    "des Landes",
+    "Basque",
+    "de Gascogne",
+    "du Périgord",
+    "Charentaise",
+    "Limousine",
+    "Poitevine",
+    "de l'Estuaire",
+    "du Béarn",
+    "Girondine",
+    "Rochelaise",
+    "Agenaise",
 ]
 LEGAL = ["SAS", "SARL", "SCIC", "SAS", "", "", "EURL", "SA"]
 # (title, a sentence about that project); two projects out of 22 are about bikes.
 PROJECTS = [
-    ("Plateforme de location de vélos électriques", "Les vélos sont réservés et déverrouillés depuis une application."),
-    ("Logistique urbaine à vélo-cargo", "Les livraisons du dernier kilomètre se font en vélo-cargo électrique."),
-    ("Application de covoiturage rural", "Les trajets domicile-travail sont mutualisés entre voisins."),
-    ("Réseau de recycleries numériques", "Les ordinateurs reconditionnés sont revendus aux associations."),
-    ("Marketplace de produits fermiers", "Les producteurs fixent leurs prix et livrent en circuit court."),
-    ("Atelier de réparation participatif", "Chaque samedi, des bénévoles aident à réparer l'électroménager."),
-    ("Service de partage d'outils entre voisins", "Perceuses, échelles et tondeuses sont prêtées via une consigne."),
-    ("Outil d'open data pour les collectivités", "Les données publiées respectent le schéma national."),
+    (
+        "Plateforme de location de vélos électriques",
+        "Les vélos sont réservés et déverrouillés depuis une application.",
+    ),
+    (
+        "Logistique urbaine à vélo-cargo",
+        "Les livraisons du dernier kilomètre se font en vélo-cargo électrique.",
+    ),
+    (
+        "Application de covoiturage rural",
+        "Les trajets domicile-travail sont mutualisés entre voisins.",
+    ),
+    (
+        "Réseau de recycleries numériques",
+        "Les ordinateurs reconditionnés sont revendus aux associations.",
+    ),
+    (
+        "Marketplace de produits fermiers",
+        "Les producteurs fixent leurs prix et livrent en circuit court.",
+    ),
+    (
+        "Atelier de réparation participatif",
+        "Chaque samedi, des bénévoles aident à réparer l'électroménager.",
+    ),
+    (
+        "Service de partage d'outils entre voisins",
+        "Perceuses, échelles et tondeuses sont prêtées via une consigne.",
+    ),
+    (
+        "Outil d'open data pour les collectivités",
+        "Les données publiées respectent le schéma national.",
+    ),
     ("Formation au développement web", "Des demandeurs d'emploi sont formés en douze semaines."),
-    ("Tiers-lieu dédié à l'économie collaborative", "Le lieu accueille un fablab, une cantine et des bureaux partagés."),
-    ("Capteurs connectés pour la qualité de l'eau", "Les mesures sont transmises en LoRaWAN toutes les dix minutes."),
-    ("Jeu sérieux pour la sécurité routière", "Le jeu est déployé dans les collèges de l'académie."),
-    ("Plateforme d'échange de compétences", "Une heure donnée vaut une heure reçue, quel que soit le service."),
-    ("Conciergerie d'entreprise solidaire", "Les salariés en insertion assurent les services aux entreprises."),
-    ("Télémédecine pour les déserts médicaux", "Les téléconsultations ont lieu dans les pharmacies partenaires."),
+    (
+        "Tiers-lieu dédié à l'économie collaborative",
+        "Le lieu accueille un fablab, une cantine et des bureaux partagés.",
+    ),
+    (
+        "Capteurs connectés pour la qualité de l'eau",
+        "Les mesures sont transmises en LoRaWAN toutes les dix minutes.",
+    ),
+    (
+        "Jeu sérieux pour la sécurité routière",
+        "Le jeu est déployé dans les collèges de l'académie.",
+    ),
+    (
+        "Plateforme d'échange de compétences",
+        "Une heure donnée vaut une heure reçue, quel que soit le service.",
+    ),
+    (
+        "Conciergerie d'entreprise solidaire",
+        "Les salariés en insertion assurent les services aux entreprises.",
+    ),
+    (
+        "Télémédecine pour les déserts médicaux",
+        "Les téléconsultations ont lieu dans les pharmacies partenaires.",
+    ),
     ("Récupération d'énergie fatale", "La chaleur des serveurs chauffe une piscine municipale."),
-    ("Billetterie mutualisée pour festivals", "Les petits festivals partagent un outil libre et sans commission."),
-    ("Traçabilité des huîtres par blockchain", "Chaque bourriche porte un QR code consultable par le client."),
-    ("Habitat partagé intergénérationnel", "Des étudiant·es logent chez des personnes âgées contre services."),
-    ("Plateforme de réemploi des matériaux du BTP", "Les chantiers revendent leurs surplus au lieu de les jeter."),
+    (
+        "Billetterie mutualisée pour festivals",
+        "Les petits festivals partagent un outil libre et sans commission.",
+    ),
+    (
+        "Traçabilité des huîtres par blockchain",
+        "Chaque bourriche porte un QR code consultable par le client.",
+    ),
+    (
+        "Habitat partagé intergénérationnel",
+        "Des étudiant·es logent chez des personnes âgées contre services.",
+    ),
+    (
+        "Plateforme de réemploi des matériaux du BTP",
+        "Les chantiers revendent leurs surplus au lieu de les jeter.",
+    ),
     ("Épicerie mobile en zone rurale", "Un camion aménagé dessert quinze villages chaque semaine."),
-    ("Studio de création de podcasts locaux", "Les radios associatives mutualisent leurs moyens de production."),
+    (
+        "Studio de création de podcasts locaux",
+        "Les radios associatives mutualisent leurs moyens de production.",
+    ),
 ]
 PROJECT_WHERE = [
-    "en Gironde", "dans les Landes", "au Pays basque", "en Dordogne", "à Bordeaux Métropole",
-    "sur le bassin d'Arcachon", "en Charente-Maritime", "dans le Lot-et-Garonne", "à Limoges",
-    "à Poitiers", "en milieu rural", "dans les quartiers prioritaires", "sur le littoral",
+    "en Gironde",
+    "dans les Landes",
+    "au Pays basque",
+    "en Dordogne",
+    "à Bordeaux Métropole",
+    "sur le bassin d'Arcachon",
+    "en Charente-Maritime",
+    "dans le Lot-et-Garonne",
+    "à Limoges",
+    "à Poitiers",
+    "en milieu rural",
+    "dans les quartiers prioritaires",
+    "sur le littoral",
 ]
 # Generic sentences; one in twelve speaks of "développement" (which contains "velo" once folded).
 SUMMARY_PARTS = [
@@ -164,9 +286,18 @@ def seed(n_apps: int, n_orgs: int, n_calls: int, seed_value: int) -> dict:
     ]
     now = timezone.now()
     calls = []
-    themes = ["Économie collaborative", "Mobilités douces", "Numérique responsable", "Santé",
-              "Tourisme durable", "Économie sociale et solidaire", "Industrie du futur",
-              "Agriculture connectée", "Culture et médias", "Énergies renouvelables"]
+    themes = [
+        "Économie collaborative",
+        "Mobilités douces",
+        "Numérique responsable",
+        "Santé",
+        "Tourisme durable",
+        "Économie sociale et solidaire",
+        "Industrie du futur",
+        "Agriculture connectée",
+        "Culture et médias",
+        "Énergies renouvelables",
+    ]
     for i in range(n_calls):
         opens = now - datetime.timedelta(days=400 - 35 * i)
         calls.append(
@@ -189,7 +320,7 @@ def seed(n_apps: int, n_orgs: int, n_calls: int, seed_value: int) -> dict:
 
     t = time.perf_counter()
     orgs = []
-    for i in range(n_orgs):
+    for _ in range(n_orgs):
         dep = weighted(rng, dep_weights)
         kind = weighted(rng, KINDS)
         name = f"{rng.choice(ORG_FIRST)} {rng.choice(ORG_TOPIC)} {rng.choice(ORG_PLACE)}"
@@ -231,12 +362,18 @@ def seed(n_apps: int, n_orgs: int, n_calls: int, seed_value: int) -> dict:
             org = rng.choice(orgs)
             what, about = rng.choice(PROJECTS)
             title = f"{what} {rng.choice(PROJECT_WHERE)}"
-            summary = about + " " + " ".join(
-                part.format(
-                    n=rng.randrange(2, 40), k=rng.randrange(50, 900), y=rng.randrange(2015, 2026),
-                    p=rng.randrange(3, 15),
+            summary = (
+                about
+                + " "
+                + " ".join(
+                    part.format(
+                        n=rng.randrange(2, 40),
+                        k=rng.randrange(50, 900),
+                        y=rng.randrange(2015, 2026),
+                        p=rng.randrange(3, 15),
+                    )
+                    for part in rng.sample(SUMMARY_PARTS, 3)
                 )
-                for part in rng.sample(SUMMARY_PARTS, 3)
             )
             requested = Decimal(rng.randrange(50, 3000) * 100)
             submitted = call.opens_at + datetime.timedelta(seconds=rng.randrange(60 * 86400))
@@ -258,9 +395,12 @@ def seed(n_apps: int, n_orgs: int, n_calls: int, seed_value: int) -> dict:
                     requested_amount=requested,
                     project_budget=requested * 2,
                     answers={
-                        "_core": {"title": title, "summary": summary,
-                                  "requested_amount": str(requested),
-                                  "project_budget": str(requested * 2)},
+                        "_core": {
+                            "title": title,
+                            "summary": summary,
+                            "requested_amount": str(requested),
+                            "project_budget": str(requested * 2),
+                        },
                         "innovation": "Une plateforme locale.",
                     },
                     draft_revision=3,
@@ -273,10 +413,17 @@ def seed(n_apps: int, n_orgs: int, n_calls: int, seed_value: int) -> dict:
             ApplicationVersion.objects.bulk_create(
                 [
                     ApplicationVersion(
-                        application=a, number=1, title=a.title, summary=a.summary,
-                        requested_amount=a.requested_amount, project_budget=a.project_budget,
-                        answers=a.answers, attachments=[], submitted_at=a.submitted_at,
-                        submitted_by=a.created_by, draft_revision=3,
+                        application=a,
+                        number=1,
+                        title=a.title,
+                        summary=a.summary,
+                        requested_amount=a.requested_amount,
+                        project_budget=a.project_budget,
+                        answers=a.answers,
+                        attachments=[],
+                        submitted_at=a.submitted_at,
+                        submitted_by=a.created_by,
+                        draft_revision=3,
                     )
                     for a in created
                 ]
@@ -284,8 +431,13 @@ def seed(n_apps: int, n_orgs: int, n_calls: int, seed_value: int) -> dict:
             AuditEntry.objects.bulk_create(
                 [
                     AuditEntry(
-                        actor=a.created_by, at=a.submitted_at, content_type=ct, object_id=a.pk,
-                        object_repr=a.reference, action="submit", from_state="draft",
+                        actor=a.created_by,
+                        at=a.submitted_at,
+                        content_type=ct,
+                        object_id=a.pk,
+                        object_repr=a.reference,
+                        action="submit",
+                        from_state="draft",
                         to_state="submitted",
                     )
                     for a in created
@@ -369,7 +521,11 @@ def explain(sql_queries: list[tuple[float, str]], top: int = 2) -> None:
     slowest = sorted(sql_queries, reverse=True)[:top]
     for ms, sql in slowest:
         print(f"    --- {ms:.1f} ms: {sql[:300]}")
-        prefix = "EXPLAIN (ANALYZE, BUFFERS) " if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN "
+        prefix = (
+            "EXPLAIN (ANALYZE, BUFFERS) "
+            if connection.vendor == "postgresql"
+            else "EXPLAIN QUERY PLAN "
+        )
         with connection.cursor() as cursor:
             cursor.execute(prefix + sql)
             for row in cursor.fetchall():
@@ -378,12 +534,17 @@ def explain(sql_queries: list[tuple[float, str]], top: int = 2) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sqlite", action="store_true", help="a temp SQLite file instead of PostgreSQL")
+    parser.add_argument(
+        "--sqlite", action="store_true", help="a temp SQLite file instead of PostgreSQL"
+    )
     parser.add_argument("--quick", action="store_true", help="20 000 applications")
     parser.add_argument("--n", type=int, help="number of applications")
     parser.add_argument("--repeat", type=int, default=40)
-    parser.add_argument("--without-list-indexes", action="store_true",
-                        help="drop the indexes of the list migration (the 'before' numbers)")
+    parser.add_argument(
+        "--without-list-indexes",
+        action="store_true",
+        help="drop the indexes of the list migration (the 'before' numbers)",
+    )
     parser.add_argument("--explain", action="store_true")
     parser.add_argument("--db", default="pepiniere_bench_list")
     parser.add_argument("--server-url", default=wb.DEFAULT_SERVER_URL)
@@ -485,7 +646,10 @@ def run(args: argparse.Namespace, n_apps: int, n_orgs: int) -> int:
         wb.line(f"{name} slowest query", f"{slow[0]:.1f} ms: {slow[1][:140]}")
     wb.line("baseline: bare ORM list(qs[:50]) for (a), p50", baseline["p50"], "ms")
     wb.line("baseline: bare ORM list(qs[:50]) for (a), p95", baseline["p95"], "ms")
-    wb.line("ratio (a) page p50 / bare ORM p50", results["(a) filtered first page"]["p50"] / baseline["p50"])
+    wb.line(
+        "ratio (a) page p50 / bare ORM p50",
+        results["(a) filtered first page"]["p50"] / baseline["p50"],
+    )
     if args.explain:
         for name in pages:
             print(f"\nEXPLAIN {name} ({connection.vendor}):")

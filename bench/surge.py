@@ -75,15 +75,20 @@ def main() -> int:
         targets = json.loads(targets_file.read_text())
         plans = wb.make_plans(targets, double_share=0.30, retry_share=0.10, seed=args.seed)
         modes = {m: sum(1 for p in plans if p.mode == m) for m in ("single", "double", "retry")}
-        wb.line("plan", f"{modes['single']} single, {modes['double']} double-submit, "
-                f"{modes['retry']} timeout+retry")
+        wb.line(
+            "plan",
+            f"{modes['single']} single, {modes['double']} double-submit, "
+            f"{modes['retry']} timeout+retry",
+        )
         try:
             server = wb.Gunicorn(env, workdir, workers=args.workers, threads=args.threads)
             wb.line("gunicorn start", server.start(), "s")
             warm = wb.warm_up(server, plans)
-            wb.line("warm-up (GET pre-check pages until every worker answered)",
-                    f"{warm['requests']} requests in {warm['seconds']:.1f} s, statuses "
-                    f"{warm['statuses']}, {warm['workers_warm']}/{warm['workers']} workers warm")
+            wb.line(
+                "warm-up (GET pre-check pages until every worker answered)",
+                f"{warm['requests']} requests in {warm['seconds']:.1f} s, statuses "
+                f"{warm['statuses']}, {warm['workers_warm']}/{warm['workers']} workers warm",
+            )
             log_rows_before = len(server.access_log())
             cpu_before = server.cpu_seconds()
             client_cpu_before = time.process_time()
@@ -92,7 +97,9 @@ def main() -> int:
             server_cpu = server.cpu_seconds() - cpu_before
             pg_cpu = wb.postgres_cpu_seconds(args.db)
             time.sleep(0.5)  # let in-flight abandoned requests finish before stopping
-            server_ms = [row[2] for row in server.access_log()[log_rows_before:] if row[3] == "POST"]
+            server_ms = [
+                row[2] for row in server.access_log()[log_rows_before:] if row[3] == "POST"
+            ]
         finally:
             if server is not None:
                 server.stop()
@@ -111,18 +118,28 @@ def main() -> int:
     print()
     wb.line("burst wall time", outcome.wall, "s")
     wb.line("requests answered", len(c["answered"]))
-    wb.line("requests abandoned by the client (simulated timeout)",
-            sum(1 for r in outcome.results if r.role == "abandoned"))
+    wb.line(
+        "requests abandoned by the client (simulated timeout)",
+        sum(1 for r in outcome.results if r.role == "abandoned"),
+    )
     wb.line("submissions/s", rate, "submissions/s")
     wb.line("requests/s", len(c["answered"]) / outcome.wall if outcome.wall else 0.0, "requests/s")
     answered_n = max(1, len(c["answered"]))
-    wb.line("gunicorn CPU per request (all workers, user+sys)", server_cpu / answered_n * 1000, "ms")
+    wb.line(
+        "gunicorn CPU per request (all workers, user+sys)", server_cpu / answered_n * 1000, "ms"
+    )
     wb.line("load-generator CPU per request", client_cpu / answered_n * 1000, "ms")
     if args.conn_max_age not in (None, "0"):
-        wb.line("PostgreSQL backend CPU per request (persistent connections)",
-                pg_cpu / answered_n * 1000, "ms")
-    wb.line("server-side duration p50 / p99 (gunicorn access log, POST)",
-            f"{wb.percentile(server_ms, 50):.1f} / {wb.percentile(server_ms, 99):.1f}", "ms")
+        wb.line(
+            "PostgreSQL backend CPU per request (persistent connections)",
+            pg_cpu / answered_n * 1000,
+            "ms",
+        )
+    wb.line(
+        "server-side duration p50 / p99 (gunicorn access log, POST)",
+        f"{wb.percentile(server_ms, 50):.1f} / {wb.percentile(server_ms, 99):.1f}",
+        "ms",
+    )
     wb.line("latency p50", wb.percentile(latencies_ms, 50), "ms")
     wb.line("latency p90", wb.percentile(latencies_ms, 90), "ms")
     wb.line("latency p99", wb.percentile(latencies_ms, 99), "ms")
@@ -130,20 +147,30 @@ def main() -> int:
     for role in ("first", "duplicate", "retry"):
         lat = [r.latency * 1000 for r in c["answered"] if r.role == role and r.status is not None]
         if lat:
-            wb.line(f"latency p50/p99 ({role} requests, n={len(lat)})",
-                    f"{statistics.median(lat):.1f} / {wb.percentile(lat, 99):.1f}", "ms")
+            wb.line(
+                f"latency p50/p99 ({role} requests, n={len(lat)})",
+                f"{statistics.median(lat):.1f} / {wb.percentile(lat, 99):.1f}",
+                "ms",
+            )
     wb.line("302 to the own receipt", len(c["ok"]))
     wb.line("302 to another receipt", len(c["wrong_receipt"]))
     wb.line("5xx", len(c["server_errors"]))
     wb.line("other statuses", f"{len(c['other'])} {sorted({r.status for r in c['other']})}")
     kinds = sorted({r.error for r in c["transport"]})
     wb.line("transport errors", f"{len(c['transport'])} {kinds if kinds else ''}".strip())
-    wb.line("requests re-sent once on a stale keep-alive connection",
-            sum(r.stale_resends for r in outcome.results))
+    wb.line(
+        "requests re-sent once on a stale keep-alive connection",
+        sum(r.stale_resends for r in outcome.results),
+    )
     wb.line("not started (deadline)", outcome.not_started)
     wb.line("tracebacks in the gunicorn log", len(log_errors))
-    errors = (len(c["server_errors"]) + len(c["other"]) + len(c["transport"])
-              + len(c["wrong_receipt"]) + outcome.not_started)
+    errors = (
+        len(c["server_errors"])
+        + len(c["other"])
+        + len(c["transport"])
+        + len(c["wrong_receipt"])
+        + outcome.not_started
+    )
     wb.line("errors", errors)
     lost = n - verdict["submitted_complete"]
     wb.line("lost", lost)
@@ -154,20 +181,28 @@ def main() -> int:
     wb.line("submitted with several email tasks", verdict["duplicate_email_tasks"])
     if baseline:
         print()
-        wb.line("baseline: submit_application in-process, sequential", baseline["service_rate"],
-                "submissions/s")
+        wb.line(
+            "baseline: submit_application in-process, sequential",
+            baseline["service_rate"],
+            "submissions/s",
+        )
         wb.line("baseline: plain ORM bulk write of the same rows", baseline["bulk_rate"], "rows/s")
         wb.line("ratio HTTP / in-process service", rate / baseline["service_rate"])
         wb.line("ratio HTTP / bulk write", rate / baseline["bulk_rate"])
         qs = baseline["queries"]
         wb.line("queries per submit_application", len(qs))
-        wb.line("database time per submit_application (sum of query times)",
-                sum(q["ms"] for q in qs), "ms")
+        wb.line(
+            "database time per submit_application (sum of query times)",
+            sum(q["ms"] for q in qs),
+            "ms",
+        )
         for q in qs:
             print(f"    {q['ms']:6.2f} ms  {q['sql']}")
     if profile:
         print()
-        wb.line("in-process HTTP submit (django.test.Client), queries", profile["queries_per_request"])
+        wb.line(
+            "in-process HTTP submit (django.test.Client), queries", profile["queries_per_request"]
+        )
         wb.line("in-process HTTP submit median", profile["median_ms"], "ms")
         for q in profile["queries"]:
             print(f"    {q['ms']:6.2f} ms  {q['sql']}")
@@ -175,8 +210,10 @@ def main() -> int:
     wb.line("load average after (1/5/15 min)", " / ".join(f"{x:.2f}" for x in os.getloadavg()))
     print()
     target_ok = rate >= 100 and lost == 0 and verdict["duplicated"] == 0 and errors == 0
-    wb.line("target (>= 100 submissions/s, lost 0, duplicated 0, errors 0)",
-            "met" if target_ok else "NOT met")
+    wb.line(
+        "target (>= 100 submissions/s, lost 0, duplicated 0, errors 0)",
+        "met" if target_ok else "NOT met",
+    )
     return 0 if (lost == 0 and verdict["duplicated"] == 0) else 1
 
 
