@@ -1288,14 +1288,7 @@ class RankedSearch:
             return fallback
         if monotone:
             return self._search(i, low, high, found, bounds)
-        top = self._max_amount(i, low, high, bounds)
-        if top is None:
-            return fallback
-        for amount in range(top, max(low, top - 3) - 1, -1):
-            found = self._feasible_at(i, amount, bounds)
-            if found is not None:
-                return self._adopt(found, amount)
-        raise RuntimeError("selection: could not round a partial amount to whole cents")
+        return self._largest(i, low, high, fallback, bounds)
 
     def _adopt(self, witness: np.ndarray, amount: int) -> int:
         self._set_witness(witness)
@@ -1329,23 +1322,58 @@ class RankedSearch:
                 good, best = mid, witness
         return self._adopt(best, good)
 
-    def _max_amount(
+    def _largest(
+        self,
+        i: int,
+        low: int,
+        high: int,
+        fallback: int,
+        bounds: tuple[np.ndarray, np.ndarray] | None,
+    ) -> int:
+        """Largest feasible amount in [low, high] when feasibility is not monotone in it (``i``
+        helps a minimum on cents): binary search on ``t`` with the question "is some amount in
+        [t, high] feasible?", which *is* monotone in ``t``. (Maximising the amount directly in
+        one MILP is exact too, but its LP bound is weak and HiGHS can take minutes.)"""
+        best = self._feasible_in(i, low, high, bounds)
+        if best is None:
+            return fallback
+        good, bad = int(best[i]), high + 1  # good is feasible; nothing in [bad, high] is
+        while good + 1 < bad:
+            t = (good + 1 + bad) // 2
+            found = self._feasible_in(i, t, bad - 1, bounds)
+            if found is None:
+                bad = t
+            else:
+                best, good = found, int(found[i])
+        return self._adopt(best, good)
+
+    def _feasible_in(
         self, i: int, low: int, high: int, bounds: tuple[np.ndarray, np.ndarray] | None
-    ) -> int | None:
-        """Exact MILP: the largest amount in [low, high] (rounded down to a cent), or None."""
+    ) -> np.ndarray | None:
+        """A whole-cent completion with ``i`` at some amount in [low, high], or None."""
         model = self.model
-        e = model.e_col[i]
-        objective = np.zeros(model.num_col)
-        objective[e] = 1.0
+        ranged = self._item_bounds(i, low, high, bounds)
         try:
-            best, _ = model.optimise(objective, bounds=self._item_bounds(i, low, high, bounds))
+            sol, info = model.optimise(
+                model.cost_objective(),
+                floor=-self.inst.budget / model.scale,
+                bounds=ranged,
+                any_feasible=True,
+            )
         finally:
             if bounds is None:
                 model.release(i)
-        if best is None:
+        if bounds is None and info is not None:
+            self._set_lagrangian(info.row_duals)
+        if sol is None:
             return None
-        base = int(self.inst.minimum[i])
-        return min(high, math.floor(base + best.columns[e] * model.scale + 1e-6))
+        # The range answer says "some amount"; pin it to a whole cent and check exactly.
+        raw = int(self.inst.minimum[i]) + sol.columns[model.e_col[i]] * model.scale
+        for amount in sorted({min(max(math.floor(raw), low), high), min(math.ceil(raw), high)}):
+            found = self._feasible_at(i, amount, bounds)
+            if found is not None:
+                return found
+        raise RuntimeError("selection: could not round a partial amount to whole cents")
 
     def _feasible_at(
         self, i: int, amount: int, bounds: tuple[np.ndarray, np.ndarray] | None
