@@ -390,6 +390,54 @@ class Gunicorn:
         return [line for line in text.splitlines() if "Traceback" in line or "ERROR" in line]
 
 
+class LockSampler:
+    """Samples pg_stat_activity of one database every `interval` s in a thread (bounded): how many
+    backends run a statement, and how many of them wait for a lock (the call row lock of the
+    numbering, an application row lock of a double submit)."""
+
+    def __init__(self, db_url: str, db_name: str, interval: float = 0.1, max_samples: int = 20000):
+        import threading
+
+        self.db_url, self.db_name = db_url, db_name
+        self.interval, self.max_samples = interval, max_samples
+        self.samples: list[tuple[int, int]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(
+            self.db_url.replace("postgres://", "postgresql://", 1), autocommit=True
+        ) as conn:
+            for _ in range(self.max_samples):  # bounded
+                if self._stop.wait(self.interval):
+                    break
+                row = conn.execute(
+                    "SELECT count(*) FILTER (WHERE state = 'active'), "
+                    "count(*) FILTER (WHERE state = 'active' AND wait_event_type = 'Lock') "
+                    "FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                    (self.db_name,),
+                ).fetchone()
+                self.samples.append((row[0], row[1]))
+
+    def __enter__(self) -> LockSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def summary(self) -> dict[str, float]:
+        n = max(1, len(self.samples))
+        return {
+            "samples": len(self.samples),
+            "active": sum(a for a, _ in self.samples) / n,
+            "waiting_lock": sum(w for _, w in self.samples) / n,
+        }
+
+
 def group_cpu_seconds(pgid: int) -> float:
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0

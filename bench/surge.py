@@ -49,6 +49,13 @@ def main() -> int:
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--profile", action="store_true", help="also profile one HTTP submission")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--variant",
+        choices=["none", "lock", "lean"],
+        default="none",
+        help="EXPERIMENT: serve bench/_surge_variant.py (the suggested changes) instead of the app's "
+        "submit path: 'lock' = lock only the application row, 'lean' = lock + leaner submit",
+    )
     args = parser.parse_args()
     n = args.n or (300 if args.quick else 2000)
 
@@ -61,6 +68,11 @@ def main() -> int:
     server = None
     with wb.workspace(args.db, args.server_url) as workdir:
         extra = {} if args.conn_max_age is None else {"DB_CONN_MAX_AGE": str(args.conn_max_age)}
+        if args.variant != "none":
+            extra["SURGE_VARIANT"] = args.variant
+            extra["PYTHONPATH"] = str(Path(__file__).resolve().parent)
+            wb.GUNICORN_APP = "_surge_variant:application"
+            wb.line("EXPERIMENT variant served", f"{args.variant} (bench/_surge_variant.py)")
         env = wb.bench_env(wb.database_url(args.server_url, args.db), workdir, **extra)
         wb.line("DB_CONN_MAX_AGE", env.get("DB_CONN_MAX_AGE", "0 (settings default)"))
         targets_file = workdir / "targets.json"
@@ -92,7 +104,8 @@ def main() -> int:
             log_rows_before = len(server.access_log())
             cpu_before = server.cpu_seconds()
             client_cpu_before = time.process_time()
-            outcome = wb.burst(server.port, plans, concurrency=args.concurrency, deadline=600)
+            with wb.LockSampler(env["DATABASE_URL"], args.db) as sampler:
+                outcome = wb.burst(server.port, plans, concurrency=args.concurrency, deadline=600)
             client_cpu = time.process_time() - client_cpu_before
             server_cpu = server.cpu_seconds() - cpu_before
             pg_cpu = wb.postgres_cpu_seconds(args.db)
@@ -139,6 +152,11 @@ def main() -> int:
         "server-side duration p50 / p99 (gunicorn access log, POST)",
         f"{wb.percentile(server_ms, 50):.1f} / {wb.percentile(server_ms, 99):.1f}",
         "ms",
+    )
+    locks = sampler.summary()
+    wb.line(
+        "PostgreSQL sessions running a statement, mean over the burst",
+        f"{locks['active']:.2f} (of which waiting for a row lock: {locks['waiting_lock']:.2f})",
     )
     wb.line("latency p50", wb.percentile(latencies_ms, 50), "ms")
     wb.line("latency p90", wb.percentile(latencies_ms, 90), "ms")

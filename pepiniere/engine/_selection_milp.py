@@ -250,6 +250,7 @@ class Model:
         self._lp_hi = self.hi.copy()
         self.lp_solves = 0
         self.milp_solves = 0
+        self._solvers: dict[tuple[bool, float], highspy.Highs] = {}
 
     # -- objectives ---------------------------------------------------------------------------
     def cost_objective(self) -> np.ndarray:
@@ -266,17 +267,6 @@ class Model:
         c[: inst.n] = inst.score * inst.minimum / inst.requested
         pi = self.partial_items
         c[inst.n :] = inst.score[pi] * self.scale / inst.requested[pi]
-        return c
-
-    def rank_objective(self) -> np.ndarray:
-        """Maximise sum of (n - position) / n x (funded + share): prefer better-ranked items."""
-        inst = self.inst
-        n = inst.n
-        weight = (n - np.arange(n)) / max(n, 1)
-        c = np.empty(self.num_col)
-        c[:n] = weight * (1.0 + inst.minimum / inst.requested)
-        pi = self.partial_items
-        c[n:] = weight[pi] * self.scale / inst.requested[pi]
         return c
 
     def rank_cents_objective(self, decay: float) -> np.ndarray:
@@ -380,6 +370,19 @@ class Model:
         )
 
     # -- models over a restricted domain ----------------------------------------------------------
+    def _sub_solver(self, integer: bool, gap: float) -> highspy.Highs:
+        """One reusable HiGHS instance per kind of solve: creating one costs about a
+        millisecond, as much as a small solve."""
+        key = (integer, gap)
+        h = self._solvers.get(key)
+        if h is None:
+            h = highspy.Highs()
+            _options(h, mip=integer, gap=gap)
+            self._solvers[key] = h
+        else:
+            h.clearModel()
+        return h
+
     def _solve_sub(
         self,
         cost: np.ndarray,
@@ -417,16 +420,16 @@ class Model:
         row_lo, row_hi = row_lo[used_rows], row_hi[used_rows]
         offset = float(cost[fixed] @ values[fixed])
         if extra is not None:
-            coef, bound = extra
-            sub = sparse.vstack([sub, sparse.csr_matrix(coef[keep])])
-            row_lo = np.append(row_lo, bound - float(coef[fixed] @ values[fixed]))
-            row_hi = np.append(row_hi, math.inf)
+            coef, bound = extra  # rows coef . columns >= bound (one row, or one per line)
+            coef, bound = np.atleast_2d(coef), np.atleast_1d(bound)
+            sub = sparse.vstack([sub, sparse.csr_matrix(coef[:, keep])])
+            row_lo = np.append(row_lo, bound - coef[:, fixed] @ values[fixed])
+            row_hi = np.append(row_hi, np.full(len(bound), math.inf))
         if len(keep) == 0:
             if np.any(row_lo > 1e-6) or np.any(row_hi < -1e-6):
                 return None
             return offset, values, np.zeros(self.num_col)
-        h = highspy.Highs()
-        _options(h, mip=integer, gap=gap)
+        h = self._sub_solver(integer, gap)
         kinds = self.integer[keep] if integer else None
         h.passModel(
             _lp_object(
@@ -681,50 +684,36 @@ def relax_minimums(inst: Instance, model: Model) -> tuple[dict[int, int], np.nda
 # max-score
 # ------------------------------------------------------------------------------------------------
 TIE_TOLERANCE = 1e-9  # relative: selections whose objectives differ by less are treated as tied
+TIE_DEPTH = 25  # free binaries ordered exactly by the tie-break (2^-25 is well above the gap)
 
 
-def max_score(inst: Instance, model: Model) -> np.ndarray:
-    """Whole-cent amounts maximising sum(score x funded share), then the rank tie-break.
+def max_score(inst: Instance, model: Model) -> np.ndarray | None:
+    """Whole-cent amounts maximising sum(score x funded share), then the rank tie-break;
+    None when no selection meets the rows.
 
     Stage 1: exact MILP for the best objective ``w``. Stage 2, among the selections of objective
-    ``>= w - TIE_TOLERANCE * max(1, |w|)`` ("tied"): the lexicographic best in rank order on
-    who is funded (the best-ranked proposal is funded if some tied selection funds it, then the
-    next...), then larger shares for better-ranked partially funded proposals. Stage 1's reduced
-    costs fix every binary that no tied selection can move, so stage 2 works on the few that
-    remain: walking them in rank order, a proposal the current tied selection already funds is
-    kept without a solve; otherwise one small MILP asks whether a tied selection funds it.
+    ``>= w - TIE_TOLERANCE * max(1, |w|)`` ("tied"): maximise ``sum_k 2^-k z_k`` over the
+    binaries still free, k = their position in rank order, so the best-ranked proposal is funded
+    if some tied selection funds it, then the next... (exactly lexicographic for the first
+    ``TIE_DEPTH`` of them, which HiGHS's 1e-9 gap resolves; after that, still decreasing), and
+    with a smaller weight larger shares for better-ranked partial proposals. Stage 1's reduced
+    costs fix every binary no tied selection can move, so stage 2 is a small MILP over all
+    tied selections, not a sample of them.
     """
     score_cost = model.score_objective()
     sol, info = model.optimise(score_cost)
     if sol is None or info is None:
-        raise RuntimeError("selection: max-score found no selection meeting the constraints")
+        return None
     best = sol.value
     tie = TIE_TOLERANCE * max(1.0, abs(best))
-    tied = (score_cost, best - tie)
-    n = inst.n
     fixed = info.fixing(info.value - best + tie)
-    lo, hi = model.lo.copy(), model.hi.copy()
-    lo[:n][fixed] = hi[:n][fixed] = info.z_value[fixed]
-    current = sol.columns
-    for j in np.flatnonzero(lo[:n] < hi[:n]).tolist():
-        lo[j] = hi[j] = 1.0
-        if current[j] < 0.5:
-            found = model._solve_restricted(
-                score_cost, np.zeros(n, dtype=bool), info.z_value, tied, -1.0, (lo, hi)
-            )
-            if found is None:
-                lo[j] = hi[j] = 0.0
-            else:
-                current = found.columns
-    shares = model._solve_restricted(
-        model.rank_cents_objective(DECAY),
-        np.zeros(n, dtype=bool),
-        info.z_value,
-        tied,
-        0.0,
-        (lo, hi),
-    )
-    chosen = shares.columns if shares is not None else current
+    free = np.flatnonzero(info.free & ~fixed)
+    order = np.zeros(model.num_col)
+    order[free] = 2.0 ** -np.minimum(np.arange(len(free)), TIE_DEPTH)
+    shares = model.rank_cents_objective(DECAY)
+    order += shares * (2.0 ** -(TIE_DEPTH + 2) / max(float(np.abs(shares).sum()), 1e-12))
+    second = model._solve_restricted(order, fixed, info.z_value, (score_cost, best - tie))
+    chosen = second.columns if second is not None else sol.columns
     amounts = model.cents(chosen)
     if amounts is None:
         amounts = model.cents(sol.columns)
@@ -873,8 +862,7 @@ class Certificate:
         return min(upper, math.floor(room / a_i))
 
 
-DECAY = 10.0  # witness weights fall by e^-10 from the first item to the last
-WITNESS_GAP = 1e-3  # a witness only has to be feasible; near-best is plenty
+DECAY = 10.0  # max-score's share tie-break: weights fall by e^-10 from first to last
 SWAP_LIMIT = 8  # swaps one repair may chain before asking the solver
 SWAP_TRIES = 12  # witness items (worst-ranked first) a swap tries to replace
 FREE_LIMIT = 400  # items left free by the Lagrangian bound beyond which the LP route is taken
@@ -932,10 +920,10 @@ class RankedSearch:
         self.member = self.members.toarray() > 0
         self.count_mask = np.array(self.is_count)
         self.used = [0] * m
-        self.rank_obj = model.rank_cents_objective(DECAY)
         self.solver_calls = 0
         self.primary: Certificate | None = None  # from the last cheapest-completion LP
-        self._set_witness(self._rank_witness(witness))
+        self.cheapest_after = np.minimum.accumulate(inst.minimum[::-1])[::-1]
+        self._set_witness(self._fill(witness, 0))
         lp = model._solve_lp(model.cost_objective())
         if lp is not None:
             self._set_lagrangian(lp[3])
@@ -1334,23 +1322,31 @@ class RankedSearch:
         helps a minimum on cents): binary search on ``t`` with the question "is some amount in
         [t, high] feasible?", which *is* monotone in ``t``. (Maximising the amount directly in
         one MILP is exact too, but its LP bound is weak and HiGHS can take minutes.)"""
-        best = self._feasible_in(i, low, high, bounds)
-        if best is None:
+        first = self._feasible_in(i, low, high, bounds)
+        if first is None:
             return fallback
-        good, bad = int(best[i]), high + 1  # good is feasible; nothing in [bad, high] is
+        good, best = first
+        bad = high + 1  # good is feasible; nothing in [bad, high] is
         while good + 1 < bad:
             t = (good + 1 + bad) // 2
             found = self._feasible_in(i, t, bad - 1, bounds)
             if found is None:
                 bad = t
             else:
-                best, good = found, int(found[i])
+                good, best = found
         return self._adopt(best, good)
 
     def _feasible_in(
         self, i: int, low: int, high: int, bounds: tuple[np.ndarray, np.ndarray] | None
-    ) -> np.ndarray | None:
-        """A whole-cent completion with ``i`` at some amount in [low, high], or None."""
+    ) -> tuple[int, np.ndarray] | None:
+        """``(amount, completion)`` for some whole-cent amount of ``i`` in [low, high], or None.
+
+        HiGHS answers with a real amount; it is pinned to the whole cents around it and checked
+        exactly. If neither works (the answer leant on HiGHS's tolerance), those cents are
+        known infeasible (each check at a fixed amount is exact) and the rest is asked again.
+        """
+        if low > high:
+            return None
         model = self.model
         ranged = self._item_bounds(i, low, high, bounds)
         try:
@@ -1367,13 +1363,14 @@ class RankedSearch:
             self._set_lagrangian(info.row_duals)
         if sol is None:
             return None
-        # The range answer says "some amount"; pin it to a whole cent and check exactly.
         raw = int(self.inst.minimum[i]) + sol.columns[model.e_col[i]] * model.scale
-        for amount in sorted({min(max(math.floor(raw), low), high), min(math.ceil(raw), high)}):
+        pins = sorted({min(max(math.floor(raw), low), high), max(min(math.ceil(raw), high), low)})
+        for amount in pins:
             found = self._feasible_at(i, amount, bounds)
             if found is not None:
-                return found
-        raise RuntimeError("selection: could not round a partial amount to whole cents")
+                return amount, found
+        above = self._feasible_in(i, pins[-1] + 1, high, bounds)
+        return above if above is not None else self._feasible_in(i, low, pins[0] - 1, bounds)
 
     def _feasible_at(
         self, i: int, amount: int, bounds: tuple[np.ndarray, np.ndarray] | None
@@ -1396,39 +1393,25 @@ class RankedSearch:
         cents = model.cents(sol.columns, movable_from=i + 1) if sol is not None else None
         if cents is None or int(cents[i]) != amount:
             return None
-        cents[: i + 1] = 0
-        cents = self._fill(cents, i, amount)
-        cents[: i + 1] = 0
+        cents = self._fill(cents, i + 1)
+        cents[: i + 1] = 0  # the witness covers later items only
         return cents
 
-    def _fill(self, completion: np.ndarray, i: int, amount: int) -> np.ndarray:
-        """Top a feasible completion up in rank order: each later item gets what the le rows
-        still allow. It stays feasible (ge rows only gain) and now resembles what the pass will
-        fund next, so later decisions are mostly proven without a solver."""
+    def _fill(self, full: np.ndarray, start: int) -> np.ndarray:
+        """Top a feasible selection up in rank order from item ``start``: each item gets what
+        the le rows still allow. It stays feasible (ge rows only gain) and now resembles what
+        the pass will fund next, so later decisions are mostly proven without a solver."""
         inst = self.inst
-        w = completion.copy()
-        totals = [u + t for u, t in zip(self.used, inst.totals(w), strict=True)]
-        for r in inst.item_rows[i]:
-            totals[r] += 1 if inst.rows[r].is_count else amount
-        for j in range(i + 1, inst.n):
+        w = full.copy()
+        totals = inst.totals(w)
+        cheapest_after = self.cheapest_after
+        for j in range(start, inst.n):
+            if totals[0] + cheapest_after[j] > inst.budget:
+                break  # the budget cannot take any later item
             if w[j]:
                 continue
-            extra, blocking, _ = fit(inst, totals, j)
-            if extra:
-                w[j] = extra
-                take(inst, totals, j, extra)
+            amount, _, _ = fit(inst, totals, j)
+            if amount:
+                w[j] = amount
+                take(inst, totals, j, amount)
         return w
-
-    def _rank_witness(self, cheapest: np.ndarray) -> np.ndarray:
-        """A feasible completion of the current decisions that prefers better-ranked items.
-
-        Any feasible completion is a valid witness; this one resembles what the pass will fund
-        next, so most later decisions are proven by it (or by a small repair) without a solver.
-        Near-optimal is enough (relative gap 1e-4); the cheapest completion is the fallback.
-        """
-        floor = float(self.rank_obj @ self.model.columns(cheapest))
-        sol, _ = self.model.optimise(self.rank_obj, floor=floor, gap=WITNESS_GAP)
-        cents = self.model.cents(sol.columns) if sol is not None else None
-        if cents is None or not self.inst.feasible(cents):
-            return cheapest
-        return cents

@@ -249,9 +249,13 @@ def select(
             solver_calls = model.milp_solves
     else:
         model = milp.Model(inst)
-        if any(row.sense == milp.GE and row.rhs > 0 for row in inst.rows):
+        best = milp.max_score(inst, model)
+        if best is None:  # only when some minimum cannot be met
             milp.relax_minimums(inst, model)
-        amounts = milp.max_score(inst, model)
+            best = milp.max_score(inst, model)
+        if best is None:
+            raise RuntimeError("selection: max-score found no selection meeting the constraints")
+        amounts = best
         solver_calls = model.milp_solves
     if not inst.feasible(amounts) and not _only_minimums_broken(inst, amounts, rule):
         raise RuntimeError("selection: internal error, the result breaks a hard constraint")
