@@ -49,13 +49,6 @@ def main() -> int:
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--profile", action="store_true", help="also profile one HTTP submission")
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument(
-        "--variant",
-        choices=["none", "lock", "lean"],
-        default="none",
-        help="EXPERIMENT: serve bench/_surge_variant.py (the suggested changes) instead of the app's "
-        "submit path: 'lock' = lock only the application row, 'lean' = lock + leaner submit",
-    )
     args = parser.parse_args()
     n = args.n or (300 if args.quick else 2000)
 
@@ -68,13 +61,8 @@ def main() -> int:
     server = None
     with wb.workspace(args.db, args.server_url) as workdir:
         extra = {} if args.conn_max_age is None else {"DB_CONN_MAX_AGE": str(args.conn_max_age)}
-        if args.variant != "none":
-            extra["SURGE_VARIANT"] = args.variant
-            extra["PYTHONPATH"] = str(Path(__file__).resolve().parent)
-            wb.GUNICORN_APP = "_surge_variant:application"
-            wb.line("EXPERIMENT variant served", f"{args.variant} (bench/_surge_variant.py)")
         env = wb.bench_env(wb.database_url(args.server_url, args.db), workdir, **extra)
-        wb.line("DB_CONN_MAX_AGE", env.get("DB_CONN_MAX_AGE", "0 (settings default)"))
+        wb.line("DB_CONN_MAX_AGE", env.get("DB_CONN_MAX_AGE", "60 (settings default with DEBUG=0)"))
         targets_file = workdir / "targets.json"
         seeded = wb.run_child(
             env, "setup", n=n, out=str(targets_file), code="surge", collectstatic=True
@@ -142,7 +130,7 @@ def main() -> int:
         "gunicorn CPU per request (all workers, user+sys)", server_cpu / answered_n * 1000, "ms"
     )
     wb.line("load-generator CPU per request", client_cpu / answered_n * 1000, "ms")
-    if args.conn_max_age not in (None, "0"):
+    if args.conn_max_age != "0":
         wb.line(
             "PostgreSQL backend CPU per request (persistent connections)",
             pg_cpu / answered_n * 1000,

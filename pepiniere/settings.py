@@ -81,8 +81,15 @@ TEMPLATES = [
 
 # SQLite under var/ by default so that a fresh clone works with one command; PostgreSQL in production.
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'pepiniere.sqlite3'}")
+# Persistent connections in production (a PostgreSQL connection costs a backend process and a
+# few milliseconds of CPU per request otherwise); none with the development server, which runs
+# each request in a new thread and would leave one connection behind per request.
 DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))
+    "default": dj_database_url.parse(
+        DATABASE_URL,
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 0 if DEBUG else 60),
+        conn_health_checks=True,
+    )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)

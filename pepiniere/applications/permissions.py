@@ -16,10 +16,19 @@ from pepiniere.organisations.models import Organisation
 
 
 def is_member(user: Any, organisation: Organisation | int) -> bool:
+    """Whether the user belongs to the organisation. A yes is remembered on the user object (one
+    object per request), so that a view and the service it calls ask the database once; a no is
+    always asked again, so a membership granted during the request counts at once."""
     if not user.is_authenticated:
         return False
     organisation_id = organisation if isinstance(organisation, int) else organisation.pk
-    return user.memberships.filter(organisation_id=organisation_id).exists()
+    known: set[int] = user.__dict__.setdefault("_member_of", set())
+    if organisation_id in known:
+        return True
+    if user.memberships.filter(organisation_id=organisation_id).exists():
+        known.add(organisation_id)
+        return True
+    return False
 
 
 def can_start_application(

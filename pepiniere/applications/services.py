@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -80,11 +80,28 @@ class ApplicationError(Exception):
 
 
 def _locked(application: Application) -> Application:
+    """The application re-read under a row lock held until COMMIT. ``of=("self",)``: only the
+    application row is locked, not the joined call and organisation rows (a bare FOR UPDATE
+    would lock the call row too and serialise every save and submission of a call)."""
     return (
-        Application.objects.select_for_update()
+        Application.objects.select_for_update(of=("self",))
         .select_related("call", "organisation")
         .get(pk=application.pk)
     )
+
+
+def _next_number(call_id: int) -> int:
+    """Take the call's next application number. The UPDATE locks the call row until COMMIT, so
+    numbers are gap-free and unique (a rolled-back submission gives its number back); callers
+    take it as late as possible in their transaction to hold that lock briefly."""
+    table = connection.ops.quote_name(Call._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last_application_number = last_application_number + 1 "  # noqa: S608
+            "WHERE id = %s RETURNING last_application_number",
+            [call_id],
+        )
+        return int(cursor.fetchone()[0])
 
 
 def form_spec(call: Call) -> FormSpec:
@@ -226,10 +243,17 @@ class Precheck:
         return not self.errors and all(c.passed for c in self.checks) and not self.deadline_passed
 
 
-def precheck(application: Application, *, now: datetime.datetime | None = None) -> Precheck:
+def precheck(
+    application: Application,
+    *,
+    now: datetime.datetime | None = None,
+    attachments: list[Attachment] | None = None,
+) -> Precheck:
     now = now or timezone.now()
-    attachments = {a.field_key for a in current_attachments(application)}
-    errors = validate_answers(form_spec(application.call), application.answers, attachments)
+    if attachments is None:
+        attachments = current_attachments(application)
+    attached = {a.field_key for a in attachments}
+    errors = validate_answers(form_spec(application.call), application.answers, attached)
     deadline_passed = application.status == Status.DRAFT and now >= application.call.closes_at
     return Precheck(
         errors, check_eligibility(application, on=timezone.localdate(now)), deadline_passed
@@ -266,25 +290,15 @@ def submit_application(
     transition = check_transition(transition_name, application.status)
     if transition_name == "submit" and now >= application.call.closes_at:
         raise ApplicationError(deadline_message(application.call))
-    result = precheck(application, now=now)
+    attachments = current_attachments(application)
+    result = precheck(application, now=now, attachments=attachments)
     if result.errors or not all(c.passed for c in result.checks):
         raise ApplicationError(
             _("Le dossier ne peut pas encore être déposé : corrigez les points signalés."),
             errors=result.errors,
             checks=result.checks,
         )
-    if application.number is None:
-        # The call row lock serialises numbering: references are gap-free and unique per call.
-        call = Call.objects.select_for_update().get(pk=application.call_id)
-        call.last_application_number += 1
-        call.save(update_fields=["last_application_number"])
-        application.number = call.last_application_number
-        application.reference = f"{call.reference_prefix}-{application.number:04d}"
     from_state = application.status
-    application.status = transition.target
-    application.submitted_at = now
-    application.search_text = application.build_search_text()
-    application.save()
     version = ApplicationVersion.objects.create(
         application=application,
         number=(latest.number + 1) if latest else 1,
@@ -302,13 +316,22 @@ def submit_application(
                 "size": a.size,
                 "sha256": a.sha256,
             }
-            for a in current_attachments(application)
+            for a in attachments
         ],
         submitted_at=now,
         submitted_by=actor,
         draft_revision=application.draft_revision,
     )
-    application.information_requests.filter(answered_at__isnull=True).update(answered_at=now)
+    if from_state == Status.INCOMPLETE:
+        application.information_requests.filter(answered_at__isnull=True).update(answered_at=now)
+    if application.number is None:
+        # Last writes of the transaction: the call row stays locked from here to COMMIT only.
+        application.number = _next_number(application.call_id)
+        application.reference = f"{application.call.reference_prefix}-{application.number:04d}"
+    application.status = transition.target
+    application.submitted_at = now
+    application.search_text = application.build_search_text()
+    application.save()
     record(
         actor=actor,
         obj=application,

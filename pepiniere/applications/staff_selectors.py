@@ -83,7 +83,10 @@ def screening_list(user: Any, filters: ListFilters) -> QuerySet[Application]:
     applications = (
         Application.objects.filter(call__in=staff_calls(user).values("pk"))
         .exclude(status=Status.DRAFT)
-        .select_related("organisation", "organisation__departement", "call", "call__axis")
+        # No organisation__departement: the list shows departement_id only (exports add their
+        # own select_related), and that INNER JOIN made SQLite drive the search from the
+        # départements table and sort every match (bench/officer_list.py --sqlite).
+        .select_related("organisation", "call", "call__axis")
     )
     if filters.call:
         # Filter on the call's id, not on a join to its slug: with a constant call_id the planner

@@ -244,11 +244,15 @@ def _precheck_context(
 @login_required
 @require_POST
 def submit(request: HttpRequest, pk: int) -> HttpResponse:
-    application = _viewable(request, pk)
+    # The busiest page in the last hour before a deadline: a plain read for the permission check
+    # (the service re-reads the row under lock), the full page data only to show refusals.
+    application = get_object_or_404(Application.objects.select_related("call"), pk=pk)
+    if not can_view_application(request.user, application):
+        raise Http404
     try:
         version = submit_application(application=application, actor=request.user)
     except ApplicationError as error:
-        context = _precheck_context(application, error)
+        context = _precheck_context(_viewable(request, pk), error)
         return render(request, "applications/precheck.html", context, status=200)
     if version.number == 1:
         messages.success(request, _("Votre dossier est déposé. Voici votre récépissé."))

@@ -185,3 +185,19 @@ def test_withdraw_through_the_page(client):
     client.post(reverse("applications:withdraw", args=[application.pk]), {"reason": "Abandon"})
     application.refresh_from_db()
     assert application.status == Status.WITHDRAWN
+
+
+def test_submit_keeps_its_query_count_for_the_deadline_rush(client, django_assert_max_num_queries):
+    """The page every applicant hits in the last hour: bench/surge.py measures its throughput,
+    this pins its queries. First submission: session, user, permission read, lock, versions,
+    attachments, form and eligibility rules, the writes; a double click: no rule and no write."""
+    application = make_draft()
+    client.force_login(application.created_by)
+    url = reverse("applications:submit", args=[application.pk])
+    with django_assert_max_num_queries(17):
+        first = client.post(url)
+    with django_assert_max_num_queries(8):
+        again = client.post(url)
+    assert first.status_code == again.status_code == 302
+    assert first.url == again.url == reverse("applications:receipt", args=[application.pk])
+    assert ApplicationVersion.objects.filter(application=application).count() == 1

@@ -14,7 +14,12 @@ from pepiniere.grants.models import Award, BudgetLine, BudgetScope
 from pepiniere.grants.tests.factories import award_kwargs, selected_call
 from pepiniere.lib.testing.factories import make_user
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: reload the reference data (départements, legal forms) that the flush after
+# another transactional test has emptied.
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_two_simultaneous_awards_beyond_the_envelope_commit_exactly_one():
