@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "django_tasks_db",
+    "ninja",  # its templates and static files: the interactive API docs work offline
     "pepiniere.lib",
     "pepiniere.audit",
     "pepiniere.territories",

@@ -41,7 +41,7 @@ api = NinjaAPI(
     title="Pépinière API",
     version="1",
     urls_namespace="api",
-    docs_url=None,  # the interactive docs load assets from a CDN; the schema is at /api/v1/openapi.json
+    docs_url="/docs",  # Swagger UI from the static files django-ninja ships (no CDN)
     description="Calls for projects, applications and expert reviews. Authenticate with "
     "`Authorization: Bearer <token>` (tokens: `pepiniere create_api_token EMAIL NAME`).",
 )

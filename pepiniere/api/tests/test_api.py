@@ -19,6 +19,12 @@ def test_openapi_schema_is_served(client):
     assert "/api/v1/applications" in schema["paths"]
 
 
+def test_interactive_docs_load_only_local_assets(client):
+    page = client.get("/api/v1/docs").content.decode()
+    assert "swagger-ui-bundle.js" in page and "/static/ninja/" in page
+    assert "cdn." not in page and "https://" not in page
+
+
 def test_public_calls_need_no_token(client):
     make_call(title="Économie collaborative")
     make_call(title="Brouillon", is_published=False)
