@@ -30,8 +30,11 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
+
+if TYPE_CHECKING:
+    import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "bench"
@@ -150,7 +153,9 @@ def manage(env: dict[str, str], *args: str, timeout: float = 300) -> float:
     return time.perf_counter() - start
 
 
-def run_child(env: dict[str, str], command: str, timeout: float = 900, **args: Any) -> dict:
+def run_child(
+    env: dict[str, str], command: str, timeout: float = 900, **args: Any
+) -> dict[str, Any]:
     """Run one ORM step in a child Django process; returns the JSON it prints last."""
     result = subprocess.run(
         [PYTHON, str(BENCH_DIR / "_webbench.py"), command, json.dumps(args)],
@@ -165,10 +170,18 @@ def run_child(env: dict[str, str], command: str, timeout: float = 900, **args: A
             f"child {command} failed:\n{result.stdout[-4000:]}\n{result.stderr[-8000:]}"
         )
     lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
-    return json.loads(lines[-1])
+    printed: dict[str, Any] = json.loads(lines[-1])
+    return printed
 
 
-def verify(db_url: str, call_id: int) -> dict:
+def only_row(cursor: psycopg.Cursor[tuple[Any, ...]]) -> tuple[Any, ...]:
+    """The row of a query that always returns one (an aggregate, or a row known to exist)."""
+    row = cursor.fetchone()
+    assert row is not None
+    return row
+
+
+def verify(db_url: str, call_id: int) -> dict[str, Any]:
     """Classify every application of the call, in plain SQL from the parent process (no Django
     start-up): submitted-and-complete, clean draft, or in between (half-written)."""
     import psycopg
@@ -190,15 +203,17 @@ def verify(db_url: str, call_id: int) -> dict:
             """,
             (call_id,),
         ).fetchall()
-        duplicate_refs = conn.execute(
-            "SELECT count(*) FROM (SELECT reference FROM applications_application "
-            "WHERE call_id = %s AND reference IS NOT NULL GROUP BY reference "
-            "HAVING count(*) > 1) d",
-            (call_id,),
-        ).fetchone()[0]
-        last_number = conn.execute(
-            "SELECT last_application_number FROM calls_call WHERE id = %s", (call_id,)
-        ).fetchone()[0]
+        duplicate_refs = only_row(
+            conn.execute(
+                "SELECT count(*) FROM (SELECT reference FROM applications_application "
+                "WHERE call_id = %s AND reference IS NOT NULL GROUP BY reference "
+                "HAVING count(*) > 1) d",
+                (call_id,),
+            )
+        )[0]
+        last_number = only_row(
+            conn.execute("SELECT last_application_number FROM calls_call WHERE id = %s", (call_id,))
+        )[0]
     complete, clean, half, duplicated, no_email, many_emails = [], [], [], [], 0, 0
     for pk, status, reference, number, submitted_at, n_versions, n_submit, n_email in rows:
         if n_versions > 1 or n_submit > 1:
@@ -246,7 +261,8 @@ def verify(db_url: str, call_id: int) -> dict:
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((HOST, 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 def default_workers() -> int:
@@ -413,12 +429,14 @@ class LockSampler:
             for _ in range(self.max_samples):  # bounded
                 if self._stop.wait(self.interval):
                     break
-                row = conn.execute(
-                    "SELECT count(*) FILTER (WHERE state = 'active'), "
-                    "count(*) FILTER (WHERE state = 'active' AND wait_event_type = 'Lock') "
-                    "FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-                    (self.db_name,),
-                ).fetchone()
+                row = only_row(
+                    conn.execute(
+                        "SELECT count(*) FILTER (WHERE state = 'active'), "
+                        "count(*) FILTER (WHERE state = 'active' AND wait_event_type = 'Lock') "
+                        "FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                        (self.db_name,),
+                    )
+                )
                 self.samples.append((row[0], row[1]))
 
     def __enter__(self) -> LockSampler:

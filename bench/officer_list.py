@@ -33,8 +33,13 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from django.test import Client
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -354,6 +359,7 @@ def seed(n_apps: int, n_orgs: int, n_calls: int, seed_value: int) -> dict:
     velo = 0
     for start in range(0, n_apps, 5000):
         batch = []
+        stamps = []  # (submitted_at, reference) of each application of the batch
         for _ in range(start, min(n_apps, start + 5000)):
             c = rng.randrange(n_calls)
             call = calls[c]
@@ -408,6 +414,7 @@ def seed(n_apps: int, n_orgs: int, n_calls: int, seed_value: int) -> dict:
                     search_text=search_text,
                 )
             )
+            stamps.append((submitted, reference))
         with transaction.atomic():
             created = Application.objects.bulk_create(batch)
             ApplicationVersion.objects.bulk_create(
@@ -421,26 +428,26 @@ def seed(n_apps: int, n_orgs: int, n_calls: int, seed_value: int) -> dict:
                         project_budget=a.project_budget,
                         answers=a.answers,
                         attachments=[],
-                        submitted_at=a.submitted_at,
+                        submitted_at=submitted_at,
                         submitted_by=a.created_by,
                         draft_revision=3,
                     )
-                    for a in created
+                    for a, (submitted_at, _reference) in zip(created, stamps, strict=True)
                 ]
             )
             AuditEntry.objects.bulk_create(
                 [
                     AuditEntry(
                         actor=a.created_by,
-                        at=a.submitted_at,
+                        at=submitted_at,
                         content_type=ct,
                         object_id=a.pk,
-                        object_repr=a.reference,
+                        object_repr=reference,
                         action="submit",
                         from_state="draft",
                         to_state="submitted",
                     )
-                    for a in created
+                    for a, (submitted_at, reference) in zip(created, stamps, strict=True)
                 ]
             )
     for call, count in zip(calls, per_call, strict=True):
@@ -477,20 +484,21 @@ def existing_indexes() -> list[str]:
     return sorted(name for name, info in constraints.items() if info.get("index"))
 
 
-def measure(client, url: str, repeat: int, warmup: int = 3) -> dict:  # type: ignore[no-untyped-def]
+def measure(client: Client, url: str, repeat: int, warmup: int = 3) -> dict[str, Any]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     for _ in range(warmup):
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
-    timings, cpu = [], []
+    timings, cpu, body = [], [], b""
     for _ in range(repeat):
         t, c = time.perf_counter(), time.process_time()
         response = client.get(url)
         timings.append((time.perf_counter() - t) * 1000)
         cpu.append((time.process_time() - c) * 1000)
         assert response.status_code == 200
+        body = response.content
     with CaptureQueriesContext(connection) as captured:
         client.get(url)
     queries = [(float(q["time"]) * 1000, q["sql"]) for q in captured.captured_queries]
@@ -500,11 +508,11 @@ def measure(client, url: str, repeat: int, warmup: int = 3) -> dict:  # type: ig
         "max": max(timings),
         "cpu_p50": statistics.median(cpu),
         "queries": queries,
-        "body": response.content,
+        "body": body,
     }
 
 
-def measure_callable(fn, repeat: int, warmup: int = 3) -> dict:  # type: ignore[no-untyped-def]
+def measure_callable(fn: Callable[[], object], repeat: int, warmup: int = 3) -> dict[str, float]:
     for _ in range(warmup):
         fn()
     timings = []

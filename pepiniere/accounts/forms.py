@@ -13,7 +13,8 @@ class SignupForm(BaseUserCreationForm):
         fields = ("email", "full_name")
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
+        email: str = self.cleaned_data["email"]
+        email = email.strip().lower()
         if User.objects.filter(email__iexact=email).exists():
             raise forms.ValidationError(
                 _(
@@ -30,4 +31,5 @@ class EmailAuthenticationForm(AuthenticationForm):
     )
 
     def clean_username(self) -> str:
-        return self.cleaned_data["username"].strip().lower()
+        username: str = self.cleaned_data["username"]
+        return username.strip().lower()

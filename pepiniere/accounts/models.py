@@ -20,21 +20,21 @@ class Role(models.TextChoices):
 FUNDER_ROLES = {Role.OFFICER, Role.JURY, Role.FINANCE}
 
 
-class EmailUserManager(UserManager):
-    def _create_user_object(self, username: Any, email: Any, password: Any, **extra: Any) -> Any:
+class EmailUserManager(UserManager["User"]):
+    def _create_user_object(self, username: Any, email: Any, password: Any, **extra: Any) -> User:
         email = self.normalize_email(email or username).lower()
         user = self.model(email=email, **extra)
         user.set_password(password)
         return user
 
-    def create_user(self, email: str, password: str | None = None, **extra: Any) -> Any:  # type: ignore[override]
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:  # type: ignore[override]
         extra.setdefault("is_staff", False)
         extra.setdefault("is_superuser", False)
         user = self._create_user_object(email, email, password, **extra)
         user.save(using=self._db)
         return user
 
-    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> Any:  # type: ignore[override]
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:  # type: ignore[override]
         extra.setdefault("is_staff", True)
         extra.setdefault("is_superuser", True)
         user = self._create_user_object(email, email, password, **extra)

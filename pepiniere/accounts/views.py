@@ -5,7 +5,7 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -38,7 +38,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         messages.success(
             request, _("Bienvenue ! Déclarez maintenant votre structure pour candidater.")
         )
-        return redirect(_safe_next(request, reverse_lazy("organisations:create")))
+        return redirect(_safe_next(request, reverse("organisations:create")))
     return render(
         request, "registration/signup.html", {"form": form, "next": _safe_next(request, "")}
     )

@@ -19,6 +19,7 @@ from pepiniere.applications.models import Application
 from pepiniere.applications.permissions import can_view_application
 from pepiniere.applications.selectors import applications_of_user
 from pepiniere.calls.models import Call
+from pepiniere.lib.http import AuthenticatedHttpRequest
 from pepiniere.reviews.models import Assignment, AssignmentStatus
 from pepiniere.reviews.permissions import can_review
 
@@ -127,14 +128,14 @@ def get_call(request: HttpRequest, slug: str) -> CallOut:
     tags=["applications"],
     summary="The applications of the caller's organisations",
 )
-def list_applications(request: HttpRequest) -> list[ApplicationOut]:
+def list_applications(request: AuthenticatedHttpRequest) -> list[ApplicationOut]:
     return [_application_out(a) for a in applications_of_user(request.user)]
 
 
 @api.get(
     "/applications/{application_id}", response=ApplicationOut, auth=AUTH, tags=["applications"]
 )
-def get_application(request: HttpRequest, application_id: int) -> ApplicationOut:
+def get_application(request: AuthenticatedHttpRequest, application_id: int) -> ApplicationOut:
     application = (
         Application.objects.select_related("call", "organisation").filter(pk=application_id).first()
     )
@@ -150,7 +151,7 @@ def get_application(request: HttpRequest, application_id: int) -> ApplicationOut
     tags=["reviews"],
     summary="The caller's review assignments",
 )
-def list_assignments(request: HttpRequest) -> list[AssignmentOut]:
+def list_assignments(request: AuthenticatedHttpRequest) -> list[AssignmentOut]:
     assignments = (
         Assignment.objects.filter(reviewer=request.user)
         .exclude(status=AssignmentStatus.WITHDRAWN)
@@ -162,7 +163,7 @@ def list_assignments(request: HttpRequest) -> list[AssignmentOut]:
 @api.get(
     "/reviews/assignments/{assignment_id}", response=AssignmentOut, auth=AUTH, tags=["reviews"]
 )
-def get_assignment(request: HttpRequest, assignment_id: int) -> AssignmentOut:
+def get_assignment(request: AuthenticatedHttpRequest, assignment_id: int) -> AssignmentOut:
     assignment = (
         Assignment.objects.select_related(
             "application", "application__call", "application__organisation"

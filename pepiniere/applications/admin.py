@@ -1,4 +1,7 @@
+from __future__ import annotations
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from pepiniere.applications.models import (
     Application,
@@ -7,12 +10,14 @@ from pepiniere.applications.models import (
     InformationRequest,
 )
 
+_VERSION_FIELDS = ("number", "title", "requested_amount", "submitted_at", "submitted_by")
+
 
 class VersionInline(admin.TabularInline):
     model = ApplicationVersion
     extra = 0
-    fields = ["number", "title", "requested_amount", "submitted_at", "submitted_by"]
-    readonly_fields = fields
+    fields = _VERSION_FIELDS
+    readonly_fields = _VERSION_FIELDS
     can_delete = False
 
 
@@ -35,10 +40,10 @@ class ApplicationAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in Application._meta.fields]
     inlines = [VersionInline]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Application | None = None) -> bool:
         return False
 
 

@@ -11,7 +11,7 @@ import datetime
 import io
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -22,6 +22,9 @@ from openpyxl.styles import Font
 
 from pepiniere.applications.models import Application
 from pepiniere.calls.models import Call, FieldKind, FormField
+
+if TYPE_CHECKING:
+    from openpyxl.cell import Cell
 
 EUR_FORMAT = '#,##0.00\\ "€"'
 DATE_FORMAT = "dd/mm/yyyy hh:mm"
@@ -155,13 +158,14 @@ def write_xlsx(
     sheet.append(header_cells)
     count = 0
     for row in rows:
-        cells = []
+        cells: list[Cell] = []
         for value in row:
             if isinstance(value, datetime.datetime):
                 cell = WriteOnlyCell(sheet, value=timezone.localtime(value).replace(tzinfo=None))
                 cell.number_format = DATE_FORMAT
             elif isinstance(value, Decimal):
-                cell = WriteOnlyCell(sheet, value=value)
+                # types-openpyxl leave Decimal out of WriteOnlyCell's value; openpyxl writes it.
+                cell = WriteOnlyCell(sheet, value=value)  # type: ignore[arg-type]
                 cell.number_format = EUR_FORMAT if len(cells) in (11, 12) else "0.0"
             else:
                 cell = WriteOnlyCell(sheet, value=value if value is not None else "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -151,7 +152,7 @@ def call_dashboard(call: Call) -> dict[str, Any]:
     }
 
 
-def axis_dashboard(call: Call) -> list[dict[str, Any]]:
+def axis_dashboard(call: Call) -> list[Mapping[str, Any]]:
     """Requested amounts per axis over the calls of the same programme, for the programme view."""
     return list(
         Application.objects.filter(call__programme=call.programme)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
@@ -9,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -36,18 +37,19 @@ from pepiniere.applications.versions import compare_versions
 from pepiniere.applications.workflow import IllegalTransition
 from pepiniere.audit.services import trail_for
 from pepiniere.calls.models import Sector
+from pepiniere.lib.http import AuthenticatedHttpRequest
 from pepiniere.organisations.models import OrganisationKind
 from pepiniere.territories.models import Departement
 
 PAGE_SIZE = 50
 
 
-def staff_required(view: Any) -> Any:
+def staff_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Funder staff only (officers, jury, admins); others get a 403 with the reason."""
 
     @wraps(view)
     @login_required
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not (
             request.user.has_role(Role.OFFICER)
             or request.user.has_role(Role.JURY)
@@ -60,13 +62,13 @@ def staff_required(view: Any) -> Any:
 
 
 @staff_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     calls = staff_calls(request.user).order_by("-closes_at")
     return render(request, "applications/staff/home.html", {"calls": calls})
 
 
 @staff_required
-def application_list(request: HttpRequest) -> HttpResponse:
+def application_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = ListFilters.from_query(request.GET)
     applications = screening_list(request.user, filters)
     page = Paginator(applications, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -90,7 +92,7 @@ def application_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _staff_application(request: HttpRequest, pk: int) -> Application:
+def _staff_application(request: AuthenticatedHttpRequest, pk: int) -> Application:
     try:
         application = application_for_page(pk)
     except Application.DoesNotExist:
@@ -101,7 +103,7 @@ def _staff_application(request: HttpRequest, pk: int) -> Application:
 
 
 @staff_required
-def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def application_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = _staff_application(request, pk)
     versions = list(application.versions.select_related("submitted_by"))
     spec = form_spec(application.call)
@@ -131,7 +133,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def _decide(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     application = _staff_application(request, pk)
     text = request.POST.get("text", "").strip()
     try:
@@ -166,7 +168,7 @@ def _decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 @staff_required
 @require_POST
-def decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def decide(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     if action not in {"eligible", "ineligible", "request_information", "note"}:
         raise Http404
     return _decide(request, pk, action)
@@ -174,7 +176,7 @@ def decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 @staff_required
 @require_POST
-def bulk(request: HttpRequest) -> HttpResponse:
+def bulk(request: AuthenticatedHttpRequest) -> HttpResponse:
     ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
     applications = list(screening_list(request.user, ListFilters()).filter(pk__in=ids))
     back = reverse("backoffice:list") + "?" + request.POST.get("querystring", "")
@@ -200,7 +202,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def export(request: HttpRequest) -> HttpResponse:
+def export(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = ListFilters.from_query(request.GET)
     fmt = request.GET.get("format", "csv")
     if fmt not in ExportFormat.values:
@@ -221,7 +223,7 @@ def export(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _own_export(request: HttpRequest, pk: int) -> Export:
+def _own_export(request: AuthenticatedHttpRequest, pk: int) -> Export:
     job = get_object_or_404(Export, pk=pk)
     if job.requested_by_id != request.user.pk:
         raise Http404
@@ -229,7 +231,7 @@ def _own_export(request: HttpRequest, pk: int) -> Export:
 
 
 @staff_required
-def export_status(request: HttpRequest, pk: int) -> HttpResponse:
+def export_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     job = _own_export(request, pk)
     template = (
         "applications/staff/export.html#progress"
@@ -240,20 +242,21 @@ def export_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
-def export_download(request: HttpRequest, pk: int) -> FileResponse:
+def export_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     job = _own_export(request, pk)
-    if not job.file:
+    name = job.file.name
+    if not name:  # no file yet (a FieldFile is falsy exactly when its name is empty)
         raise Http404
     return FileResponse(
         job.file.open("rb"),
         as_attachment=True,
-        filename=job.file.name.rsplit("/", 1)[-1],
+        filename=name.rsplit("/", 1)[-1],
         content_type=CONTENT_TYPES[job.format],
     )
 
 
 @staff_required
-def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     call = get_object_or_404(staff_calls(request.user), slug=slug)
     figures = call_dashboard(call)
     return render(

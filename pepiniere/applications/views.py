@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
@@ -44,6 +45,7 @@ from pepiniere.applications.services import (
 from pepiniere.applications.workflow import ACTIVE_STATES
 from pepiniere.audit.services import trail_for
 from pepiniere.calls.models import Call
+from pepiniere.lib.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from pepiniere.organisations.models import Organisation
 
 
@@ -58,12 +60,12 @@ def _viewable(request: HttpRequest, pk: int) -> Application:
     return application
 
 
-def htmx_login_required(view: Any) -> Any:
+def htmx_login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Like login_required, but an htmx request gets a 401 with a message instead of a redirect:
     the page stays in place with everything typed, and the script offers to log in again."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             if request.htmx:
                 return render(
@@ -80,7 +82,7 @@ def htmx_login_required(view: Any) -> Any:
 
 @login_required
 @require_POST
-def start(request: HttpRequest, slug: str) -> HttpResponse:
+def start(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     call = get_object_or_404(Call, slug=slug)
     organisation = get_object_or_404(Organisation, pk=request.POST.get("organisation") or 0)
     try:
@@ -92,7 +94,7 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def mine(request: HttpRequest) -> HttpResponse:
+def mine(request: AuthenticatedHttpRequest) -> HttpResponse:
     applications = list(applications_of_user(request.user))
     active = [a for a in applications if a.status in ACTIVE_STATES]
     drafts = [a for a in applications if a.status == "draft"]
@@ -103,7 +105,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = _viewable(request, pk)
     staff_view = application.organisation_id not in {
         m.organisation_id for m in request.user.memberships.all()
@@ -142,7 +144,7 @@ def _edit_context(
 
 
 @htmx_login_required
-def edit(request: HttpRequest, pk: int) -> HttpResponse:
+def edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = _viewable(request, pk)
     verdict = can_edit_application(request.user, application)
     if not verdict:
@@ -168,7 +170,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def upload(request: HttpRequest, pk: int, field_key: str) -> HttpResponse:
+def upload(request: AuthenticatedHttpRequest, pk: int, field_key: str) -> HttpResponse:
     application = _viewable(request, pk)
     try:
         # The whole form comes along: save what was typed first, so an upload never loses text.
@@ -194,7 +196,7 @@ def upload(request: HttpRequest, pk: int, field_key: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def remove(request: HttpRequest, pk: int, attachment_id: int) -> HttpResponse:
+def remove(request: AuthenticatedHttpRequest, pk: int, attachment_id: int) -> HttpResponse:
     application = _viewable(request, pk)
     attachment = get_object_or_404(Attachment, pk=attachment_id, application=application)
     try:
@@ -214,7 +216,7 @@ def remove(request: HttpRequest, pk: int, attachment_id: int) -> HttpResponse:
 
 
 @login_required
-def precheck_view(request: HttpRequest, pk: int) -> HttpResponse:
+def precheck_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = _viewable(request, pk)
     verdict = can_edit_application(request.user, application)
     if not verdict:
@@ -243,7 +245,7 @@ def _precheck_context(
 
 @login_required
 @require_POST
-def submit(request: HttpRequest, pk: int) -> HttpResponse:
+def submit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     # The busiest page in the last hour before a deadline: a plain read for the permission check
     # (the service re-reads the row under lock), the full page data only to show refusals.
     application = get_object_or_404(Application.objects.select_related("call"), pk=pk)
@@ -265,7 +267,7 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def receipt(request: HttpRequest, pk: int) -> HttpResponse:
+def receipt(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = _viewable(request, pk)
     version = application.versions.order_by("-number").first()
     if version is None:
@@ -278,7 +280,7 @@ def receipt(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def receipt_download(request: HttpRequest, pk: int) -> HttpResponse:
+def receipt_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = _viewable(request, pk)
     version = application.versions.select_related("submitted_by").order_by("-number").first()
     if version is None:
@@ -291,7 +293,7 @@ def receipt_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def version(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+def version(request: AuthenticatedHttpRequest, pk: int, number: int) -> HttpResponse:
     application = _viewable(request, pk)
     frozen = get_object_or_404(application.versions.select_related("submitted_by"), number=number)
     spec = form_spec(application.call)
@@ -308,7 +310,7 @@ def version(request: HttpRequest, pk: int, number: int) -> HttpResponse:
 
 
 @login_required
-def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = _viewable(request, pk)
     verdict = can_withdraw_application(request.user, application)
     if not verdict:
@@ -330,7 +332,7 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def attachment_download(request: HttpRequest, token: str) -> FileResponse:
+def attachment_download(request: AuthenticatedHttpRequest, token: str) -> FileResponse:
     attachment = get_object_or_404(Attachment.objects.select_related("application"), token=token)
     if not can_read_attachment(request.user, application_for_page(attachment.application_id)):
         raise Http404

@@ -81,7 +81,7 @@ ACTIVE_STATES = frozenset(
 )
 
 # The happy path shown as the applicant's timeline.
-TIMELINE = [
+TIMELINE: list[str] = [  # Status members, looked up by the stored status string
     Status.DRAFT,
     Status.SUBMITTED,
     Status.ELIGIBLE,

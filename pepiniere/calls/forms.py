@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from pepiniere.calls.models import CallPhase, Sector
+from pepiniere.lib.forms import choice_field
 from pepiniere.programmes.models import Axis, Funder
 from pepiniere.territories.models import Departement
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class CatalogueFilterForm(forms.Form):
@@ -21,17 +27,19 @@ class CatalogueFilterForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        everything = [("", _("Tous"))]
-        self.fields["sector"].choices = everything + [
+        everything: list[tuple[str, StrOrPromise]] = [("", _("Tous"))]
+        choice_field(self, "sector").choices = everything + [
             (s.code, s.label) for s in Sector.objects.all()
         ]
-        self.fields["departement"].choices = everything + [
+        choice_field(self, "departement").choices = everything + [
             (d.code, f"{d.code} — {d.name}") for d in Departement.objects.all()
         ]
         axes = {a.code: a.title for a in Axis.objects.filter(calls__is_published=True).distinct()}
-        self.fields["axis"].choices = everything + sorted(axes.items(), key=lambda item: item[1])
-        self.fields["funder"].choices = everything + [
+        choice_field(self, "axis").choices = everything + sorted(
+            axes.items(), key=lambda item: item[1]
+        )
+        choice_field(self, "funder").choices = everything + [
             (f.slug, f.name) for f in Funder.objects.filter(calls__is_published=True).distinct()
         ]

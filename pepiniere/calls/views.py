@@ -11,11 +11,12 @@ from pepiniere.calls.models import Call, CallDocument, CallPhase
 from pepiniere.calls.permissions import can_view_call
 from pepiniere.calls.selectors import CatalogueFilters, phase_counts
 from pepiniere.calls.selectors import catalogue as catalogue_query
+from pepiniere.lib.http import HtmxHttpRequest
 
 PAGE_SIZE = 20
 
 
-def catalogue(request: HttpRequest) -> HttpResponse:
+def catalogue(request: HtmxHttpRequest) -> HttpResponse:
     now = timezone.now()
     form = CatalogueFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
@@ -83,6 +84,8 @@ def call_document(request: HttpRequest, slug: str, document_id: int) -> FileResp
     )
     if not can_view_call(request.user, document.call):
         raise Http404
+    name = document.file.name
+    assert name is not None  # the file is required: a stored document always has one
     return FileResponse(
-        document.file.open("rb"), as_attachment=True, filename=document.file.name.rsplit("/", 1)[-1]
+        document.file.open("rb"), as_attachment=True, filename=name.rsplit("/", 1)[-1]
     )

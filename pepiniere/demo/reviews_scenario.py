@@ -13,6 +13,7 @@ from pepiniere.applications.models import Application, Status
 from pepiniere.calls.models import Call, Sector
 from pepiniere.reviews import jury, services
 from pepiniere.reviews.models import Assignment, ReviewerProfile
+from pepiniere.reviews.ranking import compute_ranking
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -123,7 +124,7 @@ def build_reviews(
     session = jury.open_session(
         call=eco, actor=jury_member, held_on=datetime.date(2015, 7, 2), members=[jury_member]
     )
-    ranking = jury.compute_ranking(eco)
+    ranking = compute_ranking(eco)
     proposals = jury.proposed_decisions(ranking, eco.envelope)
     decided_at = datetime.datetime(2015, 7, 2, 16, 0, tzinfo=PARIS)
     for row in ranking.rows:

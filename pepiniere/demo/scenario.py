@@ -9,6 +9,7 @@ import functools
 import io
 import random
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
@@ -171,7 +172,7 @@ def _paris(year: int, month: int, day: int, hour: int = 12, minute: int = 0) -> 
 
 def build(
     *, today: datetime.date | None = None, stdout: io.TextIOBase | None = None
-) -> dict[str, object]:
+) -> dict[str, Any]:
     rng = random.Random(2015)
     today = today or timezone.localdate()
 

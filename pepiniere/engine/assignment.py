@@ -283,22 +283,7 @@ def _load_vector(name: str, value: object, m: int) -> IntArray:
 
 def _candidates(affinity: Any, conflicts: Iterable[tuple[int, int]]) -> _Candidates:
     if sp.issparse(affinity):
-        if len(affinity.shape) != 2:
-            raise ValueError(f"affinity must be 2-D, got shape {affinity.shape}.")
-        csr = sp.csr_array(affinity, dtype=np.float64, copy=True)
-        csr.sum_duplicates()  # canonical: sorted column indices, one entry per pair
-        n, m = (int(s) for s in csr.shape)
-        data = csr.data
-        rows = np.repeat(np.arange(n, dtype=np.int32), np.diff(csr.indptr))
-        cols = csr.indices.astype(np.int32, copy=False)
-        _check_finite(data, rows, cols)
-        keep = ~np.isnan(data)
-        keys = rows.astype(np.int64) * m + cols
-        conflict_pairs = _conflict_array(conflicts, n, m)
-        if conflict_pairs.size:
-            conflict_keys = conflict_pairs[:, 0] * m + conflict_pairs[:, 1]
-            keep &= ~np.isin(keys, conflict_keys)
-        return _Candidates(n, m, rows[keep], cols[keep], keys[keep], data[keep])
+        return _sparse_candidates(affinity, conflicts)
 
     try:
         dense = np.asarray(affinity, dtype=np.float64)
@@ -325,6 +310,27 @@ def _candidates(affinity: Any, conflicts: Iterable[tuple[int, int]]) -> _Candida
         cols[part] = keys[part] - rows[part].astype(np.int64) * m
     values = dense.ravel() if keys.size == dense.size else dense.ravel()[keys]
     return _Candidates(n, m, rows, cols, keys, values)
+
+
+def _sparse_candidates(affinity: Any, conflicts: Iterable[tuple[int, int]]) -> _Candidates:
+    # ``affinity`` is any scipy.sparse matrix or array (typed Any: scipy-stubs narrow issparse()
+    # to a bare ABC without shape, and have no csr_array overload for a sparse input and a dtype).
+    if len(affinity.shape) != 2:
+        raise ValueError(f"affinity must be 2-D, got shape {affinity.shape}.")
+    csr = sp.csr_array(affinity, dtype=np.float64, copy=True)
+    csr.sum_duplicates()  # canonical: sorted column indices, one entry per pair
+    n, m = (int(s) for s in csr.shape)
+    data = csr.data
+    rows = np.repeat(np.arange(n, dtype=np.int32), np.diff(csr.indptr))
+    cols = csr.indices.astype(np.int32, copy=False)
+    _check_finite(data, rows, cols)
+    keep = ~np.isnan(data)
+    keys = rows.astype(np.int64) * m + cols
+    conflict_pairs = _conflict_array(conflicts, n, m)
+    if conflict_pairs.size:
+        conflict_keys = conflict_pairs[:, 0] * m + conflict_pairs[:, 1]
+        keep &= ~np.isin(keys, conflict_keys)
+    return _Candidates(n, m, rows[keep], cols[keep], keys[keep], data[keep])
 
 
 def _chunks(size: int) -> Iterator[slice]:

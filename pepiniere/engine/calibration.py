@@ -65,6 +65,7 @@ from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -93,7 +94,7 @@ _BATCH_LIMIT = 64
 
 
 @dataclass(frozen=True)
-class Calibration:
+class Calibration[A: Hashable, R: Hashable]:
     """Calibrated scores of one call (or one criterion of one call).
 
     Per application: ``quality`` (calibrated score, original scale, not clipped), ``std_error``
@@ -104,22 +105,22 @@ class Calibration:
     (plain-English sentences for the ranking page). Dictionaries list ids in canonical order.
     """
 
-    quality: dict[Hashable, float] = field(default_factory=dict)
-    std_error: dict[Hashable, float] = field(default_factory=dict)
-    bias: dict[Hashable, float] = field(default_factory=dict)
-    raw_mean: dict[Hashable, float] = field(default_factory=dict)
-    n_reviews: dict[Hashable, int] = field(default_factory=dict)
-    group_of: dict[Hashable, int] = field(default_factory=dict)
+    quality: dict[A, float] = field(default_factory=dict)
+    std_error: dict[A, float] = field(default_factory=dict)
+    bias: dict[R, float] = field(default_factory=dict)
+    raw_mean: dict[A, float] = field(default_factory=dict)
+    n_reviews: dict[A, int] = field(default_factory=dict)
+    group_of: dict[A, int] = field(default_factory=dict)
     groups: int = 0
     noise_sd: float = 0.0
     bias_sd: float = 0.0
     warnings: list[str] = field(default_factory=list)
 
 
-def calibrate(
-    reviews: Iterable[tuple[Hashable, Hashable, float | Decimal]],
+def calibrate[A: Hashable, R: Hashable](
+    reviews: Iterable[tuple[A, R, float | Decimal]],
     scale: tuple[float, float] = (0.0, 5.0),
-) -> Calibration:
+) -> Calibration[A, R]:
     """Estimate each application's quality corrected for its reviewers' severity or leniency.
 
     ``reviews`` holds ``(application_id, reviewer_id, score)`` with any hashable ids and one review
@@ -144,10 +145,10 @@ def _check_scale(scale: tuple[float, float]) -> tuple[float, float]:
     return low, high
 
 
-def _read_reviews(
-    reviews: Iterable[tuple[Hashable, Hashable, float | Decimal]], low: float, high: float
-) -> dict[tuple[Hashable, Hashable], float]:
-    scores: dict[tuple[Hashable, Hashable], float] = {}
+def _read_reviews[A: Hashable, R: Hashable](
+    reviews: Iterable[tuple[A, R, float | Decimal]], low: float, high: float
+) -> dict[tuple[A, R], float]:
+    scores: dict[tuple[A, R], float] = {}
     for position, review in enumerate(reviews, start=1):
         try:
             application_id, reviewer_id, score = review
@@ -188,12 +189,10 @@ def _number(score: object, application_id: Hashable, reviewer_id: Hashable) -> f
     return math.nan if isinstance(score, Decimal) and score.is_snan() else float(score)
 
 
-class _Fit:
+class _Fit[A: Hashable, R: Hashable]:
     """One calibration run; arrays are indexed by canonical application / reviewer position."""
 
-    def __init__(
-        self, scores: dict[tuple[Hashable, Hashable], float], low: float, high: float
-    ) -> None:
+    def __init__(self, scores: dict[tuple[A, R], float], low: float, high: float) -> None:
         self.low, self.high = low, high
         self.app_ids = canonical_order(a for a, _ in scores)
         self.reviewer_ids = canonical_order(r for _, r in scores)
@@ -247,7 +246,7 @@ class _Fit:
     def layout(self) -> _GroupLayout:
         return _GroupLayout(self)
 
-    def result(self) -> Calibration:
+    def result(self) -> Calibration[A, R]:
         self._warn_about_structure()
         within_ss = float(self.deviation @ self.deviation)
         if self.residual_df == 0:
@@ -423,7 +422,7 @@ class _GroupLayout:
     are the reviewers in the same order (group by group, each group's reviewers ascending).
     """
 
-    def __init__(self, fit: _Fit) -> None:
+    def __init__(self, fit: _Fit[Any, Any]) -> None:
         self.fit = fit
         sizes = fit.panel_sizes
         multi = np.flatnonzero(sizes >= 2)
@@ -565,7 +564,8 @@ def _solve_and_invert_in_place(
     """
     if k.shape[1] <= _BATCH_LIMIT:
         k[...] = np.linalg.inv(k)
-        return np.einsum("gij,gj->gi", k, rhs)
+        batched: NDArray[np.float64] = np.einsum("gij,gj->gi", k, rhs)
+        return batched
     solutions = np.empty_like(rhs)
     for i in range(k.shape[0]):
         # k[i].T is Fortran-ordered and, k[i] being symmetric, the same matrix: LAPACK then
@@ -593,5 +593,5 @@ def _review_pairs(
     return np.concatenate(firsts), np.concatenate(seconds)
 
 
-def _by_id(ids: list[Hashable], values: NDArray[np.float64]) -> dict[Hashable, float]:
+def _by_id[K: Hashable](ids: list[K], values: NDArray[np.float64]) -> dict[K, float]:
     return {i: float(v) for i, v in zip(ids, values, strict=True)}

@@ -67,18 +67,18 @@ def parse_pabulib(text: str) -> PabulibInstance:
     """Parse the text of a ``.pb`` file; raises :class:`PabulibError` with the reason."""
     sections: dict[str, list[list[str]]] = {}
     current: list[list[str]] | None = None
-    for number, row in enumerate(csv.reader(io.StringIO(text), delimiter=";"), start=1):
-        if not row or all(not cell.strip() for cell in row):
+    for number, line in enumerate(csv.reader(io.StringIO(text), delimiter=";"), start=1):
+        if not line or all(not cell.strip() for cell in line):
             continue
-        head = row[0].strip()
-        if len(row) == 1 and head in SECTIONS:
+        head = line[0].strip()
+        if len(line) == 1 and head in SECTIONS:
             if head in sections:
                 raise PabulibError(f"line {number}: section {head} appears twice")
             current = sections[head] = []
             continue
         if current is None:
             raise PabulibError(f"line {number}: data before the META section")
-        current.append([cell.strip() for cell in row])
+        current.append([cell.strip() for cell in line])
     for name in ("META", "PROJECTS"):
         if not sections.get(name):
             raise PabulibError(f"missing {name} section")

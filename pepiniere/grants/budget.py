@@ -64,8 +64,8 @@ def line_specs(call: Call) -> list[LineSpec]:
             _("Appel — %(t)s") % {"t": call.title},
         )
     ]
-    if call.axis_id:
-        axis = call.axis
+    axis = call.axis  # None without a query when the call has no axis
+    if axis is not None:
         specs.append(
             LineSpec(
                 BudgetScope.AXIS,

@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from pepiniere.grants.models import LinkRelation
+from pepiniere.lib.forms import choice_field
 from pepiniere.lib.money import parse_amount
 
 
@@ -20,7 +21,7 @@ class AmountField(forms.CharField):
         )
         super().__init__(*args, **kwargs)
 
-    def clean(self, value: Any) -> Decimal | None:  # type: ignore[override]
+    def clean(self, value: Any) -> Decimal | None:
         text = super().clean(value)
         if not text:
             return None
@@ -82,7 +83,7 @@ class CoFundingForm(forms.Form):
 
     def __init__(self, *args: Any, co_funders: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["funder"].choices = [(f.pk, f.name) for f in co_funders]
+        choice_field(self, "funder").choices = [(f.pk, f.name) for f in co_funders]
 
 
 class AidDeclarationForm(forms.Form):
@@ -103,7 +104,7 @@ class AidDeclarationForm(forms.Form):
 
     def __init__(self, *args: Any, organisation: Any, links: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["beneficiary_name"].choices = [("", organisation.name)] + [
+        choice_field(self, "beneficiary_name").choices = [("", organisation.name)] + [
             (link.name, link.name) for link in links
         ]
 

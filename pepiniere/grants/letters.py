@@ -20,7 +20,8 @@ from pepiniere.grants.services import AwardError, policy_for
 from pepiniere.lib.money import format_eur
 from pepiniere.lib.pdf import FAMILY, new_pdf
 
-OUTCOME_BY_STATUS = {
+# Keyed by the stored status string (Status members are str).
+OUTCOME_BY_STATUS: dict[str, Outcome] = {
     Status.AWARDED: Outcome.AWARDED,
     Status.CONTRACTED: Outcome.AWARDED,
     Status.SELECTED: Outcome.SELECTED,

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -55,13 +57,15 @@ class OrganisationForm(forms.ModelForm):
         return identifiers.clean_naf(value) if value.strip() else ""
 
     def clean_commune_code(self) -> str:
-        value = self.cleaned_data.get("commune_code", "").strip().upper()
+        value: str = self.cleaned_data.get("commune_code", "")
+        value = value.strip().upper()
         if value:
             departement_of_commune(value)
         return value
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data  # what ModelForm.clean() returns
         kind = data.get("kind")
         if kind == OrganisationKind.ASSOCIATION:
             if not data.get("rna") and not data.get("siret") and "rna" not in self.errors:

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from pepiniere.lib.http import AuthenticatedHttpRequest
 from pepiniere.organisations.forms import AddMemberForm, OrganisationForm
 from pepiniere.organisations.models import Organisation
 from pepiniere.organisations.permissions import can_manage_organisation, can_view_organisation
@@ -19,7 +20,7 @@ from pepiniere.organisations.services import (
 
 
 @login_required
-def my_organisations(request: HttpRequest) -> HttpResponse:
+def my_organisations(request: AuthenticatedHttpRequest) -> HttpResponse:
     organisations = (
         Organisation.objects.filter(memberships__user=request.user)
         .select_related("departement", "legal_form", "size_band")
@@ -29,7 +30,7 @@ def my_organisations(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def create(request: HttpRequest) -> HttpResponse:
+def create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = OrganisationForm(request.POST or None)
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if request.method == "POST" and form.is_valid():
@@ -48,7 +49,7 @@ def create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     organisation = get_object_or_404(
         Organisation.objects.select_related("departement", "legal_form", "size_band"), pk=pk
     )
@@ -86,7 +87,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def edit(request: HttpRequest, pk: int) -> HttpResponse:
+def edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     organisation = get_object_or_404(Organisation, pk=pk)
     if not can_view_organisation(request.user, organisation):
         raise Http404

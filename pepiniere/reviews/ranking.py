@@ -53,7 +53,7 @@ class RankedApplication:
 class Ranking:
     call: Call
     rows: list[RankedApplication]
-    calibration: Calibration
+    calibration: Calibration[int, int]
     reviewer_bias: list[tuple[Any, float, int]]  # (reviewer, bias, number of reviews)
 
 
@@ -97,13 +97,14 @@ def compute_ranking(call: Call, *, use_calibration: bool = True) -> Ranking:
     )
     per_review: dict[tuple[int, int], dict[int, float]] = {}
     for application_id, reviewer_id, criterion_id, score in scores:
+        assert score is not None  # score__isnull=False above
         per_review.setdefault((application_id, reviewer_id), {})[criterion_id] = float(score)
     weighted_by_review = {
         key: value for key, s in per_review.items() if (value := _weighted(s, criteria)) is not None
     }
     scale_low = min((float(c.scale_min) for c in criteria), default=0.0)
     scale_high = max((float(c.scale_max) for c in criteria), default=5.0)
-    calibration = (
+    calibration: Calibration[int, int] = (
         calibrate(
             [(a, r, v) for (a, r), v in sorted(weighted_by_review.items())],
             scale=(scale_low, scale_high),
@@ -160,18 +161,17 @@ def compute_ranking(call: Call, *, use_calibration: bool = True) -> Ranking:
     rows.sort(key=order)
     for position, row in enumerate(rows, start=1):
         row.rank = position
-    with_se = {
-        r.application.pk: r for r in rows if r.calibrated is not None and r.std_error is not None
-    }
-    if with_se:
-        intervals = rank_intervals(
-            {k: r.calibrated for k, r in with_se.items()},
-            {k: r.std_error for k, r in with_se.items()},
-            level=0.9,
-            seed=call.pk,
-        )
-        for key, row in with_se.items():
-            row.interval = intervals[key]
+    quality: dict[int, float] = {}
+    std_error: dict[int, float] = {}
+    for row in rows:
+        if row.calibrated is not None and row.std_error is not None:
+            quality[row.application.pk] = row.calibrated
+            std_error[row.application.pk] = row.std_error
+    if quality:
+        intervals = rank_intervals(quality, std_error, level=0.9, seed=call.pk)
+        for row in rows:
+            if row.application.pk in quality:
+                row.interval = intervals[row.application.pk]
     from pepiniere.accounts.models import User
 
     counts: dict[int, int] = {}

@@ -384,8 +384,8 @@ def confirm_assignment(
     *,
     run: AssignmentRun,
     actor: Any,
-    excluded: Iterable[tuple[int, int]] = (),
-    added: Iterable[tuple[int, int]] = (),
+    excluded: Iterable[tuple[int | str, int | str]] = (),
+    added: Iterable[tuple[int | str, int | str]] = (),
 ) -> int:
     """Create the assignments of a proposal, minus the pairs the officer removed, plus the ones
     they added by hand (never a conflicted pair), and open the review of each application."""
@@ -441,11 +441,13 @@ def _notify_assigned(call: Call, reviewers: list[User]) -> None:
             "Bonjour,\n\nDes dossiers de l'appel « %(call)s » vous sont confiés. Retrouvez-les ici : %(link)s\n\n"
             "L'équipe Pépinière"
         ) % {"call": call.title, "link": link}
-        transaction.on_commit(
-            lambda email=email, body=body: send_mail(
+
+        def send(email: str = email, body: str = body) -> None:
+            send_mail(
                 _("Dossiers à évaluer — %(call)s") % {"call": call.title}, body, None, [email]
             )
-        )
+
+        transaction.on_commit(send)
 
 
 # ---- reviews -----------------------------------------------------------------------------------

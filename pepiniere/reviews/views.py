@@ -19,8 +19,10 @@ from pepiniere.applications.models import Application, Status
 from pepiniere.applications.services import form_spec
 from pepiniere.applications.staff_selectors import staff_calls
 from pepiniere.calls.models import Call
+from pepiniere.lib.http import AuthenticatedHttpRequest
 from pepiniere.reviews import jury as jury_services
 from pepiniere.reviews import services
+from pepiniere.reviews.forms import ReviewerProfileForm
 from pepiniere.reviews.models import (
     Assignment,
     AssignmentRun,
@@ -49,7 +51,7 @@ from pepiniere.reviews.ranking import compute_ranking
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     assignments = (
         Assignment.objects.filter(reviewer=request.user)
         .exclude(status=AssignmentStatus.WITHDRAWN)
@@ -73,7 +75,7 @@ def _my_assignment(request: HttpRequest, pk: int) -> Assignment:
 
 
 @login_required
-def review_form(request: HttpRequest, pk: int) -> HttpResponse:
+def review_form(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assignment = _my_assignment(request, pk)
     verdict = can_review(request.user, assignment)
     if not verdict:
@@ -173,7 +175,7 @@ def review_form(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def declare_conflict(request: HttpRequest, pk: int) -> HttpResponse:
+def declare_conflict(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assignment = _my_assignment(request, pk)
     if request.method == "POST":
         try:
@@ -191,7 +193,7 @@ def declare_conflict(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def bids(request: HttpRequest, slug: str) -> HttpResponse:
+def bids(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     call = get_object_or_404(Call, slug=slug)
     if not CallReviewer.objects.filter(call=call, reviewer=request.user).exists():
         raise Http404
@@ -226,35 +228,17 @@ def bids(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     profile, _created = ReviewerProfile.objects.get_or_create(user=request.user)
+    form = ReviewerProfileForm(request.POST or None, instance=profile)
     if request.method == "POST":
-        profile.expertise = request.POST.get("expertise", "")[:5000]
-        profile.keywords = request.POST.get("keywords", "")[:300]
-        profile.languages = request.POST.get("languages", "fr")[:50]
-        profile.related_sirens = request.POST.get("related_sirens", "")[:500]
-        try:
-            profile.max_load = max(
-                0, min(100, int(request.POST.get("max_load") or profile.max_load))
-            )
-        except ValueError:
-            messages.error(request, _("La charge maximale est un nombre de dossiers."))
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("Profil enregistré."))
             return redirect("reviews:profile")
-        profile.save()
-        profile.sectors.set(request.POST.getlist("sectors"))
-        messages.success(request, _("Profil enregistré."))
-        return redirect("reviews:profile")
-    from pepiniere.calls.models import Sector
-
-    return render(
-        request,
-        "reviews/profile.html",
-        {
-            "profile": profile,
-            "sectors": Sector.objects.all(),
-            "chosen": set(profile.sectors.values_list("code", flat=True)),
-        },
-    )
+        # Re-shown with everything typed and each problem next to its field.
+        return render(request, "reviews/profile.html", {"form": form}, status=422)
+    return render(request, "reviews/profile.html", {"form": form})
 
 
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
@@ -307,7 +291,7 @@ def _managed_call(request: HttpRequest, slug: str) -> Call:
 
 
 @login_required
-def pool(request: HttpRequest, slug: str) -> HttpResponse:
+def pool(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     call = _managed_call(request, slug)
     if request.method == "POST":
         if "detect" in request.POST:
@@ -342,7 +326,7 @@ def pool(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def assignment(request: HttpRequest, slug: str) -> HttpResponse:
+def assignment(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     call = _managed_call(request, slug)
     run = AssignmentRun.objects.filter(call=call, confirmed_at__isnull=True).first()
     if request.method == "POST":
@@ -351,7 +335,7 @@ def assignment(request: HttpRequest, slug: str) -> HttpResponse:
             if run.problems:
                 messages.error(request, " ".join(run.problems[:2]))
         elif "confirm" in request.POST and run is not None:
-            excluded = [tuple(p.split("-")) for p in request.POST.getlist("exclude")]
+            excluded = [(a, r) for a, r in (p.split("-") for p in request.POST.getlist("exclude"))]
             added = []
             if request.POST.get("add_application") and request.POST.get("add_reviewer"):
                 added = [(request.POST["add_application"], request.POST["add_reviewer"])]
@@ -397,7 +381,7 @@ def assignment(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def progress(request: HttpRequest, slug: str) -> HttpResponse:
+def progress(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     call = _managed_call(request, slug)
     if request.method == "POST":
         if "close" in request.POST:
@@ -443,7 +427,7 @@ def progress(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def ranking(request: HttpRequest, slug: str) -> HttpResponse:
+def ranking(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     call = get_object_or_404(Call, slug=slug)
     if not can_see_ranking(request.user, call):
         raise Http404
@@ -456,7 +440,7 @@ def ranking(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def jury(request: HttpRequest, slug: str) -> HttpResponse:
+def jury(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     call = get_object_or_404(Call, slug=slug)
     if not can_see_ranking(request.user, call):
         raise Http404

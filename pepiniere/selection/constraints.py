@@ -80,12 +80,16 @@ class ConstraintSpec:
         value = None if self.tag == ALL else self.value
         if isinstance(value, list):
             value = tuple(value)
-        kind, amount = self.kind, self.amount
+        kind = self.kind
+        amount: int | Fraction
         if kind == "min_share":
-            share = Fraction(str(amount))
+            share = Fraction(str(self.amount))
             kind, amount = "min_cents", math.ceil(share * budget_cents)
         elif kind == "max_share":
-            amount = str(amount)
+            amount = Fraction(str(self.amount))  # as the engine reads a decimal string
+        else:
+            assert isinstance(self.amount, int)  # cents or a count: parse_constraint made an int
+            amount = self.amount
         return Constraint(self.tag, value, kind, amount, label=f"#{index}")
 
     def describe(self, tag_labels: dict[str, Any] | None = None) -> str:

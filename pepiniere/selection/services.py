@@ -86,7 +86,7 @@ def candidates(call: Call, ranking: Ranking) -> list[Candidate]:
         }
         if organisation.size_band_id:
             tags["size_band"] = organisation.size_band_id
-        if call.axis_id:
+        if call.axis is not None:
             tags["axis"] = call.axis.code
         for form_field in fields:
             answer = application.answers.get(form_field.key)

@@ -75,7 +75,7 @@ class _LoadGroupSuffix:
             return
         for item in items:
             if HERE in Path(item.path).parents and "@" not in item.nodeid.rsplit("]", 1)[-1]:
-                item._id = NodeId.parse(f"{item.nodeid}@browser")  # type: ignore[attr-defined]
+                item._id = NodeId.parse(f"{item.nodeid}@browser")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -152,7 +152,9 @@ def live_server(request: pytest.FixtureRequest) -> Iterator[Any]:
     server = LiveServer(addr)
     if server.thread.connections_override:
         httpd = server.thread.httpd
-        httpd.set_app(_OneRequestAtATime(httpd.get_app()))
+        app = httpd.get_app()
+        assert app is not None  # LiveServerThread set the WSGI handler when it started
+        httpd.set_app(_OneRequestAtATime(app))
     yield server
     server.stop()
 
@@ -204,7 +206,7 @@ def db() -> Iterator[None]:
         yield
 
 
-def wait_for[T](check: Callable[[], T], *, timeout: float = 10.0, message: str = "") -> T:
+def wait_for[T](check: Callable[[], T | None], *, timeout: float = 10.0, message: str = "") -> T:
     """Poll ``check`` (run under ``db()``) until it returns something truthy."""
     deadline = time.monotonic() + timeout
     while True:

@@ -60,7 +60,9 @@ def test_password_reset_sends_a_working_link(client):
     make_user("carol@example.test")
     client.post(reverse("accounts:password_reset"), {"email": "carol@example.test"})
     assert len(mail.outbox) == 1
-    link = re.search(r"https?://[^/]+(/\S+)", mail.outbox[0].body).group(1)
+    match = re.search(r"https?://[^/]+(/\S+)", str(mail.outbox[0].body))
+    assert match is not None
+    link = match.group(1)
     response = client.get(link, follow=True)
     assert "Choisir un nouveau mot de passe" in page_text(response)
     client.post(

@@ -64,6 +64,7 @@ def test_revoked_token_is_refused(client):
 def test_expert_reads_only_assigned_conflict_free_applications_through_the_api(client):
     call, _officer, applications, reviewers = reviewed_call(n_applications=2, n_reviewers=2, k=1)
     assignment = Assignment.objects.first()
+    assert assignment is not None
     outsider = make_reviewer(call)
     assert (
         client.get(

@@ -4,6 +4,8 @@ import io
 import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
+from openpyxl.cell import Cell
+from openpyxl.worksheet.worksheet import Worksheet
 
 from pepiniere.accounts.models import Role
 from pepiniere.applications import services, staff_services
@@ -238,9 +240,11 @@ def test_xlsx_export_uses_real_numbers_and_dates_with_french_formats(client, cal
     client.force_login(officer)
     response = client.get(reverse("backoffice:export"), {"format": "xlsx"})
     sheet = load_workbook(io.BytesIO(response.content)).active
+    assert isinstance(sheet, Worksheet)
     header = [c.value for c in sheet[1]]
     amount = sheet.cell(row=2, column=header.index("Montant demandé") + 1)
     submitted = sheet.cell(row=2, column=header.index("Déposé le") + 1)
+    assert isinstance(submitted, Cell)
     assert amount.value == 40000
     assert "€" in amount.number_format
     assert submitted.is_date and submitted.number_format.startswith("dd/mm/yyyy")

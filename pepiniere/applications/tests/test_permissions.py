@@ -23,7 +23,7 @@ ACTIONS = {
 }
 
 # role -> state -> set of allowed actions
-EXPECTED = {
+EXPECTED: dict[str, dict[str, set[str]]] = {
     "member": {"draft": {"view", "edit", "withdraw"}, "submitted": {"view", "withdraw"}},
     "other_applicant": {"draft": set(), "submitted": set()},
     "officer_same_funder": {"draft": set(), "submitted": {"view", "screen"}},

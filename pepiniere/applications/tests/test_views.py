@@ -174,6 +174,7 @@ def test_detail_shows_the_public_trail_and_versions(client):
     application = make_submitted()
     client.force_login(application.created_by)
     page = page_text(client.get(reverse("applications:detail", args=[application.pk])))
+    assert application.reference is not None
     assert application.reference in page
     assert "Version 1" in page
     assert "déposé" in page

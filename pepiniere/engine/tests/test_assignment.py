@@ -49,13 +49,15 @@ def lp_optimum(
     )
     a_ub = [by_reviewer, -by_reviewer]
     b_ub = [upper, -lower]
+    a_eq: sp.csr_array | None = None
+    b_eq: np.ndarray | None = None
     if apps_exactly_k:
         a_eq, b_eq = by_app, np.full(n, k)
     else:
         a_ub.append(by_app)
         b_ub.append(np.full(n, k))
-        a_eq = b_eq = None
-    result = linprog(
+    # scipy-stubs type A_ub / A_eq as dense arrays only; HiGHS takes sparse ones.
+    result = linprog(  # type: ignore[call-overload]
         -affinity[rows, cols],
         A_ub=sp.vstack(a_ub),
         b_ub=np.concatenate(b_ub),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import random
 import statistics
-from collections.abc import Hashable
 from decimal import Decimal
 from typing import Any
 
@@ -47,7 +46,7 @@ def make_call(
 Review = tuple[Any, Any, Any]
 
 
-def reviewer_groups(result: Calibration, reviews: list[Review]) -> dict[Hashable, int]:
+def reviewer_groups(result: Calibration[Any, Any], reviews: list[Review]) -> dict[Any, int]:
     return {r: result.group_of[a] for a, r, _ in reviews}
 
 
@@ -229,7 +228,7 @@ def test_a_single_review() -> None:
 
 
 def test_empty_input_returns_an_empty_calibration() -> None:
-    result = calibrate([])
+    result: Calibration[str, str] = calibrate([])
     assert result.quality == result.std_error == result.bias == result.raw_mean == {}
     assert result.groups == 0
     assert result.warnings == ["No reviews to calibrate."]
@@ -355,7 +354,7 @@ def test_bad_reviews_are_refused_with_a_clear_message(reviews: list[Any], messag
 
 def test_unhashable_ids_are_refused() -> None:
     with pytest.raises(TypeError, match="ids must be hashable"):
-        calibrate([(["a"], "r", 3.0)])  # type: ignore[list-item]
+        calibrate([(["a"], "r", 3.0)])  # type: ignore[type-var]
 
 
 @pytest.mark.parametrize("scale", [(5, 0), (1, 1), (0, float("inf")), ("low", 5), (1,), None])

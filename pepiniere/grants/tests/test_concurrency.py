@@ -9,7 +9,7 @@ from django.db import connection, connections
 
 from pepiniere.accounts.models import Role
 from pepiniere.applications.models import Status
-from pepiniere.grants import services
+from pepiniere.grants import budget, services
 from pepiniere.grants.models import Award, BudgetLine, BudgetScope
 from pepiniere.grants.tests.factories import award_kwargs, selected_call
 from pepiniere.lib.testing.factories import make_user
@@ -28,7 +28,7 @@ def test_two_simultaneous_awards_beyond_the_envelope_commit_exactly_one():
     call, officer, _finance, (first, second) = selected_call(2, envelope="60000")
     other_officer = make_user(role=Role.OFFICER, funder=call.funder)
     # The budget lines exist before the race, as they do once a call has its first award.
-    services.budget.ensure_lines(call)
+    budget.ensure_lines(call)
     barrier = threading.Barrier(2)
     outcomes: dict[str, object] = {}
 

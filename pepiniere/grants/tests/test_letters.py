@@ -50,7 +50,7 @@ def test_letters_go_to_every_decided_applicant_once_with_the_pdf(
     name, content, mimetype = rejected.attachments[0]
     assert mimetype == "application/pdf" and content.startswith(b"%PDF")
     awarded = next(m for m in mail.outbox if a.reference in m.subject)
-    assert "une aide de 40 000,00 € est attribuée" in plain(awarded.body)
+    assert "une aide de 40 000,00 € est attribuée" in plain(str(awarded.body))
     assert "Notes moyennes" not in awarded.body  # the call's policy does not show scores
     with django_capture_on_commit_callbacks(execute=True):
         assert letters.send_decision_letters(call=call, actor=officer) == []

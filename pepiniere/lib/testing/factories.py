@@ -29,7 +29,7 @@ def make_user(
     *,
     role: str = Role.APPLICANT,
     funder: Funder | None = None,
-    password: str = "secret-pass-123",
+    password: str | None = "secret-pass-123",  # None: an unusable password
     **extra: Any,
 ) -> User:
     n = next(_counter)

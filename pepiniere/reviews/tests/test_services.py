@@ -79,6 +79,7 @@ def test_infeasible_assignment_says_what_is_missing():
     make_reviewer(call)
     run = services.propose_assignment(call=call, actor=officer)
     assert run.problems and not run.pairs
+    assert application.reference is not None
     assert application.reference in " ".join(run.problems)
 
 

@@ -9,7 +9,7 @@ register = template.Library()
 
 
 @register.filter
-def cents_eur(value: int | None, mode: str = "") -> str:
+def cents_eur(value: int | str | None, mode: str = "") -> str:
     """Integer cents (the engine's unit) shown as euros: 5500000 → '55 000,00 €'."""
     if value is None or value == "":
         return "—"
