@@ -7,9 +7,15 @@ Large instance: 10 000 proposals over Nouvelle-Aquitaine (12 départements, Giro
 3 axes, 4 kinds of organisation, first-time applicants or not; requests log-normal around 30 k€
 (5 k€ to 300 k€), 30 % partially fundable (60-80 % of the request at least); scores on /20 with
 first-timers, small départements, associations and the consolidation axis scoring lower on
-average, so that the minimums bind. Budget = 25 % of the total requested. Targets: "ranked" and
-"max-score" under 3 s; the realistic call (200 proposals, 550 000 €, 4 constraints) under 50 ms.
-Timings are wall-clock on this machine; the baseline is "greedy" measured in the same run.
+average. Budget = 25 % of the total requested. 20 constraints, 11 of them minimums: greedy
+leaves 4 unmet (three small départements 19-27 % short, associations 14 % short), so "ranked"
+has to trade hundreds of proposals near the edge of the budget. Realistic call: the founding
+case, 200 applications of 5-50 k€ for 550 000 €, 4 constraints, one binding minimum (30 % for
+first-time applicants).
+
+Targets: "ranked" and "max-score" under 3 s on the large instance, every rule under 50 ms on
+the realistic call. Timings are wall-clock medians on this machine (shared: other work may be
+running); the baseline is "greedy", measured in the same run. "solves" counts HiGHS MILPs.
 """
 
 from __future__ import annotations
@@ -21,13 +27,14 @@ from fractions import Fraction
 
 import numpy as np
 
-from pepiniere.engine.selection import RULES, Constraint, Proposal, Selection, select
+from pepiniere.engine.selection import Constraint, Proposal, Selection, select
 
 DEPARTEMENTS = ["33", "64", "17", "87", "86", "40", "24", "16", "47", "79", "19", "23"]
 DEP_WEIGHTS = [30, 10, 9, 8, 8, 7, 7, 6, 5, 4, 3, 3]
 SMALL = {"19", "23", "47", "79", "16", "40"}
 AXES = ["innovation", "formation", "consolidation"]
 KINDS = ["startup", "sme", "association", "cluster"]
+ORDER = ("greedy", "greedy-stop", "ranked", "max-score")
 
 
 def make_proposals(n: int, seed: int) -> list[Proposal]:
@@ -65,10 +72,13 @@ def make_proposals(n: int, seed: int) -> list[Proposal]:
 
 
 def large_constraints(budget: int, n: int) -> list[Constraint]:
-    pct = lambda p: budget * p // 100  # noqa: E731
+
+    def pct(percent: int) -> int:
+        return budget * percent // 100
+
     per = max(1, n // 250)  # scales min_count with the instance size (40 at 10 000)
     small_mins = [
-        Constraint("departement", d, "min_count", 4 * per) for d in sorted(SMALL - {"40"})
+        Constraint("departement", d, "min_count", per * 9 // 4) for d in sorted(SMALL - {"40"})
     ]
     return [
         Constraint("axis", "innovation", "max_share", Fraction(45, 100)),
@@ -78,14 +88,14 @@ def large_constraints(budget: int, n: int) -> list[Constraint]:
         *small_mins,  # 5 constraints
         Constraint("first_time", "yes", "min_cents", pct(30)),
         Constraint("kind", "cluster", "max_count", 15 * per),
-        Constraint("kind", "association", "min_count", 30 * per),
+        Constraint("kind", "association", "min_count", 11 * per),
         Constraint("kind", "startup", "max_cents", pct(50)),
         Constraint("kind", "sme", "min_cents", pct(20)),
         Constraint("departement", ("24", "40", "47", "64"), "min_cents", pct(20)),
         Constraint("departement", "64", "max_count", 40 * per),
         Constraint("first_time", "no", "max_share", Fraction(7, 10)),
         Constraint("axis", "formation", "min_count", 20 * per),
-        Constraint("departement", ("17", "79", "86", "16"), "max_share", "0.25"),
+        Constraint("departement", ("17", "79", "86", "16"), "max_share", Fraction(1, 4)),
         Constraint("axis", "innovation", "min_count", 20 * per),
     ]
 
@@ -116,7 +126,14 @@ def realistic_call(seed: int) -> tuple[list[Proposal], int, list[Constraint]]:
     return proposals, budget, constraints
 
 
-def timed(proposals, budget, rule, constraints, repeat: int) -> tuple[float, Selection]:
+def timed(
+    proposals: list[Proposal],
+    budget: int,
+    rule: str,
+    constraints: list[Constraint],
+    repeat: int,
+) -> tuple[float, Selection]:
+    """Median wall-clock seconds over ``repeat`` runs, and the last result."""
     times = []
     result = None
     for _ in range(repeat):
@@ -127,32 +144,36 @@ def timed(proposals, budget, rule, constraints, repeat: int) -> tuple[float, Sel
     return statistics.median(times), result
 
 
-def report(title: str, proposals, budget, constraints, repeat: int, target: float) -> None:
+def report(
+    title: str,
+    proposals: list[Proposal],
+    budget: int,
+    constraints: list[Constraint],
+    repeat: int,
+    target: float,
+) -> None:
     print(f"\n{title}")
     print(
         f"  {len(proposals)} proposals, {len(constraints)} constraints, budget {budget / 100:,.0f} €"
     )
-    head = "  rule          time      x greedy  objective    x greedy  funded  total €        unmet"
-    print(head + "  solves")
-    results = {}
-    for rule in ("greedy", "greedy-stop", "ranked", "max-score"):
-        seconds, sel = timed(proposals, budget, rule, constraints, repeat)
-        results[rule] = (seconds, sel)
-    base_t, base = results["greedy"]
-    for rule in RULES[::-1] if False else ("greedy", "greedy-stop", "ranked", "max-score"):
+    print(
+        "  rule              time  x greedy    objective  x greedy  funded          total €"
+        "  unmet  solves"
+    )
+    results = {rule: timed(proposals, budget, rule, constraints, repeat) for rule in ORDER}
+    base_time, base = results["greedy"]
+    for rule in ORDER:
         seconds, sel = results[rule]
-        flag = "" if rule in ("greedy", "greedy-stop") or seconds < target else "  OVER TARGET"
+        flag = "" if rule.startswith("greedy") or seconds < target else "  (over target)"
         print(
-            f"  {rule:12s} {seconds * 1000:8.1f} ms {seconds / base_t:7.1f}x "
-            f"{sel.objective:11.2f} {sel.objective / base.objective:8.4f}x "
-            f"{len(sel.funded):7d}  {sel.total_cents / 100:13,.2f} {len(sel.unmet):6d} "
-            f"{sel.solver_calls:7d}{flag}"
+            f"  {rule:12s} {seconds * 1000:9.1f} ms {seconds / base_time:8.1f} "
+            f"{sel.objective:12.2f} {sel.objective / base.objective:9.4f} {len(sel.funded):7d} "
+            f"{sel.total_cents / 100:16,.2f} {len(sel.unmet):6d} {sel.solver_calls:7d}{flag}"
         )
-    ms, gr = results["max-score"][1], results["greedy"][1]
-    print(f"  objective max-score / greedy = {ms.objective / gr.objective:.4f}")
-    unmet = results["greedy"][1].unmet
-    if unmet:
-        print(f"  greedy leaves {len(unmet)} minimum(s) unmet, e.g. {unmet[0].message}")
+    ratio = results["max-score"][1].objective / base.objective
+    print(f"  baseline = greedy in this run; objective max-score / greedy = {ratio:.4f}")
+    for unmet in base.unmet[:3]:
+        print(f"  greedy: {unmet.message}")
 
 
 def main() -> None:

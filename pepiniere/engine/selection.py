@@ -27,20 +27,22 @@ accelerator cohort). A proposal without the tag is not matched. Kinds, over fund
 Rules
 -----
 - ``"greedy"``: rank order; each proposal gets the most the budget and the max-type constraints
-  still allow, if that reaches its minimum (so in full when it fits, otherwise the remaining
-  amount when that is at least ``min_cents``).
+  still allow ("the remaining amount"), if that reaches its minimum: so in full when it fits,
+  otherwise the remaining amount when that is at least ``min_cents``.
 - ``"greedy-stop"``: the same, but stops at the first proposal the *budget* cannot fund; a
   proposal blocked only by a cap is skipped as in "greedy". (The participatory-budgeting variant.)
-- ``"ranked"``: the lexicographic optimum in rank order over every selection that meets the budget
-  and every constraint, minimums included: the best-ranked proposal gets the largest amount any
-  such selection gives it, then the next given that, and so on. Under max-type constraints alone
-  it is exactly "greedy" (and is computed that way); with minimums it funds the best-ranked
-  proposals that still leave the minimums reachable. Exact: see
-  :class:`~pepiniere.engine._selection_milp.RankedSearch` for the algorithm and its proof.
+- ``"ranked"``: the best selection in rank order among all that meet the budget and every
+  constraint, minimums included: the best-ranked proposal is funded if some such selection
+  funds it, then the next given that decision, and so on. Its amount is the first that some
+  such selection allows among: the remaining amount at its turn (its full request when it
+  fits), its ``min_cents``, any amount in between (largest first). Under max-type constraints
+  alone it is exactly "greedy" (and computed that way); with minimums it funds the best-ranked
+  proposals that still leave the minimums reachable. Exact, every decision proven: see
+  :class:`~pepiniere.engine._selection_ranked.RankedSearch`.
 - ``"max-score"``: exact MILP (HiGHS, gap 0) maximising ``sum(score x funded / requested)``;
   partially fundable proposals have a continuous share and an on/off binary. Ties (objectives
   within 1e-9 relative) go to the selection that funds better-ranked proposals, see
-  :func:`~pepiniere.engine._selection_milp.max_score`.
+  :func:`~pepiniere.engine._selection_max_score.max_score`.
 
 Greedy rules never look at minimum constraints: the ones they miss are listed in ``.unmet``.
 When no selection can meet every minimum, "ranked" and "max-score" keep the budget and every
@@ -56,6 +58,7 @@ constraint Y" is said when, at its turn, it fits the budget and every other cons
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -65,7 +68,17 @@ from typing import Any
 
 import numpy as np
 
-from pepiniere.engine import _selection_milp as milp
+from pepiniere.engine._selection_max_score import max_score
+from pepiniere.engine._selection_model import (
+    GE,
+    LE,
+    Instance,
+    Model,
+    Row,
+    relax_minimums,
+    set_row,
+)
+from pepiniere.engine._selection_ranked import Decision, RankedSearch, greedy
 
 ProposalId = str | int
 
@@ -152,7 +165,7 @@ class Constraint:
         tag_value = proposal.tags[self.tag]
         if isinstance(self.value, frozenset):
             return tag_value in self.value
-        return tag_value == self.value
+        return bool(tag_value == self.value)
 
     def describe(self) -> str:
         """A short English sentence fragment naming the constraint (``label`` when given)."""
@@ -165,7 +178,7 @@ class Constraint:
         else:
             scope = f"{self.tag} = {self.value}"
         if self.kind == "max_share":
-            return f"at most {_percent(self.amount)} of the budget for {scope}"
+            return f"at most {_percent(Fraction(self.amount))} of the budget for {scope}"
         bound = "at most" if self.kind.startswith("max") else "at least"
         if self.kind.endswith("count"):
             return f"{bound} {self.amount} funded for {scope}"
@@ -227,32 +240,32 @@ def select(
     inst = _compile(candidates, budget_cents, constraints)
     targets = [row.rhs for row in inst.rows]
     solver_calls = 0
-    decisions: list[milp.Decision] | None = None
+    decisions: list[Decision] | None = None
     if rule in ("greedy", "greedy-stop"):
-        decisions = milp.greedy(inst, stop=rule == "greedy-stop")
+        decisions = greedy(inst, stop=rule == "greedy-stop")
         amounts = _amounts(decisions)
     elif not candidates:
         amounts = np.zeros(0, dtype=np.int64)
         decisions = []
         for r, row in enumerate(inst.rows):
-            if row.sense == milp.GE:
-                milp.set_row(inst, None, r, milp.GE, 0)
+            if row.sense == GE:
+                set_row(inst, None, r, GE, 0)
     elif rule == "ranked":
-        decisions = milp.greedy(inst, stop=False)
+        decisions = greedy(inst, stop=False)
         amounts = _amounts(decisions)
         if not inst.feasible(amounts):
-            model = milp.Model(inst)
-            _, witness = milp.relax_minimums(inst, model)
+            model = Model(inst)
+            _, witness = relax_minimums(inst, model)
             if not inst.feasible(amounts):
-                decisions = milp.RankedSearch(inst, model, witness).run()
+                decisions = RankedSearch(inst, model, witness).run()
                 amounts = _amounts(decisions)
             solver_calls = model.milp_solves
     else:
-        model = milp.Model(inst)
-        best = milp.max_score(inst, model)
+        model = Model(inst)
+        best = max_score(inst, model)
         if best is None:  # only when some minimum cannot be met
-            milp.relax_minimums(inst, model)
-            best = milp.max_score(inst, model)
+            relax_minimums(inst, model)
+            best = max_score(inst, model)
         if best is None:
             raise RuntimeError("selection: max-score found no selection meeting the constraints")
         amounts = best
@@ -311,23 +324,21 @@ def euros(cents: int) -> str:
     return f"{sign}{whole:,}.{rest:02d} €".replace(",", " ")
 
 
-def _compile(
-    candidates: list[Proposal], budget: int, constraints: list[Constraint]
-) -> milp.Instance:
+def _compile(candidates: list[Proposal], budget: int, constraints: list[Constraint]) -> Instance:
     n = len(candidates)
-    everyone = np.arange(n)
-    rows = [milp.Row(False, milp.LE, budget, everyone, None)]
+    rows = [Row(False, LE, budget, np.arange(n), None)]
+    by_value = _index_by_tag(candidates, {c.tag for c in constraints if c.value is not None})
     for c in constraints:
-        members = np.array([j for j, p in enumerate(candidates) if c.matches(p)], dtype=np.int64)
+        members = _matching(c, by_value, n)
         if c.kind == "max_share":
             share = Fraction(c.amount)
             rhs = share.numerator * budget // share.denominator
         else:
             rhs = int(c.amount)
         is_count = c.kind.endswith("count")
-        sense = milp.GE if c.is_minimum else milp.LE
-        rows.append(milp.Row(is_count, sense, rhs, members, c))
-    return milp.Instance(
+        sense = GE if c.is_minimum else LE
+        rows.append(Row(is_count, sense, rhs, members, c))
+    return Instance(
         requested=np.array([p.requested_cents for p in candidates], dtype=np.int64),
         minimum=np.array([p.lowest_cents for p in candidates], dtype=np.int64),
         score=np.array([float(p.score) for p in candidates], dtype=np.float64),
@@ -335,18 +346,37 @@ def _compile(
     )
 
 
-def _amounts(decisions: list[milp.Decision]) -> np.ndarray:
+def _index_by_tag(proposals: list[Proposal], tags: set[str]) -> dict[str, dict[Any, list[int]]]:
+    """``{tag: {value: [positions of the proposals with that value]}}``, in one pass."""
+    out: dict[str, dict[Any, list[int]]] = {tag: {} for tag in tags}
+    for j, p in enumerate(proposals):
+        for tag, index in out.items():
+            if tag in p.tags:
+                index.setdefault(p.tags[tag], []).append(j)
+    return out
+
+
+def _matching(c: Constraint, by_value: dict[str, dict[Any, list[int]]], n: int) -> np.ndarray:
+    """Positions of the proposals ``c`` applies to, increasing (same rule as ``c.matches``)."""
+    if c.value is None:
+        return np.arange(n)
+    index = by_value[c.tag]
+    values = c.value if isinstance(c.value, frozenset) else [c.value]
+    found = [j for v in values for j in index.get(v, [])]
+    return np.array(sorted(found), dtype=np.int64)
+
+
+def _amounts(decisions: list[Decision]) -> np.ndarray:
     return np.array([d.amount for d in decisions], dtype=np.int64)
 
 
-def _only_minimums_broken(inst: milp.Instance, amounts: np.ndarray, rule: str) -> bool:
+def _only_minimums_broken(inst: Instance, amounts: np.ndarray, rule: str) -> bool:
     """Greedy rules may leave minimums unmet; nothing may ever break the budget or a cap."""
     if rule not in ("greedy", "greedy-stop"):
         return False
     totals = inst.totals(amounts)
     return all(
-        row.sense == milp.GE or total <= row.rhs
-        for row, total in zip(inst.rows, totals, strict=True)
+        row.sense == GE or total <= row.rhs for row, total in zip(inst.rows, totals, strict=True)
     )
 
 
@@ -358,10 +388,10 @@ def _result(
     budget: int,
     ordered: list[Proposal],
     candidates: list[Proposal],
-    inst: milp.Instance,
+    inst: Instance,
     targets: list[int],
     amounts: np.ndarray,
-    decisions: list[milp.Decision] | None,
+    decisions: list[Decision] | None,
     constraints: list[Constraint],
     solver_calls: int,
 ) -> Selection:
@@ -432,8 +462,13 @@ def _unmet(c: Constraint, target: int, reached: int, rule: str) -> Unmet:
     return Unmet(c, short, f"Minimum not met: {c.describe()} ({amounts}); {why}.")
 
 
-def _names(inst: milp.Instance, rows: Iterable[int]) -> list[str]:
-    return [inst.rows[r].source.describe() for r in rows if inst.rows[r].source is not None]
+def _names(inst: Instance, rows: Iterable[int]) -> list[str]:
+    return [_describe(inst.rows[r].source) for r in rows if inst.rows[r].source is not None]
+
+
+@functools.lru_cache(maxsize=1024)
+def _describe(c: Constraint) -> str:
+    return c.describe()
 
 
 def _funded_reason(
@@ -454,10 +489,10 @@ def _funded_reason(
 
 
 def _sequential_reason(
-    inst: milp.Instance,
+    inst: Instance,
     j: int,
     p: Proposal,
-    d: milp.Decision,
+    d: Decision,
     rank: dict[ProposalId, int],
     stop_rank: int | None,
 ) -> tuple[str, str, dict[str, Any]]:
@@ -481,7 +516,7 @@ def _sequential_reason(
             text += " It would have been funded without this constraint."
         return "constraint_binding", text, left | {"constraints": names, "without": without}
     # "minimum": it fitted the budget and every cap, but no feasible selection funds it.
-    pending = [r for r in d.rows if j not in set(inst.rows[r].members.tolist())] or list(d.rows)
+    pending = [r for r in d.rows if r not in inst.item_rows[j]] or list(d.rows)
     names = _names(inst, pending)
     text = f"Not funded at rank {n}: the budget left ({euros(d.room)}) is needed to meet "
     text += " and ".join(names) + "."
@@ -492,7 +527,7 @@ def _sequential_reason(
 
 
 def _final_state_reason(
-    inst: milp.Instance,
+    inst: Instance,
     j: int,
     p: Proposal,
     amount: int,
@@ -515,7 +550,7 @@ def _final_state_reason(
     blocking = []
     for r in inst.item_rows[j]:
         row = inst.rows[r]
-        if r == 0 or row.sense != milp.LE:
+        if r == 0 or row.sense != LE:
             continue
         if (row.is_count and totals[r] + 1 > row.rhs) or (
             not row.is_count and row.rhs - totals[r] < p.lowest_cents
@@ -531,9 +566,9 @@ def _final_state_reason(
     return "not_selected", f"{prefix}: funding it would not raise the total score.", extra
 
 
-def _le_full(inst: milp.Instance, r: int, totals: list[int]) -> bool:
+def _le_full(inst: Instance, r: int, totals: list[int]) -> bool:
     row = inst.rows[r]
-    return row.sense == milp.LE and not row.is_count and totals[r] == row.rhs
+    return row.sense == LE and not row.is_count and totals[r] == row.rhs
 
 
 def _per_tag(
@@ -541,17 +576,20 @@ def _per_tag(
 ) -> dict[tuple[str, Any], tuple[int, int]]:
     """Funded cents and count for every value of every constrained tag, and for every
     constraint's own set of values (a frozenset, or None for "all proposals")."""
-    keys: list[tuple[str, Any]] = []
-    tags = sorted({c.tag for c in constraints if c.value is not None})
-    for tag in tags:
-        values = {p.tags[tag] for p in ordered if tag in p.tags}
-        keys += [(tag, v) for v in sorted(values, key=lambda v: (type(v).__name__, str(v)))]
-    for c in constraints:
-        if (c.value is None or isinstance(c.value, frozenset)) and (c.tag, c.value) not in keys:
-            keys.append((c.tag, c.value))
+    chosen = [p for p in ordered if p.id in funded]
+    tags = {c.tag for c in constraints if c.value is not None}
+    every = _index_by_tag(ordered, tags)
+    picked = _index_by_tag(chosen, tags)
     out: dict[tuple[str, Any], tuple[int, int]] = {}
-    for tag, value in keys:
-        probe = Constraint(tag, value, "max_count", 0)
-        amounts = [funded[p.id] for p in ordered if p.id in funded and probe.matches(p)]
-        out[(tag, value)] = (sum(amounts), len(amounts))
+    for tag in sorted(tags):
+        for value in sorted(every[tag], key=lambda v: (type(v).__name__, str(v))):
+            positions = picked[tag].get(value, [])
+            out[(tag, value)] = (sum(funded[chosen[j].id] for j in positions), len(positions))
+    for c in constraints:
+        if (c.value is None or isinstance(c.value, frozenset)) and (c.tag, c.value) not in out:
+            if c.value is None:
+                group = chosen
+            else:
+                group = [chosen[j] for j in _matching(c, picked, len(chosen)).tolist()]
+            out[(c.tag, c.value)] = (sum(funded[p.id] for p in group), len(group))
     return out
