@@ -1177,7 +1177,7 @@ def child_profile_http(args: dict) -> dict:
             for q in captured.captured_queries
         ]
     out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(25)
+    pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(int(os.environ.get("PROFILE_LINES", "25")))
     submitted = Application.objects.filter(call=call, status="submitted").count()
     return {
         "n": len(drafts),

@@ -31,6 +31,12 @@ def is_member(user: Any, organisation: Organisation | int) -> bool:
     return False
 
 
+def note_membership(user: Any, organisation_id: int) -> None:
+    """Record a membership already read in a query of the caller (e.g. an ``Exists`` annotation),
+    so that the permission checks of this request do not ask again."""
+    user.__dict__.setdefault("_member_of", set()).add(organisation_id)
+
+
 def can_start_application(
     user: Any, call: Call, organisation: Organisation, *, now: datetime.datetime | None = None
 ) -> Verdict:

@@ -276,7 +276,12 @@ def submit_application(
     request for the same draft returns the version already frozen, never a second one."""
     now = now or timezone.now()
     application = _locked(application)
-    latest = application.versions.order_by("-number").first()
+    # No transition leads back to draft: a draft has never been submitted, so has no version.
+    latest = (
+        None
+        if application.status == Status.DRAFT
+        else application.versions.order_by("-number").first()
+    )
     if (
         latest is not None
         and latest.draft_revision == application.draft_revision
@@ -331,7 +336,10 @@ def submit_application(
     application.status = transition.target
     application.submitted_at = now
     application.search_text = application.build_search_text()
-    application.save()
+    # The answers were saved by the autosave under the same lock: only what submitting changes.
+    application.save(
+        update_fields=["status", "number", "reference", "submitted_at", "search_text", "updated_at"]
+    )
     record(
         actor=actor,
         obj=application,

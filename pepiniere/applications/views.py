@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Exists, OuterRef
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,6 +23,7 @@ from pepiniere.applications.permissions import (
     can_read_attachment,
     can_view_application,
     can_withdraw_application,
+    note_membership,
 )
 from pepiniere.applications.receipt import receipt_pdf, version_digest
 from pepiniere.applications.selectors import (
@@ -46,7 +48,7 @@ from pepiniere.applications.workflow import ACTIVE_STATES
 from pepiniere.audit.services import trail_for
 from pepiniere.calls.models import Call
 from pepiniere.lib.http import AuthenticatedHttpRequest, HtmxHttpRequest
-from pepiniere.organisations.models import Organisation
+from pepiniere.organisations.models import Membership, Organisation
 
 
 def _viewable(request: HttpRequest, pk: int) -> Application:
@@ -246,9 +248,18 @@ def _precheck_context(
 @login_required
 @require_POST
 def submit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    # The busiest page in the last hour before a deadline: a plain read for the permission check
-    # (the service re-reads the row under lock), the full page data only to show refusals.
-    application = get_object_or_404(Application.objects.select_related("call"), pk=pk)
+    # The busiest page in the last hour before a deadline: one plain read that also tells whether
+    # the user is a member (the service re-reads the row under lock); the full page data only to
+    # show a refusal.
+    member = Membership.objects.filter(organisation=OuterRef("organisation"), user=request.user)
+    try:
+        application = (
+            Application.objects.select_related("call").annotate(by_member=Exists(member)).get(pk=pk)
+        )
+    except Application.DoesNotExist:
+        raise Http404 from None
+    if application.by_member:
+        note_membership(request.user, application.organisation_id)
     if not can_view_application(request.user, application):
         raise Http404
     try:

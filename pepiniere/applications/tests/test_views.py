@@ -190,14 +190,14 @@ def test_withdraw_through_the_page(client):
 
 def test_submit_keeps_its_query_count_for_the_deadline_rush(client, django_assert_max_num_queries):
     """The page every applicant hits in the last hour: bench/surge.py measures its throughput,
-    this pins its queries. First submission: session, user, permission read, lock, versions,
+    this pins its queries. First submission: session, user, one read with the membership, lock,
     attachments, form and eligibility rules, the writes; a double click: no rule and no write."""
     application = make_draft()
     client.force_login(application.created_by)
     url = reverse("applications:submit", args=[application.pk])
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(15):
         first = client.post(url)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(7):
         again = client.post(url)
     assert first.status_code == again.status_code == 302
     assert first.url == again.url == reverse("applications:receipt", args=[application.pk])
