@@ -15,26 +15,31 @@ from pepiniere.lib.permissions import Verdict, allow, deny
 from pepiniere.organisations.models import Organisation
 
 
+def _known_memberships(user: Any) -> set[int]:
+    """The organisations this user object is known to belong to (one user object per request)."""
+    known: set[int] = user.__dict__.setdefault("_member_of", set())
+    return known
+
+
 def is_member(user: Any, organisation: Organisation | int) -> bool:
-    """Whether the user belongs to the organisation. A yes is remembered on the user object (one
-    object per request), so that a view and the service it calls ask the database once; a no is
-    always asked again, so a membership granted during the request counts at once."""
+    """Whether the user belongs to the organisation. A yes is remembered on the user object, so
+    that a view and the service it calls ask the database once; a no is always asked again, so a
+    membership granted during the request counts at once."""
     if not user.is_authenticated:
         return False
     organisation_id = organisation if isinstance(organisation, int) else organisation.pk
-    known: set[int] = user.__dict__.setdefault("_member_of", set())
-    if organisation_id in known:
+    if organisation_id in _known_memberships(user):
         return True
     if user.memberships.filter(organisation_id=organisation_id).exists():
-        known.add(organisation_id)
+        note_membership(user, organisation_id)
         return True
     return False
 
 
 def note_membership(user: Any, organisation_id: int) -> None:
-    """Record a membership already read in a query of the caller (e.g. an ``Exists`` annotation),
-    so that the permission checks of this request do not ask again."""
-    user.__dict__.setdefault("_member_of", set()).add(organisation_id)
+    """Record a membership already read (by ``is_member`` or in a caller's query, e.g. an
+    ``Exists`` annotation), so that the permission checks of this request do not ask again."""
+    _known_memberships(user).add(organisation_id)
 
 
 def can_start_application(
