@@ -6,7 +6,6 @@ euro format and real dates (Paris time) so that the spreadsheet shows them the F
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 from collections.abc import Callable, Iterable, Iterator
@@ -16,12 +15,10 @@ from typing import IO, TYPE_CHECKING, Any
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from pepiniere.applications.models import Application
 from pepiniere.calls.models import Call, FieldKind, FormField
+from pepiniere.lib.spreadsheet import CellValue, SafeCsvWriter, SafeXlsxSheet
 
 if TYPE_CHECKING:
     from openpyxl.cell import Cell
@@ -113,14 +110,14 @@ def export_rows(
     return headers, rows()
 
 
-def _csv_value(value: Any) -> str:
-    if value is None:
-        return ""
+def _csv_value(value: CellValue) -> CellValue:
     if isinstance(value, datetime.datetime):
         return timezone.localtime(value).isoformat(timespec="seconds")
-    if isinstance(value, Decimal):
-        return f"{value:.2f}" if value == value.quantize(Decimal("0.01")) else str(value)
-    return str(value)
+    return value
+
+
+def _csv_number(value: Decimal) -> str:
+    return f"{value:.2f}" if value == value.quantize(Decimal("0.01")) else str(value)
 
 
 def write_csv(
@@ -130,7 +127,7 @@ def write_csv(
     progress: Callable[[int], None] | None = None,
 ) -> int:
     out.write("\ufeff")
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer = SafeCsvWriter(out, number_format=_csv_number, delimiter=";", lineterminator="\r\n")
     writer.writerow(headers)
     count = 0
     for row in rows:
@@ -147,34 +144,26 @@ def write_xlsx(
     out: IO[bytes],
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Dossiers"))
-    bold = Font(bold=True)
-    header_cells = []
-    for title in headers:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = bold
-        header_cells.append(cell)
-    sheet.append(header_cells)
+    sheet = SafeXlsxSheet(_("Dossiers"))
+    sheet.append([sheet.cell(title, bold=True) for title in headers])
     count = 0
     for row in rows:
         cells: list[Cell] = []
         for value in row:
             if isinstance(value, datetime.datetime):
-                cell = WriteOnlyCell(sheet, value=timezone.localtime(value).replace(tzinfo=None))
-                cell.number_format = DATE_FORMAT
+                local = timezone.localtime(value).replace(tzinfo=None)
+                cell = sheet.cell(local, number_format=DATE_FORMAT)
             elif isinstance(value, Decimal):
-                # types-openpyxl leave Decimal out of WriteOnlyCell's value; openpyxl writes it.
-                cell = WriteOnlyCell(sheet, value=value)  # type: ignore[arg-type]
-                cell.number_format = EUR_FORMAT if len(cells) in (11, 12) else "0.0"
+                number_format = EUR_FORMAT if len(cells) in (11, 12) else "0.0"
+                cell = sheet.cell(value, number_format=number_format)
             else:
-                cell = WriteOnlyCell(sheet, value=value if value is not None else "")
+                cell = sheet.cell(value)
             cells.append(cell)
         sheet.append(cells)
         count += 1
         if progress and count % CHUNK == 0:
             progress(count)
-    workbook.save(out)
+    sheet.save(out)
     return count
 
 
