@@ -8,7 +8,7 @@ export UV_PYTHON := $(shell $(PYTHON) -c 'import sys; print(sys.executable)' 2>/
 export UV_PYTHON_DOWNLOADS := never
 PORT ?= 8000
 
-.PHONY: demo test install lint bench clean
+.PHONY: demo serve test install lint bench clean
 
 $(UV):
 	@test -n "$(PYTHON)" || { echo "Python >= 3.12 is required (python3.12 or newer on PATH)."; exit 1; }
@@ -24,6 +24,10 @@ install: .venv/.installed
 demo: install
 	.venv/bin/pepiniere demo --port $(PORT)
 
+# Serve the demo database built by `make demo` again, without rebuilding it.
+serve: install
+	.venv/bin/pepiniere demo --serve-only --port $(PORT)
+
 test: install
 	.venv/bin/python -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
 
@@ -34,7 +38,7 @@ lint: install
 	.venv/bin/pepiniere makemigrations --check --dry-run
 
 bench: install
-	.venv/bin/python bench/run_all.py
+	.venv/bin/python bench/run_all.py $(BENCH_ARGS)
 
 clean:
 	rm -rf .venv .tools var staticfiles

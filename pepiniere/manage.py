@@ -4,6 +4,17 @@ import os
 import sys
 
 
+def _port(arguments: list[str]) -> str:
+    """The value of ``--port N`` / ``--port=N`` among the demo command's arguments (8000 if
+    absent; a bad value is left for the command's own parser to refuse)."""
+    for index, argument in enumerate(arguments):
+        if argument == "--port" and index + 1 < len(arguments):
+            return arguments[index + 1]
+        if argument.startswith("--port="):
+            return argument.split("=", 1)[1]
+    return "8000"
+
+
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pepiniere.settings")
     if sys.argv[1:2] == ["demo"]:
@@ -14,6 +25,8 @@ def main() -> None:
         )
         os.environ.setdefault("MEDIA_ROOT", os.path.join(os.path.abspath(var_dir), "demo-private"))
         os.environ["DEBUG"] = "1"
+        # Links in the demo's e-mails point at the port the demo is served on.
+        os.environ.setdefault("SITE_URL", f"http://127.0.0.1:{_port(sys.argv[2:])}")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

@@ -75,3 +75,43 @@ def test_demo_is_the_founding_case_and_is_rebuilt_identically(tmp_path):
 
     with _build_demo(tmp_path) as db:  # rebuilt from scratch over the previous one
         assert _snapshot(db) == first
+
+
+def test_demo_links_in_e_mails_use_the_port_it_is_served_on(monkeypatch):
+    from pepiniere import manage
+
+    seen: dict[str, object] = {}
+    monkeypatch.delenv("SITE_URL", raising=False)
+    for name in ("DATABASE_URL", "DEBUG", "MEDIA_ROOT"):
+        monkeypatch.setenv(name, os.environ.get(name, ""))  # restored after the test
+    monkeypatch.setattr(
+        "django.core.management.execute_from_command_line",
+        lambda argv: seen.update(site_url=os.environ["SITE_URL"], argv=argv),
+    )
+    for argv, url in (
+        (["pepiniere", "demo", "--port", "8123"], "http://127.0.0.1:8123"),
+        (["pepiniere", "demo", "--port=8124", "--no-serve"], "http://127.0.0.1:8124"),
+        (["pepiniere", "demo"], "http://127.0.0.1:8000"),
+    ):
+        monkeypatch.delenv("SITE_URL", raising=False)
+        monkeypatch.setattr(sys, "argv", argv)
+        manage.main()
+        assert seen["site_url"] == url
+
+
+def test_serving_the_demo_again_needs_a_built_demo(tmp_path):
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "PYTEST", "DATABASE_URL"))
+    }
+    env["PEPINIERE_VAR_DIR"] = str(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "pepiniere.manage", "demo", "--serve-only", "--port", "8125"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "build it first with `make demo`" in result.stderr

@@ -22,14 +22,27 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--no-serve", action="store_true", help="Only build the database.")
+        parser.add_argument(
+            "--serve-only",
+            action="store_true",
+            help="Serve the demo database built before (var/demo.sqlite3), without rebuilding it.",
+        )
 
-    def handle(self, *args: Any, port: int, no_serve: bool, **options: Any) -> None:
+    def handle(
+        self, *args: Any, port: int, no_serve: bool, serve_only: bool, **options: Any
+    ) -> None:
         database = settings.DATABASES["default"]
         if database["ENGINE"] != "django.db.backends.sqlite3" or not str(database["NAME"]).endswith(
             "demo.sqlite3"
         ):
             raise CommandError("The demo runs on var/demo.sqlite3 only; unset DATABASE_URL.")
         path = Path(database["NAME"])
+        if serve_only:
+            # Django's start-up checks may already have created an empty file: look for a table.
+            if "applications_application" not in connections["default"].introspection.table_names():
+                raise CommandError(f"No demo database at {path}: build it first with `make demo`.")
+            self._serve(port)
+            return
         connections.close_all()
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -44,8 +57,16 @@ class Command(BaseCommand):
         self.stdout.write(f"Accounts (password: {PASSWORD}):")
         for email, name, role in ACCOUNTS:
             self.stdout.write(f"  {email:<28} {role.label} — {name}")
+        self.stdout.write(
+            "To serve this demo again later without rebuilding it: `make serve` "
+            "(or `.venv/bin/pepiniere demo --serve-only --port 8000`). "
+            "`pepiniere runserver` alone serves var/pepiniere.sqlite3, not the demo."
+        )
         if no_serve:
             return
+        self._serve(port)
+
+    def _serve(self, port: int) -> None:
         connections.close_all()
         # The task worker sends the notification emails (printed on this console in the demo).
         worker = subprocess.Popen(
