@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import SetPasswordForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from pepiniere.accounts.forms import EmailAuthenticationForm, SignupForm
 from pepiniere.accounts.services import register_applicant
+from pepiniere.accounts.throttle import unlock_account
 
 
 def _safe_next(request: HttpRequest, default: str) -> str:
@@ -51,7 +53,19 @@ password_reset = auth_views.PasswordResetView.as_view(
     email_template_name="registration/password_reset_email.txt",
 )
 password_reset_done = auth_views.PasswordResetDoneView.as_view()
-password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
-    success_url=reverse_lazy("accounts:password_reset_complete")
-)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's view; a new password also lifts a login lockout on the account (the person proved
+    they own the mailbox, so the failed attempts were not theirs or no longer matter)."""
+
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def form_valid(self, form: SetPasswordForm) -> HttpResponse:
+        response = super().form_valid(form)
+        unlock_account(email=form.user.email)
+        return response
+
+
+password_reset_confirm = PasswordResetConfirmView.as_view()
 password_reset_complete = auth_views.PasswordResetCompleteView.as_view()
