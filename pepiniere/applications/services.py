@@ -36,19 +36,9 @@ from pepiniere.applications.permissions import (
 from pepiniere.applications.workflow import check_transition
 from pepiniere.audit.services import record
 from pepiniere.calls.models import Call, FieldKind
+from pepiniere.lib.uploads import sanitise_filename, structure_error
 from pepiniere.organisations.models import Organisation
 
-# Content types sniffed from the first bytes, so that a renamed executable is not accepted as a PDF.
-_MAGIC = {
-    "pdf": [b"%PDF"],
-    "png": [b"\x89PNG"],
-    "jpg": [b"\xff\xd8\xff"],
-    "jpeg": [b"\xff\xd8\xff"],
-    "docx": [b"PK\x03\x04"],
-    "xlsx": [b"PK\x03\x04"],
-    "odt": [b"PK\x03\x04"],
-    "ods": [b"PK\x03\x04"],
-}
 _CONTENT_TYPES = {
     "pdf": "application/pdf",
     "png": "image/png",
@@ -58,6 +48,8 @@ _CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "odt": "application/vnd.oasis.opendocument.text",
     "ods": "application/vnd.oasis.opendocument.spreadsheet",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "odp": "application/vnd.oasis.opendocument.presentation",
     "txt": "text/plain",
     "csv": "text/csv",
 }
@@ -150,14 +142,6 @@ def save_draft(*, application: Application, actor: Any, answers: dict[str, Any])
     return application
 
 
-def _sniff_ok(extension: str, head: bytes) -> bool:
-    signatures = _MAGIC.get(extension)
-    if signatures is None:
-        # Plain text formats: refuse binary content.
-        return b"\x00" not in head
-    return any(head.startswith(signature) for signature in signatures)
-
-
 @transaction.atomic
 def upload_attachment(
     *, application: Application, actor: Any, field_key: str, uploaded: UploadedFile
@@ -169,7 +153,7 @@ def upload_attachment(
     form_field = application.call.form_fields.filter(key=field_key, kind=FieldKind.FILE).first()
     if form_field is None:
         raise ApplicationError(_("Ce formulaire n'attend pas de fichier ici."))
-    name = uploaded.name or "document"
+    name = sanitise_filename(uploaded.name or "")
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension not in form_field.extensions:
         raise ApplicationError(
@@ -184,23 +168,19 @@ def upload_attachment(
         )
     if uploaded.size == 0:
         raise ApplicationError(_("Le fichier est vide."))
+    problem = structure_error(extension, uploaded)
+    if problem:
+        raise ApplicationError(problem)
+    uploaded.seek(0)
     digest = hashlib.sha256()
-    head = b""
     for chunk in uploaded.chunks():
-        if not head:
-            head = chunk[:16]
         digest.update(chunk)
-    if not _sniff_ok(extension, head):
-        raise ApplicationError(
-            _("Le contenu du fichier ne correspond pas à son extension .%(ext)s.")
-            % {"ext": extension}
-        )
     uploaded.seek(0)
     attachment = Attachment(
         application=application,
         field_key=field_key,
         token=secrets.token_hex(16),
-        original_name=name[-200:],
+        original_name=name,
         content_type=_CONTENT_TYPES.get(extension, "application/octet-stream"),
         size=uploaded.size,
         sha256=digest.hexdigest(),

@@ -48,6 +48,7 @@ from pepiniere.applications.workflow import ACTIVE_STATES
 from pepiniere.audit.services import trail_for
 from pepiniere.calls.models import Call
 from pepiniere.lib.http import AuthenticatedHttpRequest, HtmxHttpRequest
+from pepiniere.lib.uploads import sanitise_filename
 from pepiniere.organisations.models import Membership, Organisation
 
 
@@ -350,7 +351,8 @@ def attachment_download(request: AuthenticatedHttpRequest, token: str) -> FileRe
     response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,
-        filename=attachment.original_name,
+        # Names stored before uploads were cleaned may still hold bidi or control characters.
+        filename=sanitise_filename(attachment.original_name),
         content_type=attachment.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"

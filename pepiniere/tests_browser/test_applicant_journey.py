@@ -8,7 +8,7 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from pepiniere.applications.models import Application, Status
-from pepiniere.lib.testing.factories import make_call, make_organisation, make_user
+from pepiniere.lib.testing.factories import PDF_BYTES, make_call, make_organisation, make_user
 from pepiniere.tests_browser.conftest import db, login, wait_for
 
 PASSWORD = "secret-pass-123"
@@ -16,7 +16,7 @@ INNOVATION = (
     "Une plateforme de partage de bateaux entre particuliers, adossée aux ports de plaisance "
     "de la Gironde, qui met en relation propriétaires et plaisanciers."
 )
-PLAN = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PLAN = PDF_BYTES
 
 
 def test_applicant_applies_and_gets_a_receipt(page, live_server):
