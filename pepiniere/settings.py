@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "pepiniere.lib.middleware.BadRequestMiddleware",
     # Last: turns a locked-out login into the French "too many attempts" page.
     "axes.middleware.AxesMiddleware",
 ]

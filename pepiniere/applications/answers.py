@@ -5,7 +5,6 @@ loses anything; validation happens at pre-check and at submission, with one mess
 
 from __future__ import annotations
 
-import datetime
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -18,7 +17,8 @@ from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
 from pepiniere.calls.models import FieldKind, FormField
-from pepiniere.lib.money import parse_amount
+from pepiniere.lib.dates import DateError, parse_date
+from pepiniere.lib.money import MAX_AMOUNT, AmountError, parse_amount, parse_decimal
 from pepiniere.organisations.identifiers import clean_rna, clean_siret
 
 CORE_KEYS = ("title", "summary", "requested_amount", "project_budget")
@@ -110,21 +110,22 @@ def validate_value(f: FormField, value: Any) -> list[str]:
         )
     elif kind in (FieldKind.NUMBER, FieldKind.AMOUNT):
         try:
-            number = parse_amount(value)
-        except ValueError:
-            label = _("un montant en euros") if kind == FieldKind.AMOUNT else _("un nombre")
-            return [_("« %(value)s » n'est pas %(label)s.") % {"value": value, "label": label}]
-        if kind == FieldKind.AMOUNT and number < 0:
-            errors.append(_("Le montant ne peut pas être négatif."))
+            number = (
+                parse_amount(value)
+                if kind == FieldKind.AMOUNT
+                else parse_decimal(value, maximum=MAX_AMOUNT)
+            )
+        except AmountError as error:
+            return [error.message]
         if f.min_value is not None and number < f.min_value:
             errors.append(_("La valeur minimale est %(min)s.") % {"min": f.min_value})
         if f.max_value is not None and number > f.max_value:
             errors.append(_("La valeur maximale est %(max)s.") % {"max": f.max_value})
     elif kind == FieldKind.DATE:
         try:
-            datetime.date.fromisoformat(value)
-        except ValueError:
-            errors.append(_("« %(value)s » n'est pas une date valide.") % {"value": value})
+            parse_date(value)
+        except DateError as error:
+            errors.append(error.message)
     elif kind == FieldKind.CHOICE and value not in f.choices:
         errors.append(_("Choisissez une des options proposées."))
     elif kind == FieldKind.MULTI_CHOICE and not set(value) <= set(f.choices):
@@ -149,6 +150,8 @@ def _validation_messages(cleaner: Any, value: str) -> list[str]:
 
 
 def iban_errors(value: str) -> list[str]:
+    if any(c.isdigit() and not c.isascii() for c in value):
+        return [_("L'IBAN s'écrit avec les chiffres de 0 à 9 (d'autres chiffres ont été saisis).")]
     try:
         IBAN(value)
     except SchwiftyException as error:
@@ -191,13 +194,11 @@ def validate_core(core: Mapping[str, str]) -> dict[str, list[str]]:
             continue
         try:
             amounts[key] = parse_amount(raw)
-        except ValueError:
-            errors[key] = [_("« %(value)s » n'est pas un montant en euros.") % {"value": raw}]
+        except AmountError as error:
+            errors[key] = [error.message]
             continue
         if amounts[key] <= 0:
             errors[key] = [_("Le montant doit être positif.")]
-        elif amounts[key] >= Decimal("1e12"):
-            errors[key] = [_("Ce montant est trop élevé.")]
     if (
         "requested_amount" in amounts
         and "project_budget" in amounts
@@ -242,9 +243,6 @@ def validate_answers(
 def parse_core_amount(raw: str | None) -> Decimal | None:
     """Lenient parse for the draft columns: an unparseable amount is kept as text, column left empty."""
     try:
-        value = parse_amount(raw or "")
-    except ValueError:
+        return parse_amount(raw or "")
+    except AmountError:
         return None
-    if value < 0 or value >= Decimal("1e12"):
-        return None
-    return value.quantize(Decimal("0.01"))

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
 
 from pepiniere.accounts.models import Role
 from pepiniere.applications.models import Application, Status
 from pepiniere.calls.models import Call, fold
+from pepiniere.lib.params import amount_param, date_param
 
 SORTS = {
     "submitted": "submitted_at",
@@ -65,20 +66,6 @@ class ListFilters:
         return {k: v for k, v in asdict(self).items() if v}
 
 
-def _decimal(text: str) -> Decimal | None:
-    try:
-        return Decimal(text.replace(" ", "").replace(",", "."))
-    except (InvalidOperation, ValueError):
-        return None
-
-
-def _date(text: str) -> datetime.date | None:
-    try:
-        return datetime.date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
 def screening_list(user: Any, filters: ListFilters) -> QuerySet[Application]:
     """Submitted applications (drafts are the applicant's own business) the person may screen."""
     applications = (
@@ -101,17 +88,18 @@ def screening_list(user: Any, filters: ListFilters) -> QuerySet[Application]:
         applications = applications.filter(organisation__departement_id=filters.departement)
     if filters.kind:
         applications = applications.filter(organisation__kind=filters.kind)
-    if (low := _decimal(filters.amount_min)) is not None:
+    # A malformed filter is a 400 (lib.params), never silently ignored: an export must not widen.
+    if (low := amount_param(filters.amount_min, label=_("Montant minimal"))) is not None:
         applications = applications.filter(requested_amount__gte=low)
-    if (high := _decimal(filters.amount_max)) is not None:
+    if (high := amount_param(filters.amount_max, label=_("Montant maximal"))) is not None:
         applications = applications.filter(requested_amount__lte=high)
     if filters.axis:
         applications = applications.filter(call__axis__code=filters.axis)
     if filters.sector:
         applications = applications.filter(call__sectors__code=filters.sector)
-    if (start := _date(filters.submitted_from)) is not None:
+    if (start := date_param(filters.submitted_from, label=_("Déposé depuis le"))) is not None:
         applications = applications.filter(submitted_at__date__gte=start)
-    if (end := _date(filters.submitted_to)) is not None:
+    if (end := date_param(filters.submitted_to, label=_("Déposé jusqu'au"))) is not None:
         applications = applications.filter(submitted_at__date__lte=end)
     for word in fold(filters.q).split():
         applications = applications.filter(search_text__contains=word)

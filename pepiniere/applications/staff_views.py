@@ -38,6 +38,7 @@ from pepiniere.applications.workflow import IllegalTransition
 from pepiniere.audit.services import trail_for
 from pepiniere.calls.models import Sector
 from pepiniere.lib.http import AuthenticatedHttpRequest
+from pepiniere.lib.params import parse_int_ids
 from pepiniere.organisations.models import OrganisationKind
 from pepiniere.territories.models import Departement
 
@@ -177,7 +178,7 @@ def decide(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpRespo
 @staff_required
 @require_POST
 def bulk(request: AuthenticatedHttpRequest) -> HttpResponse:
-    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    ids = parse_int_ids(request.POST.getlist("ids"), label=_("Dossiers cochés"))
     applications = list(screening_list(request.user, ListFilters()).filter(pk__in=ids))
     back = reverse("backoffice:list") + "?" + request.POST.get("querystring", "")
     if not applications:

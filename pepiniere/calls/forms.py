@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from pepiniere.calls.models import CallPhase, Sector
-from pepiniere.lib.forms import choice_field
+from pepiniere.lib.forms import DateField, choice_field
 from pepiniere.programmes.models import Axis, Funder
 from pepiniere.territories.models import Departement
 
@@ -21,11 +21,7 @@ class CatalogueFilterForm(forms.Form):
     departement = forms.ChoiceField(label=_("Territoire (département)"), required=False)
     axis = forms.ChoiceField(label=_("Axe prioritaire"), required=False)
     funder = forms.ChoiceField(label=_("Financeur"), required=False)
-    deadline_before = forms.DateField(
-        label=_("Date limite avant le"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
+    deadline_before = DateField(label=_("Date limite avant le"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -7,33 +8,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from pepiniere.grants.models import LinkRelation
-from pepiniere.lib.forms import choice_field
-from pepiniere.lib.money import parse_amount
-
-
-class AmountField(forms.CharField):
-    """An amount in euros as a French or English speaker types it ('40 000,50', '40000.50 €')."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max_length", 30)
-        kwargs.setdefault(
-            "widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
-        )
-        super().__init__(*args, **kwargs)
-
-    def clean(self, value: Any) -> Decimal | None:
-        text = super().clean(value)
-        if not text:
-            return None
-        try:
-            return parse_amount(text)
-        except ValueError:
-            raise forms.ValidationError(
-                _("« %(text)s » n'est pas un montant (exemple : 40 000,00)."), params={"text": text}
-            ) from None
-
-
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+from pepiniere.lib.forms import AmountField as AmountField  # re-exported for selection.forms
+from pepiniere.lib.forms import DateField, choice_field
 
 
 class AwardForm(forms.Form):
@@ -43,9 +19,9 @@ class AwardForm(forms.Form):
         max_length=100,
         help_text=_("Délibération ou arrêté, par exemple « CP 2015-07-10 n° 15.1234 »."),
     )
-    decision_date = forms.DateField(
+    decision_date = DateField(
         label=_("Date de la décision"),
-        widget=DATE_WIDGET,
+        earliest=datetime.date(2000, 1, 1),
         help_text=_(
             "Date à laquelle le droit à l'aide est accordé : elle compte pour le plafond de minimis."
         ),
@@ -94,9 +70,10 @@ class AidDeclarationForm(forms.Form):
             "Montant de l'aide de minimis indiqué dans la décision (équivalent-subvention brut)."
         ),
     )
-    granted_on = forms.DateField(
+    granted_on = DateField(
         label=_("Date d'octroi"),
-        widget=DATE_WIDGET,
+        earliest=datetime.date(2000, 1, 1),
+        not_in_future=True,
         help_text=_("Date de la décision qui vous accorde l'aide, pas celle du versement."),
     )
     beneficiary_name = forms.ChoiceField(label=_("Bénéficiaire"), required=False)

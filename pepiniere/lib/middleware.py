@@ -7,8 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 SUPPORTED = {code for code, _name in settings.LANGUAGES}
 
@@ -34,3 +37,21 @@ class LanguageMiddleware:
         response.headers.setdefault("Content-Language", language)
         translation.deactivate()
         return response
+
+
+class BadRequestMiddleware:
+    """A request a view cannot mean (lib.params.InvalidParameter, or any BadRequest) is answered
+    with a French 400 page in the site layout that says what was wrong, instead of Django's bare
+    page (or a 500 from a value nobody checked)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, BadRequest):
+            return None
+        message = getattr(exception, "message", "") or _("La demande est mal formée.")
+        return render(request, "lib/bad_request.html", {"message": message}, status=400)

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from pepiniere.lib.forms import DateField
 from pepiniere.organisations import identifiers
 from pepiniere.organisations.models import Organisation, OrganisationKind
 from pepiniere.territories.codes import departement_of_commune
@@ -15,6 +16,7 @@ class OrganisationForm(forms.ModelForm):
     siret = forms.CharField(label=_("SIRET du siège"), max_length=30, required=False)
     rna = forms.CharField(label=_("numéro RNA"), max_length=20, required=False)
     naf_code = forms.CharField(label=_("code NAF/APE"), max_length=10, required=False)
+    creation_date = DateField(label=_("date de création"), required=False, not_in_future=True)
 
     class Meta:
         model = Organisation
@@ -32,7 +34,6 @@ class OrganisationForm(forms.ModelForm):
             "size_band",
             "website",
         ]
-        widgets = {"creation_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
         help_texts = {
             "siret": _(
                 "14 chiffres, ceux du siège (sur l'avis de situation Insee ou l'extrait Kbis)."

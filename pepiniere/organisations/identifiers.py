@@ -10,8 +10,8 @@ from stdnum import exceptions as stdnum_errors
 from stdnum.fr import siren as stdnum_siren
 from stdnum.fr import siret as stdnum_siret
 
-RNA_RE = re.compile(r"^W\d{9}$")
-NAF_RE = re.compile(r"^\d{2}\.\d{2}[A-Z]$")
+RNA_RE = re.compile(r"^W\d{9}$", re.ASCII)
+NAF_RE = re.compile(r"^\d{2}\.\d{2}[A-Z]$", re.ASCII)
 
 
 def _digits(value: str) -> str:
@@ -19,9 +19,20 @@ def _digits(value: str) -> str:
     return re.sub(r"[\s.\-'’]", "", value or "")
 
 
+def _refuse_other_digits(number: str, name: str) -> None:
+    """Arabic-Indic, full-width or other Unicode digits pass str.isdigit() but are no SIREN."""
+    if any(c.isdigit() and not c.isascii() for c in number):
+        raise ValidationError(
+            _("Le %(name)s s'écrit avec les chiffres de 0 à 9 (d'autres chiffres ont été saisis).")
+            % {"name": name},
+            code="digits",
+        )
+
+
 def clean_siren(value: str) -> str:
     number = _digits(value)
-    if not number.isdigit():
+    _refuse_other_digits(number, "SIREN")
+    if not (number.isascii() and number.isdigit()):
         raise ValidationError(_("Le SIREN ne doit contenir que des chiffres."), code="format")
     if len(number) != 9:
         raise ValidationError(
@@ -43,7 +54,8 @@ def clean_siren(value: str) -> str:
 
 def clean_siret(value: str) -> str:
     number = _digits(value)
-    if not number.isdigit():
+    _refuse_other_digits(number, "SIRET")
+    if not (number.isascii() and number.isdigit()):
         raise ValidationError(_("Le SIRET ne doit contenir que des chiffres."), code="format")
     if len(number) != 14:
         raise ValidationError(
@@ -76,6 +88,7 @@ def clean_siret(value: str) -> str:
 
 def clean_rna(value: str) -> str:
     number = re.sub(r"\s", "", value or "").upper()
+    _refuse_other_digits(number, "numéro RNA")
     if not number.startswith("W"):
         raise ValidationError(
             _("Le numéro RNA commence par la lettre W (ex. W332001234)."), code="prefix"

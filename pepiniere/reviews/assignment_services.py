@@ -268,7 +268,10 @@ def confirm_assignment(
         return 0
     excluded_set = {(int(a), int(r)) for a, r in excluded}
     pairs = [(a, r, aff) for a, r, aff in run.pairs if (a, r) not in excluded_set]
-    pairs += [(int(a), int(r), 0.0) for a, r in added]
+    # A pair added by hand names a reviewer of the call's pool (an unknown id is skipped, never
+    # an integrity error).
+    pool = set(CallReviewer.objects.filter(call=run.call).values_list("reviewer_id", flat=True))
+    pairs += [(int(a), int(r), 0.0) for a, r in added if int(r) in pool]
     applications = {
         a.pk: a
         for a in Application.objects.filter(

@@ -6,7 +6,7 @@ Pool/invitation/conflict services live in :mod:`pepiniere.reviews.pool`, assignm
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +21,7 @@ from pepiniere.applications import services as application_services
 from pepiniere.applications.models import Application, Status
 from pepiniere.audit.services import record
 from pepiniere.calls.models import Call
+from pepiniere.lib.money import AmountError, parse_decimal
 from pepiniere.reviews.assignment_services import affinity_matrix as affinity_matrix
 from pepiniere.reviews.assignment_services import applications_to_assign as applications_to_assign
 from pepiniere.reviews.assignment_services import confirm_assignment as confirm_assignment
@@ -50,13 +51,13 @@ from pepiniere.reviews.pool import invite_reviewer as invite_reviewer
 
 
 def _parse_score(raw: str, criterion: Any, half_marks: bool) -> Decimal | None:
-    text = (raw or "").strip().replace(",", ".")
+    text = (raw or "").strip()
     if not text:
         return None
     try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(_("« %(v)s » n'est pas une note.") % {"v": raw}) from None
+        value = parse_decimal(text, max_decimals=1, maximum=Decimal(1000))
+    except AmountError:
+        raise ValueError(_("« %(v)s » n'est pas une note.") % {"v": text[:40]}) from None
     if not (criterion.scale_min <= value <= criterion.scale_max):
         raise ValueError(
             _("La note doit être entre %(min)s et %(max)s.")

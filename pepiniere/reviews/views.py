@@ -16,10 +16,12 @@ from django.utils.translation import gettext as _
 from pepiniere.accounts.forms import SignupForm
 from pepiniere.accounts.models import Role, User
 from pepiniere.applications.models import Application, Status
-from pepiniere.applications.services import form_spec
+from pepiniere.applications.services import ApplicationError, form_spec
 from pepiniere.applications.staff_selectors import staff_calls
+from pepiniere.applications.workflow import IllegalTransition
 from pepiniere.calls.models import Call
 from pepiniere.lib.http import AuthenticatedHttpRequest
+from pepiniere.lib.params import parse_id_pair, parse_int_id
 from pepiniere.reviews import jury as jury_services
 from pepiniere.reviews import services
 from pepiniere.reviews.forms import ReviewerProfileForm
@@ -335,10 +337,18 @@ def assignment(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             if run.problems:
                 messages.error(request, " ".join(run.problems[:2]))
         elif "confirm" in request.POST and run is not None:
-            excluded = [(a, r) for a, r in (p.split("-") for p in request.POST.getlist("exclude"))]
+            excluded = [
+                parse_id_pair(p, label=_("Affectation retirée"))
+                for p in request.POST.getlist("exclude")
+            ]
             added = []
             if request.POST.get("add_application") and request.POST.get("add_reviewer"):
-                added = [(request.POST["add_application"], request.POST["add_reviewer"])]
+                added = [
+                    (
+                        parse_int_id(request.POST["add_application"], label=_("Dossier ajouté")),
+                        parse_int_id(request.POST["add_reviewer"], label=_("Expert·e ajouté·e")),
+                    )
+                ]
             created = services.confirm_assignment(
                 run=run, actor=request.user, excluded=excluded, added=added
             )
@@ -394,7 +404,9 @@ def progress(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             messages.success(request, _("%(n)d rappel(s) envoyé(s).") % {"n": sent})
         elif "reopen" in request.POST:
             review = get_object_or_404(
-                Review, pk=request.POST.get("reopen"), assignment__application__call=call
+                Review,
+                pk=parse_int_id(request.POST.get("reopen"), label=_("Évaluation à rouvrir")),
+                assignment__application__call=call,
             )
             services.reopen_review(
                 review=review, actor=request.user, reason=request.POST.get("reason", "")
@@ -465,14 +477,20 @@ def jury(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             elif session:
                 jury_services.decide(
                     session=session,
-                    application_id=int(request.POST["application"]),
+                    application_id=parse_int_id(
+                        request.POST.get("application"), label=_("Dossier")
+                    ),
                     decision=request.POST.get("decision", ""),
                     justification=request.POST.get("justification", ""),
                     actor=request.user,
                 )
                 messages.success(request, _("Décision enregistrée."))
-        except services.ReviewError as error:
+        except (services.ReviewError, ApplicationError) as error:
             messages.error(request, error.message)
+        except IllegalTransition:
+            messages.error(
+                request, _("Ce dossier n'est plus dans un état où cette décision est possible.")
+            )
         return redirect("reviews:jury", call.slug)
     result = compute_ranking(call)
     proposals = jury_services.proposed_decisions(result, call.envelope)

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from pepiniere.engine.selection import Constraint
-from pepiniere.lib.money import format_eur, from_cents, parse_amount, to_cents
+from pepiniere.lib.money import AmountError, format_eur, from_cents, parse_amount, to_cents
 from pepiniere.organisations.models import OrganisationKind
 
 ALL = "*"
@@ -207,6 +207,8 @@ def _parse_amount(kind: str, text: str) -> int | str:
                 raise ConstraintFormError(_("Un pourcentage est compris entre 0 et 100."))
             return format((value / 100).normalize(), "f")
         if kind in ("max_count", "min_count"):
+            if not (text.isascii() and text.lstrip("-").isdigit()):
+                raise ValueError(text)
             count = int(text)
             if count < 0:
                 raise ConstraintFormError(_("Un nombre de dossiers est positif."))
@@ -215,6 +217,8 @@ def _parse_amount(kind: str, text: str) -> int | str:
     except (ValueError, InvalidOperation) as exc:
         if isinstance(exc, ConstraintFormError):
             raise
+        if isinstance(exc, AmountError):
+            raise ConstraintFormError(exc.message) from None
         raise ConstraintFormError(_("« %(text)s » n'est pas un nombre.") % {"text": text}) from None
     if amount < 0:
         raise ConstraintFormError(_("Un montant est positif."))

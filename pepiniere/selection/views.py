@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from pepiniere.calls.models import Call
+from pepiniere.lib.params import optional_int_id, parse_int, parse_int_ids
 from pepiniere.reviews.ranking import compute_ranking
 from pepiniere.selection import selectors, services
 from pepiniere.selection.constraints import ALL, KINDS, specs_from_json
@@ -56,7 +57,10 @@ def scenarios(request: HttpRequest, slug: str) -> HttpResponse:
         if not can_run:
             raise Http404
         form = ScenarioForm(request.POST)
-        count = min(int(request.POST.get("rows") or EMPTY_ROWS), 30)
+        count = min(
+            parse_int(request.POST.get("rows") or str(EMPTY_ROWS), label=_("Nombre de lignes")),
+            30,
+        )
         rows = constraint_rows(request.POST, count)
         specs, errors = parse_constraints(rows, labels)
         if form.is_valid() and not errors:
@@ -83,8 +87,8 @@ def scenarios(request: HttpRequest, slug: str) -> HttpResponse:
                 return redirect("selection:detail", call.slug, scenario.pk)
     else:
         source = None
-        if request.GET.get("copier", "").isdigit():
-            source = Scenario.objects.filter(call=call, pk=request.GET["copier"]).first()
+        if (copied := optional_int_id(request.GET.get("copier"), label=_("Scénario"))) is not None:
+            source = Scenario.objects.filter(call=call, pk=copied).first()
         if source is not None:
             form = ScenarioForm(initial=initial_from(source))
             rows = rows_from_specs(specs_from_json(source.constraints))
@@ -185,7 +189,7 @@ def _totals(
 @login_required
 def compare(request: HttpRequest, slug: str) -> HttpResponse:
     call = _call(request, slug)
-    ids = [int(i) for i in request.GET.getlist("s") if i.isdigit()][:MAX_COMPARED]
+    ids = parse_int_ids(request.GET.getlist("s"), label=_("Scénarios"))[:MAX_COMPARED]
     chosen = {s.pk: s for s in Scenario.objects.filter(call=call, pk__in=ids)}
     picked = [chosen[i] for i in dict.fromkeys(ids) if i in chosen]
     if len(picked) < 2:

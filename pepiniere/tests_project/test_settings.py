@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from pepiniere.lib.env import env_bool, env_int
-from pepiniere.lib.money import format_eur, parse_amount, to_cents
+from pepiniere.lib.money import AmountError, format_eur, parse_amount, to_cents
 
 
 def _run(*args, **env):
@@ -58,13 +58,23 @@ def test_env_helpers_refuse_bad_values(monkeypatch):
     [
         ("550 000", "550000"),
         ("550 000,50 €", "550000.50"),
-        ("1.200,50", "1200.50"),
-        ("1,200.50", "1200.50"),
+        ("1200.50", "1200.50"),
+        ("1 200,5", "1200.50"),
         ("12\u202f000", "12000"),
+        ("12\xa0000 €", "12000"),
     ],
 )
-def test_amounts_typed_the_french_or_english_way(text, expected):
+def test_amounts_typed_the_french_way(text, expected):
     assert parse_amount(text) == Decimal(expected)
+
+
+@pytest.mark.parametrize(
+    "text", ["1.200,50", "1,200.50", "١٢٣", "0.001", "1_000", "1e3", "-5", "12 00", "Infinity", ""]
+)
+def test_amounts_a_french_user_would_not_type_are_refused_with_a_reason(text):
+    with pytest.raises(AmountError) as refused:
+        parse_amount(text)
+    assert refused.value.message
 
 
 def test_money_is_shown_in_french_format_and_converted_to_exact_cents():
