@@ -25,7 +25,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "pepiniere.lib.admin_apps.PepiniereAdminConfig",  # django.contrib.admin, French titles
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

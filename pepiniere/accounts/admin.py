@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from pepiniere.accounts.models import RoleGrant, User
+from pepiniere.audit.admin_mixins import AuditedAdminMixin
 
 
 class RoleGrantInline(admin.TabularInline):
@@ -10,7 +11,9 @@ class RoleGrantInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
+    """Roles are granted in the inline: each grant, change and removal is audited (issue 10)."""
+
     ordering = ["email"]
     list_display = ["email", "full_name", "is_active", "is_staff"]
     search_fields = ["email", "full_name"]

@@ -29,6 +29,7 @@ class Sector(models.Model):
 
     class Meta:
         verbose_name = _("filière")
+        verbose_name_plural = _("filières")
         ordering = ["label_fr"]
 
     def __str__(self) -> str:
@@ -96,7 +97,11 @@ class Call(models.Model):
         max_length=20,
         help_text=_("En majuscules dans les références des dossiers, ex. ECOCOLLAB."),
     )
-    slug = models.SlugField(unique=True)
+    slug = models.SlugField(
+        _("adresse de la page"),
+        unique=True,
+        help_text=_("Dernière partie de l'adresse de la page publique de l'appel."),
+    )
     title = models.CharField(_("titre"), max_length=200)
     summary = models.CharField(_("résumé"), max_length=400)
     description = models.TextField(_("description"))
@@ -217,13 +222,16 @@ class Call(models.Model):
 
 
 class CallDocument(models.Model):
-    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="documents")
+    call = models.ForeignKey(
+        Call, verbose_name=_("appel à projets"), on_delete=models.CASCADE, related_name="documents"
+    )
     title = models.CharField(_("titre"), max_length=200)
     file = models.FileField(_("fichier"), upload_to="call_documents/")
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
 
     class Meta:
         verbose_name = _("document de l'appel")
+        verbose_name_plural = _("documents de l'appel")
         ordering = ["position", "id"]
 
     def __str__(self) -> str:
@@ -250,7 +258,12 @@ class FormField(models.Model):
     """One question of a call's application form. Fields with a `group` are the columns of a
     repeatable group (e.g. one row per team member)."""
 
-    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="form_fields")
+    call = models.ForeignKey(
+        Call,
+        verbose_name=_("appel à projets"),
+        on_delete=models.CASCADE,
+        related_name="form_fields",
+    )
     group = models.ForeignKey(
         "self",
         verbose_name=_("groupe"),
@@ -307,7 +320,9 @@ class Criterion(models.Model):
     """One criterion of the evaluation grid: scored on [scale_min, scale_max]; the threshold applies
     to the raw consensus score, the weight only to ranking (DESIGN: Horizon Europe practice)."""
 
-    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="criteria")
+    call = models.ForeignKey(
+        Call, verbose_name=_("appel à projets"), on_delete=models.CASCADE, related_name="criteria"
+    )
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
     title = models.CharField(_("critère"), max_length=200)
     description = models.TextField(_("description"), blank=True)

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from pepiniere.audit.admin_mixins import AuditedAdminMixin, AuditedModelAdmin
 from pepiniere.grants.models import (
     AidRecord,
     Award,
@@ -19,7 +20,7 @@ class AwardShareInline(admin.TabularInline):
 
 
 @admin.register(Award)
-class AwardAdmin(admin.ModelAdmin):
+class AwardAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """Read only: awards are made (and budgets committed) by the award service, never by hand."""
 
     list_display = ["application", "amount", "decision_reference", "decision_date"]
@@ -37,20 +38,21 @@ class AwardAdmin(admin.ModelAdmin):
 
 
 @admin.register(BudgetLine)
-class BudgetLineAdmin(admin.ModelAdmin):
+class BudgetLineAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "scope", "envelope", "committed", "paid"]
     list_filter = ["scope"]
     readonly_fields = ["committed", "paid"]
 
 
 @admin.register(AidRecord)
-class AidRecordAdmin(admin.ModelAdmin):
+class AidRecordAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["organisation", "funder_name", "amount", "granted_on", "source"]
     list_filter = ["source"]
     search_fields = ["organisation__name", "funder_name", "reference"]
     list_select_related = ["organisation"]
 
 
-admin.site.register(CallPolicy)
-admin.site.register(LinkedUndertaking)
-admin.site.register(DecisionLetter)
+# Letters, their policy and de minimis links: every admin change is audited (issue 10).
+admin.site.register(CallPolicy, AuditedModelAdmin)
+admin.site.register(LinkedUndertaking, AuditedModelAdmin)
+admin.site.register(DecisionLetter, AuditedModelAdmin)

@@ -20,13 +20,14 @@ class FunderKind(models.TextChoices):
 
 class Funder(models.Model):
     name = models.CharField(_("nom"), max_length=200)
-    slug = models.SlugField(unique=True)
+    slug = models.SlugField(_("identifiant court"), unique=True)
     kind = models.CharField(_("type"), max_length=20, choices=FunderKind.choices)
     siret = models.CharField(_("SIRET"), max_length=14, blank=True)
     website = models.URLField(_("site web"), blank=True)
 
     class Meta:
         verbose_name = _("financeur")
+        verbose_name_plural = _("financeurs")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -36,15 +37,18 @@ class Funder(models.Model):
 class Programme(models.Model):
     """A roadmap (feuille de route) over a period, split into priority axes with budgets."""
 
-    funder = models.ForeignKey(Funder, on_delete=models.PROTECT, related_name="programmes")
+    funder = models.ForeignKey(
+        Funder, verbose_name=_("financeur"), on_delete=models.PROTECT, related_name="programmes"
+    )
     title = models.CharField(_("titre"), max_length=200)
-    slug = models.SlugField(unique=True)
+    slug = models.SlugField(_("identifiant court"), unique=True)
     description = models.TextField(_("description"), blank=True)
     start_date = models.DateField(_("début"))
     end_date = models.DateField(_("fin"))
 
     class Meta:
         verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
         ordering = ["-start_date", "title"]
         constraints = [
             models.CheckConstraint(
@@ -62,11 +66,13 @@ class Programme(models.Model):
 
 
 class Axis(models.Model):
-    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="axes")
+    programme = models.ForeignKey(
+        Programme, verbose_name=_("programme"), on_delete=models.CASCADE, related_name="axes"
+    )
     code = models.SlugField(_("code"))
     title = models.CharField(_("intitulé"), max_length=200)
     budget = MoneyField(_("budget"))
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
 
     class Meta:
         verbose_name = _("axe prioritaire")

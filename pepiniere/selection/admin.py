@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from pepiniere.audit.admin_mixins import AuditedAdminMixin
 from pepiniere.selection.models import Scenario
 
 
 @admin.register(Scenario)
-class ScenarioAdmin(admin.ModelAdmin):
+class ScenarioAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "call", "rule", "budget", "sent_to_jury_at", "ran_at"]
     list_filter = ["rule"]
     list_select_related = ["call"]
