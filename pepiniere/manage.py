@@ -25,6 +25,10 @@ def main() -> None:
         )
         os.environ.setdefault("MEDIA_ROOT", os.path.join(os.path.abspath(var_dir), "demo-private"))
         os.environ["DEBUG"] = "1"
+        # Explorable with the demo password alone; /compte/double-facteur/demo/ shows the two
+        # accounts that still use a second factor.
+        os.environ["MFA_REQUIRED_FOR_STAFF"] = "0"
+        os.environ["PEPINIERE_DEMO"] = "1"
         # Links in the demo's e-mails point at the port the demo is served on.
         os.environ.setdefault("SITE_URL", f"http://127.0.0.1:{_port(sys.argv[2:])}")
     from django.core.management import execute_from_command_line

@@ -25,7 +25,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "pepiniere.lib.admin_apps.PepiniereAdminConfig",  # django.contrib.admin, French titles
+    "pepiniere.accounts.admin_apps.PepiniereAdminConfig",  # the admin (lib/admin.py) + our login
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -35,6 +35,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks_db",
     "axes",  # failed logins: counted for throttling, stored for the record
+    "django_otp",
+    "django_otp.plugins.otp_totp",  # authenticator apps (TOTP)
+    "django_otp.plugins.otp_static",  # single-use recovery codes
     "ninja",  # its templates and static files: the interactive API docs work offline
     "pepiniere.lib",
     "pepiniere.audit",
@@ -58,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified() (second factor passed)
     "pepiniere.lib.middleware.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -145,6 +149,12 @@ AXES_CLIENT_IP_CALLABLE = "pepiniere.accounts.throttle.client_ip"
 AXES_LOCKOUT_CALLABLE = "pepiniere.accounts.throttle.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
+# Second factor (django-otp, see accounts/mfa.py): staff (officer, finance, jury, admin) must use
+# one when this is on, which it is by default in production. The demo turns it off.
+MFA_REQUIRED_FOR_STAFF = env_bool("MFA_REQUIRED_FOR_STAFF", not DEBUG)
+OTP_TOTP_ISSUER = "Pépinière"
+# The demo (`pepiniere demo`) shows its second-factor accounts and their current codes.
+DEMO_MODE = env_bool("PEPINIERE_DEMO", False)
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "applications:mine"
 LOGOUT_REDIRECT_URL = "calls:catalogue"

@@ -53,6 +53,13 @@ class User(AbstractUser):
     language = models.CharField(
         _("langue"), max_length=5, choices=[("fr", "Français"), ("en", "English")], default="fr"
     )
+    # An administrator may require a second factor of any account (staff need one anyway when
+    # MFA_REQUIRED_FOR_STAFF is on; see accounts/mfa.py).
+    mfa_required = models.BooleanField(
+        _("double facteur obligatoire"),
+        default=False,
+        help_text=_("La connexion demande un code en plus du mot de passe."),
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["full_name"]

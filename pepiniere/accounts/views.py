@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -11,7 +11,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from pepiniere.accounts import mfa
 from pepiniere.accounts.forms import EmailAuthenticationForm, SignupForm
+from pepiniere.accounts.models import User
 from pepiniere.accounts.services import register_applicant
 from pepiniere.accounts.throttle import unlock_account
 
@@ -46,7 +48,24 @@ def signup(request: HttpRequest) -> HttpResponse:
     )
 
 
-login_view = auth_views.LoginView.as_view(authentication_form=EmailAuthenticationForm)
+class LoginView(auth_views.LoginView):
+    """The password step. When the account needs a second factor, nothing is logged in yet: the
+    session holds a pending login and the next page asks for the code (or sets up the app)."""
+
+    authentication_form = EmailAuthenticationForm
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        user = form.get_user()
+        assert isinstance(user, User)
+        if not mfa.is_required(user):
+            return super().form_valid(form)
+        mfa.begin_pending_login(self.request, user=user, next_url=self.get_success_url())
+        if mfa.has_device(user):
+            return redirect("accounts:mfa_second_step")
+        return redirect("accounts:mfa_enrol")
+
+
+login_view = LoginView.as_view()
 logout_view = auth_views.LogoutView.as_view()
 password_reset = auth_views.PasswordResetView.as_view(
     success_url=reverse_lazy("accounts:password_reset_done"),

@@ -21,6 +21,7 @@ from pepiniere.applications import services as application_services
 from pepiniere.applications.models import Application
 from pepiniere.calls.models import Call, Criterion, FieldKind, FormField, Sector
 from pepiniere.demo.identifiers import fictional_rna, fictional_siret
+from pepiniere.demo.mfa_scenario import build_mfa_accounts
 from pepiniere.demo.reviews_scenario import build_reviews
 from pepiniere.demo.selection_scenario import build_selection
 from pepiniere.lib.pdf import new_pdf
@@ -198,6 +199,7 @@ def build(
         RoleGrant.objects.create(user=users[role], role=role, funder=region)
     RoleGrant.objects.create(user=users[Role.REVIEWER], role=Role.REVIEWER)
     RoleGrant.objects.create(user=users[Role.APPLICANT], role=Role.APPLICANT)
+    build_mfa_accounts(password_hash=password_hash, funder=region)
     users[Role.OFFICER].is_staff = True
     users[Role.OFFICER].save()
 

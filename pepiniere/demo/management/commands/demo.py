@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
+from pepiniere.demo.mfa_scenario import DEMO_MFA_ACCOUNTS, DEMO_RECOVERY_CODES, demo_totp_secret
 from pepiniere.demo.scenario import ACCOUNTS, PASSWORD, build
 
 
@@ -57,6 +58,16 @@ class Command(BaseCommand):
         self.stdout.write(f"Accounts (password: {PASSWORD}):")
         for email, name, role in ACCOUNTS:
             self.stdout.write(f"  {email:<28} {role.label} — {name}")
+        self.stdout.write(
+            "Second factor (the demo turns it off, except for these two officers; "
+            "explained at /compte/double-facteur/demo/):"
+        )
+        for email, label in DEMO_MFA_ACCOUNTS:
+            self.stdout.write(f"  {email:<28} {label}")
+        self.stdout.write(
+            f"  TOTP key of mfa@pepiniere.test: {demo_totp_secret()} "
+            f"(recovery codes: {', '.join(DEMO_RECOVERY_CODES)})"
+        )
         self.stdout.write(
             "To serve this demo again later without rebuilding it: `make serve` "
             "(or `.venv/bin/pepiniere demo --serve-only --port 8000`). "
