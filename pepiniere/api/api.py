@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Path, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer, django_auth
 
@@ -20,6 +20,7 @@ from pepiniere.applications.permissions import can_view_application
 from pepiniere.applications.selectors import applications_of_user
 from pepiniere.calls.models import Call
 from pepiniere.lib.http import AuthenticatedHttpRequest
+from pepiniere.lib.params import MAX_ID
 from pepiniere.reviews.models import Assignment, AssignmentStatus
 from pepiniere.reviews.permissions import can_review
 
@@ -47,6 +48,26 @@ api = NinjaAPI(
     "`Authorization: Bearer <token>` (tokens: `pepiniere create_api_token EMAIL NAME`).",
 )
 AUTH = [TokenAuth(), django_auth]
+
+# An id in a path is a database id: 1 to 2⁶³−1 (BigAutoField). Anything else is a 422 from the
+# validation, never an integer overflow in the database driver.
+ObjectId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+class ErrorOut(Schema):
+    """401 (no or bad token) and 404 (absent, or not the caller's to see: never told apart)."""
+
+    detail: str
+
+
+class ValidationErrorOut(Schema):
+    """422: a parameter that does not match the schema (django-ninja's validation errors)."""
+
+    detail: list[dict[str, Any]]
+
+
+PUBLIC_ERRORS: dict[int, Any] = {404: ErrorOut, 422: ValidationErrorOut}
+AUTH_ERRORS: dict[int, Any] = {401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 
 
 class CallOut(Schema):
@@ -114,7 +135,7 @@ def list_calls(request: HttpRequest) -> list[CallOut]:
     ]
 
 
-@api.get("/calls/{slug}", response=CallOut, tags=["calls"])
+@api.get("/calls/{slug}", response={200: CallOut, **PUBLIC_ERRORS}, tags=["calls"])
 def get_call(request: HttpRequest, slug: str) -> CallOut:
     return _call_out(
         get_object_or_404(Call.objects.published().select_related("funder"), slug=slug)
@@ -123,7 +144,7 @@ def get_call(request: HttpRequest, slug: str) -> CallOut:
 
 @api.get(
     "/applications",
-    response=list[ApplicationOut],
+    response={200: list[ApplicationOut], 401: ErrorOut},
     auth=AUTH,
     tags=["applications"],
     summary="The applications of the caller's organisations",
@@ -133,9 +154,12 @@ def list_applications(request: AuthenticatedHttpRequest) -> list[ApplicationOut]
 
 
 @api.get(
-    "/applications/{application_id}", response=ApplicationOut, auth=AUTH, tags=["applications"]
+    "/applications/{application_id}",
+    response={200: ApplicationOut, **AUTH_ERRORS},
+    auth=AUTH,
+    tags=["applications"],
 )
-def get_application(request: AuthenticatedHttpRequest, application_id: int) -> ApplicationOut:
+def get_application(request: AuthenticatedHttpRequest, application_id: ObjectId) -> ApplicationOut:
     application = (
         Application.objects.select_related("call", "organisation").filter(pk=application_id).first()
     )
@@ -146,7 +170,7 @@ def get_application(request: AuthenticatedHttpRequest, application_id: int) -> A
 
 @api.get(
     "/reviews/assignments",
-    response=list[AssignmentOut],
+    response={200: list[AssignmentOut], 401: ErrorOut},
     auth=AUTH,
     tags=["reviews"],
     summary="The caller's review assignments",
@@ -161,9 +185,12 @@ def list_assignments(request: AuthenticatedHttpRequest) -> list[AssignmentOut]:
 
 
 @api.get(
-    "/reviews/assignments/{assignment_id}", response=AssignmentOut, auth=AUTH, tags=["reviews"]
+    "/reviews/assignments/{assignment_id}",
+    response={200: AssignmentOut, **AUTH_ERRORS},
+    auth=AUTH,
+    tags=["reviews"],
 )
-def get_assignment(request: AuthenticatedHttpRequest, assignment_id: int) -> AssignmentOut:
+def get_assignment(request: AuthenticatedHttpRequest, assignment_id: ObjectId) -> AssignmentOut:
     assignment = (
         Assignment.objects.select_related(
             "application", "application__call", "application__organisation"
