@@ -8,7 +8,16 @@ export UV_PYTHON := $(shell $(PYTHON) -c 'import sys; print(sys.executable)' 2>/
 export UV_PYTHON_DOWNLOADS := never
 PORT ?= 8000
 
-.PHONY: demo serve test install lint bench clean
+.PHONY: demo serve test install lint bench clean pango
+
+# WeasyPrint (decision letters) needs Debian's pango; install it when root, else say how.
+pango:
+	@{ ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null; } | grep -q libpangoft2-1.0 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; \
+	  else \
+	    echo "WARNING: PDF letters need pango: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0"; \
+	  fi; }
 
 $(UV):
 	@test -n "$(PYTHON)" || { echo "Python >= 3.12 is required (python3.12 or newer on PATH)."; exit 1; }
@@ -19,7 +28,7 @@ $(UV):
 	$(UV) sync --frozen
 	touch $@
 
-install: .venv/.installed
+install: .venv/.installed pango
 
 demo: install
 	.venv/bin/pepiniere demo --port $(PORT)
