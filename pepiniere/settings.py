@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "pepiniere.reviews",
     "pepiniere.selection",
     "pepiniere.grants",
+    "pepiniere.builder",
     "pepiniere.api",
     "pepiniere.demo",
 ]

@@ -11,6 +11,7 @@ urlpatterns = [
     path("instruction/selection/", include("pepiniere.selection.urls")),
     path("instruction/aides/", include("pepiniere.grants.urls")),
     path("aides/", include("pepiniere.grants.applicant_urls")),
+    path("instruction/conception/", include("pepiniere.builder.urls")),
     path("instruction/", include("pepiniere.applications.staff_urls")),
     path("expertise/", include("pepiniere.reviews.urls")),
     path("api/v1/", api.urls),
