@@ -13,15 +13,30 @@ class SignupForm(BaseUserCreationForm):
         fields = ("email", "full_name")
 
     def clean_email(self) -> str:
+        # Never says whether the address has an account (the sign-up service e-mails its owner).
         email: str = self.cleaned_data["email"]
-        email = email.strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                _(
-                    "Un compte existe déjà avec cette adresse. Connectez-vous ou réinitialisez votre mot de passe."
-                )
-            )
-        return email
+        return email.strip().lower()
+
+    def validate_unique(self) -> None:
+        # The model's unique e-mail would say "already exists": the service handles that case.
+        pass
+
+
+class InvitedSignupForm(BaseUserCreationForm):
+    """Account creation from an invitation link: the address is the invited one (the link proves
+    it), so only the name and the password are asked."""
+
+    class Meta:
+        model = User
+        fields = ("full_name",)
+
+
+class ActivationForm(forms.Form):
+    password = forms.CharField(
+        label=_("Mot de passe choisi à l'inscription"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
 
 class EmailAuthenticationForm(AuthenticationForm):

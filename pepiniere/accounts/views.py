@@ -6,15 +6,15 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from pepiniere.accounts import mfa
-from pepiniere.accounts.forms import EmailAuthenticationForm, SignupForm
+from pepiniere.accounts.forms import ActivationForm, EmailAuthenticationForm, SignupForm
 from pepiniere.accounts.models import User
-from pepiniere.accounts.services import register_applicant
+from pepiniere.accounts.services import activate_account, sign_up, user_from_link
 from pepiniere.accounts.throttle import unlock_account
 
 
@@ -32,20 +32,47 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("applications:mine")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = register_applicant(
+        sign_up(
             email=form.cleaned_data["email"],
             full_name=form.cleaned_data["full_name"],
             password=form.cleaned_data["password1"],
             language=(get_language() or "fr")[:2],
         )
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(
-            request, _("Bienvenue ! Déclarez maintenant votre structure pour candidater.")
-        )
-        return redirect(_safe_next(request, reverse("organisations:create")))
+        # The same page whether or not the address already had an account.
+        return redirect("accounts:signup_sent")
     return render(
         request, "registration/signup.html", {"form": form, "next": _safe_next(request, "")}
     )
+
+
+def signup_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "registration/signup_sent.html")
+
+
+def activate(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """The link from the sign-up e-mail. Asking for the password chosen at sign-up means that a
+    person who never signed up cannot be made to activate an account someone else prepared."""
+    user = user_from_link(uidb64, token)
+    if user is None or user.is_active:
+        return render(request, "registration/activate.html", {"invalid": True}, status=400)
+    form = ActivationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if user.check_password(form.cleaned_data["password"]):
+            user = activate_account(user=user)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(
+                request, _("Bienvenue ! Déclarez maintenant votre structure pour candidater.")
+            )
+            return redirect("organisations:create")
+        form.add_error(
+            "password",
+            _(
+                "Ce n'est pas le mot de passe choisi à l'inscription. Si vous l'avez oublié, "
+                "inscrivez-vous de nouveau avec la même adresse : vous recevrez un lien pour en "
+                "choisir un autre."
+            ),
+        )
+    return render(request, "registration/activate.html", {"form": form})
 
 
 class LoginView(auth_views.LoginView):
@@ -83,6 +110,9 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form: SetPasswordForm) -> HttpResponse:
         response = super().form_valid(form)
         unlock_account(email=form.user.email)
+        # The link reached the mailbox: an account never activated is now (the link from a
+        # second sign-up with the same address leads here).
+        activate_account(user=form.user)
         return response
 
 

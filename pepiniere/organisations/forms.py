@@ -45,6 +45,12 @@ class OrganisationForm(forms.ModelForm):
             ),
         }
 
+    def _get_validation_exclusions(self) -> set[str]:
+        # The unique SIREN/RNA constraints are the services' business: a second claim becomes a
+        # request to join, not a form error.
+        exclusions: set[str] = super()._get_validation_exclusions()  # type: ignore[misc]
+        return exclusions | {"siren", "rna"}
+
     def clean_siret(self) -> str:
         value = self.cleaned_data.get("siret", "")
         return identifiers.clean_siret(value) if value.strip() else ""
@@ -87,4 +93,7 @@ class OrganisationForm(forms.ModelForm):
 
 
 class AddMemberForm(forms.Form):
-    email = forms.EmailField(label=_("Adresse électronique du compte à ajouter"))
+    email = forms.EmailField(
+        label=_("Inviter une personne (adresse électronique)"),
+        help_text=_("Elle reçoit une invitation et rejoint la structure en l'acceptant."),
+    )

@@ -88,6 +88,15 @@ class Organisation(models.Model):
     class Meta:
         verbose_name = _("structure")
         ordering = ["name"]
+        # One organisation per legal entity: a second claim becomes a JoinRequest (services).
+        constraints = [
+            models.UniqueConstraint(
+                fields=["siren"], condition=~models.Q(siren=""), name="unique_organisation_siren"
+            ),
+            models.UniqueConstraint(
+                fields=["rna"], condition=~models.Q(rna=""), name="unique_organisation_rna"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -133,3 +142,86 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.organisation}"
+
+
+class JoinRequestStatus(models.TextChoices):
+    PENDING = "pending", _("en attente")
+    ACCEPTED = "accepted", _("acceptée")
+    REFUSED = "refused", _("refusée")
+
+
+class JoinRequest(models.Model):
+    """A second claim of an organisation's SIREN or RNA: the claimant asks to join, and becomes a
+    member only once a member (or an officer of a funder it applied to) accepts."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="join_requests"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="join_requests"
+    )
+    identifier = models.CharField(_("identifiant indiqué"), max_length=14)
+    status = models.CharField(
+        _("statut"),
+        max_length=10,
+        choices=JoinRequestStatus.choices,
+        default=JoinRequestStatus.PENDING,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("demande pour rejoindre une structure")
+        verbose_name_plural = _("demandes pour rejoindre une structure")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation"],
+                condition=models.Q(status="pending"),
+                name="one_pending_join_request",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.organisation}"
+
+
+class MemberInvitation(models.Model):
+    """An invitation to join an organisation, sent to an address whether or not it has an account
+    (so that adding a member never tells whether an address is registered)."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(_("adresse électronique"))
+    token = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("expire le"))
+    accepted_at = models.DateTimeField(_("acceptée le"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("invitation")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organisation}"
+
+    def is_open(self, now: datetime.datetime) -> bool:
+        return self.accepted_at is None and now < self.expires_at

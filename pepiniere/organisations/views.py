@@ -9,12 +9,13 @@ from django.utils.translation import gettext as _
 
 from pepiniere.lib.http import AuthenticatedHttpRequest
 from pepiniere.organisations.forms import AddMemberForm, OrganisationForm
-from pepiniere.organisations.models import Organisation
+from pepiniere.organisations.models import JoinRequest, JoinRequestStatus, Organisation
 from pepiniere.organisations.permissions import can_manage_organisation, can_view_organisation
+from pepiniere.organisations.selectors import pending_join_requests_for
 from pepiniere.organisations.services import (
     OrganisationError,
-    add_member,
     create_organisation,
+    invite_member,
     update_organisation,
 )
 
@@ -26,7 +27,16 @@ def my_organisations(request: AuthenticatedHttpRequest) -> HttpResponse:
         .select_related("departement", "legal_form", "size_band")
         .order_by("name")
     )
-    return render(request, "organisations/mine.html", {"organisations": organisations})
+    my_requests = (
+        JoinRequest.objects.filter(user=request.user, status=JoinRequestStatus.PENDING)
+        .select_related("organisation")
+        .order_by("-created_at")
+    )
+    return render(
+        request,
+        "organisations/mine.html",
+        {"organisations": organisations, "my_requests": my_requests},
+    )
 
 
 @login_required
@@ -34,7 +44,14 @@ def create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = OrganisationForm(request.POST or None)
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if request.method == "POST" and form.is_valid():
-        organisation = create_organisation(actor=request.user, data=form.cleaned_data)
+        try:
+            created = create_organisation(actor=request.user, data=form.cleaned_data)
+        except OrganisationError as error:
+            messages.error(request, str(error))
+            return redirect("organisations:mine")
+        if isinstance(created, JoinRequest):
+            return redirect("organisations:join_request", created.pk)
+        organisation = created
         messages.success(
             request, _("La structure « %(name)s » est enregistrée.") % {"name": organisation.name}
         )
@@ -61,7 +78,7 @@ def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         can_manage.enforce()
         if member_form.is_valid():
             try:
-                add_member(
+                invitation = invite_member(
                     organisation=organisation,
                     actor=request.user,
                     email=member_form.cleaned_data["email"],
@@ -69,7 +86,14 @@ def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             except OrganisationError as error:
                 member_form.add_error("email", str(error))
             else:
-                messages.success(request, _("Membre ajouté."))
+                messages.success(
+                    request,
+                    _(
+                        "Une invitation est envoyée à %(email)s. La personne rejoindra la "
+                        "structure en l'acceptant (avec son compte, ou en en créant un)."
+                    )
+                    % {"email": invitation.email},
+                )
                 return redirect("organisations:detail", organisation.pk)
     memberships = organisation.memberships.select_related("user").order_by("user__email")
     applications = organisation.applications.select_related("call").order_by("-created_at")
@@ -82,6 +106,12 @@ def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "applications": applications,
             "member_form": member_form,
             "can_manage": bool(can_manage),
+            "join_requests": pending_join_requests_for(request.user, organisation=organisation),
+            "invitations": organisation.invitations.filter(accepted_at__isnull=True).order_by(
+                "-created_at"
+            )
+            if can_manage
+            else [],
         },
     )
 
@@ -94,7 +124,15 @@ def edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     can_manage_organisation(request.user, organisation).enforce()
     form = OrganisationForm(request.POST or None, instance=organisation)
     if request.method == "POST" and form.is_valid():
-        update_organisation(organisation=organisation, actor=request.user, data=form.cleaned_data)
-        messages.success(request, _("Modifications enregistrées."))
-        return redirect("organisations:detail", organisation.pk)
+        try:
+            update_organisation(
+                organisation=Organisation.objects.get(pk=organisation.pk),
+                actor=request.user,
+                data=form.cleaned_data,
+            )
+        except OrganisationError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Modifications enregistrées."))
+            return redirect("organisations:detail", organisation.pk)
     return render(request, "organisations/form.html", {"form": form, "organisation": organisation})

@@ -4,40 +4,9 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from pepiniere.accounts.models import Role, User
 from pepiniere.lib.testing.factories import make_user, page_text
 
 pytestmark = pytest.mark.django_db
-
-
-def test_sign_up_logs_in_and_leads_to_declaring_an_organisation(client):
-    response = client.post(
-        reverse("accounts:signup"),
-        {
-            "email": "Paula@Example.test",
-            "full_name": "Paula Porteuse",
-            "password1": "un-mot-de-passe-solide",
-            "password2": "un-mot-de-passe-solide",
-        },
-    )
-    assert response.url == reverse("organisations:create")
-    user = User.objects.get(email="paula@example.test")
-    assert user.has_role(Role.APPLICANT)
-    assert client.get(reverse("applications:mine")).status_code == 200
-
-
-def test_sign_up_with_an_existing_email_says_so(client):
-    make_user("paula@example.test")
-    response = client.post(
-        reverse("accounts:signup"),
-        {
-            "email": "paula@example.test",
-            "full_name": "P",
-            "password1": "un-mot-de-passe-solide",
-            "password2": "un-mot-de-passe-solide",
-        },
-    )
-    assert "Un compte existe déjà" in page_text(response)
 
 
 def test_login_with_email_and_wrong_password_message(client):

@@ -64,18 +64,3 @@ def test_a_stranger_cannot_see_or_edit_an_organisation(client):
         client.post(reverse("organisations:edit", args=[organisation.pk]), _form()).status_code
         == 404
     )
-
-
-def test_owner_adds_an_existing_account_as_member(client):
-    owner = make_user()
-    other = make_user("bob@example.test")
-    organisation = make_organisation(member=owner)
-    client.force_login(owner)
-    client.post(
-        reverse("organisations:detail", args=[organisation.pk]), {"email": "bob@example.test"}
-    )
-    assert organisation.members.filter(pk=other.pk).exists()
-    response = client.post(
-        reverse("organisations:detail", args=[organisation.pk]), {"email": "nobody@example.test"}
-    )
-    assert "Aucun compte" in page_text(response)
