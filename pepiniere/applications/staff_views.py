@@ -115,6 +115,7 @@ def application_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
         .select_related("call")
         .order_by("-submitted_at")
     )
+    can_screen = bool(can_screen_application(request.user, application))
     return render(
         request,
         "applications/staff/detail.html",
@@ -129,7 +130,13 @@ def application_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
             "trail": trail_for(application),
             "notes": application.internal_notes.select_related("author"),
             "information_requests": application.information_requests.select_related("requested_by"),
-            "can_screen": bool(can_screen_application(request.user, application)),
+            "can_screen": can_screen,
+            # A second claim of the organisation's SIRET waits for a member or an officer.
+            "pending_join_requests": application.organisation.join_requests.filter(
+                status="pending"
+            ).count()
+            if can_screen
+            else 0,
         },
     )
 

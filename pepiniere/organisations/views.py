@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
@@ -107,9 +108,9 @@ def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "member_form": member_form,
             "can_manage": bool(can_manage),
             "join_requests": pending_join_requests_for(request.user, organisation=organisation),
-            "invitations": organisation.invitations.filter(accepted_at__isnull=True).order_by(
-                "-created_at"
-            )
+            "invitations": organisation.invitations.filter(
+                accepted_at__isnull=True, expires_at__gt=timezone.now()
+            ).order_by("-created_at")
             if can_manage
             else [],
         },

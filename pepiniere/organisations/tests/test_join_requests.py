@@ -155,6 +155,8 @@ def test_only_members_and_officers_of_a_funder_it_applied_to_may_decide(
     client.force_login(claimant)
     assert client.post(decide, {"decision": "accept"}).status_code == 404
     client.force_login(officer)
+    backoffice = page_text(client.get(reverse("backoffice:detail", args=[application.pk])))
+    assert "1 personne demande à rejoindre la structure" in backoffice
     assert "Mallory Martin" in page_text(client.get(reverse("organisations:join_requests")))
     client.post(decide, {"decision": "accept"})
     assert organisation.members.filter(pk=claimant.pk).exists()
