@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from pepiniere.lib.env import env_bool, env_int, env_list, env_str
+from pepiniere.lib.env import env_bool, env_int, env_list, env_str, secret_key_weakness
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PEPINIERE_VAR_DIR", str(BASE_DIR / "var")))
@@ -21,6 +22,14 @@ DEBUG = env_bool("DEBUG", True)
 TESTING = "pytest" in sys.modules
 _INSECURE_DEV_KEY = "django-insecure-pepiniere-development-key-change-me-0123456789abcdefgh"
 SECRET_KEY = env_str("SECRET_KEY", _INSECURE_DEV_KEY if (DEBUG or TESTING) else None)
+if not DEBUG and not TESTING:
+    # A weak key stops the start (Django's deploy check only warns): same criteria as its W009.
+    weak_reason = secret_key_weakness(SECRET_KEY)
+    if weak_reason:
+        raise ImproperlyConfigured(
+            f"SECRET_KEY is too weak for production ({weak_reason}). Generate one with: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -93,7 +95,19 @@ class LoginView(auth_views.LoginView):
 
 
 login_view = LoginView.as_view()
-logout_view = auth_views.LogoutView.as_view()
+
+
+class LogoutView(auth_views.LogoutView):
+    """Django's logout; the response also asks the browser to forget this site's local storage
+    (the local copies of drafts, see static/js/pepiniere.js)."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response: HttpResponse = super().post(request, *args, **kwargs)
+        response["Clear-Site-Data"] = '"storage"'
+        return response
+
+
+logout_view = LogoutView.as_view()
 password_reset = auth_views.PasswordResetView.as_view(
     success_url=reverse_lazy("accounts:password_reset_done"),
     email_template_name="registration/password_reset_email.txt",

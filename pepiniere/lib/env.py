@@ -44,3 +44,15 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def secret_key_weakness(key: str) -> str:
+    """Why a SECRET_KEY is too weak for production ("" when it is not): Django's deploy-check
+    criteria (security.W009), which Pépinière turns into a refusal to start."""
+    if key.startswith("django-insecure-"):
+        return "it starts with 'django-insecure-'"
+    if len(key) < 50:
+        return f"{len(key)} characters, at least 50 needed"
+    if len(set(key)) < 5:
+        return f"{len(set(key))} distinct characters, at least 5 needed"
+    return ""

@@ -56,8 +56,36 @@
     });
   }
 
+  // Local copies of drafts are keyed per person ("pepiniere-draft-<user>-<application>"): on a
+  // shared computer nobody gets back what someone else typed, and logging out removes them all.
+  var DRAFT_PREFIX = "pepiniere-draft-";
+  var loggingOut = false;
+
+  function forgetDrafts(exceptUser) {
+    try {
+      for (var i = window.localStorage.length - 1; i >= 0; i--) {
+        var name = window.localStorage.key(i);
+        if (name && name.indexOf(DRAFT_PREFIX) === 0 &&
+            (exceptUser === undefined || name.indexOf(DRAFT_PREFIX + exceptUser + "-") !== 0)) {
+          window.localStorage.removeItem(name);
+        }
+      }
+    } catch (e) { /* storage unavailable: nothing kept */ }
+  }
+  // Logging out (a form marked data-clear-drafts) forgets every local copy. The server also
+  // sends Clear-Site-Data: "storage" with the logout, for browsers where this script did not run.
+  document.addEventListener("submit", function (event) {
+    if (event.target.hasAttribute && event.target.hasAttribute("data-clear-drafts")) {
+      loggingOut = true;  // a save still on its way must not write a copy back
+      forgetDrafts();
+    }
+  }, true);
+
   function setupAutosave(form) {
-    var key = "pepiniere-draft-" + form.dataset.applicationId;
+    var user = form.dataset.userId;
+    // Copies left by another person on this browser (who never logged out) go away.
+    forgetDrafts(user);
+    var key = DRAFT_PREFIX + user + "-" + form.dataset.applicationId;
     var banner = document.getElementById("session-expired");
 
     // A copy from a previous visit that the server never received (session expired, network down):
@@ -74,6 +102,7 @@
     } catch (e) { /* storage unavailable: the server copy is all we have */ }
 
     function keepLocal(dirty) {
+      if (loggingOut) { return; }
       try {
         window.localStorage.setItem(key, JSON.stringify({
           dirty: dirty, base: form.dataset.revision, values: formValues(form), at: Date.now()
