@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from pepiniere.builder.starting_points import STARTING_POINTS
@@ -254,9 +255,12 @@ class EligibilityForm(forms.ModelForm):
         return data
 
 
+KINDS = [(value, capfirst(label)) for value, label in FieldKind.choices]
+
+
 class NewQuestionForm(forms.Form):
     label = forms.CharField(label=_("Intitulé de la question"), max_length=300)
-    kind = forms.ChoiceField(label=_("Type de réponse"), choices=FieldKind.choices)
+    kind = forms.ChoiceField(label=_("Type de réponse"), choices=KINDS)
 
 
 class NewColumnForm(forms.Form):
@@ -264,7 +268,7 @@ class NewColumnForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Type"),
         choices=[
-            (k.value, k.label)
+            (k.value, capfirst(k.label))
             for k in (FieldKind.SHORT_TEXT, FieldKind.NUMBER, FieldKind.AMOUNT, FieldKind.DATE)
         ],
     )
@@ -291,7 +295,7 @@ class QuestionForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    kind = forms.ChoiceField(label=_("Type de réponse"), choices=FieldKind.choices)
+    kind = forms.ChoiceField(label=_("Type de réponse"), choices=KINDS)
     required = forms.BooleanField(label=_("Réponse obligatoire"), required=False)
     word_limit = forms.IntegerField(
         label=_("Nombre de mots maximal"), required=False, min_value=1, max_value=100000
