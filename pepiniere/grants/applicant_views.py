@@ -13,8 +13,9 @@ from pepiniere.applications.models import Application
 from pepiniere.grants import deminimis, services
 from pepiniere.grants.forms import AidDeclarationForm, LinkForm
 from pepiniere.grants.letters import letter_paragraphs, letter_pdf
-from pepiniere.grants.models import DecisionLetter, LinkedUndertaking
+from pepiniere.grants.models import DecisionLetter, LinkedUndertaking, LinkStatus
 from pepiniere.grants.permissions import can_declare_aid, can_read_decision
+from pepiniere.lib.params import parse_int_id
 from pepiniere.organisations.models import Organisation
 
 
@@ -28,6 +29,22 @@ def minimis(request: HttpRequest, pk: int) -> HttpResponse:
     link_form = LinkForm()
     if request.method == "POST":
         try:
+            if "decide_link" in request.POST:
+                # Only links declared *towards* this organisation are decided here.
+                link = get_object_or_404(
+                    LinkedUndertaking,
+                    pk=parse_int_id(request.POST["decide_link"], label=_("Lien")),
+                    linked_organisation=organisation,
+                )
+                confirm = request.POST.get("decision") == "confirm"
+                services.decide_linked_undertaking(link=link, actor=request.user, confirm=confirm)
+                messages.success(
+                    request,
+                    _("Lien confirmé : vos aides et les siennes sont comptées ensemble.")
+                    if confirm
+                    else _("Lien contesté : il n'est pas pris en compte."),
+                )
+                return redirect("aid:minimis", organisation.pk)
             if "declare_link" in request.POST:
                 link_form = LinkForm(request.POST)
                 if link_form.is_valid():
@@ -55,7 +72,10 @@ def minimis(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "organisation": organisation,
             "links": links,
-            "ledger": deminimis.ledger(organisation, timezone.localdate()),
+            "claims": LinkedUndertaking.objects.filter(
+                linked_organisation=organisation, status=LinkStatus.DECLARED
+            ).select_related("organisation"),
+            "ledger": deminimis.ledger(organisation, timezone.localdate(), for_officer=False),
             "aid_form": aid_form,
             "link_form": link_form,
         },

@@ -12,9 +12,15 @@ every later window that would contain the new award (those ending on a recorded 
 after A, up to ``A + 3 years - 1 day``), so no three-year period ever goes over the ceiling.
 
 The single undertaking is the organisation plus the undertakings linked to it (art. 2(2)),
-followed transitively across organisations registered on the platform; aid to a linked
-undertaking that is not on the platform is declared on the organisation's ledger with the
-beneficiary's name."""
+followed transitively across organisations registered on the platform. A declaration is
+one-sided and speaks for the declarant only: a link to an organisation on the platform joins the
+two ledgers (both ways) only once it is confirmed by that organisation or by an officer; until
+then neither side's aid counts for, or is shown to, the other. Aid to a linked undertaking that is
+not on the platform is declared on the declarant's own ledger with the beneficiary's name, and so
+counts against the declarant only.
+
+Declared aid (typed by the applicant) and verified aid (awarded here, imported from a register, or
+on the ledger of a confirmed linked undertaking) are counted together but shown apart to officers."""
 
 from __future__ import annotations
 
@@ -27,7 +33,7 @@ from django.db.models import Q
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from pepiniere.grants.models import AidRecord, LinkedUndertaking
+from pepiniere.grants.models import AidRecord, AidSource, LinkedUndertaking, LinkStatus
 from pepiniere.lib.money import format_eur
 from pepiniere.organisations.models import Organisation
 
@@ -59,7 +65,8 @@ def counts_until(granted_on: datetime.date) -> datetime.date:
 
 
 def single_undertaking(organisation: Organisation | int) -> list[int]:
-    """Ids of the organisations that form one single undertaking with this one (itself first)."""
+    """Ids of the organisations that form one single undertaking with this one (itself first):
+    only confirmed links are followed, in both directions."""
     start = organisation if isinstance(organisation, int) else organisation.pk
     seen = [start]
     frontier = {start}
@@ -67,6 +74,7 @@ def single_undertaking(organisation: Organisation | int) -> list[int]:
         links = LinkedUndertaking.objects.filter(
             Q(organisation_id__in=frontier) | Q(linked_organisation_id__in=frontier),
             linked_organisation__isnull=False,
+            status=LinkStatus.CONFIRMED,
         ).values_list("organisation_id", "linked_organisation_id")
         found = {pk for pair in links for pk in pair} - set(seen)
         seen.extend(sorted(found))
@@ -165,18 +173,39 @@ def lock_undertaking(organisation: Organisation) -> list[int]:
     return ids
 
 
-def ledger(organisation: Organisation, on: datetime.date) -> dict[str, Any]:
-    """What the award page and the applicant's page show: every record of the single undertaking,
-    which ones count on `on`, the total and the room left under the ceiling."""
-    ids = single_undertaking(organisation)
+def ledger(organisation: Organisation, on: datetime.date, *, for_officer: bool) -> dict[str, Any]:
+    """What the award page (`for_officer`) and the applicant's page show, as of `on`.
+
+    The applicant sees its own records only, never another organisation's: its ledger is what it
+    and the funders recorded for it. Officers see the whole single undertaking (confirmed links),
+    with declared and verified aid apart, and the totals the award check uses."""
+    ids = single_undertaking(organisation) if for_officer else [organisation.pk]
     records = records_of(ids)
     start = window_start(on)
-    received = sum((r.amount for r in records if start <= r.granted_on <= on), Decimal("0"))
+    rows = []
+    declared = verified = linked = Decimal("0")
+    for r in records:
+        counted = start <= r.granted_on <= on
+        own = r.organisation_id == organisation.pk
+        rows.append((r, counted, counts_until(r.granted_on), own))
+        if not counted:
+            continue
+        if not own:
+            linked += r.amount
+        elif r.source == AidSource.DECLARED:
+            declared += r.amount
+        else:
+            verified += r.amount
+    received = declared + verified + linked
     return {
         "organisations": ids,
-        "records": [(r, start <= r.granted_on <= on, counts_until(r.granted_on)) for r in records],
+        "for_officer": for_officer,
+        "records": rows,
         "window_from": start,
         "window_to": on,
+        "declared": declared,
+        "verified": verified,
+        "linked": linked,
         "received": received,
         "ceiling": CEILING,
         "room": max(CEILING - received, Decimal("0")),

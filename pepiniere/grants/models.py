@@ -222,9 +222,20 @@ class LinkRelation(models.TextChoices):
     )
 
 
+class LinkStatus(models.TextChoices):
+    """A declaration is one-sided: it speaks for the declarant only. When the linked undertaking is
+    itself on the platform, the link joins the two ledgers only once that organisation (one of its
+    members) or an officer confirms it."""
+
+    DECLARED = "declared", _("déclaré, non confirmé")
+    CONFIRMED = "confirmed", _("confirmé")
+    REFUSED = "refused", _("contesté par l'entreprise liée")
+
+
 class LinkedUndertaking(models.Model):
     """An undertaking the organisation declares as linked to it: together they are one single
-    undertaking, whose de minimis aid is counted together."""
+    undertaking, whose de minimis aid is counted together (for an undertaking on the platform,
+    only once the link is confirmed)."""
 
     organisation = models.ForeignKey(
         "organisations.Organisation", on_delete=models.CASCADE, related_name="linked_undertakings"
@@ -244,6 +255,13 @@ class LinkedUndertaking(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     declared_at = models.DateTimeField()
+    status = models.CharField(
+        _("statut du lien"), max_length=10, choices=LinkStatus.choices, default=LinkStatus.DECLARED
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(_("confirmé ou contesté le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("entreprise liée")
@@ -253,10 +271,23 @@ class LinkedUndertaking(models.Model):
             models.UniqueConstraint(
                 fields=["organisation", "name"], name="unique_linked_undertaking"
             ),
+            models.CheckConstraint(
+                condition=~Q(status="confirmed")
+                | Q(linked_organisation__isnull=False, confirmed_at__isnull=False),
+                name="linked_undertaking_confirmed_shape",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.organisation} ↔ {self.name}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.status == LinkStatus.CONFIRMED and self.linked_organisation_id is not None
+
+    @property
+    def awaits_confirmation(self) -> bool:
+        return self.status == LinkStatus.DECLARED and self.linked_organisation_id is not None
 
 
 class AidSource(models.TextChoices):

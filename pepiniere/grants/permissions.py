@@ -58,3 +58,27 @@ def can_read_decision(user: Any, application: Application) -> Verdict:
     if can_see_grants(user, application.call):
         return allow()
     return deny(_("Ce courrier ne vous est pas accessible."))
+
+
+def can_confirm_link(user: Any, link: Any, *, call: Call | None = None) -> Verdict:
+    """Confirm or contest a declared link to an organisation on the platform: that organisation's
+    members, or an officer of a call the declaring or the linked organisation applied to (the call
+    the officer acts from)."""
+    if link.linked_organisation_id is None:
+        return deny(_("Cette entreprise liée n'est pas inscrite sur la plateforme."))
+    if is_member(user, link.linked_organisation_id):
+        return allow()
+    if (
+        call is not None
+        and is_call_staff(user, call, Role.OFFICER)
+        and Application.objects.filter(
+            call=call, organisation_id__in=[link.organisation_id, link.linked_organisation_id]
+        ).exists()
+    ):
+        return allow()
+    return deny(
+        _(
+            "Seuls les membres de l'entreprise liée ou un·e chargé·e de mission du financeur "
+            "confirment ce lien."
+        )
+    )

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 
 from pepiniere.applications.models import Application, Status
 from pepiniere.calls.models import Call
-from pepiniere.grants.models import AwardShare, DecisionLetter, Outcome
+from pepiniere.grants.models import AwardShare, DecisionLetter, LinkedUndertaking, Outcome
 from pepiniere.lib.money import from_cents
+from pepiniere.organisations.models import Organisation
 
 AWARD_STATES = [Status.SELECTED, Status.AWARDED, Status.CONTRACTED]
 
@@ -90,3 +91,14 @@ def letter_counts(call: Call) -> dict[str, dict[str, int]]:
         )
         out[outcome] = {"sent": sent[outcome], "pending": decided[outcome] - current}
     return out
+
+
+def links_of(organisation: Organisation) -> list[LinkedUndertaking]:
+    """Every link declared by or towards the organisation, for the officer's award page."""
+    return list(
+        LinkedUndertaking.objects.filter(
+            Q(organisation=organisation) | Q(linked_organisation=organisation)
+        )
+        .select_related("organisation", "linked_organisation", "confirmed_by")
+        .order_by("status", "name")
+    )

@@ -14,6 +14,7 @@ from stdnum.fr import siren as siren_number
 
 from pepiniere.applications import services as application_services
 from pepiniere.applications.models import Application, Status
+from pepiniere.applications.permissions import is_member
 from pepiniere.audit.services import record
 from pepiniere.calls.models import Call
 from pepiniere.calls.permissions import funder_ids_of_call
@@ -28,8 +29,14 @@ from pepiniere.grants.models import (
     CallPolicy,
     LinkedUndertaking,
     LinkRelation,
+    LinkStatus,
 )
-from pepiniere.grants.permissions import can_award, can_declare_aid, can_set_policy
+from pepiniere.grants.permissions import (
+    can_award,
+    can_confirm_link,
+    can_declare_aid,
+    can_set_policy,
+)
 from pepiniere.lib.money import CENT, format_eur, from_cents
 from pepiniere.organisations.models import Organisation
 from pepiniere.programmes.models import Funder
@@ -307,6 +314,16 @@ def declare_linked_undertaking(
     )
     if LinkedUndertaking.objects.filter(organisation=organisation, name=name.strip()).exists():
         raise AwardError(_("Cette entreprise liée est déjà déclarée."))
+    now = timezone.now()
+    # The linked organisation already declared this organisation as linked to it: this
+    # declaration, by a member of the other side, confirms that one, and is itself confirmed.
+    reverse = (
+        LinkedUndertaking.objects.select_for_update()
+        .filter(organisation=linked, linked_organisation=organisation, status=LinkStatus.DECLARED)
+        .first()
+        if linked is not None
+        else None
+    )
     link = LinkedUndertaking.objects.create(
         organisation=organisation,
         name=name.strip()[:200],
@@ -314,10 +331,64 @@ def declare_linked_undertaking(
         linked_organisation=linked,
         relation=relation,
         declared_by=actor,
-        declared_at=timezone.now(),
+        declared_at=now,
+        status=LinkStatus.CONFIRMED if reverse else LinkStatus.DECLARED,
+        confirmed_by=actor if reverse else None,
+        confirmed_at=now if reverse else None,
     )
     record(actor=actor, obj=organisation, action="declare_linked_undertaking", reason=link.name)
+    if reverse is not None:
+        _decide_link(link=reverse, actor=actor, confirm=True, now=now)
     return link
+
+
+def _decide_link(
+    *, link: LinkedUndertaking, actor: Any, confirm: bool, now: datetime.datetime
+) -> LinkedUndertaking:
+    before = link.status
+    link.status = LinkStatus.CONFIRMED if confirm else LinkStatus.REFUSED
+    link.confirmed_by = actor
+    link.confirmed_at = now
+    link.save(update_fields=["status", "confirmed_by", "confirmed_at"])
+    assert link.linked_organisation is not None
+    for organisation in (link.organisation, link.linked_organisation):
+        record(
+            actor=actor,
+            obj=organisation,
+            action="confirm_linked_undertaking" if confirm else "contest_linked_undertaking",
+            from_state=before,
+            to_state=link.status,
+            reason=f"{link.organisation.name} ↔ {link.linked_organisation.name}",
+            public=False,
+        )
+    return link
+
+
+@transaction.atomic
+def decide_linked_undertaking(
+    *, link: LinkedUndertaking, actor: Any, confirm: bool, call: Call | None = None
+) -> LinkedUndertaking:
+    """The linked organisation (a member) or an officer (acting from `call`) confirms a declared
+    link, which then joins the two ledgers both ways, or contests it, which keeps them apart.
+    An officer may also undo a confirmation (contest a confirmed link); a member only decides a
+    link still awaiting confirmation."""
+    link = (
+        LinkedUndertaking.objects.select_for_update(of=("self",))
+        .select_related("organisation", "linked_organisation")
+        .get(pk=link.pk)
+    )
+    verdict = can_confirm_link(actor, link, call=call)
+    if not verdict:
+        raise AwardError(verdict.reason, kind="forbidden")
+    officer = call is not None and not is_member(actor, link.linked_organisation_id or 0)
+    if link.status != LinkStatus.DECLARED and not officer:
+        raise AwardError(
+            _("Ce lien a déjà été %(s)s.") % {"s": link.get_status_display()}, kind="invalid"
+        )
+    target = LinkStatus.CONFIRMED if confirm else LinkStatus.REFUSED
+    if link.status == target:
+        return link
+    return _decide_link(link=link, actor=actor, confirm=confirm, now=timezone.now())
 
 
 def _new_aid(

@@ -9,4 +9,5 @@ urlpatterns = [
     path("<slug:slug>/cofinancement/", views.co_funding, name="co_funding"),
     path("<slug:slug>/courriers/", views.send_letters, name="send_letters"),
     path("<slug:slug>/dossiers/<int:pk>/attribuer/", views.award, name="award"),
+    path("<slug:slug>/dossiers/<int:pk>/liens/<int:link_pk>/", views.decide_link, name="link"),
 ]

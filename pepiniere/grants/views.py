@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,6 +15,7 @@ from pepiniere.applications.models import Application
 from pepiniere.calls.models import Call
 from pepiniere.grants import budget, deminimis, letters, selectors, services
 from pepiniere.grants.forms import AwardForm, CoFundingForm, PolicyForm
+from pepiniere.grants.models import LinkedUndertaking
 from pepiniere.grants.permissions import can_award, can_see_grants, can_set_policy
 from pepiniere.programmes.models import Funder
 
@@ -157,9 +159,45 @@ def award(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "form": form,
             "error": error,
             "award": getattr(application, "award", None),
-            "ledger": deminimis.ledger(application.organisation, on or today),
+            "ledger": deminimis.ledger(application.organisation, on or today, for_officer=True),
+            "links": selectors.links_of(application.organisation),
             "policy": services.policy_for(call),
             "can_award": bool(can_award(request.user, call)),
+            "can_confirm": bool(can_set_policy(request.user, call)),
         },
         status=422 if error or (form.is_bound and form.errors) else 200,
     )
+
+
+@login_required
+@require_POST
+def decide_link(request: HttpRequest, slug: str, pk: int, link_pk: int) -> HttpResponse:
+    """An officer confirms (or contests) a link declared by or towards the application's
+    organisation, from the award page of that application."""
+    call = _call(request, slug)
+    application = get_object_or_404(Application, pk=pk, call=call)
+    link = get_object_or_404(
+        LinkedUndertaking.objects.filter(
+            Q(organisation_id=application.organisation_id)
+            | Q(linked_organisation_id=application.organisation_id),
+            linked_organisation__isnull=False,
+        ),
+        pk=link_pk,
+    )
+    confirm = request.POST.get("decision") == "confirm"
+    try:
+        services.decide_linked_undertaking(
+            link=link, actor=request.user, confirm=confirm, call=call
+        )
+    except services.AwardError as error:
+        if error.kind == "forbidden":
+            raise Http404 from None
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Lien confirmé : les aides des deux structures sont comptées ensemble.")
+            if confirm
+            else _("Lien contesté : les aides des deux structures sont comptées séparément."),
+        )
+    return redirect("grants:award", call.slug, application.pk)

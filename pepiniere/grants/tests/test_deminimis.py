@@ -99,13 +99,16 @@ def test_aid_of_a_linked_undertaking_counts_for_the_single_undertaking():
     owner = make_user()
     parent = make_organisation(member=owner, name="Holding Océane")
     _declare(parent, "280000", D(2024, 1, 10), funder="Conseil départemental")
-    services.declare_linked_undertaking(
+    link = services.declare_linked_undertaking(
         organisation=application.organisation,
         actor=application.created_by,
         name="Holding Océane",
         siren=parent.siren,
         relation=LinkRelation.VOTING,
     )
+    # One-sided until the holding (a member) confirms it.
+    assert deminimis.single_undertaking(application.organisation) == [application.organisation.pk]
+    services.decide_linked_undertaking(link=link, actor=owner, confirm=True)
     assert deminimis.single_undertaking(application.organisation) == [
         application.organisation.pk,
         parent.pk,
