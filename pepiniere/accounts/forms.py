@@ -5,9 +5,12 @@ from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
 from django.utils.translation import gettext_lazy as _
 
 from pepiniere.accounts.models import User
+from pepiniere.lib.emails import EmailAddressField
 
 
 class SignupForm(BaseUserCreationForm):
+    email = EmailAddressField(widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+
     class Meta:
         model = User
         fields = ("email", "full_name")

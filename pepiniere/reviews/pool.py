@@ -16,6 +16,7 @@ from pepiniere.accounts.models import Role, RoleGrant, User
 from pepiniere.applications.models import Status
 from pepiniere.audit.services import record
 from pepiniere.calls.models import Call
+from pepiniere.lib.emails import clean_email_address
 from pepiniere.organisations.models import Membership, Organisation
 from pepiniere.reviews.errors import ReviewError
 from pepiniere.reviews.errors import require as _require
@@ -34,7 +35,7 @@ from pepiniere.reviews.permissions import can_manage_reviews
 @transaction.atomic
 def invite_reviewer(*, call: Call, email: str, actor: Any) -> Invitation:
     _require(can_manage_reviews(actor, call))
-    email = email.strip().lower()
+    email = clean_email_address(email)  # ValidationError (French) on a malformed address
     invitation, created = Invitation.objects.get_or_create(
         call=call,
         email=email,

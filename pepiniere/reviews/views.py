@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -20,6 +21,7 @@ from pepiniere.applications.services import ApplicationError, form_spec
 from pepiniere.applications.staff_selectors import staff_calls
 from pepiniere.applications.workflow import IllegalTransition
 from pepiniere.calls.models import Call
+from pepiniere.lib.emails import clean_email_address
 from pepiniere.lib.http import AuthenticatedHttpRequest
 from pepiniere.lib.params import parse_id_pair, parse_int_id
 from pepiniere.reviews import jury as jury_services
@@ -295,18 +297,22 @@ def _managed_call(request: HttpRequest, slug: str) -> Call:
 @login_required
 def pool(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     call = _managed_call(request, slug)
+    invite_error, invite_value = "", ""
     if request.method == "POST":
         if "detect" in request.POST:
             created = services.detect_conflicts(call=call)
             messages.success(request, _("%(n)d conflit(s) détecté(s).") % {"n": created})
+            return redirect("reviews:pool", call.slug)
+        try:
+            email = clean_email_address(request.POST.get("email", ""))
+        except ValidationError as error:
+            # The page again, with the message by the field and what was typed still in it.
+            invite_error = " ".join(error.messages)
+            invite_value = request.POST.get("email", "")[:1000]
         else:
-            email = request.POST.get("email", "").strip()
-            if "@" not in email:
-                messages.error(request, _("Indiquez une adresse électronique valide."))
-            else:
-                services.invite_reviewer(call=call, email=email, actor=request.user)
-                messages.success(request, _("Invitation envoyée à %(email)s.") % {"email": email})
-        return redirect("reviews:pool", call.slug)
+            services.invite_reviewer(call=call, email=email, actor=request.user)
+            messages.success(request, _("Invitation envoyée à %(email)s.") % {"email": email})
+            return redirect("reviews:pool", call.slug)
     members = CallReviewer.objects.filter(call=call).select_related(
         "reviewer", "reviewer__reviewer_profile"
     )
@@ -323,7 +329,15 @@ def pool(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "reviews/pool.html",
-        {"call": call, "members": members, "invitations": invitations, "conflicts": conflicts},
+        {
+            "call": call,
+            "members": members,
+            "invitations": invitations,
+            "conflicts": conflicts,
+            "invite_error": invite_error,
+            "invite_value": invite_value,
+        },
+        status=400 if invite_error else 200,
     )
 
 
