@@ -3,6 +3,7 @@ and the letters still to send."""
 
 from __future__ import annotations
 
+import datetime
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
@@ -101,4 +102,17 @@ def links_of(organisation: Organisation) -> list[LinkedUndertaking]:
         )
         .select_related("organisation", "linked_organisation", "confirmed_by")
         .order_by("status", "name")
+    )
+
+
+def jury_decision_date(application: Application) -> datetime.date | None:
+    """The date of the jury session that last decided on the application (the deliberation the
+    award follows), None when no session decided it."""
+    from pepiniere.reviews.models import JuryDecision
+
+    return (
+        JuryDecision.objects.filter(application=application)
+        .order_by("-decided_at", "-id")
+        .values_list("session__held_on", flat=True)
+        .first()
     )

@@ -141,7 +141,8 @@ def award(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         suggested = services.suggested_amount(application)
         initial = {
             "amount": suggested,
-            "decision_date": today,
+            # The right to the aid follows the jury's deliberation: its session's date.
+            "decision_date": selectors.jury_decision_date(application) or today,
             f"share_{call.funder_id}": suggested,
         }
         form = AwardForm(initial=initial, funders=funders)

@@ -49,7 +49,13 @@ def explain(
         if rule in EXACT_RULES
         else _("Non financé au rang %(rank)d") % {"rank": rank}
     )
-    if code == "funded":
+    if code == "funded" and info.get("capped"):
+        # The whole of what the cap allows, not the whole request: never "en totalité" here.
+        text = _("Financé à hauteur du plafond au rang %(rank)d : %(amount)s.") % {
+            "rank": rank,
+            "amount": money(int(params["amount_cents"])),
+        }
+    elif code == "funded":
         text = _("Financé en totalité au rang %(rank)d : %(amount)s.") % {
             "rank": rank,
             "amount": money(int(params["amount_cents"])),

@@ -127,11 +127,15 @@ def unmet(scenario: Scenario, labels: dict[str, Any]) -> list[str]:
     ]
 
 
-def tag_totals(scenario: Scenario) -> dict[tuple[str, str], tuple[int, int]]:
+def tag_totals(
+    scenario: Scenario, *, also: Iterable[ConstraintSpec] = ()
+) -> dict[tuple[str, str], tuple[int, int]]:
     """{(tag, shown value): (funded cents, number funded)} for the summary tags, each constrained
-    tag, and each constraint's own scope (e.g. "département : 24, 40, 47 ou 64")."""
+    tag, and each constraint's own scope (e.g. "département : 24, 40, 47 ou 64"), always summed
+    over the scenario's funded set. `also`: constraints of other scenarios (a comparison), whose
+    groups are totalled for this scenario too, although it does not have them."""
     funded = scenario.funded
-    specs = specs_from_json(scenario.constraints)
+    specs = specs_from_json(scenario.constraints) + list(also)
     tags = list(SUMMARY_TAGS) + [s.tag for s in specs if s.tag != ALL and s.tag not in SUMMARY_TAGS]
     totals: dict[tuple[str, str], list[int]] = {}
     infos = scenario.result.get("proposals", [])
@@ -170,7 +174,8 @@ class Comparison:
 def compare(
     scenarios: list[Scenario], applications: dict[int, Application], labels: dict[str, Any]
 ) -> Comparison:
-    totals = [tag_totals(s) for s in scenarios]
+    every_spec = [spec for s in scenarios for spec in specs_from_json(s.constraints)]
+    totals = [tag_totals(s, also=every_spec) for s in scenarios]
     keys = list(dict.fromkeys(k for t in totals for k in t))
     tags = [
         (str(labels.get(tag, tag)), value, [t.get((tag, value), (0, 0)) for t in totals])

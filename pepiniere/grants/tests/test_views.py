@@ -128,3 +128,27 @@ def test_list_pages_keep_their_query_count_as_rows_grow(client, django_assert_ma
                 assert client.get(url).status_code == 200
             counts.append(len(captured.captured_queries))
         assert counts[1] <= counts[0], (page, counts)
+
+
+def test_the_award_form_dates_the_decision_on_the_jury_session_not_today(client):
+    from django.utils import timezone
+
+    from pepiniere.reviews.models import JuryDecision, JurySession
+
+    call, officer, _finance, (application, undecided) = selected_call(2)
+    session = JurySession.objects.create(call=call, held_on=datetime.date(2026, 7, 10))
+    JuryDecision.objects.create(
+        session=session,
+        application=application,
+        rank=1,
+        proposed="selected",
+        decision="selected",
+        decided_by=officer,
+        decided_at=timezone.now(),
+    )
+    client.force_login(officer)
+    page = page_text(client.get(reverse("grants:award", args=[call.slug, application.pk])))
+    assert 'name="decision_date" value="2026-07-10"' in page
+    # No session decided the other one (arranged directly): today, as before.
+    page = page_text(client.get(reverse("grants:award", args=[call.slug, undecided.pk])))
+    assert f'name="decision_date" value="{datetime.date.today().isoformat()}"' in page

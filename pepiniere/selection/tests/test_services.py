@@ -79,7 +79,11 @@ def test_territorial_minimum_and_project_cap_change_the_selection_with_reasons(r
         apps["D"].pk: 3000000,
     }
     reasons = _reasons(scenario, apps)
-    assert "Montant plafonné à 35 000,00 € par projet (demande : 40 000,00 €)" in reasons["A"]
+    assert reasons["A"] == (
+        "Financé à hauteur du plafond au rang 1 : 35 000,00 €. "
+        "Montant plafonné à 35 000,00 € par projet (demande : 40 000,00 €)."
+    )
+    assert "en totalité" not in reasons["A"]
     assert reasons["C"].startswith(
         "Non financé au rang 3 : le reste de l'enveloppe (30 000,00 €) est réservé pour respecter "
         "« au moins 30 % de l'enveloppe pour département : 24, 40, 47 ou 64 »."
@@ -232,3 +236,9 @@ def test_compare_lists_the_applications_whose_fate_changes(ranked):
     assert "réservé pour respecter" in plain(row["cells"][1][1])
     by_value = {(tag, value): per for tag, value, per in comparison.tags}
     assert by_value[("département", "24")] == [(0, 0), (3000000, 1)]
+    # The group of a constraint only the second scenario has is totalled over the first
+    # scenario's funded set too (E, Landes), not shown as 0 €.
+    group = ("département", "24, 40, 47, 64")
+    assert by_value[group][0] == (2000000, 1)
+    assert by_value[group][1] == selectors.tag_totals(second)[("departement", "24, 40, 47, 64")]
+    assert sum(by_value[group][1]) > 0
