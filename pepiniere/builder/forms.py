@@ -40,6 +40,13 @@ FORMER_REGIONS = {
 }
 
 
+def typed_amount(value: Decimal) -> str:
+    """550000.00 → « 550 000 » (« 550 000,50 » with cents): what a French user would type."""
+    whole, cents = divmod(value.quantize(Decimal("0.01")) * 100, 100)
+    text = f"{int(whole):,}".replace(",", " ")
+    return f"{text},{int(cents):02d}" if cents else text
+
+
 def paris_datetime(label: Any, required: bool = True, help_text: Any = "") -> forms.DateTimeField:
     return forms.DateTimeField(
         label=label,
@@ -53,7 +60,7 @@ def paris_datetime(label: Any, required: bool = True, help_text: Any = "") -> fo
 class StartForm(forms.Form):
     """The first page: what to start from, and what a copy asks anew."""
 
-    start = forms.ChoiceField(label=_("Point de départ"), widget=forms.RadioSelect)
+    start = forms.ChoiceField(label=_("Point de départ"), widget=forms.RadioSelect, initial="blank")
     source = forms.ModelChoiceField(
         label=_("Appel à copier"),
         queryset=Call.objects.none(),
@@ -144,6 +151,11 @@ class GeneralForm(forms.ModelForm):
         self.fields["axis"].queryset = Axis.objects.filter(programme__funder=call.funder_id)  # type: ignore[attr-defined]
         self.fields["co_funders"].queryset = Funder.objects.exclude(pk=call.funder_id)  # type: ignore[attr-defined]
         self.fields["sectors"].queryset = Sector.objects.all()  # type: ignore[attr-defined]
+        # Saved as the officer goes; the publication checklist asks for them before publishing.
+        self.fields["summary"].required = False
+        self.fields["description"].required = False
+        if not self.is_bound and call.envelope is not None:
+            self.initial["envelope"] = typed_amount(call.envelope)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -215,6 +227,8 @@ class EligibilityForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if not self.is_bound and self.instance.max_requested_amount is not None:
+            self.initial["max_requested_amount"] = typed_amount(self.instance.max_requested_amount)
         regions: list[tuple[str, Any]] = [
             (f"region-{r.code}", f"{r.name} ({r.code})") for r in Region.objects.all()
         ]

@@ -81,6 +81,11 @@ def _unique(model: type[models.Model], field: str, base: str, max_length: int, *
     return candidate
 
 
+def _slug_with_year(base: str, year: int) -> str:
+    """The call's address names its year once: « numerique-2027 », not « numerique-2027-2027 »."""
+    return base[:45] if str(year) in base else f"{base[:40]}-{year}"
+
+
 # --- Creating -----------------------------------------------------------------------------------
 
 
@@ -119,7 +124,7 @@ def create_call(
         closes_at=closes_at,
         is_published=False,
         code=_unique(Call, "code", base.replace("-", "")[:12] or "appel", 20, programme=programme),
-        slug=_unique(Call, "slug", f"{base[:40]}-{timezone.localtime(opens_at).year}", 50),
+        slug=_unique(Call, "slug", _slug_with_year(base, timezone.localtime(opens_at).year), 50),
         summary="",
         description="",
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from functools import wraps
 from typing import Any
 
@@ -352,10 +353,10 @@ def grid(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             "id": c.pk,
             "title": c.title,
             "description": c.description,
-            "scale_min": c.scale_min,
-            "scale_max": c.scale_max,
-            "weight": c.weight,
-            "threshold": c.threshold,
+            "scale_min": _plain(c.scale_min),
+            "scale_max": _plain(c.scale_max),
+            "weight": _plain(c.weight),
+            "threshold": _plain(c.threshold),
         }
         for c in criteria
     ]
@@ -394,6 +395,13 @@ def grid(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         "builder/grid.html",
         _context(call, "grid", can_edit, formset=formset, settings_form=settings_form),
     )
+
+
+def _plain(value: Decimal | None) -> Decimal | None:
+    """5.00 → 5, 3.50 → 3.5: the marks as a person writes them."""
+    if value is None:
+        return None
+    return value.quantize(Decimal(1)) if value == value.to_integral() else value.normalize()
 
 
 def _apply_move(rows: list[dict[str, Any]], move: str | None) -> list[dict[str, Any]]:

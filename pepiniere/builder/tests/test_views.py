@@ -478,3 +478,37 @@ def test_every_step_opens_in_french_for_the_officer(client, programme, officer):
     assert call.title in page
     page = page_text(client.get(reverse("builder:new")))
     assert "Subvention à une association (CERFA n° 12156)" in page
+
+
+def test_general_step_saves_without_summary_and_shows_amounts_as_typed(client, programme, officer):
+    client.force_login(officer)
+    _new(client, programme, title="Numérique 2030")
+    call = Call.objects.get()
+    assert call.slug == "numerique-2030"  # the year is not repeated
+    url = reverse("builder:general", args=[call.slug])
+    page = page_text(client.get(url))
+    assert 'value="550 000"' in page
+    response = client.post(
+        url,
+        {
+            "title": "Numérique 2030",
+            "programme": programme.pk,
+            "envelope": "600 000,50",
+            "opens_at": "2030-03-01T09:00",
+            "closes_at": "2030-05-29T12:00",
+        },
+    )
+    assert response.status_code == 302
+    call.refresh_from_db()
+    assert call.envelope == Decimal("600000.50")
+    assert 'value="600 000,50"' in page_text(client.get(url))
+    entry = AuditEntry.objects.filter(action="call_update", object_id=call.pk).get()
+    assert "600000.50" in entry.reason
+
+
+def test_grid_shows_marks_as_a_person_writes_them(client, programme, officer):
+    call = make_call(funder=programme.funder, programme=programme)
+    client.force_login(officer)
+    page = page_text(client.get(reverse("builder:grid", args=[call.slug])))
+    assert 'name="criteria-0-scale_max" value="5"' in page
+    assert "5.00" not in page
