@@ -1,6 +1,16 @@
-from django.contrib import admin
+from typing import Any
 
-from pepiniere.organisations.models import LegalForm, Membership, Organisation, SizeBand
+from django.contrib import admin
+from django.http import HttpRequest
+
+from pepiniere.organisations.models import (
+    JoinRequest,
+    LegalForm,
+    MemberInvitation,
+    Membership,
+    Organisation,
+    SizeBand,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -27,3 +37,32 @@ class LegalFormAdmin(admin.ModelAdmin):
 @admin.register(SizeBand)
 class SizeBandAdmin(admin.ModelAdmin):
     list_display = ["code", "label", "min_employees", "max_employees"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown for support, never changed here: decisions go through the services (audited)."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(JoinRequest)
+class JoinRequestAdmin(ReadOnlyAdmin):
+    list_display = ["organisation", "user", "identifier", "status", "created_at", "decided_by"]
+    list_filter = ["status"]
+    search_fields = ["organisation__name", "user__email", "identifier"]
+    list_select_related = ["organisation", "user", "decided_by"]
+
+
+@admin.register(MemberInvitation)
+class MemberInvitationAdmin(ReadOnlyAdmin):
+    list_display = ["organisation", "email", "created_at", "expires_at", "accepted_at"]
+    search_fields = ["organisation__name", "email"]
+    list_select_related = ["organisation"]
+    exclude = ["token"]

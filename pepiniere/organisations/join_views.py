@@ -96,8 +96,13 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "organisations/invitation.html", context)
     # Whoever holds the link reads the invited mailbox: telling them whether it has an account
     # reveals nothing to anyone else.
-    if User.objects.filter(email__iexact=item.email).exists():
+    existing = User.objects.filter(email__iexact=item.email).first()
+    if existing is not None and existing.is_active:
         return redirect_to_login(request.get_full_path())
+    if existing is not None:
+        # Signed up, never activated: the sign-up link (or a new sign-up) comes first.
+        context["inactive"] = True
+        return render(request, "organisations/invitation.html", context)
     form = InvitedSignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = accept_invitation_with_new_account(

@@ -123,3 +123,23 @@ def test_only_an_owner_invites(client, organisation, django_capture_on_commit_ca
     )
     assert response.status_code == 403
     assert not MemberInvitation.objects.exists()
+
+
+def test_an_invited_address_whose_account_is_not_activated_yet_is_told_what_to_do(
+    client, organisation, owner, django_capture_on_commit_callbacks
+):
+    pending = make_user("nina@example.test")
+    User.objects.filter(pk=pending.pk).update(is_active=False)
+    client.force_login(owner)
+    _invite(client, organisation, "nina@example.test", django_capture_on_commit_callbacks)
+    client.logout()
+    page = page_text(client.get(_link(mail.outbox[0])))
+    assert "pas encore activé" in page
+    assert not organisation.members.filter(pk=pending.pk).exists()
+
+
+def test_join_requests_and_invitations_are_read_only_in_the_admin(client, organisation):
+    admin = make_user("admin@example.test", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    assert client.get(reverse("admin:organisations_joinrequest_changelist")).status_code == 200
+    assert client.get(reverse("admin:organisations_memberinvitation_add")).status_code == 403
