@@ -26,6 +26,7 @@ def empty_database():
         pytest.skip("pg_dump / pg_restore are not on PATH (PostgreSQL client tools)")
     settings = dict(connection.settings_dict)
     settings["NAME"] = f"{settings['NAME']}_restore"
+
     def admin():
         return psycopg.connect(
             dbname="postgres",
