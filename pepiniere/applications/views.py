@@ -48,6 +48,7 @@ from pepiniere.applications.workflow import ACTIVE_STATES
 from pepiniere.audit.services import trail_for
 from pepiniere.calls.models import Call
 from pepiniere.lib.http import AuthenticatedHttpRequest, HtmxHttpRequest
+from pepiniere.lib.params import parse_int_id
 from pepiniere.lib.uploads import sanitise_filename
 from pepiniere.organisations.models import Membership, Organisation
 
@@ -87,7 +88,9 @@ def htmx_login_required(view: Callable[..., HttpResponse]) -> Callable[..., Http
 @require_POST
 def start(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     call = get_object_or_404(Call, slug=slug)
-    organisation = get_object_or_404(Organisation, pk=request.POST.get("organisation") or 0)
+    organisation = get_object_or_404(
+        Organisation, pk=parse_int_id(request.POST.get("organisation"), label=_("Structure"))
+    )
     try:
         application = start_application(call=call, organisation=organisation, actor=request.user)
     except ApplicationError as error:

@@ -1,0 +1,178 @@
+"""One small but complete world for the project-wide tests (permission coverage, malformed input):
+a reviewed, ranked, decided and awarded call with every kind of object a page can be about, and one
+named person per role, plus outsiders (an applicant of another organisation, an officer and an
+expert of another funder's call).
+
+``url_args(name)`` gives the real arguments of every URL pattern, so that those tests reach the
+views' real work instead of their 404s. A new URL pattern with an argument name not known here makes
+``url_args`` raise: add the object to the world."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.tokens import default_token_generator
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from pepiniere.accounts.models import Role, User
+from pepiniere.applications.models import Application, Attachment, Export, ExportStatus
+from pepiniere.calls.models import Call, CallDocument
+from pepiniere.lib.testing.factories import PDF_BYTES, make_call, make_draft, make_user
+
+ROLES = (
+    "anonymous",
+    "applicant",
+    "stranger",
+    "officer",
+    "other_officer",
+    "expert",
+    "other_expert",
+    "jury",
+    "finance",
+    "admin",
+)
+
+
+@dataclass
+class World:
+    users: dict[str, User]
+    call: Call
+    open_call: Call
+    application: Application
+    draft: Application
+    attachment: Attachment
+    objects: dict[str, Any] = field(default_factory=dict)
+
+    def url_args(self, name: str, converters: dict[str, str]) -> dict[str, Any]:
+        """Real keyword arguments for the URL pattern ``name`` (``converters``: argument name →
+        converter name, from the resolver)."""
+        o = self.objects
+        by_name = {
+            "calls:document": {"slug": self.call.slug, "document_id": o["document"].pk},
+            "applications:start": {"slug": self.open_call.slug},
+            "applications:edit": {"pk": self.draft.pk},
+            "applications:upload": {"pk": self.draft.pk, "field_key": "plan"},
+            "applications:remove": {"pk": self.draft.pk, "attachment_id": o["draft_attachment"].pk},
+            "applications:precheck": {"pk": self.draft.pk},
+            "applications:submit": {"pk": self.draft.pk},
+            "applications:withdraw": {"pk": self.draft.pk},
+            "applications:version": {"pk": self.application.pk, "number": 1},
+            "applications:attachment": {"token": self.attachment.token},
+            "organisations:detail": {"pk": self.application.organisation_id},
+            "organisations:edit": {"pk": self.application.organisation_id},
+            "aid:minimis": {"pk": self.application.organisation_id},
+            "aid:letter_pdf": {"pk": o["letter"].pk},
+            "selection:detail": {"slug": self.call.slug, "pk": o["scenario"].pk},
+            "backoffice:decide": {"pk": self.application.pk, "action": "note"},
+            "backoffice:export_status": {"pk": o["export"].pk},
+            "backoffice:export_download": {"pk": o["export"].pk},
+            "reviews:invitation": {"token": o["invitation"].token},
+            "reviews:review": {"pk": o["assignment"].pk},
+            "reviews:conflict": {"pk": o["assignment"].pk},
+            "accounts:password_reset_confirm": {
+                "uidb64": urlsafe_base64_encode(force_bytes(self.users["applicant"].pk)),
+                "token": default_token_generator.make_token(self.users["applicant"]),
+            },
+            "api:get_call": {"slug": self.call.slug},
+            "api:get_application": {"application_id": self.application.pk},
+            "api:get_assignment": {"assignment_id": o["assignment"].pk},
+        }
+        if name in by_name:
+            return {k: by_name[name][k] for k in converters}
+        generic = {"slug": self.call.slug, "pk": self.application.pk}
+        missing = set(converters) - set(generic)
+        if missing:
+            raise LookupError(
+                f"{name}: no object in pepiniere/lib/testing/world.py for {sorted(missing)}"
+            )
+        return {k: generic[k] for k in converters}
+
+
+def build_world() -> World:
+    from pepiniere.grants import letters
+    from pepiniere.grants import services as grant_services
+    from pepiniere.organisations.models import Organisation
+    from pepiniere.reviews import jury as jury_services
+    from pepiniere.reviews import services as review_services
+    from pepiniere.reviews.models import Assignment
+    from pepiniere.reviews.tests.factories import make_reviewer
+    from pepiniere.selection import services as selection_services
+    from pepiniere.selection.tests.factories import mark_selected, ranked_call
+
+    call, officer, (application, second) = ranked_call([("33", 40000, 5), ("40", 30000, 2)])
+    applicant = application.created_by
+    assignment = Assignment.objects.filter(application=application).select_related("reviewer")[0]
+    jury = make_user(role=Role.JURY, funder=call.funder)
+    finance = make_user(role=Role.FINANCE, funder=call.funder)
+    admin = make_user(role=Role.ADMIN, is_staff=True, is_superuser=True)
+    other_call = make_call()
+    other_officer = make_user(role=Role.OFFICER, funder=other_call.funder)
+    other_expert = make_reviewer(other_call)
+    stranger = make_user()
+    make_draft(call=other_call, applicant=stranger)
+
+    jury_services.open_session(call=call, actor=jury, held_on=timezone.localdate(), members=[jury])
+    scenario = selection_services.create_scenario(call=call, actor=officer, name="Classement")
+    mark_selected(application)
+    grant_services.award_grant(
+        application=application,
+        actor=officer,
+        amount=Decimal("40000"),
+        decision_reference="CP-2026-001",
+        decision_date=datetime.date.today(),
+    )
+    letters.send_decision_letters(call=call, actor=officer)
+    letter = application.decision_letters.first()
+    assert letter is not None
+
+    open_call = make_call(funder=call.funder)
+    organisation = Organisation.objects.get(pk=application.organisation_id)
+    draft = make_draft(call=open_call, applicant=applicant, organisation=organisation)
+    export = Export.objects.create(
+        requested_by=officer, format="csv", status=ExportStatus.DONE, total=1, done=1
+    )
+    export.file.save("dossiers.csv", ContentFile(b"reference\r\nAAP-1\r\n"))
+    document = CallDocument.objects.create(call=call, title="Règlement")
+    document.file.save("reglement.pdf", ContentFile(PDF_BYTES))
+    invitation = review_services.invite_reviewer(
+        call=call, email="nouvel.expert@example.test", actor=officer
+    )
+
+    users = {
+        "applicant": applicant,
+        "stranger": stranger,
+        "officer": officer,
+        "other_officer": other_officer,
+        "expert": assignment.reviewer,
+        "other_expert": other_expert,
+        "jury": jury,
+        "finance": finance,
+        "admin": admin,
+    }
+    attachment = application.attachment_set.first()
+    draft_attachment = draft.attachment_set.first()
+    assert attachment is not None and draft_attachment is not None
+    return World(
+        users=users,
+        call=call,
+        open_call=open_call,
+        application=application,
+        draft=draft,
+        attachment=attachment,
+        objects={
+            "second": second,
+            "assignment": assignment,
+            "scenario": scenario,
+            "letter": letter,
+            "export": export,
+            "document": document,
+            "invitation": invitation,
+            "draft_attachment": draft_attachment,
+        },
+    )

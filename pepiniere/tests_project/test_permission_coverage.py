@@ -1,0 +1,199 @@
+"""Every URL pattern has a permission test (issue 10, hardening).
+
+The resolver lists every named URL. Each one is either public (PUBLIC, with the reason) or has at
+least one refusal in REFUSALS: a person who must not get the page, and the request they try. The
+test fails when a new URL is in neither (add it here, with the role that must be refused), when an
+entry names a URL that no longer exists, and when a refusal is not refused.
+
+Refused means: 403 or 404 for a logged-in person (404 when the object's existence is not theirs
+to know), a redirect to the login page (or 401 from the API) for an anonymous visitor. The admin
+site is checked as a whole: every admin URL redirects a logged-in person who is not staff to the
+admin's login."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import NoReverseMatch, reverse
+
+from pepiniere.lib.testing.world import World, build_world
+from pepiniere.tests_project.urlmap import all_patterns
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC = {
+    "calls:catalogue": "the open calls catalogue",
+    "calls:detail": "a published call",
+    "calls:document": "a published call's documents (rules, templates)",
+    "accounts:signup": "sign-up",
+    "accounts:login": "login",
+    "accounts:logout": "logout (POST, ends one's own session)",
+    "accounts:mfa_second_step": "second step of a login in progress (nothing without the first)",
+    "accounts:mfa_demo": "demo explanation page (404 outside the demo)",
+    "accounts:password_reset": "password reset request",
+    "accounts:password_reset_done": "password reset request sent",
+    "accounts:password_reset_confirm": "password reset link (the token is the credential)",
+    "accounts:password_reset_complete": "password reset done",
+    "reviews:invitation": "an expert's invitation link (the token is the credential)",
+    "api:openapi-json": "the API schema",
+    "api:openapi-view": "the API documentation",
+    "api:api-root": "the API root",
+    "api:list_calls": "published calls",
+    "api:get_call": "a published call",
+    "set_language": "language switcher",
+    "admin:login": "the admin's login page",
+    "admin:logout": "the admin's logout",
+}
+
+# name → refusals: (role, method, data). Roles are those of lib/testing/world.py.
+REFUSALS: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
+    "accounts:account": [("anonymous", "GET", {})],
+    "accounts:mfa_enrol": [("anonymous", "GET", {})],
+    "accounts:mfa_recovery_codes": [("anonymous", "GET", {})],
+    "accounts:mfa_regenerate_codes": [("anonymous", "POST", {})],
+    "accounts:mfa_turn_off": [("anonymous", "POST", {})],
+    "organisations:mine": [("anonymous", "GET", {})],
+    "organisations:create": [("anonymous", "GET", {})],
+    "organisations:detail": [("stranger", "GET", {}), ("officer", "GET", {})],
+    "organisations:edit": [("stranger", "GET", {}), ("stranger", "POST", {"name": "Pris"})],
+    "applications:mine": [("anonymous", "GET", {})],
+    "applications:start": [("stranger", "POST", {"organisation": "{organisation}"})],
+    "applications:detail": [("stranger", "GET", {}), ("other_officer", "GET", {})],
+    "applications:edit": [("stranger", "GET", {}), ("officer", "POST", {})],
+    "applications:upload": [("stranger", "POST", {})],
+    "applications:remove": [("stranger", "POST", {})],
+    "applications:precheck": [("stranger", "GET", {})],
+    "applications:submit": [("stranger", "POST", {}), ("officer", "POST", {})],
+    "applications:receipt": [("stranger", "GET", {})],
+    "applications:receipt_pdf": [("stranger", "GET", {})],
+    "applications:version": [("stranger", "GET", {}), ("expert", "GET", {})],
+    "applications:withdraw": [("stranger", "GET", {}), ("officer", "POST", {})],
+    "applications:attachment": [("stranger", "GET", {}), ("other_expert", "GET", {})],
+    "selection:scenarios": [("applicant", "GET", {}), ("other_officer", "GET", {})],
+    "selection:compare": [("applicant", "GET", {}), ("expert", "GET", {})],
+    "selection:detail": [("applicant", "GET", {}), ("other_officer", "GET", {})],
+    "grants:call": [("applicant", "GET", {}), ("other_officer", "GET", {})],
+    "grants:policy": [("applicant", "POST", {}), ("other_officer", "POST", {})],
+    "grants:co_funding": [("applicant", "POST", {}), ("other_officer", "POST", {})],
+    "grants:send_letters": [("applicant", "POST", {}), ("other_officer", "POST", {})],
+    "grants:award": [("applicant", "GET", {}), ("other_officer", "GET", {})],
+    "aid:minimis": [("stranger", "GET", {}), ("other_officer", "GET", {})],
+    "aid:decision": [("stranger", "GET", {})],
+    "aid:letter_pdf": [("stranger", "GET", {}), ("expert", "GET", {})],
+    "backoffice:home": [("applicant", "GET", {}), ("expert", "GET", {})],
+    "backoffice:list": [("applicant", "GET", {})],
+    "backoffice:bulk": [("applicant", "POST", {"ids": "{application}", "action": "eligible"})],
+    "backoffice:export": [("applicant", "GET", {}), ("finance", "GET", {})],
+    "backoffice:detail": [("other_officer", "GET", {}), ("applicant", "GET", {})],
+    "backoffice:decide": [("other_officer", "POST", {"text": "x"})],
+    "backoffice:export_status": [("other_officer", "GET", {}), ("jury", "GET", {})],
+    "backoffice:export_download": [("other_officer", "GET", {}), ("admin", "GET", {})],
+    "backoffice:dashboard": [("other_officer", "GET", {})],
+    "reviews:home": [("anonymous", "GET", {})],
+    "reviews:profile": [("anonymous", "GET", {})],
+    "reviews:review": [("other_expert", "GET", {}), ("officer", "GET", {})],
+    "reviews:conflict": [("other_expert", "GET", {}), ("other_expert", "POST", {"note": "x"})],
+    "reviews:bids": [("applicant", "GET", {}), ("other_expert", "GET", {})],
+    "reviews:pool": [("expert", "GET", {}), ("other_officer", "GET", {})],
+    "reviews:assignment": [("expert", "GET", {}), ("other_officer", "POST", {"propose": ""})],
+    "reviews:progress": [("expert", "GET", {}), ("other_officer", "GET", {})],
+    "reviews:ranking": [("applicant", "GET", {}), ("expert", "GET", {})],
+    "reviews:jury": [("applicant", "GET", {}), ("officer", "POST", {"open": ""})],
+    "api:list_applications": [("anonymous", "GET", {})],
+    "api:list_assignments": [("anonymous", "GET", {})],
+    "api:get_application": [("stranger", "GET", {}), ("other_officer", "GET", {})],
+    "api:get_assignment": [("other_expert", "GET", {})],
+}
+
+
+# Refused with an error message on the page they are sent back to (a form action, not a page).
+REFUSED_WITH_MESSAGE = {"applications:start"}
+
+
+def _admin_url(name: str, world: World) -> str:
+    """Admin URLs take an object id, an app label or nothing; any value does, since a visitor
+    who is not staff is turned away before the object is looked up."""
+    for kwargs in (
+        {},
+        {"object_id": world.application.pk},
+        {"app_label": "applications"},
+        {"id": world.users["admin"].pk},
+        {"content_type_id": 1, "object_id": 1},
+        {"pk": 1},
+    ):
+        try:
+            return reverse(name, kwargs=kwargs)
+        except NoReverseMatch:
+            continue
+    for args in ((1,), (1, 1)):
+        try:
+            return reverse(name, args=args)
+        except NoReverseMatch:
+            continue
+    raise AssertionError(f"{name}: add its arguments to _admin_url")
+
+
+def _refused(response: Any, role: str, admin: bool) -> bool:
+    if admin:
+        return response.status_code == 302 and "/admin/login/" in response["Location"]
+    if role == "anonymous":
+        login = reverse("accounts:login")
+        return response.status_code in (401, 403, 404) or (
+            response.status_code == 302 and response["Location"].startswith(login)
+        )
+    return response.status_code in (403, 404)
+
+
+def test_every_url_is_public_or_has_a_refusal_test():
+    names = {name for name, _converters, _view in all_patterns()}
+    checked = set(PUBLIC) | set(REFUSALS) | {n for n in names if n.startswith("admin:")}
+    missing = sorted(names - checked)
+    assert not missing, (
+        "URL patterns without a permission test: add each to REFUSALS (or, if truly public, to "
+        f"PUBLIC) in {__file__}: {missing}"
+    )
+    stale = sorted((set(PUBLIC) | set(REFUSALS)) - names)
+    assert not stale, f"Entries for URL names that no longer exist: {stale}"
+    assert not set(PUBLIC) & set(REFUSALS)
+
+
+def test_each_refusal_is_refused():
+    world = build_world()
+    clients: dict[str, Client] = {}
+    for role in ("anonymous", *world.users):
+        clients[role] = Client()
+        if role != "anonymous":
+            clients[role].force_login(world.users[role])
+    placeholders = {
+        "{organisation}": str(world.application.organisation_id),
+        "{application}": str(world.application.pk),
+    }
+    failures = []
+    for name, converters, _view in all_patterns():
+        if name.startswith("admin:"):
+            if name in PUBLIC:
+                continue
+            response = clients["applicant"].get(_admin_url(name, world))
+            if not _refused(response, "applicant", admin=True):
+                failures.append(f"{name} as applicant: {response.status_code}")
+            continue
+        for role, method, data in REFUSALS.get(name, []):
+            url = reverse(name, kwargs=world.url_args(name, converters))
+            payload = {k: placeholders.get(v, v) for k, v in data.items()}
+            client = clients[role]
+            follow = name in REFUSED_WITH_MESSAGE
+            response = (
+                client.post(url, payload, follow=follow)
+                if method == "POST"
+                else client.get(url, payload, follow=follow)
+            )
+            refused = (
+                response.status_code == 200 and 'class="message error"' in response.content.decode()
+                if follow
+                else _refused(response, role, admin=False)
+            )
+            if not refused:
+                failures.append(f"{name} {method} as {role}: {response.status_code}")
+    assert not failures, failures
