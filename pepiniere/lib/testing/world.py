@@ -79,6 +79,23 @@ class World:
                 "uidb64": urlsafe_base64_encode(force_bytes(self.users["applicant"].pk)),
                 "token": default_token_generator.make_token(self.users["applicant"]),
             },
+            "organisations:join_request": {"pk": o["join_request"].pk},
+            "organisations:decide_join_request": {"pk": o["join_request"].pk},
+            "organisations:invitation": {"token": o["member_invitation"].token},
+            "accounts:activate": {
+                "uidb64": urlsafe_base64_encode(force_bytes(self.users["applicant"].pk)),
+                "token": default_token_generator.make_token(self.users["applicant"]),
+            },
+            "grants:link": {
+                "slug": self.call.slug,
+                "pk": self.application.pk,
+                "link_pk": o["link"].pk,
+            },
+            "builder:question": {"slug": self.call.slug, "pk": o["question"].pk},
+            "builder:add_column": {"slug": self.call.slug, "pk": o["question"].pk},
+            "builder:remove_question": {"slug": self.call.slug, "pk": o["question"].pk},
+            "builder:move_question": {"slug": self.call.slug, "pk": o["question"].pk},
+            "builder:remove_document": {"slug": self.call.slug, "pk": o["document"].pk},
             "api:get_call": {"slug": self.call.slug},
             "api:get_application": {"application_id": self.application.pk},
             "api:get_assignment": {"assignment_id": o["assignment"].pk},
@@ -144,6 +161,24 @@ def build_world() -> World:
         call=call, email="nouvel.expert@example.test", actor=officer
     )
 
+    from pepiniere.grants.models import LinkRelation
+    from pepiniere.organisations import services as organisation_services
+
+    join_request = organisation_services.request_to_join(
+        organisation=organisation, actor=stranger, identifier=organisation.siret
+    )
+    member_invitation = organisation_services.invite_member(
+        organisation=organisation, actor=applicant, email="associee@example.test"
+    )
+    link = grant_services.declare_linked_undertaking(
+        organisation=organisation,
+        actor=applicant,
+        name=second.organisation.name,
+        relation=LinkRelation.values[0],
+        siren=second.organisation.siren,
+    )
+    question = call.form_fields.order_by("position")[0]
+
     users = {
         "applicant": applicant,
         "stranger": stranger,
@@ -174,5 +209,9 @@ def build_world() -> World:
             "document": document,
             "invitation": invitation,
             "draft_attachment": draft_attachment,
+            "join_request": join_request,
+            "member_invitation": member_invitation,
+            "link": link,
+            "question": question,
         },
     )
