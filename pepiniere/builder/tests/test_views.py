@@ -512,3 +512,14 @@ def test_grid_shows_marks_as_a_person_writes_them(client, programme, officer):
     page = page_text(client.get(reverse("builder:grid", args=[call.slug])))
     assert 'name="criteria-0-scale_max" value="5"' in page
     assert "5.00" not in page
+
+
+def test_publication_step_shows_the_history_in_french(client, programme, officer):
+    client.force_login(officer)
+    _new(client, programme, start="innovation")
+    call = Call.objects.get()
+    client.post(reverse("builder:publish", args=[call.slug]), {"action": "publish"})
+    page = page_text(client.get(reverse("builder:publish", args=[call.slug])))
+    assert "Historique des modifications" in page
+    assert "Création de l'appel — Modèle : Projet d'innovation d'une start-up." in page
+    assert "call_create" not in page
