@@ -5,7 +5,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.urls import reverse
 from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.http import urlencode, urlsafe_base64_decode, urlsafe_base64_encode
 
 from pepiniere.accounts.models import Role, RoleGrant, User
 from pepiniere.audit.services import record
@@ -25,7 +25,9 @@ def register_applicant(
 
 
 @transaction.atomic
-def sign_up(*, email: str, full_name: str, password: str, language: str = "fr") -> None:
+def sign_up(
+    *, email: str, full_name: str, password: str, language: str = "fr", next_url: str = ""
+) -> None:
     """The same outcome for the person signing up whether or not the address has an account:
     a new address gets an inactive account and an activation link; an address that already has
     one gets a message to its owner ("someone tried to sign up with your address")."""
@@ -64,7 +66,8 @@ def sign_up(*, email: str, full_name: str, password: str, language: str = "fr") 
                     urlsafe_base64_encode(force_bytes(user.pk)),
                     default_token_generator.make_token(user),
                 ],
-            ),
+            )
+            + (f"?{urlencode({'next': next_url})}" if next_url else ""),
         },
     )
 

@@ -8,7 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -39,6 +39,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             full_name=form.cleaned_data["full_name"],
             password=form.cleaned_data["password1"],
             language=(get_language() or "fr")[:2],
+            next_url=_safe_next(request, ""),
         )
         # The same page whether or not the address already had an account.
         return redirect("accounts:signup_sent")
@@ -65,7 +66,7 @@ def activate(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
             messages.success(
                 request, _("Bienvenue ! Déclarez maintenant votre structure pour candidater.")
             )
-            return redirect("organisations:create")
+            return redirect(_safe_next(request, reverse("organisations:create")))
         form.add_error(
             "password",
             _(

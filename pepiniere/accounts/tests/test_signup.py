@@ -93,3 +93,24 @@ def test_the_owner_of_an_existing_address_can_choose_a_new_password_from_the_war
     )
     assert response.status_code == 302
     assert client.login(email="paula@example.test", password="nouveau-mot-de-passe")
+
+
+@pytest.mark.parametrize(
+    ("given", "landing"), [("/appels/eco/", "/appels/eco/"), ("http://evil.test/", None)]
+)
+def test_the_page_one_signed_up_from_is_where_activation_leads(
+    client, given, landing, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("accounts:signup"),
+            {
+                "email": "nina@example.test",
+                "full_name": "Nina",
+                "password1": PASSWORD,
+                "password2": PASSWORD,
+                "next": given,
+            },
+        )
+    response = client.post(_link(mail.outbox[0]), {"password": PASSWORD})
+    assert response.url == (landing or reverse("organisations:create"))
