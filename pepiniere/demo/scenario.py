@@ -25,6 +25,7 @@ from pepiniere.demo.mfa_scenario import build_mfa_accounts
 from pepiniere.demo.reviews_scenario import build_reviews
 from pepiniere.demo.selection_scenario import build_selection
 from pepiniere.lib.pdf import new_pdf
+from pepiniere.organisations import services as organisation_services
 from pepiniere.organisations.models import LegalForm, MemberRole, Membership, Organisation, SizeBand
 from pepiniere.programmes.models import Axis, Funder, FunderKind, Programme
 from pepiniere.territories.models import Departement
@@ -453,6 +454,15 @@ def build(
         size_band=bands["01"],
     )
     Membership.objects.create(user=users[Role.APPLICANT], organisation=asso, role=MemberRole.OWNER)
+    # Someone else declared the association's RNA: a request to join that Paula accepts or refuses
+    # on the association's page (the claimant sees nothing of it meanwhile).
+    claimant = User.objects.create_user(
+        email="nouveau-benevole@pepiniere.test", password=None, full_name="Marc Dubreuil"
+    )
+    claimant.password = password_hash
+    claimant.save(update_fields=["password"])
+    RoleGrant.objects.create(user=claimant, role=Role.APPLICANT)
+    organisation_services.request_to_join(organisation=asso, actor=claimant, identifier=asso.rna)
     draft = application_services.start_application(
         call=open_call, organisation=asso, actor=users[Role.APPLICANT]
     )
