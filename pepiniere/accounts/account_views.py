@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+import json
+from typing import Any
 
-from pepiniere.accounts import mfa
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from pepiniere.accounts import mfa, privacy
 from pepiniere.accounts.models import User
 
 
@@ -29,4 +37,63 @@ def account(request: HttpRequest) -> HttpResponse:
             "may_turn_off": mfa.may_turn_off(user),
             "recovery_left": recovery_left,
         },
+    )
+
+
+@login_required
+def download_data(request: HttpRequest) -> HttpResponse:
+    """The person's data as a JSON file (GDPR: access and portability)."""
+    user = request.user
+    assert isinstance(user, User)
+    data = privacy.export_personal_data(user=user)
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2, cls=DjangoJSONEncoder),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'attachment; filename="mes-donnees-pepiniere.json"'
+    return response
+
+
+class CloseAccountForm(forms.Form):
+    password = forms.CharField(
+        label=_("Votre mot de passe, pour confirmer"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    confirm = forms.BooleanField(
+        label=_("Je comprends que mon compte sera fermé définitivement."), required=True
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password: str = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("Ce mot de passe n'est pas le bon."))
+        return password
+
+
+@login_required
+def close_account(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    form = CloseAccountForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        privacy.close_account(user=user, actor=user)
+        logout(request)
+        messages.success(
+            request,
+            _(
+                "Votre compte est fermé et votre identité effacée. Les dossiers déposés restent à "
+                "la structure ; leurs chiffres servent aux statistiques, sans votre nom."
+            ),
+        )
+        return redirect("calls:catalogue")
+    return render(
+        request,
+        "accounts/close_account.html",
+        {"form": form},
+        status=400 if request.method == "POST" else 200,
     )

@@ -5,6 +5,8 @@ from pepiniere.accounts import account_views, mfa_views, views
 app_name = "accounts"
 urlpatterns = [
     path("", account_views.account, name="account"),
+    path("mes-donnees/", account_views.download_data, name="download_data"),
+    path("fermer/", account_views.close_account, name="close_account"),
     path("inscription/", views.signup, name="signup"),
     path("inscription/envoyee/", views.signup_sent, name="signup_sent"),
     path("activation/<uidb64>/<token>/", views.activate, name="activate"),
