@@ -53,6 +53,8 @@ PUBLIC = {
 # name → refusals: (role, method, data). Roles are those of lib/testing/world.py.
 REFUSALS: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
     "accounts:account": [("anonymous", "GET", {})],
+    "accounts:download_data": [("anonymous", "GET", {})],
+    "accounts:close_account": [("anonymous", "GET", {}), ("anonymous", "POST", {})],
     "accounts:mfa_enrol": [("anonymous", "GET", {})],
     "accounts:mfa_recovery_codes": [("anonymous", "GET", {})],
     "accounts:mfa_regenerate_codes": [("anonymous", "POST", {})],
