@@ -1,15 +1,20 @@
 from __future__ import annotations
 
+import datetime
+
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlencode, urlsafe_base64_decode, urlsafe_base64_encode
 
 from pepiniere.accounts.models import Role, RoleGrant, User
-from pepiniere.audit.services import record
+from pepiniere.audit.services import record, trail_for
 from pepiniere.lib.mail import mail_on_commit
+
+SIGN_UP_WARNING_INTERVAL = datetime.timedelta(minutes=15)
 
 
 @transaction.atomic
@@ -34,6 +39,14 @@ def sign_up(
     existing = User.objects.filter(email__iexact=email).first()
     if existing is not None:
         make_password(password)  # the same hashing time as a new account: no timing tell
+        recent = (
+            trail_for(existing)
+            .filter(action="sign_up_attempt", at__gte=timezone.now() - SIGN_UP_WARNING_INTERVAL)
+            .exists()
+        )
+        record(actor=None, obj=existing, action="sign_up_attempt", public=False)
+        if recent:
+            return  # one warning per interval: sign-up is no way to flood someone's mailbox
         mail_on_commit(
             template="registration/email/signup_existing.txt",
             to=existing.email,

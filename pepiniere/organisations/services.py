@@ -26,6 +26,8 @@ from pepiniere.organisations.models import (
 from pepiniere.organisations.permissions import can_decide_join_request, can_manage_organisation
 
 INVITATION_VALIDITY = datetime.timedelta(days=14)
+# Invitations e-mail any address: a cap keeps the platform from being used to flood mailboxes.
+INVITATIONS_PER_DAY = 20
 
 
 class OrganisationError(Exception):
@@ -172,6 +174,12 @@ def invite_member(*, organisation: Organisation, actor: Any, email: str) -> Memb
     email = email.strip().lower()
     if organisation.members.filter(email__iexact=email).exists():
         raise OrganisationError(_("%(email)s est déjà membre de la structure.") % {"email": email})
+    since = timezone.now() - datetime.timedelta(days=1)
+    if organisation.invitations.filter(created_at__gte=since).count() >= INVITATIONS_PER_DAY:
+        raise OrganisationError(
+            _("La structure a déjà envoyé %(n)d invitations en 24 heures : réessayez demain.")
+            % {"n": INVITATIONS_PER_DAY}
+        )
     invitation = MemberInvitation.objects.create(
         organisation=organisation,
         email=email,

@@ -114,3 +114,14 @@ def test_the_page_one_signed_up_from_is_where_activation_leads(
         )
     response = client.post(_link(mail.outbox[0]), {"password": PASSWORD})
     assert response.url == (landing or reverse("organisations:create"))
+
+
+def test_repeated_sign_ups_with_a_known_address_send_one_warning(
+    client, django_capture_on_commit_callbacks
+):
+    make_user("paula@example.test")
+    for _ in range(3):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = _sign_up(client, "paula@example.test")
+        assert response.redirect_chain == [(reverse("accounts:signup_sent"), 302)]
+    assert len(mail.outbox) == 1

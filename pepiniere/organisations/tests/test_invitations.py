@@ -143,3 +143,17 @@ def test_join_requests_and_invitations_are_read_only_in_the_admin(client, organi
     client.force_login(admin)
     assert client.get(reverse("admin:organisations_joinrequest_changelist")).status_code == 200
     assert client.get(reverse("admin:organisations_memberinvitation_add")).status_code == 403
+
+
+def test_invitations_are_capped_per_day(
+    client, organisation, owner, monkeypatch, django_capture_on_commit_callbacks
+):
+    from pepiniere.organisations import services
+
+    monkeypatch.setattr(services, "INVITATIONS_PER_DAY", 2)
+    client.force_login(owner)
+    for n in range(2):
+        _invite(client, organisation, f"p{n}@example.test", django_capture_on_commit_callbacks)
+    response = _invite(client, organisation, "p9@example.test", django_capture_on_commit_callbacks)
+    assert "déjà envoyé 2 invitations en 24 heures" in page_text(response)
+    assert len(mail.outbox) == 2
