@@ -9,6 +9,7 @@ from pepiniere.applications.models import (
     Attachment,
     InformationRequest,
 )
+from pepiniere.lib.admin import FunderScopedAdminMixin
 
 _VERSION_FIELDS = ("number", "title", "requested_amount", "submitted_at", "submitted_by")
 
@@ -22,8 +23,10 @@ class VersionInline(admin.TabularInline):
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(FunderScopedAdminMixin, admin.ModelAdmin):
     """Read-only: statuses change only through the workflow services, never by hand."""
+
+    funder_lookup = "call__funder"
 
     list_display = [
         "reference",
@@ -47,5 +50,9 @@ class ApplicationAdmin(admin.ModelAdmin):
         return False
 
 
-admin.site.register(InformationRequest)
-admin.site.register(Attachment)
+class ApplicationPartAdmin(FunderScopedAdminMixin, admin.ModelAdmin):
+    funder_lookup = "application__call__funder"
+
+
+admin.site.register(InformationRequest, ApplicationPartAdmin)
+admin.site.register(Attachment, ApplicationPartAdmin)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from pepiniere.audit.admin_mixins import AuditedAdminMixin, AuditedModelAdmin
+from pepiniere.audit.admin_mixins import AuditedAdminMixin
 from pepiniere.grants.models import (
     AidRecord,
     Award,
@@ -10,6 +10,7 @@ from pepiniere.grants.models import (
     DecisionLetter,
     LinkedUndertaking,
 )
+from pepiniere.lib.admin import FunderScopedAdminMixin
 
 
 class AwardShareInline(admin.TabularInline):
@@ -20,8 +21,10 @@ class AwardShareInline(admin.TabularInline):
 
 
 @admin.register(Award)
-class AwardAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class AwardAdmin(AuditedAdminMixin, FunderScopedAdminMixin, admin.ModelAdmin):
     """Read only: awards are made (and budgets committed) by the award service, never by hand."""
+
+    funder_lookup = "application__call__funder"
 
     list_display = ["application", "amount", "decision_reference", "decision_date"]
     list_select_related = ["application"]
@@ -38,14 +41,16 @@ class AwardAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(BudgetLine)
-class BudgetLineAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class BudgetLineAdmin(AuditedAdminMixin, FunderScopedAdminMixin, admin.ModelAdmin):
+    funder_lookup = "funder|call__funder|axis__programme__funder|programme__funder"
     list_display = ["__str__", "scope", "envelope", "committed", "paid"]
     list_filter = ["scope"]
     readonly_fields = ["committed", "paid"]
 
 
 @admin.register(AidRecord)
-class AidRecordAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class AidRecordAdmin(AuditedAdminMixin, FunderScopedAdminMixin, admin.ModelAdmin):
+    funder_lookup = "award__application__call__funder"  # declared aid: superusers only
     list_display = ["organisation", "funder_name", "amount", "granted_on", "source"]
     list_filter = ["source"]
     search_fields = ["organisation__name", "funder_name", "reference"]
@@ -53,6 +58,18 @@ class AidRecordAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 # Letters, their policy and de minimis links: every admin change is audited (issue 10).
-admin.site.register(CallPolicy, AuditedModelAdmin)
-admin.site.register(LinkedUndertaking, AuditedModelAdmin)
-admin.site.register(DecisionLetter, AuditedModelAdmin)
+class CallScopedAdmin(AuditedAdminMixin, FunderScopedAdminMixin, admin.ModelAdmin):
+    funder_lookup = "call__funder"
+
+
+class ApplicationScopedAdmin(AuditedAdminMixin, FunderScopedAdminMixin, admin.ModelAdmin):
+    funder_lookup = "application__call__funder"
+
+
+class OrganisationScopedAdmin(AuditedAdminMixin, FunderScopedAdminMixin, admin.ModelAdmin):
+    funder_lookup = "organisation__applications__call__funder"
+
+
+admin.site.register(CallPolicy, CallScopedAdmin)
+admin.site.register(LinkedUndertaking, OrganisationScopedAdmin)
+admin.site.register(DecisionLetter, ApplicationScopedAdmin)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -28,7 +28,7 @@ def admin_funder_ids(user: Any) -> set[int] | None:
 
 class FunderScopedAdminMixin:
     """Set ``funder_lookup`` to the path from the model to its funder (``"funder"``,
-    ``"call__funder"``...); foreign keys listed in ``funder_scoped_fields`` (field name → path from
+    ``"call__funder"``..., several separated by ``|``: any of them); foreign keys listed in ``funder_scoped_fields`` (field name → path from
     the related model to its funder, ``""`` when it is the funder itself) only offer the account's
     funders' objects."""
 
@@ -40,7 +40,10 @@ class FunderScopedAdminMixin:
         ids = admin_funder_ids(request.user)
         if ids is None:
             return queryset
-        return queryset.filter(**{f"{self.funder_lookup}__in": ids}).distinct()
+        condition = Q()
+        for lookup in self.funder_lookup.split("|"):  # "call__funder|axis__programme__funder"
+            condition |= Q(**{f"{lookup}__in": ids})
+        return queryset.filter(condition).distinct()
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]

@@ -126,3 +126,41 @@ def test_a_staff_account_of_one_funder_sees_only_its_funders_calls(client):
     form = client.get(reverse("admin:calls_call_change", args=[mine.pk])).context["adminform"]
     funders = list(form.form.fields["funder"].queryset)
     assert funders == [mine.funder]
+
+
+def _staff(funder, *codenames):
+    staff = make_user(role=Role.OFFICER, funder=funder, is_staff=True)
+    staff.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    return staff
+
+
+def test_staff_of_one_funder_sees_only_its_budget_lines_and_awards_pages(client):
+    mine = make_call(title="Appel de ma Région")
+    other = make_call(title="Appel d'un autre financeur")
+    own_line = BudgetLine.objects.create(scope=BudgetScope.CALL, call=mine, envelope=Decimal(1))
+    other_line = BudgetLine.objects.create(scope=BudgetScope.CALL, call=other, envelope=Decimal(1))
+    client.force_login(_staff(mine.funder, "view_budgetline", "change_budgetline"))
+    assert (
+        client.get(reverse("admin:grants_budgetline_change", args=[own_line.pk])).status_code == 200
+    )
+    response = client.get(reverse("admin:grants_budgetline_change", args=[other_line.pk]))
+    assert response.status_code == 302  # "does not exist" for this account
+
+
+def test_a_funders_staff_account_cannot_make_itself_superuser(client):
+    funder = make_funder()
+    staff = _staff(
+        funder, "view_user", "change_user", "add_rolegrant", "change_rolegrant", "view_rolegrant"
+    )
+    colleague = make_user("colleague@example.test", role=Role.OFFICER, funder=funder)
+    outsider = make_user("outsider@example.test", role=Role.OFFICER, funder=make_funder("Autre"))
+    client.force_login(staff)
+    listing = page_text(client.get(reverse("admin:accounts_user_changelist")))
+    assert colleague.email in listing and outsider.email not in listing
+    page = client.get(reverse("admin:accounts_user_change", args=[staff.pk]))
+    form = page.context["adminform"].form
+    assert "is_superuser" not in form.fields and "user_permissions" not in form.fields
+    inline = page.context["inline_admin_formsets"][0].formset
+    roles = {value for value, _label in inline.empty_form.fields["role"].choices if value}
+    assert Role.ADMIN not in roles and Role.REVIEWER not in roles
+    assert list(inline.empty_form.fields["funder"].queryset) == [funder]
