@@ -51,6 +51,30 @@ class PolicyForm(forms.Form):
         label=_("Aides accordées au titre du règlement de minimis (UE) 2023/2831"), required=False
     )
     signatory = forms.CharField(label=_("Signataire des courriers"), max_length=200, required=False)
+    signatory_title = forms.CharField(
+        label=_("Qualité du signataire"),
+        max_length=200,
+        required=False,
+        help_text=_("Par exemple « Le Président du Conseil régional »."),
+    )
+    letter_place = forms.CharField(
+        label=_("Lieu d'émission (« Bordeaux, le … »)"), max_length=100, required=False
+    )
+    letter_contact = forms.CharField(
+        label=_("Affaire suivie par"),
+        max_length=200,
+        required=False,
+        help_text=_("Nom et téléphone ou adresse électronique, imprimés dans les références."),
+    )
+
+
+class LetterTemplateForm(forms.Form):
+    subject = forms.CharField(label=_("Objet"), max_length=300)
+    body = forms.CharField(
+        label=_("Corps du courrier (HTML)"),
+        widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "true"}),
+        max_length=20_000,
+    )
 
 
 class CoFundingForm(forms.Form):

@@ -27,6 +27,21 @@ class CallPolicy(models.Model):
         _("aides accordées au titre du règlement de minimis (UE) 2023/2831"), default=True
     )
     signatory = models.CharField(_("signataire des courriers"), max_length=200, blank=True)
+    signatory_title = models.CharField(
+        _("qualité du signataire"),
+        max_length=200,
+        blank=True,
+        help_text=_("Par exemple « Le Président du Conseil régional »."),
+    )
+    letter_place = models.CharField(
+        _("lieu d'émission des courriers"), max_length=100, blank=True, help_text=_("Ex. Bordeaux")
+    )
+    letter_contact = models.CharField(
+        _("affaire suivie par"),
+        max_length=200,
+        blank=True,
+        help_text=_("Nom et coordonnées de la personne à contacter, imprimés dans les références."),
+    )
 
     class Meta:
         verbose_name = _("règles d'attribution de l'appel")
@@ -344,6 +359,33 @@ class Outcome(models.TextChoices):
     REJECTED = "rejected", _("non retenu")
 
 
+class LetterTemplate(models.Model):
+    """The officers' own wording of one kind of decision letter for one call: a Django template
+    (autoescaped, rendered from this text with a restricted context, see letter_templates.py) for
+    the subject line and the body. Without one, the default of the kind is used."""
+
+    call = models.ForeignKey(
+        "calls.Call", on_delete=models.CASCADE, related_name="letter_templates"
+    )
+    outcome = models.CharField(_("décision"), max_length=10, choices=Outcome.choices)
+    subject = models.CharField(_("objet"), max_length=300)
+    body = models.TextField(_("corps du courrier (HTML)"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("modèle de courrier")
+        verbose_name_plural = _("modèles de courrier")
+        constraints = [
+            models.UniqueConstraint(fields=["call", "outcome"], name="one_letter_template_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.call} — {self.get_outcome_display()}"
+
+
 class DecisionLetter(models.Model):
     """A decision letter as sent: its content is frozen (reason, amount, and, as the call's policy
     said at the time, scores and comments); the PDF is rendered from it on demand."""
@@ -365,6 +407,11 @@ class DecisionLetter(models.Model):
     sent_at = models.DateTimeField()
     recipients = models.JSONField(default=list, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # The letter as rendered from the call's template when it was sent (frozen: editing the
+    # template later changes the next letters only). Blank for letters sent before templates.
+    subject = models.CharField(_("objet"), max_length=300, blank=True)
+    body_html = models.TextField(blank=True)
+    layout = models.JSONField(default=dict, blank=True)  # place, contact, signatory title
 
     class Meta:
         verbose_name = _("courrier de décision")

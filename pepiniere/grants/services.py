@@ -201,6 +201,9 @@ def set_call_policy(
     letters_show_comments: bool,
     de_minimis: bool,
     signatory: str = "",
+    signatory_title: str | None = None,
+    letter_place: str | None = None,
+    letter_contact: str | None = None,
 ) -> CallPolicy:
     verdict = can_set_policy(actor, call)
     if not verdict:
@@ -218,6 +221,16 @@ def set_call_policy(
             "letters_show_comments": letters_show_comments,
             "de_minimis": de_minimis,
             "signatory": signatory.strip()[:200],
+            # None: left as it is (callers that do not show these fields).
+            **{
+                name: value.strip()[:limit]
+                for name, value, limit in (
+                    ("signatory_title", signatory_title, 200),
+                    ("letter_place", letter_place, 100),
+                    ("letter_contact", letter_contact, 200),
+                )
+                if value is not None
+            },
         },
     )
     record(

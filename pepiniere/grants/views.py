@@ -46,6 +46,9 @@ def call_awards(request: HttpRequest, slug: str) -> HttpResponse:
                     "letters_show_comments": policy.letters_show_comments,
                     "de_minimis": policy.de_minimis,
                     "signatory": policy.signatory,
+                    "signatory_title": policy.signatory_title,
+                    "letter_place": policy.letter_place,
+                    "letter_contact": policy.letter_contact,
                 }
             ),
             "co_funding_form": CoFundingForm(co_funders=co_funders) if co_funders else None,

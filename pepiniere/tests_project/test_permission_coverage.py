@@ -84,6 +84,12 @@ REFUSALS: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
     "grants:co_funding": [("applicant", "POST", {}), ("other_officer", "POST", {})],
     "grants:send_letters": [("applicant", "POST", {}), ("other_officer", "POST", {})],
     "grants:award": [("applicant", "GET", {}), ("other_officer", "GET", {})],
+    "grants:letter_templates": [("applicant", "GET", {}), ("other_officer", "GET", {})],
+    "grants:letter_template": [
+        ("applicant", "GET", {}),
+        ("other_officer", "GET", {}),
+        ("finance", "POST", {"save": "", "subject": "x", "body": "<p>x</p>"}),
+    ],
     "aid:minimis": [("stranger", "GET", {}), ("other_officer", "GET", {})],
     "aid:decision": [("stranger", "GET", {})],
     "aid:letter_pdf": [("stranger", "GET", {}), ("expert", "GET", {})],

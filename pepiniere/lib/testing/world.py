@@ -86,6 +86,7 @@ class World:
                 "uidb64": urlsafe_base64_encode(force_bytes(self.users["applicant"].pk)),
                 "token": default_token_generator.make_token(self.users["applicant"]),
             },
+            "grants:letter_template": {"slug": self.call.slug, "outcome": "awarded"},
             "grants:link": {
                 "slug": self.call.slug,
                 "pk": self.application.pk,

@@ -1,0 +1,67 @@
+"""HTML → PDF with WeasyPrint, offline: decision letters now, agreements later.
+
+Fonts are the vendored DejaVu files (lib/fonts), declared with ``@font-face`` and ``file://`` URLs,
+so that a PDF looks the same on every machine. The URL fetcher refuses everything but those files:
+a template that names an image or a stylesheet on the network (or any other local file) renders
+without it, and the server never makes a request on a template's behalf.
+
+WeasyPrint needs Debian's pango (libpango-1.0-0, libpangoft2-1.0-0): ``make install`` and
+``.ci/run`` install it when missing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pepiniere.lib.pdf import FONTS
+
+ALLOWED_DIRS = (FONTS,)
+
+
+def font_face_css() -> str:
+    regular = (FONTS / "DejaVuSans.ttf").as_uri()
+    bold = (FONTS / "DejaVuSans-Bold.ttf").as_uri()
+    return (
+        "@font-face { font-family: 'DejaVu Sans'; font-weight: normal; "
+        f"src: url('{regular}'); }}\n"
+        "@font-face { font-family: 'DejaVu Sans'; font-weight: bold; "
+        f"src: url('{bold}'); }}\n"
+    )
+
+
+def _is_allowed(url: str) -> bool:
+    if not url.startswith("file://"):
+        return False
+    from urllib.parse import unquote, urlparse
+
+    path = Path(unquote(urlparse(url).path)).resolve()
+    return any(path.is_relative_to(folder) for folder in ALLOWED_DIRS)
+
+
+def _fetcher() -> Any:
+    from weasyprint.urls import URLFetcher
+
+    class LocalFontsOnly(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if not _is_allowed(url):
+                raise ValueError(f"refused (offline rendering): {url[:80]}")
+            return super().fetch(url, headers)
+
+    return LocalFontsOnly(allowed_protocols=("file",))
+
+
+def html_to_pdf(html: str, *, title: str = "", author: str = "") -> bytes:
+    """A PDF of `html` (a full document with its own CSS). Metadata from <title> and <meta name=
+    author> of the document when present; `title`/`author` are accepted for callers that build the
+    document without them."""
+    # Imported here: WeasyPrint loads pango and fontconfig, only PDF requests need it.
+    from weasyprint import HTML
+
+    document = HTML(string=html, base_url=str(FONTS), url_fetcher=_fetcher()).render()
+    if title:
+        document.metadata.title = title
+    if author:
+        document.metadata.authors = [author]
+    pdf = document.write_pdf()
+    assert pdf is not None
+    return bytes(pdf)
