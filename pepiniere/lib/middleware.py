@@ -5,6 +5,7 @@ deliberately ignored: a French public platform speaks French unless asked otherw
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import BadRequest
@@ -49,6 +50,26 @@ class BadRequestMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: Any, args: Any, kwargs: Any
+    ) -> HttpResponse | None:
+        # A NUL character is in no text a person types, and PostgreSQL refuses it in text
+        # columns: refuse it for every view at once rather than as a DataError in one of them.
+        for query in (request.GET, request.POST) if request.method == "POST" else (request.GET,):
+            for key, values in query.lists():
+                if "\x00" in key or any("\x00" in value for value in values):
+                    return render(
+                        request,
+                        "lib/bad_request.html",
+                        {
+                            "message": _(
+                                "La demande contient un caractère nul, qu'aucun champ n'accepte."
+                            )
+                        },
+                        status=400,
+                    )
+        return None
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, BadRequest):

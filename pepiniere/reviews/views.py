@@ -23,7 +23,7 @@ from pepiniere.applications.workflow import IllegalTransition
 from pepiniere.calls.models import Call
 from pepiniere.lib.emails import clean_email_address
 from pepiniere.lib.http import AuthenticatedHttpRequest
-from pepiniere.lib.params import parse_id_pair, parse_int_id
+from pepiniere.lib.params import parse_id_pair, parse_int_id, parse_int_ids
 from pepiniere.reviews import jury as jury_services
 from pepiniere.reviews import services
 from pepiniere.reviews.forms import ReviewerProfileForm
@@ -481,7 +481,13 @@ def jury(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
                     call=call,
                     actor=request.user,
                     held_on=timezone.localdate(),
-                    members=list(User.objects.filter(pk__in=request.POST.getlist("members")))
+                    members=list(
+                        User.objects.filter(
+                            pk__in=parse_int_ids(
+                                request.POST.getlist("members"), label=_("Membres du jury")
+                            )
+                        )
+                    )
                     or [request.user],
                 )
             elif "close" in request.POST and session:

@@ -263,3 +263,23 @@ def test_award_decision_date_refuses_an_iso_week_date(client):
     )
     assert response.status_code == 302
     assert Award.objects.get().amount == Decimal("40000.00")
+
+
+def test_jury_session_members_must_be_ids(client):
+    call, _officer, _applications = ranked_call([("33", 40000, 4)])
+    member = make_user(role=Role.JURY, funder=call.funder)
+    client.force_login(member)
+    response = client.post(
+        reverse("reviews:jury", args=[call.slug]), {"open": "", "members": "' OR 1=1 --"}
+    )
+    assert_bad_request(response, "Membres du jury")
+
+
+def test_a_nul_character_is_refused_before_any_view(client):
+    # PostgreSQL refuses NUL in text columns: it was a DataError (500) when saving a draft.
+    application = make_submitted()
+    client.force_login(application.created_by)
+    response = client.post(reverse("organisations:create"), {"name": "nul\x00byte"})
+    assert_bad_request(response, "caractère nul")
+    response = client.get(reverse("calls:catalogue"), {"q": "\x00"})
+    assert_bad_request(response, "caractère nul")
