@@ -84,6 +84,9 @@ def build_selection(
         letters_show_comments=False,
         de_minimis=True,
         signatory="Pour le Président du Conseil régional d'Aquitaine, la directrice du numérique",
+        signatory_title="Direction du numérique",
+        letter_place="Bordeaux",
+        letter_contact="Service économie numérique, 05 57 57 80 00",
     )
     selected = list(
         Application.objects.filter(call=eco, status=Status.SELECTED)

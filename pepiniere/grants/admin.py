@@ -1,6 +1,11 @@
+from typing import Any
+
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from pepiniere.audit.admin_mixins import AuditedAdminMixin
+from pepiniere.grants import letter_templates
 from pepiniere.grants.models import (
     AidRecord,
     Award,
@@ -8,6 +13,7 @@ from pepiniere.grants.models import (
     BudgetLine,
     CallPolicy,
     DecisionLetter,
+    LetterTemplate,
     LinkedUndertaking,
 )
 from pepiniere.lib.admin import FunderScopedAdminMixin
@@ -73,3 +79,28 @@ class OrganisationScopedAdmin(AuditedAdminMixin, FunderScopedAdminMixin, admin.M
 admin.site.register(CallPolicy, CallScopedAdmin)
 admin.site.register(LinkedUndertaking, OrganisationScopedAdmin)
 admin.site.register(DecisionLetter, ApplicationScopedAdmin)
+
+
+class LetterTemplateAdminForm(forms.ModelForm):
+    """The admin checks a template as the officers' page does (see letter_templates)."""
+
+    class Meta:
+        model = LetterTemplate
+        fields = ["call", "outcome", "subject", "body", "updated_by", "updated_at"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        outcome = data.get("outcome") or ""
+        for name, label in (("subject", _("Objet")), ("body", _("Corps du courrier"))):
+            if data.get(name) and outcome:
+                try:
+                    letter_templates.check_template(data[name], label=str(label), outcome=outcome)
+                except letter_templates.TemplateRefused as refused:
+                    self.add_error(name, refused.message)
+        return data
+
+
+@admin.register(LetterTemplate)
+class LetterTemplateAdmin(CallScopedAdmin):
+    form = LetterTemplateAdminForm
+    list_display = ["call", "outcome", "updated_at"]

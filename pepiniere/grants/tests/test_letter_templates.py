@@ -71,6 +71,9 @@ def test_the_letter_is_a_real_pdf_in_french_administrative_layout(decided):
     assert "Appel à projets « Appel" not in text and "appel à projets « Appel" not in text
     assert "présenté à l'appel à projets « Économie collaborative »" in " ".join(text.split())
     assert not any(line.rstrip().endswith("«") for line in text.splitlines())
+    # The e-mail and the applicant's page word it the same way.
+    opening = letters.letter_paragraphs(letter)[0][1]
+    assert "présenté à l'appel à projets « Économie collaborative »," in opening
     for part in (
         call.funder.name,
         f"Nos réf. : {awarded.reference}",
@@ -188,3 +191,20 @@ def test_every_default_template_is_valid_and_names_the_call_once():
     assert letter_templates.call_designation("Soutien aux tiers-lieux") == (
         "appel à projets « Soutien aux tiers-lieux »"
     )
+
+
+def test_the_admin_refuses_an_invalid_template_too(decided):
+    from pepiniere.grants.admin import LetterTemplateAdminForm
+
+    call, officer, _awarded, _rejected = decided
+    data = {
+        "call": call.pk,
+        "outcome": "awarded",
+        "subject": "Objet",
+        "body": "<p>{{ inconnue }}</p>",
+        "updated_by": officer.pk,
+        "updated_at": "2026-07-10 10:00",
+    }
+    form = LetterTemplateAdminForm(data=data)
+    assert not form.is_valid()
+    assert "variable inconnue « inconnue »" in plain(str(form.errors["body"]))
