@@ -222,8 +222,10 @@ def test_new_recovery_codes_replace_the_old_ones(client):
 def test_the_demo_page_exists_only_in_the_demo(client, settings):
     settings.DEMO_MODE = False
     assert client.get(reverse("accounts:mfa_demo")).status_code == 404
+    assert "Essayer le double facteur" not in page_text(client.get(reverse("accounts:login")))
     settings.DEMO_MODE = True
     assert "Démonstration du double facteur" in page_text(client.get(reverse("accounts:mfa_demo")))
+    assert "Essayer le double facteur" in page_text(client.get(reverse("accounts:login")))
 
 
 def test_the_demo_shows_a_second_factor_login_and_an_enrolment(client, settings):
