@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from pepiniere.calls.models import Sector
+from pepiniere.lib.forms import DateField
 from pepiniere.organisations.identifiers import clean_siren
 from pepiniere.reviews.models import ReviewerProfile
 
@@ -53,10 +54,10 @@ class ReviewerProfileForm(forms.ModelForm[ReviewerProfile]):
                 "automatiquement."
             ),
         }
+        # One date parser for the platform (lib.dates): dd/mm/yyyy or the date input's ISO form.
+        field_classes = {"available_from": DateField, "available_until": DateField}
         widgets = {
             "expertise": forms.Textarea(attrs={"rows": 5}),
-            "available_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "available_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
 
     def clean_related_sirens(self) -> str:

@@ -283,3 +283,21 @@ def test_a_nul_character_is_refused_before_any_view(client):
     assert_bad_request(response, "caractère nul")
     response = client.get(reverse("calls:catalogue"), {"q": "\x00"})
     assert_bad_request(response, "caractère nul")
+
+
+def test_expert_availability_dates_use_the_platform_date_parser(client):
+    client.force_login(make_user())
+    typed = {
+        "expertise": "Économie sociale",
+        "keywords": "associations",
+        "languages": "fr",
+        "max_load": "8",
+        "available_from": "2026-W22-5",
+        "available_until": "01/09/2026",
+    }
+    response = client.post(reverse("reviews:profile"), typed)
+    assert response.status_code == 422
+    assert "jj/mm/aaaa" in page_text(response)
+    typed["available_from"] = "01/06/2026"
+    saved = client.post(reverse("reviews:profile"), typed)
+    assert saved.status_code == 302
