@@ -45,7 +45,16 @@ class UserAdmin(AuditedAdminMixin, FunderScopedAdminMixin, BaseUserAdmin):
         ("Profil", {"fields": ("full_name", "language")}),
         (
             "Droits",
-            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+            {
+                "fields": (
+                    "is_active",
+                    "mfa_required",
+                    "is_staff",
+                    "is_superuser",
+                    "groups",
+                    "user_permissions",
+                )
+            },
         ),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )

@@ -248,3 +248,18 @@ def test_the_demo_shows_a_second_factor_login_and_an_enrolment(client, settings)
 
     login = {"username": "mfa-nouveau@pepiniere.test", "password": "demo"}
     assert client.post(reverse("accounts:login"), login).url == reverse("accounts:mfa_enrol")
+
+
+def test_the_admin_lists_devices_and_failed_logins_and_can_require_a_second_factor(client):
+    root = make_user("root@example.test", is_staff=True, is_superuser=True)
+    user = make_user("paula@example.test")
+    with_app(user)
+    client.force_login(root)
+    for url in (
+        reverse("admin:otp_totp_totpdevice_changelist"),
+        reverse("admin:otp_static_staticdevice_changelist"),
+        reverse("admin:axes_accessfailurelog_changelist"),
+    ):
+        assert client.get(url).status_code == 200, url
+    page = page_text(client.get(reverse("admin:accounts_user_change", args=[user.pk])))
+    assert "double facteur obligatoire" in page.lower()
