@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from pepiniere.applications.models import Application
 from pepiniere.grants import deminimis, services
-from pepiniere.grants.forms import AidDeclarationForm, LinkForm
+from pepiniere.grants.forms import AidDeclarationForm, LinkForm, link_decision
 from pepiniere.grants.letters import letter_paragraphs, letter_pdf
 from pepiniere.grants.models import DecisionLetter, LinkedUndertaking, LinkStatus
 from pepiniere.grants.permissions import can_declare_aid, can_read_decision
@@ -36,7 +36,7 @@ def minimis(request: HttpRequest, pk: int) -> HttpResponse:
                     pk=parse_int_id(request.POST["decide_link"], label=_("Lien")),
                     linked_organisation=organisation,
                 )
-                confirm = request.POST.get("decision") == "confirm"
+                confirm = link_decision(request.POST.get("decision"))
                 services.decide_linked_undertaking(link=link, actor=request.user, confirm=confirm)
                 messages.success(
                     request,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from pepiniere.grants.models import LinkRelation
 from pepiniere.lib.forms import AmountField as AmountField  # re-exported for selection.forms
 from pepiniere.lib.forms import DateField, choice_field
+from pepiniere.lib.params import InvalidParameter
 
 
 class AwardForm(forms.Form):
@@ -114,3 +115,12 @@ class LinkForm(forms.Form):
     name = forms.CharField(label=_("Raison sociale de l'entreprise liée"), max_length=200)
     siren = forms.CharField(label=_("SIREN (facultatif)"), max_length=11, required=False)
     relation = forms.ChoiceField(label=_("Nature du lien"), choices=LinkRelation.choices)
+
+
+def link_decision(value: object) -> bool:
+    """« confirm » or « contest » (the two buttons); anything else is a request we cannot mean."""
+    if value == "confirm":
+        return True
+    if value == "contest":
+        return False
+    raise InvalidParameter(str(_("Décision sur le lien : « confirmer » ou « contester ».")))

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from pepiniere.applications.models import Application
 from pepiniere.calls.models import Call
 from pepiniere.grants import budget, deminimis, letters, selectors, services
-from pepiniere.grants.forms import AwardForm, CoFundingForm, PolicyForm
+from pepiniere.grants.forms import AwardForm, CoFundingForm, PolicyForm, link_decision
 from pepiniere.grants.models import LinkedUndertaking
 from pepiniere.grants.permissions import can_award, can_see_grants, can_set_policy
 from pepiniere.programmes.models import Funder
@@ -188,7 +188,7 @@ def decide_link(request: HttpRequest, slug: str, pk: int, link_pk: int) -> HttpR
         ),
         pk=link_pk,
     )
-    confirm = request.POST.get("decision") == "confirm"
+    confirm = link_decision(request.POST.get("decision"))
     try:
         services.decide_linked_undertaking(
             link=link, actor=request.user, confirm=confirm, call=call

@@ -182,3 +182,17 @@ def test_outsiders_cannot_confirm_a_link(client):
     link.refresh_from_db()
     assert not link.is_confirmed
     assert deminimis.single_undertaking(victim_app.organisation) == [victim_app.organisation.pk]
+
+
+def test_a_malformed_link_decision_is_a_400_and_changes_nothing(client):
+    call, officer, victim_app, attacker_app, link = _victim_and_attacker()
+    victim = victim_app.organisation
+    client.force_login(victim.members.first())
+    url = reverse("aid:minimis", args=[victim.pk])
+    assert client.post(url, {"decide_link": link.pk, "decision": "oui"}).status_code == 400
+    assert client.post(url, {"decide_link": "abc", "decision": "confirm"}).status_code == 400
+    client.force_login(officer)
+    link_url = reverse("grants:link", args=[call.slug, attacker_app.pk, link.pk])
+    assert client.post(link_url, {}).status_code == 400
+    link.refresh_from_db()
+    assert link.status == "declared"
