@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.db import models
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +18,7 @@ from pepiniere.calls.form_fields import (
 )
 from pepiniere.calls.models import Call, FieldKind, Sector
 from pepiniere.lib.forms import AmountField
+from pepiniere.lib.params import MAX_ID
 from pepiniere.lib.uploads import sanitise_filename, structure_error
 from pepiniere.organisations.models import LegalForm, OrganisationKind, SizeBand
 from pepiniere.programmes.models import Axis, Funder, Programme
@@ -40,6 +42,35 @@ FORMER_REGIONS = {
 }
 
 
+def _bad_id(model: Any, value: Any) -> bool:
+    """An integer primary key the database could not even compare (« 999…9 », « ١٢ », « 1e3 »)."""
+    if not isinstance(model._meta.pk, (models.AutoField, models.BigAutoField, models.IntegerField)):
+        return False
+    text = str(value)
+    return not (text.isascii() and text.isdigit() and int(text) <= MAX_ID)
+
+
+class SafeModelChoiceField(forms.ModelChoiceField):
+    def to_python(self, value: Any) -> Any:
+        if value not in self.empty_values and _bad_id(self.queryset.model, value):  # type: ignore[union-attr]
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().to_python(value)
+
+
+class SafeModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value: Any) -> Any:
+        for item in value:
+            if _bad_id(self.queryset.model, item):  # type: ignore[union-attr]
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": item},
+                )
+        return super()._check_values(value)  # type: ignore[misc]
+
+
 def typed_amount(value: Decimal) -> str:
     """550000.00 → « 550 000 » (« 550 000,50 » with cents): what a French user would type."""
     whole, cents = divmod(value.quantize(Decimal("0.01")) * 100, 100)
@@ -61,7 +92,7 @@ class StartForm(forms.Form):
     """The first page: what to start from, and what a copy asks anew."""
 
     start = forms.ChoiceField(label=_("Point de départ"), widget=forms.RadioSelect, initial="blank")
-    source = forms.ModelChoiceField(
+    source = SafeModelChoiceField(
         label=_("Appel à copier"),
         queryset=Call.objects.none(),
         required=False,
@@ -70,9 +101,9 @@ class StartForm(forms.Form):
         ),
     )
     title = forms.CharField(label=_("Titre de l'appel"), max_length=200)
-    funder = forms.ModelChoiceField(label=_("Financeur"), queryset=Funder.objects.none())
-    programme = forms.ModelChoiceField(label=_("Programme"), queryset=Programme.objects.none())
-    axis = forms.ModelChoiceField(
+    funder = SafeModelChoiceField(label=_("Financeur"), queryset=Funder.objects.none())
+    programme = SafeModelChoiceField(label=_("Programme"), queryset=Programme.objects.none())
+    axis = SafeModelChoiceField(
         label=_("Axe prioritaire"), queryset=Axis.objects.none(), required=False
     )
     envelope = AmountField(label=_("Enveloppe (€)"), help_text=_("Exemple : 550 000"))
@@ -143,6 +174,12 @@ class GeneralForm(forms.ModelForm):
             "co_funders": forms.CheckboxSelectMultiple,
         }
         labels = {"co_funders": _("Cofinanceurs")}
+        field_classes = {
+            "programme": SafeModelChoiceField,
+            "axis": SafeModelChoiceField,
+            "sectors": SafeModelMultipleChoiceField,
+            "co_funders": SafeModelMultipleChoiceField,
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
