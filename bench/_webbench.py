@@ -402,8 +402,18 @@ class Gunicorn:
         return group_cpu_seconds(self.proc.pid) if self.proc is not None else 0.0
 
     def errors_in_log(self) -> list[str]:
-        text = self.log_path.read_text() if self.log_path.exists() else ""
-        return [line for line in text.splitlines() if "Traceback" in line or "ERROR" in line]
+        """The server's errors: each traceback's last line (the exception), and ERROR lines."""
+        lines = self.log_path.read_text().splitlines() if self.log_path.exists() else []
+        errors, in_traceback = [], False
+        for line in lines:
+            if line.startswith("Traceback"):
+                in_traceback = True
+            elif in_traceback and line and not line.startswith((" ", "\t")):
+                errors.append(line)
+                in_traceback = False
+            elif "ERROR" in line:
+                errors.append(line)
+        return errors
 
 
 class LockSampler:
@@ -969,7 +979,13 @@ def _sessions(users: list[Any]) -> list[str]:
     from django.contrib.sessions.models import Session
     from django.utils import timezone
     from django.utils.crypto import get_random_string
+    from django.utils.module_loading import import_string
 
+    # The backend a password login records: the first one that loads users (the throttling
+    # backend in front of it only refuses logins).
+    backend = next(
+        b for b in settings.AUTHENTICATION_BACKENDS if hasattr(import_string(b), "get_user")
+    )
     store = SessionStore()
     expire = timezone.now() + datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE)
     rows, keys = [], []
@@ -977,7 +993,7 @@ def _sessions(users: list[Any]) -> list[str]:
         key = get_random_string(32, VALID_KEY_CHARS)
         data = {
             SESSION_KEY: str(user.pk),
-            BACKEND_SESSION_KEY: settings.AUTHENTICATION_BACKENDS[0],
+            BACKEND_SESSION_KEY: backend,
             HASH_SESSION_KEY: user.get_session_auth_hash(),
         }
         rows.append(Session(session_key=key, session_data=store.encode(data), expire_date=expire))

@@ -61,14 +61,19 @@ def run(
         env = wb.bench_env(wb.database_url(server_url, db_name), workdir)
         targets_file = workdir / "targets.json"
         try:
-            # gunicorn boots (imports Django in every worker) while the database is migrated and
-            # seeded: the workers only connect at the first request.
+            # Production start needs the collected static files (pepiniere.wsgi refuses to start
+            # without them): collect while migrating and seeding, then boot gunicorn.
+            seeded = wb.run_child(
+                env,
+                "setup",
+                n=n,
+                out=str(targets_file),
+                code="crash",
+                collectstatic=True,
+                timeout=600,
+            )
             server = wb.Gunicorn(env, workdir, workers=workers, threads=threads)
             server.launch()
-            # No collectstatic: the burst only POSTs; a successful submission answers a redirect.
-            seeded = wb.run_child(
-                env, "setup", n=n, out=str(targets_file), code="crash", timeout=600
-            )
             say("migrate", seeded["migrate_s"], "s")
             if seeded["workaround"]:
                 say("WORKAROUND", seeded["workaround"])
@@ -97,6 +102,7 @@ def run(
         finally:
             if server is not None:
                 server.stop()
+                server_log_errors = server.errors_in_log()[:3]
         # The backends of the killed workers abort their open transactions; wait (bounded) for
         # them to be gone so that what we read is the final state.
         left = wb.wait_backends_gone(server_url, db_name, timeout=20)
@@ -125,6 +131,7 @@ def run(
         "references_gap_free": verdict["numbering_gap_free"],
         "submitted_without_email_task": verdict["submitted_without_email_task"],
         "backends_left_after_kill": left,
+        "first_server_errors": server_log_errors,
         "seconds": time.perf_counter() - started,
     }
     return result
