@@ -21,7 +21,7 @@ from pepiniere.applications.selectors import applications_of_user
 from pepiniere.calls.models import Call
 from pepiniere.lib.http import AuthenticatedHttpRequest
 from pepiniere.lib.params import MAX_ID
-from pepiniere.reviews.models import Assignment, AssignmentStatus
+from pepiniere.reviews.models import Assignment
 from pepiniere.reviews.permissions import can_review
 
 
@@ -178,7 +178,7 @@ def get_application(request: AuthenticatedHttpRequest, application_id: ObjectId)
 def list_assignments(request: AuthenticatedHttpRequest) -> list[AssignmentOut]:
     assignments = (
         Assignment.objects.filter(reviewer=request.user)
-        .exclude(status=AssignmentStatus.WITHDRAWN)
+        .active()
         .select_related("application", "application__call", "application__organisation")
     )
     return [_assignment_out(a) for a in assignments if can_review(request.user, a)]

@@ -106,14 +106,10 @@ def can_read_attachment(user: Any, application: Application) -> Verdict:
     verdict = can_view_application(user, application)
     if verdict or not user.is_authenticated:
         return verdict
-    from pepiniere.reviews.models import Assignment, AssignmentStatus
+    from pepiniere.reviews.models import Assignment
     from pepiniere.reviews.permissions import has_conflict
 
-    assigned = (
-        Assignment.objects.filter(application=application, reviewer=user)
-        .exclude(status=AssignmentStatus.WITHDRAWN)
-        .exists()
-    )
+    assigned = Assignment.objects.filter(application=application, reviewer=user).active().exists()
     if assigned and not has_conflict(user, application.organisation_id):
         return allow(_("Ce dossier vous est confié pour évaluation."))
     return deny(_("Ce document ne vous est pas accessible."))

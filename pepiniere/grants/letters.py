@@ -72,11 +72,12 @@ def _scores(call: Call, ids: set[int]) -> dict[int, list[dict[str, Any]]]:
 
 
 def _comments(ids: set[int]) -> dict[int, list[str]]:
-    from pepiniere.reviews.models import Review, ReviewStatus
+    from pepiniere.reviews.models import Review
 
     out: dict[int, list[str]] = {}
     reviews = (
-        Review.objects.filter(assignment__application_id__in=ids, status=ReviewStatus.SUBMITTED)
+        Review.objects.counted()
+        .filter(assignment__application_id__in=ids)
         .exclude(overall_comment="")
         .order_by("assignment__application_id", "submitted_at", "pk")
         .values_list("assignment__application_id", "overall_comment")

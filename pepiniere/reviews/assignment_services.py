@@ -4,6 +4,7 @@ confirmation by the officer, and reassignment when an expert declares a conflict
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,8 @@ from pepiniere.reviews.models import (
     Bid,
     CallReviewer,
     Conflict,
+    ConflictRequest,
+    ConflictRequestStatus,
 )
 from pepiniere.reviews.permissions import can_manage_reviews
 from pepiniere.reviews.pool import declare_conflict
@@ -37,32 +40,124 @@ from pepiniere.reviews.pool import declare_conflict
 # ---- conflict on an assignment, reassignment ------------------------------------------------
 
 
+@dataclass
+class ConflictOutcome:
+    """What a declaration did: withdrew the assignment at once (``withdrawn``, with the
+    ``replacement`` found, if any), or opened a request an officer decides (``request``)."""
+
+    withdrawn: bool = False
+    replacement: Assignment | None = None
+    request: ConflictRequest | None = None
+
+
+def reviews_open(application: Application) -> bool:
+    """Reviews of an application are open while it is « en expertise »; once closed (expertisé,
+    jury decision, withdrawal…) no assignment is created nor changed by itself any more."""
+    return application.status == Status.IN_REVIEW
+
+
 @transaction.atomic
 def declare_conflict_on_assignment(
     *, assignment: Assignment, actor: User, note: str
-) -> Assignment | None:
-    """The expert discovers a conflict on an assigned application: the assignment is withdrawn and
-    the application goes to the best available expert of the pool (None if nobody can take it)."""
+) -> ConflictOutcome:
+    """The expert discovers a conflict on an assigned application.
+
+    Before submitting, while reviews are open: the assignment is withdrawn and the application
+    goes to the best available expert of the pool. After submitting, or once reviews are closed,
+    a counted review (or the call's closed review) is at stake: the declaration becomes a request
+    that an officer accepts or refuses (:func:`decide_conflict_request`)."""
     assignment = (
         Assignment.objects.select_for_update()
-        .select_related("application__call")
+        .select_related("application__call", "application__organisation")
         .get(pk=assignment.pk)
     )
     if assignment.reviewer_id != actor.pk:
         raise ReviewError(_("Ce dossier ne vous est pas confié."))
+    if not assignment.is_active:
+        raise ReviewError(_("Ce dossier vous a déjà été retiré pour conflit d'intérêts."))
     if not note.strip():
         raise ReviewError(_("Précisez la nature du conflit d'intérêts."))
-    declare_conflict(reviewer=actor, organisation=assignment.application.organisation, note=note)
+    application = assignment.application
+    if assignment.status == AssignmentStatus.SUBMITTED or not reviews_open(application):
+        if assignment.conflict_requests.filter(status=ConflictRequestStatus.PENDING).exists():
+            raise ReviewError(
+                _("Vous avez déjà signalé ce conflit : le chargé de mission va décider.")
+            )
+        request = ConflictRequest.objects.create(
+            assignment=assignment, note=note.strip(), requested_at=timezone.now()
+        )
+        record(
+            actor=actor,
+            obj=application,
+            action="request_conflict",
+            reason=note,
+            public=False,
+        )
+        return ConflictOutcome(request=request)
+    declare_conflict(reviewer=actor, organisation=application.organisation, note=note)
     assignment.status = AssignmentStatus.WITHDRAWN
     assignment.save()
     record(
         actor=actor,
-        obj=assignment.application,
+        obj=application,
         action="reviewer_conflict",
         reason=note,
         public=False,
     )
-    return reassign(application=assignment.application, actor=None)
+    return ConflictOutcome(
+        withdrawn=True, replacement=reassign(application=application, actor=None)
+    )
+
+
+@transaction.atomic
+def decide_conflict_request(
+    *, request: ConflictRequest, actor: Any, accept: bool, reason: str = ""
+) -> ConflictOutcome:
+    """An officer decides on a conflict declared after submission (or once reviews closed).
+
+    Accepted: the conflict is recorded, the assignment is set aside (its review stops counting
+    everywhere, see ``Review.objects.counted()``) and, only while reviews are still open, the
+    application goes to another expert. Refused: a reason is required; the review keeps counting.
+    Both are audited and shown to the expert."""
+    request = (
+        ConflictRequest.objects.select_for_update()
+        .select_related(
+            "assignment__application__call",
+            "assignment__application__organisation",
+            "assignment__reviewer",
+        )
+        .get(pk=request.pk)
+    )
+    assignment = request.assignment
+    application = assignment.application
+    _require(can_manage_reviews(actor, application.call))
+    if request.status != ConflictRequestStatus.PENDING:
+        raise ReviewError(_("Ce signalement a déjà été tranché."))
+    reason = reason.strip()
+    if not accept and not reason:
+        raise ReviewError(_("Indiquez à l'expert·e pourquoi le conflit est refusé."))
+    request.status = ConflictRequestStatus.ACCEPTED if accept else ConflictRequestStatus.REFUSED
+    request.decided_by = actor
+    request.decided_at = timezone.now()
+    request.decision_reason = reason
+    request.save()
+    record(
+        actor=actor,
+        obj=application,
+        action="accept_conflict" if accept else "refuse_conflict",
+        reason=f"{assignment.reviewer} : {reason or request.note}",
+        public=False,
+    )
+    if not accept:
+        return ConflictOutcome(request=request)
+    declare_conflict(
+        reviewer=assignment.reviewer, organisation=application.organisation, note=request.note
+    )
+    Assignment.objects.filter(pk=assignment.pk).update(status=AssignmentStatus.CONFLICTED)
+    replacement = (
+        reassign(application=application, actor=actor) if reviews_open(application) else None
+    )
+    return ConflictOutcome(withdrawn=True, replacement=replacement, request=request)
 
 
 def _reviewer_capacity(call: Call) -> dict[int, int]:
@@ -82,7 +177,7 @@ def _active_loads(call: Call) -> dict[int, int]:
     loads: dict[int, int] = {}
     for reviewer_id in (
         Assignment.objects.filter(application__call=call)
-        .exclude(status=AssignmentStatus.WITHDRAWN)
+        .active()
         .values_list("reviewer_id", flat=True)
     ):
         loads[reviewer_id] = loads.get(reviewer_id, 0) + 1
@@ -91,7 +186,11 @@ def _active_loads(call: Call) -> dict[int, int]:
 
 @transaction.atomic
 def reassign(*, application: Application, actor: Any) -> Assignment | None:
+    """Give the application to the best available expert of the pool, free of conflict and under
+    their load. Never once reviews are closed: a closed call gets no new assignment."""
     call = application.call
+    if not reviews_open(application):
+        return None
     taken = set(application.assignments.values_list("reviewer_id", flat=True))
     conflicted = set(
         Conflict.objects.filter(organisation_id=application.organisation_id).values_list(
@@ -274,8 +373,11 @@ def confirm_assignment(
     pairs += [(int(a), int(r), 0.0) for a, r in added if int(r) in pool]
     applications = {
         a.pk: a
+        # Never on an application whose reviews are closed (nor one not yet eligible).
         for a in Application.objects.filter(
-            pk__in={p[0] for p in pairs}, call=run.call
+            pk__in={p[0] for p in pairs},
+            call=run.call,
+            status__in=[Status.ELIGIBLE, Status.IN_REVIEW],
         ).select_related("organisation")
     }
     conflicted = set(

@@ -144,6 +144,18 @@ class AssignmentStatus(models.TextChoices):
     ASSIGNED = "assigned", _("à évaluer")
     SUBMITTED = "submitted", _("évalué")
     WITHDRAWN = "withdrawn", _("retiré (conflit)")
+    # A conflict declared after the review was submitted (or once reviews were closed), accepted
+    # by an officer: the review stays on record but never counts.
+    CONFLICTED = "conflicted", _("écarté (conflit d'intérêts)")
+
+
+ACTIVE_ASSIGNMENT_STATES = (AssignmentStatus.ASSIGNED, AssignmentStatus.SUBMITTED)
+
+
+class AssignmentQuerySet(models.QuerySet["Assignment"]):
+    def active(self) -> AssignmentQuerySet:
+        """Assignments still in force: neither withdrawn nor set aside for a conflict."""
+        return self.filter(status__in=ACTIVE_ASSIGNMENT_STATES)
 
 
 class Assignment(models.Model):
@@ -164,6 +176,8 @@ class Assignment(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    objects = AssignmentQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("affectation")
         constraints = [
@@ -173,6 +187,10 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reviewer} → {self.application}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_ASSIGNMENT_STATES
 
 
 class Recommendation(models.TextChoices):
@@ -186,6 +204,20 @@ class ReviewStatus(models.TextChoices):
     SUBMITTED = "submitted", _("remise")
 
 
+class ReviewQuerySet(models.QuerySet["Review"]):
+    def counted(self) -> ReviewQuerySet:
+        """The reviews that count (ranking, progress, letters, API): submitted, on an assignment
+        still submitted (not withdrawn, not set aside for a conflict), by an expert with no known
+        conflict with the applicant organisation. Every reader of reviews goes through this."""
+        conflicts = Conflict.objects.filter(
+            reviewer_id=models.OuterRef("assignment__reviewer_id"),
+            organisation_id=models.OuterRef("assignment__application__organisation_id"),
+        )
+        return self.filter(
+            status=ReviewStatus.SUBMITTED, assignment__status=AssignmentStatus.SUBMITTED
+        ).exclude(models.Exists(conflicts))
+
+
 class Review(models.Model):
     assignment = models.OneToOneField(Assignment, on_delete=models.CASCADE, related_name="review")
     status = models.CharField(
@@ -197,6 +229,8 @@ class Review(models.Model):
     )
     submitted_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ReviewQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("évaluation")
@@ -220,6 +254,47 @@ class CriterionScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.criterion}: {self.score}"
+
+
+class ConflictRequestStatus(models.TextChoices):
+    PENDING = "pending", _("en attente de la décision du chargé de mission")
+    ACCEPTED = "accepted", _("accepté : l'évaluation ne compte plus")
+    REFUSED = "refused", _("refusé")
+
+
+class ConflictRequest(models.Model):
+    """A conflict of interest declared by an expert after submitting the review, or once reviews
+    are closed: an officer decides, because it would take a counted review out of the ranking."""
+
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, related_name="conflict_requests"
+    )
+    note = models.TextField(_("nature du conflit"))
+    requested_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=10, choices=ConflictRequestStatus.choices, default=ConflictRequestStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(_("motif de la décision"), blank=True)
+
+    class Meta:
+        verbose_name = _("conflit d'intérêts signalé après remise")
+        verbose_name_plural = _("conflits d'intérêts signalés après remise")
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            # One open request per assignment at a time.
+            models.UniqueConstraint(
+                fields=["assignment"],
+                condition=models.Q(status="pending"),
+                name="one_pending_conflict_request",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment} ({self.status})"
 
 
 class AssignmentRun(models.Model):

@@ -18,6 +18,12 @@ def has_conflict(user: Any, organisation_id: int) -> bool:
 def can_review(user: Any, assignment: Assignment) -> Verdict:
     if not user.is_authenticated or assignment.reviewer_id != user.pk:
         return deny(_("Ce dossier ne vous est pas confié."))
+    if assignment.status == AssignmentStatus.CONFLICTED:
+        return deny(
+            _(
+                "Votre conflit d'intérêts sur ce dossier a été accepté : votre évaluation ne compte plus."
+            )
+        )
     if assignment.status == AssignmentStatus.WITHDRAWN:
         return deny(
             _(

@@ -12,7 +12,7 @@ from pepiniere.applications.models import Application, Status
 from pepiniere.calls.models import Call, Criterion
 from pepiniere.engine.calibration import Calibration, calibrate
 from pepiniere.engine.ranking import disagreement, rank_intervals
-from pepiniere.reviews.models import CriterionScore, ReviewStatus
+from pepiniere.reviews.models import CriterionScore, Review
 
 # Spread (sample standard deviation of reviewers' weighted scores, on the 0–5 scale) above which
 # the page flags high disagreement between reviewers.
@@ -86,7 +86,7 @@ def compute_ranking(call: Call, *, use_calibration: bool = True) -> Ranking:
         )
     }
     scores = CriterionScore.objects.filter(
-        review__status=ReviewStatus.SUBMITTED,
+        review__in=Review.objects.counted(),
         review__assignment__application_id__in=applications,
         score__isnull=False,
     ).values_list(

@@ -22,15 +22,20 @@ from pepiniere.applications.models import Application, Status
 from pepiniere.audit.services import record
 from pepiniere.calls.models import Call
 from pepiniere.lib.money import AmountError, parse_decimal
+from pepiniere.reviews.assignment_services import ConflictOutcome as ConflictOutcome
 from pepiniere.reviews.assignment_services import affinity_matrix as affinity_matrix
 from pepiniere.reviews.assignment_services import applications_to_assign as applications_to_assign
 from pepiniere.reviews.assignment_services import confirm_assignment as confirm_assignment
+from pepiniere.reviews.assignment_services import (
+    decide_conflict_request as decide_conflict_request,
+)
 from pepiniere.reviews.assignment_services import (
     declare_conflict_on_assignment as declare_conflict_on_assignment,
 )
 from pepiniere.reviews.assignment_services import place_bid as place_bid
 from pepiniere.reviews.assignment_services import propose_assignment as propose_assignment
 from pepiniere.reviews.assignment_services import reassign as reassign
+from pepiniere.reviews.assignment_services import reviews_open as reviews_open
 from pepiniere.reviews.errors import ReviewError as ReviewError
 from pepiniere.reviews.errors import require as _require
 from pepiniere.reviews.models import (
@@ -165,6 +170,13 @@ def reopen_review(*, review: Review, actor: Any, reason: str) -> Review:
         .get(pk=review.pk)
     )
     _require(can_manage_reviews(actor, review.assignment.application.call))
+    if review.assignment.status != AssignmentStatus.SUBMITTED:
+        # A withdrawn or set-aside assignment stays out of the review for good.
+        raise ReviewError(
+            _(
+                "Cette évaluation est écartée pour conflit d'intérêts : elle ne peut pas être rouverte."
+            )
+        )
     review.status = ReviewStatus.DRAFT
     review.submitted_at = None
     review.save()
@@ -187,9 +199,7 @@ def close_reviews(*, call: Call, actor: Any) -> int:
     for application in Application.objects.filter(
         call=call, status=Status.IN_REVIEW
     ).prefetch_related("assignments"):
-        active = [
-            a for a in application.assignments.all() if a.status != AssignmentStatus.WITHDRAWN
-        ]
+        active = [a for a in application.assignments.all() if a.is_active]
         if active and all(a.status == AssignmentStatus.SUBMITTED for a in active):
             application_services.close_review(application=application, actor=actor)
             closed += 1

@@ -34,12 +34,13 @@ from pepiniere.reviews.models import (
     Bid,
     BidLevel,
     CallReviewer,
+    ConflictRequest,
+    ConflictRequestStatus,
     Invitation,
     JurySession,
     Recommendation,
     Review,
     ReviewerProfile,
-    ReviewStatus,
 )
 from pepiniere.reviews.permissions import (
     can_decide_as_jury,
@@ -56,14 +57,28 @@ from pepiniere.reviews.ranking import compute_ranking
 
 @login_required
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
-    assignments = (
+    assignments = list(
         Assignment.objects.filter(reviewer=request.user)
-        .exclude(status=AssignmentStatus.WITHDRAWN)
+        .active()
         .select_related("application", "application__call", "review")
         .order_by("status", "application__call__review_deadline", "application__number")
     )
+    pending = set(
+        ConflictRequest.objects.filter(
+            assignment__reviewer=request.user, status=ConflictRequestStatus.PENDING
+        ).values_list("assignment_id", flat=True)
+    )
+    for a in assignments:
+        a.conflict_pending = a.pk in pending  # type: ignore[attr-defined]
+    conflict_requests = ConflictRequest.objects.filter(
+        assignment__reviewer=request.user
+    ).select_related("assignment__application", "assignment__application__call")
     pools = CallReviewer.objects.filter(reviewer=request.user).select_related("call")
-    return render(request, "reviews/home.html", {"assignments": assignments, "pools": pools})
+    return render(
+        request,
+        "reviews/home.html",
+        {"assignments": assignments, "pools": pools, "conflict_requests": conflict_requests},
+    )
 
 
 def _my_assignment(request: HttpRequest, pk: int) -> Assignment:
@@ -146,9 +161,8 @@ def review_form(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     others = []
     if can_see_other_reviews(request.user, assignment):
         others = list(
-            Review.objects.filter(
-                assignment__application=application, status=ReviewStatus.SUBMITTED
-            )
+            Review.objects.counted()
+            .filter(assignment__application=application)
             .exclude(assignment=assignment)
             .prefetch_related("scores__criterion")
         )
@@ -183,17 +197,35 @@ def declare_conflict(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     assignment = _my_assignment(request, pk)
     if request.method == "POST":
         try:
-            services.declare_conflict_on_assignment(
+            outcome = services.declare_conflict_on_assignment(
                 assignment=assignment, actor=request.user, note=request.POST.get("note", "")
             )
         except services.ReviewError as error:
             messages.error(request, error.message)
             return redirect("reviews:conflict", assignment.pk)
-        messages.success(
-            request, _("Conflit d'intérêts enregistré : ce dossier est confié à quelqu'un d'autre.")
-        )
+        if outcome.request is not None:
+            messages.success(
+                request,
+                _(
+                    "Conflit d'intérêts signalé : le chargé de mission va décider. "
+                    "Vous verrez sa décision sur cette page."
+                ),
+            )
+        else:
+            messages.success(
+                request,
+                _("Conflit d'intérêts enregistré : ce dossier est confié à quelqu'un d'autre."),
+            )
         return redirect("reviews:home")
-    return render(request, "reviews/conflict.html", {"assignment": assignment})
+    return render(
+        request,
+        "reviews/conflict.html",
+        {
+            "assignment": assignment,
+            "needs_decision": assignment.status == AssignmentStatus.SUBMITTED
+            or not services.reviews_open(assignment.application),
+        },
+    )
 
 
 @login_required
@@ -416,30 +448,61 @@ def progress(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         elif "remind" in request.POST:
             sent = services.send_reminders(call=call)
             messages.success(request, _("%(n)d rappel(s) envoyé(s).") % {"n": sent})
+        elif "conflict" in request.POST:
+            conflict_request = get_object_or_404(
+                ConflictRequest,
+                pk=parse_int_id(request.POST.get("conflict"), label=_("Conflit signalé")),
+                assignment__application__call=call,
+            )
+            try:
+                services.decide_conflict_request(
+                    request=conflict_request,
+                    actor=request.user,
+                    accept=request.POST.get("decision") == "accept",
+                    reason=request.POST.get("reason", "")[:2000],
+                )
+            except services.ReviewError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(
+                    request, _("Décision enregistrée ; l'expert·e la voit dans son espace.")
+                )
         elif "reopen" in request.POST:
             review = get_object_or_404(
                 Review,
                 pk=parse_int_id(request.POST.get("reopen"), label=_("Évaluation à rouvrir")),
                 assignment__application__call=call,
             )
-            services.reopen_review(
-                review=review, actor=request.user, reason=request.POST.get("reason", "")
-            )
-            messages.success(request, _("Évaluation rouverte."))
+            try:
+                services.reopen_review(
+                    review=review, actor=request.user, reason=request.POST.get("reason", "")
+                )
+            except services.ReviewError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, _("Évaluation rouverte."))
         return redirect("reviews:progress", call.slug)
     assignments = list(
         Assignment.objects.filter(application__call=call)
         .select_related("reviewer", "application", "review")
         .order_by("application__number", "reviewer__email")
     )
+    counted = set(
+        Review.objects.counted()
+        .filter(assignment__application__call=call)
+        .values_list("assignment_id", flat=True)
+    )
     per_reviewer: dict[Any, list[int]] = {}
     per_application: dict[Any, list[int]] = {}
     for a in assignments:
-        if a.status == AssignmentStatus.WITHDRAWN:
-            continue
-        done = int(a.status == AssignmentStatus.SUBMITTED)
+        done = int(a.pk in counted)
+        if not a.is_active or (a.status == AssignmentStatus.SUBMITTED and not done):
+            continue  # withdrawn, or set aside for a conflict: it never counts
         per_reviewer.setdefault(a.reviewer, [0, 0])[done] += 1
         per_application.setdefault(a.application, [0, 0])[done] += 1
+    conflict_requests = ConflictRequest.objects.filter(
+        assignment__application__call=call
+    ).select_related("assignment__application", "assignment__reviewer", "decided_by")
     return render(
         request,
         "reviews/progress.html",
@@ -447,7 +510,8 @@ def progress(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             "call": call,
             "per_reviewer": sorted(per_reviewer.items(), key=lambda kv: str(kv[0])),
             "per_application": sorted(per_application.items(), key=lambda kv: kv[0].number or 0),
-            "submitted_reviews": [a for a in assignments if a.status == AssignmentStatus.SUBMITTED],
+            "submitted_reviews": [a for a in assignments if a.pk in counted],
+            "conflict_requests": conflict_requests,
         },
     )
 

@@ -91,3 +91,29 @@ def test_only_officers_send_letters_and_applicants_read_only_their_own(client, d
     client.force_login(a.created_by)
     assert client.get(reverse("aid:decision", args=[d.pk])).status_code == 404
     assert client.get(reverse("aid:letter_pdf", args=[letter.pk])).status_code == 404
+
+
+def test_a_review_set_aside_for_a_conflict_is_neither_scored_nor_quoted_in_the_letter(decided):
+    from pepiniere.reviews import services as review_services
+    from pepiniere.reviews.models import Assignment
+
+    call, officer, (a, b, c, d) = decided
+    services.set_call_policy(
+        call=call,
+        actor=officer,
+        letters_show_scores=True,
+        letters_show_comments=True,
+        de_minimis=True,
+        signatory="La présidente du jury",
+    )
+    assignment = Assignment.objects.get(application=d)
+    outcome = review_services.declare_conflict_on_assignment(
+        assignment=assignment, actor=assignment.reviewer, note="Mon ancien employeur"
+    )
+    assert outcome.request is not None
+    review_services.decide_conflict_request(request=outcome.request, actor=officer, accept=True)
+    letters.send_decision_letters(call=call, actor=officer)
+    text = "\n".join(
+        t for _h, t in letters.letter_paragraphs(DecisionLetter.objects.get(application=d))
+    )
+    assert "Avis de l'expert" not in text and "Innovation : 2 / 5" not in text

@@ -89,7 +89,7 @@ def test_conflict_discovered_on_an_assignment_moves_it_to_someone_else():
     first = assignment.reviewer
     replacement = services.declare_conflict_on_assignment(
         assignment=assignment, actor=first, note="Mon cousin"
-    )
+    ).replacement
     assignment.refresh_from_db()
     assert assignment.status == AssignmentStatus.WITHDRAWN
     assert replacement is not None and replacement.reviewer != first
