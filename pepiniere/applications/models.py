@@ -25,6 +25,12 @@ class Status(models.TextChoices):
     WITHDRAWN = "withdrawn", _("retiré")
 
 
+class ApplicationQuerySet(models.QuerySet["Application"]):
+    def current(self) -> ApplicationQuerySet:
+        """The applications an organisation is still pursuing: a withdrawn one lets it start anew."""
+        return self.exclude(status=Status.WITHDRAWN)
+
+
 class Application(models.Model):
     """A dossier de candidature: one organisation's application to one call.
 
@@ -56,6 +62,8 @@ class Application(models.Model):
     decision_reason = models.TextField(_("motif de la décision"), blank=True)
     # Accent-folded copy of reference, title, summary and organisation, for staff search.
     search_text = models.TextField(default="", blank=True, editable=False)
+
+    objects = ApplicationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("dossier de candidature")

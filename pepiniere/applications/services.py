@@ -108,11 +108,10 @@ def start_application(
     verdict = can_start_application(actor, call, organisation, now=now)
     if not verdict:
         raise ApplicationError(verdict.reason)
-    existing = (
-        Application.objects.filter(call=call, organisation=organisation)
-        .exclude(status=Status.WITHDRAWN)
-        .first()
-    )
+    # Two clicks on « Commencer » at once must not open two drafts: the organisation's row is the
+    # lock under which its applications to the call are counted.
+    Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+    existing = Application.objects.filter(call=call, organisation=organisation).current().first()
     if existing is not None:
         return existing
     application = Application.objects.create(call=call, organisation=organisation, created_by=actor)

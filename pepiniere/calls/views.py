@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -12,6 +14,7 @@ from pepiniere.calls.permissions import can_view_call
 from pepiniere.calls.selectors import CatalogueFilters, phase_counts
 from pepiniere.calls.selectors import catalogue as catalogue_query
 from pepiniere.lib.http import HtmxHttpRequest
+from pepiniere.organisations.models import Organisation
 
 PAGE_SIZE = 20
 
@@ -68,13 +71,31 @@ def call_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
     if not can_view_call(request.user, call):
         raise Http404
-    organisations = []
+    choices: list[tuple[Organisation, Any]] = []
+    preselected = None
     if request.user.is_authenticated:
         organisations = list(request.user.organisations.all())
+        # Each structure shows where it stands on this call, and the one with a dossier to
+        # finish is chosen already: « Commencer ou reprendre » resumes it rather than opening a
+        # second, empty one for the first structure of the list.
+        ongoing = {
+            application.organisation_id: application
+            for application in call.applications.filter(organisation__in=organisations)
+            .current()
+            .order_by("created_at")
+        }
+        choices = [(o, ongoing.get(o.pk)) for o in organisations]
+        editable = [o for o, a in choices if a is not None and a.is_editable_by_applicant]
+        preselected = next(iter(editable or organisations), None)
     return render(
         request,
         "calls/call_detail.html",
-        {"call": call, "organisations": organisations, "phase": call.phase()},
+        {
+            "call": call,
+            "choices": choices,
+            "preselected": preselected,
+            "phase": call.phase(),
+        },
     )
 
 

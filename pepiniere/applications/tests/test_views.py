@@ -42,6 +42,46 @@ def test_applicant_starts_an_application_from_the_call_page(client):
     assert application.status == Status.DRAFT
 
 
+def _selected_organisation(response) -> str:
+    """The value the browser would send: the option marked selected, else the first one."""
+    import re
+
+    options = re.findall(r'<option value="(\d+)"( selected)?>', response.content.decode())
+    return next((value for value, selected in options if selected), options[0][0])
+
+
+def test_the_call_page_preselects_the_structure_whose_draft_waits_and_resumes_it(client):
+    user = make_user()
+    call = make_call()
+    make_organisation(member=user, name="Aaa sans dossier")
+    with_draft = make_organisation(member=user, name="Zzz avec brouillon")
+    draft = make_draft(call=call, applicant=user, organisation=with_draft, complete=False)
+    client.force_login(user)
+    page = client.get(reverse("calls:detail", args=[call.slug]))
+    assert _selected_organisation(page) == str(with_draft.pk)
+    assert "Zzz avec brouillon — dossier à reprendre" in page_text(page)
+    response = client.post(
+        reverse("applications:start", args=[call.slug]),
+        {"organisation": _selected_organisation(page)},
+    )
+    assert response.url == reverse("applications:edit", args=[draft.pk])
+    assert Application.objects.count() == 1
+
+
+def test_starting_again_for_the_same_structure_resumes_its_draft(client):
+    user = make_user()
+    call = make_call()
+    organisation = make_organisation(member=user)
+    draft = make_draft(call=call, applicant=user, organisation=organisation, complete=False)
+    client.force_login(user)
+    for _ in range(2):
+        response = client.post(
+            reverse("applications:start", args=[call.slug]), {"organisation": organisation.pk}
+        )
+        assert response.url == reverse("applications:edit", args=[draft.pk])
+    assert Application.objects.count() == 1
+
+
 def test_cannot_start_for_an_organisation_one_does_not_belong_to(client):
     organisation = make_organisation(member=make_user())
     client.force_login(make_user())
