@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from pepiniere.accounts.models import Role
 from pepiniere.applications import services, staff_services
+from pepiniere.applications.eligibility import check_eligibility
 from pepiniere.applications.exports import CONTENT_TYPES, export_rows, render_export
 from pepiniere.applications.models import Application, Export, ExportFormat, Status
 from pepiniere.applications.permissions import can_screen_application, can_view_application
@@ -116,6 +117,10 @@ def application_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
         .order_by("-submitted_at")
     )
     can_screen = bool(can_screen_application(request.user, application))
+    # The rules as the applicant's pre-check explained them, on the day the dossier was filed.
+    submitted_on = (
+        timezone.localdate(application.submitted_at) if application.submitted_at else None
+    )
     return render(
         request,
         "applications/staff/detail.html",
@@ -123,6 +128,8 @@ def application_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
             "application": application,
             "versions": versions,
             "comparison": compare_versions(versions, spec) if versions else [],
+            "eligibility": check_eligibility(application, on=submitted_on),
+            "submitted_on": submitted_on,
             "attachments": application.attachment_set.select_related("uploaded_by").order_by(
                 "uploaded_at"
             ),

@@ -162,6 +162,39 @@ def test_internal_notes_are_never_shown_to_the_applicant(client, call, officer):
     )
 
 
+def test_the_officer_sees_each_eligibility_rule_met_or_not_as_the_pre_check_explains_it(
+    client, call, officer
+):
+    from decimal import Decimal
+
+    from django.utils.html import strip_tags
+
+    from pepiniere.applications.eligibility import check_eligibility
+    from pepiniere.lib.testing.factories import plain
+    from pepiniere.territories.models import Departement
+
+    call.eligible_departements.set(Departement.objects.filter(code="33"))
+    call.max_requested_amount = Decimal("50000")
+    call.save()
+    application = _submitted(call, amount="40000")
+    # The structure has since moved out of the call's territory: its record says so today.
+    application.organisation.departement = Departement.objects.get(code="40")
+    application.organisation.save()
+    client.force_login(officer)
+    page = plain(
+        strip_tags(page_text(client.get(reverse("backoffice:detail", args=[application.pk]))))
+    )
+    checks = check_eligibility(application)
+    assert [(c.label, c.passed) for c in checks] == [
+        ("Territoire", False),
+        ("Montant maximal", True),
+    ]
+    assert plain(f"Territoire (non respecté) — {checks[0].message}") in page
+    assert "située en Landes" in page
+    assert plain(f"Montant maximal (respecté) — {checks[1].message}") in page
+    assert "plafond de 50 000,00 €" in page
+
+
 def test_bulk_decision_reports_the_ones_it_could_not_apply(client, call, officer):
     first, second = _submitted(call), _submitted(call)
     services.mark_eligible(application=second, actor=officer)
