@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -11,6 +12,7 @@ from pepiniere.accounts.models import Role
 from pepiniere.applications.models import Application, Status
 from pepiniere.calls.models import Call, CallPhase
 from pepiniere.calls.permissions import is_call_staff
+from pepiniere.lib.extension import ExtensionPoint
 from pepiniere.lib.permissions import Verdict, allow, deny
 from pepiniere.organisations.models import Organisation
 
@@ -101,15 +103,21 @@ def can_screen_application(user: Any, application: Application) -> Verdict:
     return allow()
 
 
+# Later stages let the people they bring in read an application (the experts it is assigned to:
+# reviews/ registers at ready()). Each reader answers allow (with why) or deny.
+application_readers: ExtensionPoint[Callable[[Any, Application], Verdict]] = ExtensionPoint(
+    "application readers"
+)
+
+
 def can_read_attachment(user: Any, application: Application) -> Verdict:
-    """Those who may see the application, and the experts it is assigned to (free of conflict)."""
+    """Those who may see the application, and those a later stage lets read it (the experts it
+    is assigned to, free of conflict)."""
     verdict = can_view_application(user, application)
     if verdict or not user.is_authenticated:
         return verdict
-    from pepiniere.reviews.models import Assignment
-    from pepiniere.reviews.permissions import has_conflict
-
-    assigned = Assignment.objects.filter(application=application, reviewer=user).active().exists()
-    if assigned and not has_conflict(user, application.organisation_id):
-        return allow(_("Ce dossier vous est confié pour évaluation."))
+    for reader in application_readers:
+        granted = reader(user, application)
+        if granted:
+            return granted
     return deny(_("Ce document ne vous est pas accessible."))

@@ -7,9 +7,25 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 
 from pepiniere.applications.answers import FormSpec
-from pepiniere.applications.models import Application, ApplicationVersion, Attachment
+from pepiniere.applications.models import Application, ApplicationVersion, Attachment, Status
 from pepiniere.applications.workflow import TIMELINE
 from pepiniere.calls.models import FieldKind
+
+
+def organisations_applied_to_funders_of(user: Any) -> QuerySet[Any] | None:
+    """For an officer: the organisations that submitted an application to their funder (they may
+    decide those organisations' join requests); None for anyone else. Registered with
+    organisations.selectors.followed_organisations (see ApplicationsConfig.ready)."""
+    from pepiniere.accounts.models import Role
+
+    funders = user.funder_ids(Role.OFFICER)
+    if not funders:
+        return None
+    return (
+        Application.objects.filter(call__funder_id__in=funders)
+        .exclude(status=Status.DRAFT)
+        .values("organisation_id")
+    )
 
 
 def applications_of_user(user: Any) -> QuerySet[Application]:

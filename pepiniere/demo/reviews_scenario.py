@@ -11,9 +11,10 @@ from zoneinfo import ZoneInfo
 from pepiniere.accounts.models import Role, RoleGrant, User
 from pepiniere.applications.models import Application, Status
 from pepiniere.calls.models import Call, Sector
-from pepiniere.reviews import jury, services
+from pepiniere.reviews import services
 from pepiniere.reviews.models import Assignment, ReviewerProfile
 from pepiniere.reviews.ranking import compute_ranking
+from pepiniere.selection import jury
 
 PARIS = ZoneInfo("Europe/Paris")
 

@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class GrantsConfig(AppConfig):
     name = "pepiniere.grants"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Selection's « first-time beneficiary » tag reads the awards through this extension
+        # point: the later stage plugs into the earlier one (lifecycle = import order).
+        from pepiniere.grants.selectors import organisations_aided_before
+        from pepiniere.selection.services import earlier_aid
+
+        earlier_aid.register(organisations_aided_before)

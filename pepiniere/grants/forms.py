@@ -8,8 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from pepiniere.grants.models import LinkRelation
-from pepiniere.lib.forms import AmountField as AmountField  # re-exported for selection.forms
-from pepiniere.lib.forms import DateField, choice_field
+from pepiniere.lib.forms import AmountField, DateField, choice_field
 from pepiniere.lib.params import InvalidParameter
 
 

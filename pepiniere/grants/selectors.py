@@ -10,10 +10,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch, Q
+from django.utils import timezone
 
 from pepiniere.applications.models import Application, Status
 from pepiniere.calls.models import Call
-from pepiniere.grants.models import AwardShare, DecisionLetter, LinkedUndertaking, Outcome
+from pepiniere.grants.models import Award, AwardShare, DecisionLetter, LinkedUndertaking, Outcome
 from pepiniere.lib.money import from_cents
 from pepiniere.organisations.models import Organisation
 
@@ -26,6 +27,19 @@ class AwardRow:
     award: Any  # Award | None
     suggested: Decimal
     letters: list[str]
+
+
+def organisations_aided_before(call: Call, organisation_ids: set[int]) -> set[int]:
+    """Organisations with an award on another call decided before this call closed (selection's
+    « first-time beneficiary » tag; registered with selection.services.earlier_aid)."""
+    before = timezone.localdate(call.closes_at)
+    return set(
+        Award.objects.filter(
+            application__organisation_id__in=organisation_ids, decision_date__lt=before
+        )
+        .exclude(application__call=call)
+        .values_list("application__organisation_id", flat=True)
+    )
 
 
 def award_rows(call: Call) -> list[AwardRow]:

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from pepiniere.lib.permissions import Verdict, allow, deny
 from pepiniere.organisations.models import JoinRequest, MemberRole, Membership, Organisation
+from pepiniere.organisations.selectors import organisations_followed_by
 
 
 def can_view_organisation(user: Any, organisation: Organisation) -> Verdict:
@@ -37,15 +38,9 @@ def can_decide_join_request(user: Any, join_request: JoinRequest) -> Verdict:
     organisation = join_request.organisation
     if Membership.objects.filter(user=user, organisation=organisation).exists():
         return allow()
-    from pepiniere.accounts.models import Role
-    from pepiniere.applications.models import Application, Status
-
-    funders = user.funder_ids(Role.OFFICER)
-    if (
-        funders
-        and Application.objects.filter(organisation=organisation, call__funder_id__in=funders)
-        .exclude(status=Status.DRAFT)
-        .exists()
+    if any(
+        Organisation.objects.filter(pk=organisation.pk, pk__in=followed).exists()
+        for followed in organisations_followed_by(user)
     ):
         return allow()
     return deny(_("Seul·es les membres de la structure peuvent confirmer cette demande."))

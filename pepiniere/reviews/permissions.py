@@ -5,6 +5,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from pepiniere.accounts.models import Role
+from pepiniere.applications.models import Application
 from pepiniere.calls.models import Call
 from pepiniere.calls.permissions import is_call_staff
 from pepiniere.lib.permissions import Verdict, allow, deny
@@ -13,6 +14,15 @@ from pepiniere.reviews.models import Assignment, AssignmentStatus, Conflict, Rev
 
 def has_conflict(user: Any, organisation_id: int) -> bool:
     return Conflict.objects.filter(reviewer=user, organisation_id=organisation_id).exists()
+
+
+def can_read_as_assigned_expert(user: Any, application: Application) -> Verdict:
+    """An expert reads the application assigned to them (still in force), free of conflict;
+    registered with applications.permissions.application_readers (see ReviewsConfig.ready)."""
+    assigned = Assignment.objects.filter(application=application, reviewer=user).active().exists()
+    if assigned and not has_conflict(user, application.organisation_id):
+        return allow(_("Ce dossier vous est confié pour évaluation."))
+    return deny(_("Ce dossier ne vous est pas confié."))
 
 
 def can_review(user: Any, assignment: Assignment) -> Verdict:

@@ -14,5 +14,4 @@ urlpatterns = [
     path("instruction/<slug:slug>/affectation/", views.assignment, name="assignment"),
     path("instruction/<slug:slug>/avancement/", views.progress, name="progress"),
     path("instruction/<slug:slug>/classement/", views.ranking, name="ranking"),
-    path("instruction/<slug:slug>/jury/", views.jury, name="jury"),
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -15,16 +14,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pepiniere.accounts.forms import SignupForm
-from pepiniere.accounts.models import Role, User
+from pepiniere.accounts.models import User
 from pepiniere.applications.models import Application, Status
-from pepiniere.applications.services import ApplicationError, form_spec
+from pepiniere.applications.services import form_spec
 from pepiniere.applications.staff_selectors import staff_calls
-from pepiniere.applications.workflow import IllegalTransition
 from pepiniere.calls.models import Call
 from pepiniere.lib.emails import clean_email_address
 from pepiniere.lib.http import AuthenticatedHttpRequest
-from pepiniere.lib.params import parse_id_pair, parse_int_id, parse_int_ids
-from pepiniere.reviews import jury as jury_services
+from pepiniere.lib.params import parse_id_pair, parse_int_id
 from pepiniere.reviews import services
 from pepiniere.reviews.forms import ReviewerProfileForm
 from pepiniere.reviews.models import (
@@ -37,13 +34,11 @@ from pepiniere.reviews.models import (
     ConflictRequest,
     ConflictRequestStatus,
     Invitation,
-    JurySession,
     Recommendation,
     Review,
     ReviewerProfile,
 )
 from pepiniere.reviews.permissions import (
-    can_decide_as_jury,
     can_manage_reviews,
     can_review,
     can_see_other_reviews,
@@ -526,82 +521,4 @@ def ranking(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         request,
         "reviews/ranking.html",
         {"call": call, "ranking": result, "criteria": list(call.criteria.all())},
-    )
-
-
-@login_required
-def jury(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    call = get_object_or_404(Call, slug=slug)
-    if not can_see_ranking(request.user, call):
-        raise Http404
-    session = JurySession.objects.filter(call=call).prefetch_related("members").first()
-    can_decide = bool(can_decide_as_jury(request.user, call))
-    if request.method == "POST":
-        if not can_decide:
-            raise Http404
-        try:
-            if "open" in request.POST:
-                jury_services.open_session(
-                    call=call,
-                    actor=request.user,
-                    held_on=timezone.localdate(),
-                    members=list(
-                        User.objects.filter(
-                            pk__in=parse_int_ids(
-                                request.POST.getlist("members"), label=_("Membres du jury")
-                            )
-                        )
-                    )
-                    or [request.user],
-                )
-            elif "close" in request.POST and session:
-                jury_services.close_session(
-                    session=session, actor=request.user, minutes=request.POST.get("minutes", "")
-                )
-            elif session:
-                jury_services.decide(
-                    session=session,
-                    application_id=parse_int_id(
-                        request.POST.get("application"), label=_("Dossier")
-                    ),
-                    decision=request.POST.get("decision", ""),
-                    justification=request.POST.get("justification", ""),
-                    actor=request.user,
-                )
-                messages.success(request, _("Décision enregistrée."))
-        except (services.ReviewError, ApplicationError) as error:
-            messages.error(request, error.message)
-        except IllegalTransition:
-            messages.error(
-                request, _("Ce dossier n'est plus dans un état où cette décision est possible.")
-            )
-        return redirect("reviews:jury", call.slug)
-    result = compute_ranking(call)
-    proposals = jury_services.proposed_decisions(result, call.envelope)
-    decisions = {d.application_id: d for d in session.decisions.all()} if session else {}
-    rows = [
-        {
-            "row": row,
-            "proposed": proposals[row.application.pk],
-            "decision": decisions.get(row.application.pk),
-        }
-        for row in result.rows
-    ]
-    from pepiniere.calls.permissions import funder_ids_of_call
-
-    jurors = User.objects.filter(
-        role_grants__role=Role.JURY, role_grants__funder_id__in=funder_ids_of_call(call)
-    ).distinct()
-    return render(
-        request,
-        "reviews/jury.html",
-        {
-            "call": call,
-            "session": session,
-            "rows": rows,
-            "can_decide": can_decide,
-            "jurors": jurors,
-            "decision_labels": jury_services.DECISIONS,
-            "today": datetime.date.today(),
-        },
     )

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from pepiniere.grants.forms import AmountField
+from pepiniere.lib.forms import AmountField
 from pepiniere.selection.constraints import (
     ALL,
     KINDS,

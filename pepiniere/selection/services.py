@@ -7,6 +7,7 @@ import datetime
 import hashlib
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -19,6 +20,7 @@ from pepiniere.applications.models import Application
 from pepiniere.audit.services import record
 from pepiniere.calls.models import Call, FieldKind
 from pepiniere.engine.selection import Proposal, select
+from pepiniere.lib.extension import ExtensionPoint
 from pepiniere.lib.money import to_cents
 from pepiniere.reviews.ranking import Ranking, compute_ranking
 from pepiniere.selection.constraints import ConstraintSpec, specs_from_json
@@ -54,18 +56,17 @@ def tag_fields(call: Call) -> list[Any]:
     ]
 
 
-def organisations_aided_before(call: Call, organisation_ids: set[int]) -> set[int]:
-    """Organisations with an award on another call decided before this call closed."""
-    from pepiniere.grants.models import Award
+# Who was aided before is known to a later stage (grants/ registers at ready()): each provider
+# answers, for a call and organisation ids, those with an aid decided before the call closed.
+earlier_aid: ExtensionPoint[Callable[[Call, set[int]], set[int]]] = ExtensionPoint("earlier aid")
 
-    before = timezone.localdate(call.closes_at)
-    return set(
-        Award.objects.filter(
-            application__organisation_id__in=organisation_ids, decision_date__lt=before
-        )
-        .exclude(application__call=call)
-        .values_list("application__organisation_id", flat=True)
-    )
+
+def organisations_aided_before(call: Call, organisation_ids: set[int]) -> set[int]:
+    """Organisations with an aid on another call decided before this call closed."""
+    aided: set[int] = set()
+    for provider in earlier_aid:
+        aided |= provider(call, organisation_ids)
+    return aided
 
 
 def candidates(call: Call, ranking: Ranking) -> list[Candidate]:

@@ -19,10 +19,10 @@ from pepiniere.lib.testing.factories import (
     page_text,
 )
 from pepiniere.organisations.models import Organisation
-from pepiniere.reviews import jury as jury_services
 from pepiniere.reviews import services as review_services
 from pepiniere.reviews.models import Assignment, Review, ReviewStatus
 from pepiniere.reviews.tests.factories import reviewed_call
+from pepiniere.selection import jury as jury_services
 from pepiniere.selection.tests.factories import ranked_call
 
 pytestmark = pytest.mark.django_db
@@ -138,14 +138,14 @@ def test_jury_decision_needs_an_application_id(client, jury_session, application
     data = {"decision": "select"}
     if application is not None:
         data["application"] = application
-    response = client.post(reverse("reviews:jury", args=[call.slug]), data)
+    response = client.post(reverse("selection:jury", args=[call.slug]), data)
     assert_bad_request(response, "Dossier")
 
 
 def test_an_illegal_jury_decision_is_a_message_not_an_error_page(client, jury_session):
     call, member, (best, _other) = jury_session
     client.force_login(member)
-    url = reverse("reviews:jury", args=[call.slug])
+    url = reverse("selection:jury", args=[call.slug])
     response = client.post(url, {"application": best.pk, "decision": "erase"}, follow=True)
     assert response.status_code == 200 and "Décision inconnue" in page_text(response)
     response = client.post(url, {"application": best.pk, "decision": "select"}, follow=True)
@@ -270,7 +270,7 @@ def test_jury_session_members_must_be_ids(client):
     member = make_user(role=Role.JURY, funder=call.funder)
     client.force_login(member)
     response = client.post(
-        reverse("reviews:jury", args=[call.slug]), {"open": "", "members": "' OR 1=1 --"}
+        reverse("selection:jury", args=[call.slug]), {"open": "", "members": "' OR 1=1 --"}
     )
     assert_bad_request(response, "Membres du jury")
 

@@ -111,7 +111,7 @@ REFUSALS: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
     "reviews:assignment": [("expert", "GET", {}), ("other_officer", "POST", {"propose": ""})],
     "reviews:progress": [("expert", "GET", {}), ("other_officer", "GET", {})],
     "reviews:ranking": [("applicant", "GET", {}), ("expert", "GET", {})],
-    "reviews:jury": [("applicant", "GET", {}), ("officer", "POST", {"open": ""})],
+    "selection:jury": [("applicant", "GET", {}), ("officer", "POST", {"open": ""})],
     "organisations:join_requests": [("anonymous", "GET", {})],
     "organisations:join_request": [("expert", "GET", {}), ("finance", "GET", {})],
     "organisations:decide_join_request": [

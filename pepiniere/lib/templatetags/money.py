@@ -7,7 +7,6 @@ from django import template
 from django.utils.translation import get_language
 
 from pepiniere.lib.money import format_eur
-from pepiniere.organisations.models import OrganisationKind
 
 register = template.Library()
 
@@ -27,8 +26,3 @@ def get_item(mapping: Any, key: Any) -> Any:
         return mapping.get(key)
     except AttributeError:
         return None
-
-
-@register.filter
-def kind_label(value: str) -> str:
-    return str(dict(OrganisationKind.choices).get(value, value))

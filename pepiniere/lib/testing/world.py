@@ -116,10 +116,10 @@ def build_world() -> World:
     from pepiniere.grants import letters
     from pepiniere.grants import services as grant_services
     from pepiniere.organisations.models import Organisation
-    from pepiniere.reviews import jury as jury_services
     from pepiniere.reviews import services as review_services
     from pepiniere.reviews.models import Assignment
     from pepiniere.reviews.tests.factories import make_reviewer
+    from pepiniere.selection import jury as jury_services
     from pepiniere.selection import services as selection_services
     from pepiniere.selection.tests.factories import mark_selected, ranked_call
 

@@ -7,7 +7,7 @@ from pepiniere.applications.models import Status
 from pepiniere.audit.services import trail_for
 from pepiniere.lib.testing.factories import make_call, make_submitted, make_user
 from pepiniere.organisations.models import Membership
-from pepiniere.reviews import jury, services
+from pepiniere.reviews import services
 from pepiniere.reviews.models import (
     Assignment,
     AssignmentStatus,
@@ -189,53 +189,6 @@ def test_harsh_reviewer_gets_a_negative_bias():
     bias = {reviewer.pk: value for reviewer, value, _n in compute_ranking(call).reviewer_bias}
     assert bias[harsh.pk] < 0
     assert bias[harsh.pk] == min(bias.values())
-
-
-def test_jury_departure_from_the_proposal_needs_a_justification_and_is_audited():
-    call, officer, applications, _reviewers = reviewed_call(n_applications=2, n_reviewers=2, k=1)
-    for assignment in Assignment.objects.filter(application__call=call):
-        _score_all(call, assignment, 4)
-    services.close_reviews(call=call, actor=officer)
-    member = make_user(role=Role.JURY, funder=call.funder)
-    session = jury.open_session(
-        call=call, actor=member, held_on=__import__("datetime").date(2026, 1, 5), members=[member]
-    )
-    target = applications[0]
-    with pytest.raises(services.ReviewError) as error:
-        jury.decide(
-            session=session,
-            application_id=target.pk,
-            decision="reject",
-            justification="",
-            actor=member,
-        )
-    assert "justifiez" in error.value.message
-    jury.decide(
-        session=session,
-        application_id=target.pk,
-        decision="reject",
-        justification="Projet déjà financé par ailleurs",
-        actor=member,
-    )
-    target.refresh_from_db()
-    assert target.status == Status.REJECTED
-    override = trail_for(target).get(action="jury_override")
-    assert override.reason == "Projet déjà financé par ailleurs"
-    jury.decide(
-        session=session,
-        application_id=applications[1].pk,
-        decision="select",
-        justification="",
-        actor=member,
-    )
-    with pytest.raises(services.ReviewError):
-        jury.decide(
-            session=session,
-            application_id=applications[1].pk,
-            decision="select",
-            justification="",
-            actor=officer,
-        )
 
 
 def test_invitation_email_and_acceptance(django_capture_on_commit_callbacks):

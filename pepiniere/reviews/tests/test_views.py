@@ -127,7 +127,7 @@ def test_ranking_and_jury_pages_are_for_officers_and_jury_only(client):
     ]:
         client.force_login(user)
         assert client.get(reverse("reviews:ranking", args=[call.slug])).status_code == expected
-        assert client.get(reverse("reviews:jury", args=[call.slug])).status_code == expected
+        assert client.get(reverse("selection:jury", args=[call.slug])).status_code == expected
 
 
 def test_ranking_page_query_count_does_not_grow(client, django_assert_max_num_queries):

@@ -9,10 +9,8 @@ from pepiniere.applications.models import Application
 from pepiniere.audit.models import AuditEntry
 from pepiniere.grants.models import Award
 from pepiniere.lib.testing.factories import make_call, make_submitted, make_user, plain
-from pepiniere.reviews import jury
 from pepiniere.reviews.ranking import compute_ranking
-from pepiniere.reviews.services import ReviewError
-from pepiniere.selection import selectors, services
+from pepiniere.selection import jury, selectors, services
 from pepiniere.selection.constraints import ConstraintSpec
 from pepiniere.selection.models import Rule
 from pepiniere.selection.tests.factories import ranked_call
@@ -196,7 +194,7 @@ def test_the_scenario_sent_to_the_jury_feeds_its_proposals(ranked):
         justification="",
         actor=member,
     )
-    with pytest.raises(ReviewError, match="justifiez"):
+    with pytest.raises(jury.JuryError, match="justifiez"):
         jury.decide(
             session=session,
             application_id=apps["C"].pk,

@@ -5,8 +5,7 @@ from django.urls import reverse
 
 from pepiniere.accounts.models import Role
 from pepiniere.lib.testing.factories import make_user, page_text, plain
-from pepiniere.reviews import jury
-from pepiniere.selection import services
+from pepiniere.selection import jury, services
 from pepiniere.selection.constraints import ConstraintSpec
 from pepiniere.selection.models import Scenario
 from pepiniere.selection.tests.factories import ranked_call
@@ -126,7 +125,7 @@ def test_officer_sends_a_scenario_to_the_jury_and_compares_two(client, ranked):
     juror = make_user(role=Role.JURY, funder=call.funder)
     jury.open_session(call=call, actor=juror, held_on=datetime.date.today(), members=[juror])
     client.force_login(juror)
-    jury_page = plain(page_text(client.get(reverse("reviews:jury", args=[call.slug]))))
+    jury_page = plain(page_text(client.get(reverse("selection:jury", args=[call.slug]))))
     assert "Financé en totalité au rang 1 : 40 000,00 €." in jury_page
 
 

@@ -1,5 +1,7 @@
-"""The jury session: the ranked list, decisions proposed from the ranking, the jury's decisions
-(any departure from the proposal needs a written justification and is audited)."""
+"""The jury session: the ranked list, decisions proposed from the scenario the officers sent (else
+from the ranking), the jury's decisions (any departure from the proposal needs a written
+justification and is audited). The decision stage: it reads the reviews' ranking and the selection,
+so it lives here; its models (JurySession, JuryDecision) stay in reviews/ where their migrations are."""
 
 from __future__ import annotations
 
@@ -18,7 +20,13 @@ from pepiniere.calls.models import Call
 from pepiniere.reviews.models import JuryDecision, JurySession
 from pepiniere.reviews.permissions import can_decide_as_jury
 from pepiniere.reviews.ranking import Ranking, compute_ranking
-from pepiniere.reviews.services import ReviewError
+from pepiniere.selection.selectors import jury_proposals, sent_scenario
+from pepiniere.selection.services import SelectionError
+
+
+class JuryError(SelectionError):
+    """A jury action that is not allowed; its message is shown to the jury as is."""
+
 
 DECISIONS = {
     "select": gettext_lazy("retenu"),
@@ -43,12 +51,8 @@ def proposed_decisions(
     application that still fits), then a reserve list; below-threshold applications are never
     proposed."""
     if scenario is None and use_sent_scenario:
-        from pepiniere.selection.selectors import sent_scenario
-
         scenario = sent_scenario(ranking.call)
     if scenario is not None:
-        from pepiniere.selection.selectors import jury_proposals
-
         return jury_proposals(scenario, [row.application.pk for row in ranking.rows], reserve_size)
     remaining = envelope
     proposals: dict[int, tuple[str, str]] = {}
@@ -94,7 +98,7 @@ def open_session(
     *, call: Call, actor: Any, held_on: datetime.date, members: list[Any]
 ) -> JurySession:
     if not can_decide_as_jury(actor, call):
-        raise ReviewError(can_decide_as_jury(actor, call).reason)
+        raise JuryError(can_decide_as_jury(actor, call).reason)
     session = JurySession.objects.create(call=call, held_on=held_on)
     session.members.set(members or [actor])
     record(actor=actor, obj=call, action="open_jury_session", reason=str(held_on), public=False)
@@ -115,25 +119,25 @@ def decide(
     session = JurySession.objects.select_for_update().select_related("call").get(pk=session.pk)
     verdict = can_decide_as_jury(actor, session.call)
     if not verdict:
-        raise ReviewError(verdict.reason)
+        raise JuryError(verdict.reason)
     if session.closed_at is not None:
-        raise ReviewError(_("La séance est close : ses décisions ne peuvent plus changer."))
+        raise JuryError(_("La séance est close : ses décisions ne peuvent plus changer."))
     if decision not in DECISIONS:
-        raise ReviewError(_("Décision inconnue."))
+        raise JuryError(_("Décision inconnue."))
     ranking = ranking or compute_ranking(session.call)
     row = next((r for r in ranking.rows if r.application.pk == application_id), None)
     if row is None:
-        raise ReviewError(_("Ce dossier n'est pas au classement de l'appel."))
+        raise JuryError(_("Ce dossier n'est pas au classement de l'appel."))
     proposed, why = proposed_decisions(ranking, session.call.envelope)[application_id]
     if decision != proposed and not justification.strip():
-        raise ReviewError(
+        raise JuryError(
             _(
                 "Cette décision s'écarte de la proposition issue du classement (%(p)s) : justifiez-la."
             )
             % {"p": DECISIONS[proposed]}
         )
     if decision == "select" and not row.fundable:
-        raise ReviewError(
+        raise JuryError(
             _("Ce dossier est sous un seuil d'évaluation : il ne peut pas être retenu.")
         )
     reason = justification.strip() or why
@@ -170,7 +174,7 @@ def decide(
 def close_session(*, session: JurySession, actor: Any, minutes: str = "") -> JurySession:
     verdict = can_decide_as_jury(actor, session.call)
     if not verdict:
-        raise ReviewError(verdict.reason)
+        raise JuryError(verdict.reason)
     session.closed_at = timezone.now()
     session.minutes = minutes
     session.save()
