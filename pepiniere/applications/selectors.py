@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -109,3 +110,19 @@ def bound_fields(
             item["next_index"] = len(rows)
         result.append(item)
     return result
+
+
+def attachment_number(application: Application, token: str) -> int:
+    """The attachment's place (1, 2…) in the latest submitted version, the order readers see;
+    0 when it is in no version."""
+    latest = max(application.versions.all(), key=lambda v: v.number, default=None)
+    tokens = [a.get("token") for a in latest.attachments] if latest else []
+    return tokens.index(token) + 1 if token in tokens else 0
+
+
+def neutral_attachment_name(application: Application, attachment: Attachment) -> str:
+    """« piece-2.pdf »: a name that tells nothing of the applicant (its file names often name it),
+    for readers who must not learn who applies (experts of a blind review)."""
+    extension = PurePosixPath(attachment.original_name).suffix.lower()[:10]
+    number = attachment_number(application, attachment.token)
+    return f"piece-{number}{extension}" if number else f"piece{extension}"

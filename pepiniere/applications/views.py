@@ -30,6 +30,7 @@ from pepiniere.applications.selectors import (
     application_for_page,
     applications_of_user,
     bound_fields,
+    neutral_attachment_name,
     timeline,
 )
 from pepiniere.applications.services import (
@@ -349,13 +350,18 @@ def withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 def attachment_download(request: AuthenticatedHttpRequest, token: str) -> FileResponse:
     attachment = get_object_or_404(Attachment.objects.select_related("application"), token=token)
-    if not can_read_attachment(request.user, application_for_page(attachment.application_id)):
+    application = application_for_page(attachment.application_id)
+    if not can_read_attachment(request.user, application):
         raise Http404
+    # Names stored before uploads were cleaned may still hold bidi or control characters.
+    filename = sanitise_filename(attachment.original_name)
+    if application.call.blind_review and not can_view_application(request.user, application):
+        # An expert of a blind review: file names often name the applicant.
+        filename = neutral_attachment_name(application, attachment)
     response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,
-        # Names stored before uploads were cleaned may still hold bidi or control characters.
-        filename=sanitise_filename(attachment.original_name),
+        filename=filename,
         content_type=attachment.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"

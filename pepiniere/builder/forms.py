@@ -511,6 +511,7 @@ class ReviewSettingsForm(forms.ModelForm):
             "reviews_per_application",
             "reviewer_max_load",
             "blind_review",
+            "blind_hides_commune",
             "show_other_reviews",
             "review_deadline",
         ]
@@ -519,6 +520,9 @@ class ReviewSettingsForm(forms.ModelForm):
             "reviewer_max_load": _("Charge maximale par expert·e (dossiers)"),
             "blind_review": _(
                 "Évaluation en aveugle : les expert·es ne voient pas l'identité du porteur"
+            ),
+            "blind_hides_commune": _(
+                "En aveugle, masquer aussi la commune du porteur (le département reste affiché)"
             ),
             "show_other_reviews": _(
                 "Les expert·es voient les autres évaluations après avoir remis la leur"

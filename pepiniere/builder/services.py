@@ -38,6 +38,7 @@ COPIED_FIELDS = [
     "max_aid_rate",
     "reviews_per_application",
     "blind_review",
+    "blind_hides_commune",
     "reviewer_max_load",
     "allow_half_marks",
     "show_other_reviews",

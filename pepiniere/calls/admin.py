@@ -96,6 +96,7 @@ ELIGIBILITY_FIELDS = [
 REVIEW_FIELDS = [
     "reviews_per_application",
     "blind_review",
+    "blind_hides_commune",
     "show_other_reviews",
     "reviewer_max_load",
     "review_deadline",

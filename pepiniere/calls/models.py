@@ -155,6 +155,10 @@ class Call(models.Model):
         _("évaluations par dossier"), default=3
     )
     blind_review = models.BooleanField(_("évaluation en aveugle"), default=True)
+    # In a small territory the commune alone can name the applicant: the call decides.
+    blind_hides_commune = models.BooleanField(
+        _("en aveugle, masquer aussi la commune"), default=False
+    )
     reviewer_max_load = models.PositiveSmallIntegerField(
         _("charge maximale par expert"), default=15
     )

@@ -23,6 +23,7 @@ from pepiniere.lib.emails import clean_email_address
 from pepiniere.lib.http import AuthenticatedHttpRequest
 from pepiniere.lib.params import parse_id_pair, parse_int_id
 from pepiniere.reviews import services
+from pepiniere.reviews.blind import applicant_for_expert, attachments_for_expert, fields_for_expert
 from pepiniere.reviews.forms import ReviewerProfileForm
 from pepiniere.reviews.models import (
     Assignment,
@@ -162,6 +163,8 @@ def review_form(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             .prefetch_related("scores__criterion")
         )
     latest = application.versions.order_by("-number").first()
+    spec = form_spec(call)
+    labels = {f.key: f.label for f in spec.fields}
     return render(
         request,
         "reviews/review_form.html",
@@ -175,7 +178,9 @@ def review_form(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "recommendations": Recommendation.choices,
             "others": others,
             "version": latest,
-            "fields": form_spec(call).fields,
+            "applicant": applicant_for_expert(application),
+            "fields": fields_for_expert(call, spec.fields),
+            "attachments": attachments_for_expert(call, latest, labels),
             "step": "0.5" if call.allow_half_marks else "1",
             "overall": request.POST.get("overall")
             if request.method == "POST"
@@ -217,6 +222,7 @@ def declare_conflict(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
         "reviews/conflict.html",
         {
             "assignment": assignment,
+            "applicant": applicant_for_expert(assignment.application),
             "needs_decision": assignment.status == AssignmentStatus.SUBMITTED
             or not services.reviews_open(assignment.application),
         },

@@ -105,6 +105,7 @@ def test_copying_a_call_copies_form_grid_eligibility_documents_review_and_letter
         departements=["24", "33"],
         eligible_kinds=["startup"],
         blind_review=False,
+        blind_hides_commune=True,
         tie_break=["criterion:0"],
     )
     CallPolicy.objects.create(call=source, signatory="Le Président", letters_show_scores=True)
@@ -116,6 +117,7 @@ def test_copying_a_call_copies_form_grid_eligibility_documents_review_and_letter
     assert call.criteria.count() == 1
     assert sorted(d.code for d in call.eligible_departements.all()) == ["24", "33"]
     assert call.eligible_kinds == ["startup"] and call.blind_review is False
+    assert call.blind_hides_commune
     assert call.grant_policy.signatory == "Le Président"
     assert AuditEntry.objects.filter(action="call_copy", object_id=call.pk).exists()
 
@@ -523,3 +525,22 @@ def test_publication_step_shows_the_history_in_french(client, programme, officer
     assert "Historique des modifications" in page
     assert "Création de l'appel — Modèle : Projet d'innovation d'une start-up." in page
     assert "call_create" not in page
+
+
+def test_the_review_step_offers_to_hide_the_commune_in_blind_review(client, programme, officer):
+    call = make_call(funder=programme.funder, programme=programme, is_published=False)
+    client.force_login(officer)
+    url = reverse("builder:review", args=[call.slug])
+    assert "masquer aussi la commune" in page_text(client.get(url))
+    response = client.post(
+        url,
+        {
+            "reviews_per_application": "2",
+            "reviewer_max_load": "10",
+            "blind_review": "on",
+            "blind_hides_commune": "on",
+        },
+    )
+    assert response.status_code == 302
+    call.refresh_from_db()
+    assert call.blind_review and call.blind_hides_commune
