@@ -32,6 +32,7 @@ from pepiniere.reviews.models import (
     Bid,
     BidLevel,
     CallReviewer,
+    Conflict,
     ConflictRequest,
     ConflictRequestStatus,
     Invitation,
@@ -44,7 +45,6 @@ from pepiniere.reviews.permissions import (
     can_review,
     can_see_other_reviews,
     can_see_ranking,
-    has_conflict,
 )
 from pepiniere.reviews.ranking import compute_ranking
 
@@ -229,17 +229,21 @@ def declare_conflict(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     )
 
 
+# Applications an expert may state preferences on: filed, not yet past the review.
+BIDDABLE_STATES = [Status.SUBMITTED, Status.INCOMPLETE, Status.ELIGIBLE, Status.IN_REVIEW]
+
+
 @login_required
 def bids(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     call = get_object_or_404(Call, slug=slug)
     if not CallReviewer.objects.filter(call=call, reviewer=request.user).exists():
         raise Http404
+    conflicted = Conflict.objects.filter(reviewer=request.user).values("organisation_id")
     applications = list(
-        Application.objects.filter(call=call, status__in=[Status.ELIGIBLE, Status.SUBMITTED])
-        .select_related("organisation")
-        .order_by("number")
+        Application.objects.filter(call=call, status__in=BIDDABLE_STATES)
+        .exclude(organisation_id__in=conflicted)
+        .order_by("number", "pk")
     )
-    applications = [a for a in applications if not has_conflict(request.user, a.organisation_id)]
     if request.method == "POST":
         for application in applications:
             level = request.POST.get(f"bid-{application.pk}")
@@ -252,14 +256,33 @@ def bids(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             "application_id", "level"
         )
     )
+    assigned = set(
+        Assignment.objects.filter(reviewer=request.user, application__call=call)
+        .active()
+        .values_list("application_id", flat=True)
+    )
+    rows = [
+        {"application": a, "bid": current.get(a.pk, ""), "assigned": a.pk in assigned}
+        for a in applications
+    ]
+    profile = ReviewerProfile.objects.filter(user=request.user).prefetch_related("sectors").first()
+    reviews_over = (
+        not applications
+        and Application.objects.filter(call=call)
+        .exclude(status__in=[*BIDDABLE_STATES, Status.DRAFT])
+        .exists()
+    )
     return render(
         request,
         "reviews/bids.html",
         {
             "call": call,
-            "applications": applications,
-            "current": current,
+            "rows": rows,
             "levels": BidLevel.choices,
+            "profile": profile,
+            "sectors": list(profile.sectors.all()) if profile else [],
+            "phase": call.phase(),
+            "reviews_over": reviews_over,
         },
     )
 
@@ -350,7 +373,6 @@ def pool(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         "reviewer", "reviewer__reviewer_profile"
     )
     invitations = Invitation.objects.filter(call=call, accepted_at__isnull=True)
-    from pepiniere.reviews.models import Conflict
 
     conflicts = (
         Conflict.objects.filter(
