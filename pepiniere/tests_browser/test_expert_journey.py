@@ -60,7 +60,9 @@ def test_expert_declares_a_conflict_then_submits_a_review(page, live_server):
     ).click()
     page.wait_for_url(f"**/expertise/evaluations/{first.pk}/conflit/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Déclarer un conflit d'intérêts")
-    expect(page.locator("main")).to_contain_text(first.application.organisation.name)
+    # The call reviews blind (the default): the page never names the applicant.
+    expect(page.locator("main")).to_contain_text("l'identité du porteur est masquée")
+    expect(page.locator("main")).not_to_contain_text(first.application.organisation.name)
     page.get_by_label(re.compile(r"^Nature du conflit")).fill(NOTE)
     page.get_by_role("button", name="Déclarer le conflit").click()
     page.wait_for_url(re.compile(r"/expertise/$"))
