@@ -51,6 +51,7 @@ def test_the_preferences_page_shows_the_domains_and_hides_conflicted_structures(
     client.force_login(reviewer)
     page = page_text(client.get(reverse("reviews:bids", args=[call.slug])))
     assert "mobilité, nautisme" in page and str(Sector.objects.all()[0]) in page
+    assert other.reference and application.reference
     assert other.reference in page and application.reference not in page
 
 
