@@ -72,6 +72,36 @@ def can_view_application(user: Any, application: Application) -> Verdict:
     return deny(_("Ce dossier ne vous est pas accessible."))
 
 
+def can_read_file(user: Any, application: Application) -> Verdict:
+    """The whole file: every answer (bank details included), attachments, versions, receipt,
+    contact. The applicant organisation's members and the officers of the call's funder; the jury
+    decides from the ranking, the summary and the amounts, never from the file (README, « Who
+    sees what »)."""
+    if not user.is_authenticated:
+        return deny(_("Connectez-vous pour voir ce dossier."))
+    if is_member(user, application.organisation_id):
+        return allow(_("Vous êtes membre de la structure candidate."))
+    if is_call_staff(user, application.call, Role.OFFICER):
+        if application.status == Status.DRAFT:
+            return deny(_("Un brouillon n'est visible que de la structure candidate."))
+        return allow(_("Vous instruisez cet appel pour le financeur."))
+    return deny(_("Le dossier complet est réservé au porteur et aux chargé·es de mission."))
+
+
+def can_read_internal_notes(user: Any, call: Call) -> Verdict:
+    """Read and write the internal notes on the call's applications: its funder's officers."""
+    if is_call_staff(user, call, Role.OFFICER):
+        return allow()
+    return deny(_("Les notes internes sont réservées aux chargé·es de mission du financeur."))
+
+
+def can_export_applications(user: Any) -> Verdict:
+    """The back-office exports (every answer, SIRETs, IBANs): officers, for their funders' calls."""
+    if user.is_authenticated and (user.has_role(Role.OFFICER) or user.has_role(Role.ADMIN)):
+        return allow()
+    return deny(_("Les exports de dossiers sont réservés aux chargé·es de mission."))
+
+
 def can_edit_application(user: Any, application: Application) -> Verdict:
     if not is_member(user, application.organisation_id):
         return deny(_("Seuls les membres de la structure candidate peuvent modifier ce dossier."))
@@ -111,9 +141,9 @@ application_readers: ExtensionPoint[Callable[[Any, Application], Verdict]] = Ext
 
 
 def can_read_attachment(user: Any, application: Application) -> Verdict:
-    """Those who may see the application, and those a later stage lets read it (the experts it
+    """Those who may read the whole file, and those a later stage lets read it (the experts it
     is assigned to, free of conflict)."""
-    verdict = can_view_application(user, application)
+    verdict = can_read_file(user, application)
     if verdict or not user.is_authenticated:
         return verdict
     for reader in application_readers:

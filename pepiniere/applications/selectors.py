@@ -50,6 +50,19 @@ def application_for_page(pk: int) -> Application:
     )
 
 
+def bank_details(application: Application) -> list[tuple[str, str]]:
+    """The IBANs the applicant gave (label, IBAN in groups of four), from the last submitted
+    version: what finance pays to. Shown to officers and finance only (README, « Who sees what »)."""
+    version = application.versions.order_by("-number").first()
+    answers = version.answers if version is not None else application.answers
+    out = []
+    for field in application.call.form_fields.filter(kind=FieldKind.IBAN).order_by("position"):
+        value = "".join(str(answers.get(field.key) or "").split()).upper()
+        if value:
+            out.append((field.label, " ".join(value[i : i + 4] for i in range(0, len(value), 4))))
+    return out
+
+
 def timeline(application: Application) -> list[dict[str, Any]]:
     """The happy path with the current position; off-path states (incomplete, withdrawn…) are
     shown as the current step after the last one reached."""

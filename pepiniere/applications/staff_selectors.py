@@ -28,12 +28,15 @@ SORTS = {
 }
 
 
-def staff_calls(user: Any) -> QuerySet[Call]:
-    """Calls whose applications this person may screen: their funders' (and co-funded) calls."""
+def staff_calls(user: Any, *, roles: tuple[str, ...] = (Role.OFFICER, Role.JURY)) -> QuerySet[Call]:
+    """Calls whose applications this person may list: their funders' (and co-funded) calls, as
+    one of `roles` (exports: officers only)."""
     calls = Call.objects.select_related("funder", "programme", "axis")
     if user.has_role(Role.ADMIN):
         return calls
-    funders = user.funder_ids(Role.OFFICER) | user.funder_ids(Role.JURY)
+    funders: set[int] = set()
+    for role in roles:
+        funders |= user.funder_ids(role)
     return calls.filter(Q(funder_id__in=funders) | Q(co_funders__in=funders)).distinct()
 
 
@@ -66,10 +69,12 @@ class ListFilters:
         return {k: v for k, v in asdict(self).items() if v}
 
 
-def screening_list(user: Any, filters: ListFilters) -> QuerySet[Application]:
-    """Submitted applications (drafts are the applicant's own business) the person may screen."""
+def screening_list(
+    user: Any, filters: ListFilters, *, roles: tuple[str, ...] = (Role.OFFICER, Role.JURY)
+) -> QuerySet[Application]:
+    """Submitted applications (drafts are the applicant's own business) the person may list."""
     applications = (
-        Application.objects.filter(call__in=staff_calls(user).values("pk"))
+        Application.objects.filter(call__in=staff_calls(user, roles=roles).values("pk"))
         .exclude(status=Status.DRAFT)
         # No organisation__departement: the list shows departement_id only (exports add their
         # own select_related), and that INNER JOIN made SQLite drive the search from the

@@ -10,9 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pepiniere.accounts.models import Role
 from pepiniere.applications import services
-from pepiniere.applications.models import Application, Export, ExportStatus, InternalNote
-from pepiniere.applications.permissions import can_screen_application, can_view_application
+from pepiniere.applications.models import Application, Export, ExportStatus, InternalNote, Status
+from pepiniere.applications.permissions import can_read_internal_notes, can_screen_application
 from pepiniere.applications.workflow import IllegalTransition
 
 SYNC_EXPORT_LIMIT = 2000
@@ -20,10 +21,10 @@ SYNC_EXPORT_LIMIT = 2000
 
 @transaction.atomic
 def add_internal_note(*, application: Application, actor: Any, text: str) -> InternalNote:
-    verdict = can_view_application(actor, application)
-    if not verdict or not actor.is_staff_member:
+    verdict = can_read_internal_notes(actor, application.call)
+    if not verdict or application.status == Status.DRAFT:
         raise services.ApplicationError(
-            _("Seul le personnel du financeur peut annoter ce dossier.")
+            _("Seul·es les chargé·es de mission du financeur annotent ce dossier.")
         )
     if not text.strip():
         raise services.ApplicationError(_("La note est vide."))
@@ -86,9 +87,12 @@ def run_export(export: Export) -> Export:
 
     Export.objects.filter(pk=export.pk).update(status=ExportStatus.RUNNING)
     filters = ListFilters(**export.filters)
-    applications = screening_list(export.requested_by, filters)
+    officer = (Role.OFFICER,)  # exports hold every answer: officers' calls only
+    applications = screening_list(export.requested_by, filters, roles=officer)
     call = (
-        staff_calls(export.requested_by).filter(slug=filters.call).first() if filters.call else None
+        staff_calls(export.requested_by, roles=officer).filter(slug=filters.call).first()
+        if filters.call
+        else None
     )
     from pepiniere.applications.exports import export_rows
 

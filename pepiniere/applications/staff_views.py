@@ -23,7 +23,13 @@ from pepiniere.applications import services, staff_services
 from pepiniere.applications.eligibility import check_eligibility
 from pepiniere.applications.exports import CONTENT_TYPES, export_rows, render_export
 from pepiniere.applications.models import Application, Export, ExportFormat, Status
-from pepiniere.applications.permissions import can_screen_application, can_view_application
+from pepiniere.applications.permissions import (
+    can_export_applications,
+    can_read_file,
+    can_read_internal_notes,
+    can_screen_application,
+    can_view_application,
+)
 from pepiniere.applications.selectors import application_for_page
 from pepiniere.applications.services import form_spec
 from pepiniere.applications.staff_selectors import (
@@ -87,6 +93,7 @@ def application_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         "sectors": Sector.objects.all(),
         "sorts": SORTS,
         "querystring": urlencode(filters.as_dict()),
+        "can_export": bool(can_export_applications(request.user)),
     }
     template = (
         "applications/staff/list.html#results" if request.htmx else "applications/staff/list.html"
@@ -117,6 +124,9 @@ def application_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
         .order_by("-submitted_at")
     )
     can_screen = bool(can_screen_application(request.user, application))
+    if not can_read_file(request.user, application):
+        # The jury decides from the summary and the amounts (README, « Who sees what »).
+        return render(request, "applications/staff/detail.html", {"application": application})
     # The rules as the applicant's pre-check explained them, on the day the dossier was filed.
     submitted_on = (
         timezone.localdate(application.submitted_at) if application.submitted_at else None
@@ -135,7 +145,10 @@ def application_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
             ),
             "other_applications": other_applications,
             "trail": trail_for(application),
-            "notes": application.internal_notes.select_related("author"),
+            "full_file": True,
+            "notes": application.internal_notes.select_related("author")
+            if can_read_internal_notes(request.user, application.call)
+            else None,
             "information_requests": application.information_requests.select_related("requested_by"),
             "can_screen": can_screen,
             # A second claim of the organisation's SIRET waits for a member or an officer.
@@ -216,20 +229,38 @@ def bulk(request: AuthenticatedHttpRequest) -> HttpResponse:
     return redirect(back)
 
 
-@staff_required
+def exporter_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Exports hold every answer, SIRETs and IBANs: officers only, never the jury."""
+
+    @wraps(view)
+    @staff_required
+    def wrapper(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        verdict = can_export_applications(request.user)
+        if not verdict:
+            raise PermissionDenied(verdict.reason)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@exporter_required
 def export(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = ListFilters.from_query(request.GET)
     fmt = request.GET.get("format", "csv")
     if fmt not in ExportFormat.values:
         raise Http404
-    applications = screening_list(request.user, filters)
+    applications = screening_list(request.user, filters, roles=(Role.OFFICER,))
     total = applications.count()
     if total > staff_services.SYNC_EXPORT_LIMIT:
         job = staff_services.request_export(
             actor=request.user, filters=filters.as_dict(), fmt=fmt, total=total
         )
         return redirect("backoffice:export_status", job.pk)
-    call = staff_calls(request.user).filter(slug=filters.call).first() if filters.call else None
+    call = (
+        staff_calls(request.user, roles=(Role.OFFICER,)).filter(slug=filters.call).first()
+        if filters.call
+        else None
+    )
     headers, rows = export_rows(applications, call)
     content, _count = render_export(headers, rows, fmt)
     response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
@@ -245,7 +276,7 @@ def _own_export(request: AuthenticatedHttpRequest, pk: int) -> Export:
     return job
 
 
-@staff_required
+@exporter_required
 def export_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     job = _own_export(request, pk)
     template = (
@@ -256,7 +287,7 @@ def export_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return render(request, template, {"job": job})
 
 
-@staff_required
+@exporter_required
 def export_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     job = _own_export(request, pk)
     name = job.file.name

@@ -21,6 +21,7 @@ from pepiniere.applications.models import Application, Attachment
 from pepiniere.applications.permissions import (
     can_edit_application,
     can_read_attachment,
+    can_read_file,
     can_view_application,
     can_withdraw_application,
     note_membership,
@@ -60,7 +61,7 @@ def _viewable(request: HttpRequest, pk: int) -> Application:
         application = application_for_page(pk)
     except Application.DoesNotExist:
         raise Http404 from None
-    if not can_view_application(request.user, application):
+    if not can_read_file(request.user, application):
         raise Http404
     return application
 

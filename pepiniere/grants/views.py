@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pepiniere.applications.models import Application
+from pepiniere.applications.selectors import bank_details
 from pepiniere.calls.models import Call
 from pepiniere.grants import budget, deminimis, letters, selectors, services
 from pepiniere.grants.forms import AwardForm, CoFundingForm, PolicyForm, link_decision
@@ -149,6 +150,7 @@ def award(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             f"share_{call.funder_id}": suggested,
         }
         form = AwardForm(initial=initial, funders=funders)
+    may_award = bool(can_award(request.user, call))
     on = (
         form.cleaned_data.get("decision_date")
         if form.is_bound and hasattr(form, "cleaned_data")
@@ -163,10 +165,15 @@ def award(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "form": form,
             "error": error,
             "award": getattr(application, "award", None),
-            "ledger": deminimis.ledger(application.organisation, on or today, for_officer=True),
-            "links": selectors.links_of(application.organisation),
+            # The jury sees the award, not the organisation's de minimis ledger nor its bank
+            # details (README, « Who sees what »).
+            "ledger": deminimis.ledger(application.organisation, on or today, for_officer=True)
+            if may_award
+            else None,
+            "links": selectors.links_of(application.organisation) if may_award else [],
+            "bank_details": bank_details(application) if may_award else [],
             "policy": services.policy_for(call),
-            "can_award": bool(can_award(request.user, call)),
+            "can_award": may_award,
             "can_confirm": bool(can_set_policy(request.user, call)),
         },
         status=422 if error or (form.is_bound and form.errors) else 200,

@@ -548,5 +548,11 @@ def ranking(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "reviews/ranking.html",
-        {"call": call, "ranking": result, "criteria": list(call.criteria.all())},
+        {
+            "call": call,
+            "ranking": result,
+            "criteria": list(call.criteria.all()),
+            # Who reviewed what is the officers' business, not the jury's (README).
+            "can_manage": bool(can_manage_reviews(request.user, call)),
+        },
     )
