@@ -163,6 +163,10 @@ def application_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
 
 def _decide(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     application = _staff_application(request, pk)
+    # Screening and internal notes are the officers' (the jury reads, README « Who sees what »).
+    verdict = can_read_internal_notes(request.user, application.call)
+    if not verdict:
+        raise PermissionDenied(verdict.reason)
     text = request.POST.get("text", "").strip()
     try:
         if action == "eligible":
