@@ -111,7 +111,7 @@ def _pages(world: dict[str, Any]) -> list[str]:
         reverse("backoffice:detail", args=[pk]),
         reverse("reviews:review", args=[world["assignment"].pk]),
         reverse("reviews:ranking", args=[call.slug]),
-        reverse("reviews:jury", args=[call.slug]),
+        reverse("selection:jury", args=[call.slug]),
         reverse("grants:call", args=[call.slug]),
         reverse("grants:award", args=[call.slug, pk]),
         reverse("aid:minimis", args=[application.organisation_id]),
