@@ -15,11 +15,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from pepiniere.accounts.models import User
+from pepiniere.accounts.models import Role, User
 from pepiniere.applications import services as application_services
 from pepiniere.applications.models import Application, Status
 from pepiniere.audit.services import record
 from pepiniere.calls.models import Call
+from pepiniere.calls.permissions import funder_ids_of_call
 from pepiniere.engine.affinity import combine_affinity, tfidf_similarity
 from pepiniere.engine.assignment import InfeasibleAssignment, assign_reviewers
 from pepiniere.reviews.errors import ReviewError
@@ -93,6 +94,7 @@ def declare_conflict_on_assignment(
             reason=note,
             public=False,
         )
+        _notify_officers_of_request(request)
         return ConflictOutcome(request=request)
     declare_conflict(reviewer=actor, organisation=application.organisation, note=note)
     assignment.status = AssignmentStatus.WITHDRAWN
@@ -158,6 +160,34 @@ def decide_conflict_request(
         reassign(application=application, actor=actor) if reviews_open(application) else None
     )
     return ConflictOutcome(withdrawn=True, replacement=replacement, request=request)
+
+
+def _notify_officers_of_request(request: ConflictRequest) -> None:
+    """The call's officers learn that a conflict waits for their decision (after commit)."""
+    application = request.assignment.application
+    call = application.call
+    officers = list(
+        User.objects.filter(
+            role_grants__role=Role.OFFICER, role_grants__funder_id__in=funder_ids_of_call(call)
+        )
+        .distinct()
+        .values_list("email", flat=True)
+    )
+    if not officers:
+        return
+    body = _(
+        "Bonjour,\n\n%(expert)s signale un conflit d'intérêts sur le dossier %(ref)s de l'appel "
+        "« %(call)s », après avoir remis son évaluation ou après la clôture de l'expertise. "
+        "Son évaluation compte tant que vous n'avez pas décidé.\n"
+        "Acceptez ou refusez sur la page Avancement : %(link)s\n\nL'équipe Pépinière"
+    ) % {
+        "expert": request.assignment.reviewer,
+        "ref": application.reference,
+        "call": call.title,
+        "link": settings.SITE_URL + reverse("reviews:progress", args=[call.slug]),
+    }
+    subject = _("Conflit d'intérêts à trancher — %(ref)s") % {"ref": application.reference}
+    transaction.on_commit(lambda: send_mail(subject, body, None, officers))
 
 
 def _reviewer_capacity(call: Call) -> dict[int, int]:

@@ -2,6 +2,7 @@
 request the officer decides; a review set aside never counts (ranking, progress, letters)."""
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 
 from pepiniere.applications.models import Status
@@ -38,7 +39,9 @@ def _row(call, application):
     return next(r for r in compute_ranking(call).rows if r.application.pk == application.pk)
 
 
-def test_a_conflict_declared_after_submitting_waits_for_the_officer_and_then_stops_counting():
+def test_a_conflict_declared_after_submitting_waits_for_the_officer_and_then_stops_counting(
+    django_capture_on_commit_callbacks,
+):
     call, officer, applications, reviewers = reviewed_call(n_applications=1, n_reviewers=3, k=2)
     application = applications[0]
     first, second = Assignment.objects.filter(application=application).order_by("pk")
@@ -46,9 +49,15 @@ def test_a_conflict_declared_after_submitting_waits_for_the_officer_and_then_sto
     _submit(call, second, "1")
     assert _row(call, application).n_reviews == 2
 
-    outcome = services.declare_conflict_on_assignment(
-        assignment=first, actor=first.reviewer, note="Mon ancien associé"
-    )
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = services.declare_conflict_on_assignment(
+            assignment=first, actor=first.reviewer, note="Mon ancien associé"
+        )
+    # The officers are told a decision waits for them.
+    assert [m.to for m in mail.outbox] == [[officer.email]]
+    assert application.reference in mail.outbox[0].subject
+    assert reverse("reviews:progress", args=[call.slug]) in mail.outbox[0].body
     # Nothing changes before the officer decides: the review still counts, no one else is asked.
     assert outcome.request is not None and not outcome.withdrawn
     first.refresh_from_db()
