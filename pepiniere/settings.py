@@ -10,6 +10,7 @@ from typing import Any
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from whitenoise.compress import Compressor
 
 from pepiniere.lib.env import env_bool, env_int, env_list, env_str, secret_key_weakness
 
@@ -191,6 +192,11 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
+# collectstatic compresses every file (gzip + brotli): only the hashed copies that pages link
+# are kept, and source maps (5 MB of the API docs' bundles, read only by a developer's browser
+# tools) are not compressed. Both keep a release's collectstatic to seconds, not minutes.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*Compressor.SKIP_COMPRESS_EXTENSIONS, "map")
 # Attachments are private: stored outside any served folder, streamed by a view that checks access.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "private")))
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
