@@ -25,6 +25,7 @@ BENCHMARKS: dict[str, tuple[bool, bool]] = {
     "assignment": (True, False),
     "calibration": (True, False),
     "selection": (True, False),
+    "ranking_snapshot": (True, False),
     "iclr_uncertainty": (False, False),
     "officer_list": (True, True),
     "surge": (True, True),

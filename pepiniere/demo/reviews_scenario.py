@@ -13,7 +13,7 @@ from pepiniere.applications.models import Application, Status
 from pepiniere.calls.models import Call, Sector
 from pepiniere.reviews import services
 from pepiniere.reviews.models import Assignment, ReviewerProfile
-from pepiniere.reviews.ranking import compute_ranking
+from pepiniere.reviews.ranking import ranking_for
 from pepiniere.selection import jury
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -125,7 +125,7 @@ def build_reviews(
     session = jury.open_session(
         call=eco, actor=jury_member, held_on=datetime.date(2015, 7, 2), members=[jury_member]
     )
-    ranking = compute_ranking(eco)
+    ranking = ranking_for(eco)
     proposals = jury.proposed_decisions(ranking, eco.envelope)
     decided_at = datetime.datetime(2015, 7, 2, 16, 0, tzinfo=PARIS)
     for row in ranking.rows:

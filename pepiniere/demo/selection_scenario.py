@@ -24,7 +24,7 @@ from pepiniere.audit.services import record
 from pepiniere.calls.models import Call
 from pepiniere.grants import letters, services
 from pepiniere.grants.models import Award
-from pepiniere.reviews.ranking import compute_ranking
+from pepiniere.reviews.ranking import ranking_for
 from pepiniere.selection import services as selection_services
 from pepiniere.selection.constraints import ConstraintSpec
 from pepiniere.selection.models import Scenario
@@ -42,7 +42,7 @@ def _at(month: int, day: int, hour: int = 10) -> datetime.datetime:
 def build_selection(
     *, eco: Call, officer: Any, jury_member: Any, finance: Any, rng: random.Random
 ) -> dict[str, Any]:
-    ranking = compute_ranking(eco)
+    ranking = ranking_for(eco)
     territorial = [ConstraintSpec("departement", OUTSIDE_GIRONDE, "min_share", "0.2")]
     plain = selection_services.create_scenario(
         call=eco, actor=officer, name="Classement simple", ranking=ranking, now=_at(6, 29)

@@ -53,11 +53,11 @@ def pending_letters(call: Call) -> list[tuple[Application, str]]:
 
 
 def _scores(call: Call, ids: set[int]) -> dict[int, list[dict[str, Any]]]:
-    from pepiniere.reviews.ranking import compute_ranking
+    from pepiniere.reviews.ranking import ranking_for
 
     criteria = list(call.criteria.all())
     out = {}
-    for row in compute_ranking(call).rows:
+    for row in ranking_for(call).rows:
         if row.application.pk in ids:
             out[row.application.pk] = [
                 {

@@ -354,3 +354,23 @@ class JuryDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application}: {self.decision}"
+
+
+class RankingSnapshot(models.Model):
+    """The call's ranking as last computed (rows, calibration, reviewer bias: reviews/ranking.py),
+    with the fingerprint of what it was computed from. Every page reads it; it is computed again
+    only when the fingerprint no longer matches (a review counted or not, a score, a criterion,
+    the set of ranked applications changed)."""
+
+    call = models.OneToOneField(
+        "calls.Call", on_delete=models.CASCADE, related_name="ranking_snapshot"
+    )
+    fingerprint = models.CharField(max_length=64)
+    payload = models.JSONField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("classement calculé")
+
+    def __str__(self) -> str:
+        return f"Classement {self.call} ({self.computed_at:%Y-%m-%d %H:%M})"

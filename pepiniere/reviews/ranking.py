@@ -1,18 +1,28 @@
 """The call's ranking: raw consensus against thresholds, weights for the order, calibration for
-reviewer severity, rank intervals for honest uncertainty. One computation, used by every page."""
+reviewer severity, rank intervals for honest uncertainty. One computation, used by every page:
+``ranking_for`` reads the call's stored snapshot and computes (``compute_ranking``) only when
+something the ranking depends on changed since."""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
+import math
 import statistics
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, QuerySet, Sum
+from django.utils import timezone
+
 from pepiniere.applications.models import Application, Status
 from pepiniere.calls.models import Call, Criterion
 from pepiniere.engine.calibration import Calibration, calibrate
 from pepiniere.engine.ranking import disagreement, rank_intervals
-from pepiniere.reviews.models import CriterionScore, Review
+from pepiniere.reviews.models import CriterionScore, RankingSnapshot, Review
 
 # Spread (sample standard deviation of reviewers' weighted scores, on the 0–5 scale) above which
 # the page flags high disagreement between reviewers.
@@ -77,19 +87,29 @@ def _tie_key(row: RankedApplication, keys: list[str], criteria: list[Criterion])
     return tuple(parts)
 
 
-def compute_ranking(call: Call, *, use_calibration: bool = True) -> Ranking:
-    criteria = list(call.criteria.all())
-    applications = {
+def _ranked_applications(call: Call) -> dict[int, Application]:
+    return {
         a.pk: a
-        for a in Application.objects.filter(call=call, status__in=RANKED_STATES).select_related(
-            "organisation", "organisation__departement"
-        )
+        for a in Application.objects.filter(call=call, status__in=RANKED_STATES)
+        .select_related("organisation", "organisation__departement")
+        .order_by("pk")
     }
-    scores = CriterionScore.objects.filter(
+
+
+def _counted_scores(application_ids: Any) -> QuerySet[CriterionScore]:
+    return CriterionScore.objects.filter(
         review__in=Review.objects.counted(),
-        review__assignment__application_id__in=applications,
+        review__assignment__application_id__in=application_ids,
         score__isnull=False,
-    ).values_list(
+    )
+
+
+def compute_ranking(call: Call, *, use_calibration: bool = True) -> Ranking:
+    """Compute the ranking from the reviews (REML calibration, Monte-Carlo rank intervals): pages
+    read it through ``ranking_for``, which calls this only when the inputs changed."""
+    criteria = list(call.criteria.all())
+    applications = _ranked_applications(call)
+    scores = _counted_scores(applications).values_list(
         "review__assignment__application_id",
         "review__assignment__reviewer_id",
         "criterion_id",
@@ -113,15 +133,23 @@ def compute_ranking(call: Call, *, use_calibration: bool = True) -> Ranking:
         else Calibration()
     )
 
+    # Each application's reviews and weighted scores, grouped once (not one scan per application).
+    reviews_of: dict[int, dict[int, dict[int, float]]] = {}
+    for (a, r), s in per_review.items():
+        reviews_of.setdefault(a, {})[r] = s
+    weighted_of: dict[int, list[float]] = {}
+    for (a, _r), v in weighted_by_review.items():
+        weighted_of.setdefault(a, []).append(v)
+
     rows: list[RankedApplication] = []
     for application_id, application in applications.items():
-        reviews = {r: s for (a, r), s in per_review.items() if a == application_id}
+        reviews = reviews_of.get(application_id, {})
         criterion_means: dict[int, float] = {}
         for criterion in criteria:
             values = [s[criterion.pk] for s in reviews.values() if criterion.pk in s]
             if values:
                 criterion_means[criterion.pk] = statistics.fmean(values)
-        weighted_values = [v for (a, _r), v in weighted_by_review.items() if a == application_id]
+        weighted_values = weighted_of.get(application_id, [])
         failed = []
         for criterion in criteria:
             mean = criterion_means.get(criterion.pk)
@@ -187,3 +215,138 @@ def compute_ranking(call: Call, *, use_calibration: bool = True) -> Ranking:
         key=lambda item: item[1],
     )
     return Ranking(call=call, rows=rows, calibration=calibration, reviewer_bias=bias)
+
+
+# ---- the stored snapshot --------------------------------------------------------------------
+# Bumped whenever the payload's layout changes: an older snapshot is then computed again.
+PAYLOAD_VERSION = 1
+
+
+def ranking_fingerprint(
+    call: Call, criteria: list[Criterion], applications: dict[int, Application]
+) -> str:
+    """Digest of everything compute_ranking reads: the call's threshold and tie-break keys, its
+    criteria, the ranked applications (which ones, their submission time for ties) and the
+    counted scores (how many, their sum, whose, and the last time a review was saved). A jury
+    decision moves an application between ranked states: that leaves the fingerprint as is."""
+    scores = _counted_scores(list(applications)).aggregate(
+        n=Count("pk"),
+        total=Sum("score"),
+        reviews=Sum("review_id"),
+        criteria=Sum("criterion_id"),
+        last=Max("review__updated_at"),
+    )
+    parts = [
+        PAYLOAD_VERSION,
+        call.pk,
+        str(call.overall_threshold),
+        list(call.tie_break or []),
+        [
+            [c.pk, c.position, c.title, str(c.weight), str(c.threshold), str(c.scale_min)]
+            + [str(c.scale_max)]
+            for c in criteria
+        ],
+        [
+            [a.pk, a.submitted_at.isoformat() if a.submitted_at else None]
+            for a in applications.values()
+        ],
+        {key: str(value) for key, value in scores.items()},
+    ]
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
+
+
+def _encode(value: Any) -> Any:
+    """JSON that gives back exactly the same Python values: dicts as ordered [key, value] pairs
+    (PostgreSQL's jsonb reorders object keys, and int keys would come back as strings), tuples as
+    lists, non-finite floats spelled out (jsonb refuses NaN)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return {"float": repr(value)}
+    if isinstance(value, dict):
+        return {"pairs": [[k, _encode(v)] for k, v in value.items()]}
+    if isinstance(value, list | tuple):
+        return [_encode(v) for v in value]
+    return value
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict):
+        if "float" in value:
+            return float(value["float"])
+        return {k: _decode(v) for k, v in value["pairs"]}
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
+
+
+def ranking_payload(ranking: Ranking) -> dict[str, Any]:
+    rows = []
+    for row in ranking.rows:
+        data = {f.name: getattr(row, f.name) for f in dataclasses.fields(row)}
+        data["application"] = row.application.pk
+        rows.append(_encode(data))
+    calibration = {
+        f.name: _encode(getattr(ranking.calibration, f.name))
+        for f in dataclasses.fields(ranking.calibration)
+    }
+    bias = [[reviewer.pk, value, n] for reviewer, value, n in ranking.reviewer_bias]
+    return {"version": PAYLOAD_VERSION, "rows": rows, "calibration": calibration, "bias": bias}
+
+
+def ranking_from_payload(
+    call: Call, payload: dict[str, Any], applications: dict[int, Application]
+) -> Ranking | None:
+    """The stored ranking with today's application and reviewer objects; None when it cannot be
+    read back (an older layout, an application no longer ranked)."""
+    if payload.get("version") != PAYLOAD_VERSION:
+        return None
+    rows = []
+    for encoded in payload["rows"]:
+        data = _decode(encoded)
+        application = applications.get(data.pop("application"))
+        if application is None:
+            return None
+        if data["interval"] is not None:
+            data["interval"] = tuple(data["interval"])
+        rows.append(RankedApplication(application=application, **data))
+    if len(rows) != len(applications):
+        return None
+    calibration: Calibration[int, int] = Calibration(
+        **{name: _decode(value) for name, value in payload["calibration"].items()}
+    )
+    from pepiniere.accounts.models import User
+
+    reviewers = User.objects.in_bulk([r for r, _b, _n in payload["bias"]])
+    bias = [(reviewers[r], b, n) for r, b, n in payload["bias"] if r in reviewers]
+    return Ranking(call=call, rows=rows, calibration=calibration, reviewer_bias=bias)
+
+
+def ranking_for(call: Call) -> Ranking:
+    """The call's ranking as every page shows it: read from its snapshot while nothing it depends
+    on has changed, else computed once and stored for the next readers."""
+    criteria = list(call.criteria.all())
+    applications = _ranked_applications(call)
+    fingerprint = ranking_fingerprint(call, criteria, applications)
+    snapshot = RankingSnapshot.objects.filter(call=call).first()
+    if snapshot is not None and snapshot.fingerprint == fingerprint:
+        stored = ranking_from_payload(call, snapshot.payload, applications)
+        if stored is not None:
+            return stored
+    ranking = compute_ranking(call)
+    _store(call, fingerprint, ranking_payload(ranking))
+    return ranking
+
+
+def _store(call: Call, fingerprint: str, payload: dict[str, Any]) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        stored = RankingSnapshot.objects.filter(call=call).update(
+            fingerprint=fingerprint, payload=payload, computed_at=now
+        )
+        if not stored:
+            try:
+                with transaction.atomic():
+                    RankingSnapshot.objects.create(
+                        call=call, fingerprint=fingerprint, payload=payload, computed_at=now
+                    )
+            except IntegrityError:
+                pass  # another request stored the same ranking at the same moment

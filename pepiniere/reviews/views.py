@@ -46,7 +46,7 @@ from pepiniere.reviews.permissions import (
     can_see_other_reviews,
     can_see_ranking,
 )
-from pepiniere.reviews.ranking import compute_ranking
+from pepiniere.reviews.ranking import ranking_for
 
 # ---- expert space ------------------------------------------------------------------------------
 
@@ -544,7 +544,7 @@ def ranking(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     call = get_object_or_404(Call, slug=slug)
     if not can_see_ranking(request.user, call):
         raise Http404
-    result = compute_ranking(call)
+    result = ranking_for(call)
     return render(
         request,
         "reviews/ranking.html",

@@ -19,7 +19,7 @@ from pepiniere.audit.services import record
 from pepiniere.calls.models import Call
 from pepiniere.reviews.models import JuryDecision, JurySession
 from pepiniere.reviews.permissions import can_decide_as_jury
-from pepiniere.reviews.ranking import Ranking, compute_ranking
+from pepiniere.reviews.ranking import Ranking, ranking_for
 from pepiniere.selection.selectors import jury_proposals, sent_scenario
 from pepiniere.selection.services import SelectionError
 
@@ -124,7 +124,7 @@ def decide(
         raise JuryError(_("La séance est close : ses décisions ne peuvent plus changer."))
     if decision not in DECISIONS:
         raise JuryError(_("Décision inconnue."))
-    ranking = ranking or compute_ranking(session.call)
+    ranking = ranking or ranking_for(session.call)
     row = next((r for r in ranking.rows if r.application.pk == application_id), None)
     if row is None:
         raise JuryError(_("Ce dossier n'est pas au classement de l'appel."))

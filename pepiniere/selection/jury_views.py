@@ -21,7 +21,7 @@ from pepiniere.lib.http import AuthenticatedHttpRequest
 from pepiniere.lib.params import parse_int_id, parse_int_ids
 from pepiniere.reviews.models import JurySession
 from pepiniere.reviews.permissions import can_decide_as_jury, can_see_ranking
-from pepiniere.reviews.ranking import compute_ranking
+from pepiniere.reviews.ranking import ranking_for
 from pepiniere.selection import jury as jury_services
 
 
@@ -72,7 +72,7 @@ def jury(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
                 request, _("Ce dossier n'est plus dans un état où cette décision est possible.")
             )
         return redirect("selection:jury", call.slug)
-    result = compute_ranking(call)
+    result = ranking_for(call)
     proposals = jury_services.proposed_decisions(result, call.envelope)
     decisions = {d.application_id: d for d in session.decisions.all()} if session else {}
     rows = [

@@ -22,7 +22,7 @@ from pepiniere.calls.models import Call, FieldKind
 from pepiniere.engine.selection import Proposal, select
 from pepiniere.lib.extension import ExtensionPoint
 from pepiniere.lib.money import to_cents
-from pepiniere.reviews.ranking import Ranking, compute_ranking
+from pepiniere.reviews.ranking import Ranking, ranking_for
 from pepiniere.selection.constraints import ConstraintSpec, specs_from_json
 from pepiniere.selection.models import Rule, Scenario
 from pepiniere.selection.permissions import can_run_scenarios
@@ -169,7 +169,7 @@ def run(
 ) -> Scenario:
     """Compute the scenario's result from the current ranking (no permission check, no save)."""
     call = scenario.call
-    ranking = ranking or compute_ranking(call)
+    ranking = ranking or ranking_for(call)
     cands = candidates(call, ranking)
     specs = specs_from_json(scenario.constraints)
     budget = to_cents(scenario.budget)
@@ -338,7 +338,7 @@ def send_to_jury(
     # Lock the call's scenarios: two officers sending different ones at once get one winner.
     locked = {s.pk: s for s in Scenario.objects.select_for_update().filter(call=call)}
     scenario = locked[scenario.pk]
-    ranking = ranking or compute_ranking(call)
+    ranking = ranking or ranking_for(call)
     if ranking_digest(candidates(call, ranking)) != scenario.ranking_digest:
         raise SelectionError(
             _(

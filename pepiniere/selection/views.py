@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from pepiniere.calls.models import Call
 from pepiniere.lib.params import optional_int_id, parse_int, parse_int_ids
-from pepiniere.reviews.ranking import compute_ranking
+from pepiniere.reviews.ranking import ranking_for
 from pepiniere.selection import selectors, services
 from pepiniere.selection.constraints import ALL, KINDS, specs_from_json
 from pepiniere.selection.forms import (
@@ -51,7 +51,7 @@ def scenarios(request: HttpRequest, slug: str) -> HttpResponse:
     call = _call(request, slug)
     can_run = bool(can_run_scenarios(request.user, call))
     labels = selectors.tag_labels(call)
-    ranking = compute_ranking(call)
+    ranking = ranking_for(call)
     errors: dict[str, str] = {}
     if request.method == "POST":
         if not can_run:
@@ -158,7 +158,7 @@ def detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             messages.error(request, error.message)
         return redirect("selection:detail", call.slug, scenario.pk)
     labels = selectors.tag_labels(call)
-    ranking = compute_ranking(call)
+    ranking = ranking_for(call)
     fresh = services.ranking_digest(services.candidates(call, ranking)) == scenario.ranking_digest
     applications = selectors.applications_of([scenario])
     specs = specs_from_json(scenario.constraints)
