@@ -592,3 +592,21 @@ class LetterPolicyForm(forms.Form):
         label=_("Aides accordées au titre du règlement de minimis (UE) 2023/2831"), required=False
     )
     signatory = forms.CharField(label=_("Signataire des courriers"), max_length=200, required=False)
+    signatory_title = forms.CharField(
+        label=_("Qualité du signataire"),
+        max_length=200,
+        required=False,
+        help_text=_("Par exemple « Le Président du Conseil régional »."),
+    )
+    letter_place = forms.CharField(
+        label=_("Lieu d'émission des courriers"),
+        max_length=100,
+        required=False,
+        help_text=_("Par exemple « Bordeaux » : « Bordeaux, le 3 décembre 2026 »."),
+    )
+    letter_contact = forms.CharField(
+        label=_("Affaire suivie par"),
+        max_length=200,
+        required=False,
+        help_text=_("Nom et coordonnées de la personne à contacter, imprimés dans les références."),
+    )

@@ -22,7 +22,7 @@ from pepiniere.builder.checklist import publication_checklist
 from pepiniere.builder.permissions import can_create_call, can_edit_call_settings
 from pepiniere.builder.starting_points import STARTING_POINTS, StartingPoint
 from pepiniere.calls.models import Call, CallDocument, Criterion, FieldKind, FormField
-from pepiniere.grants.models import CallPolicy
+from pepiniere.grants.models import CallPolicy, LetterTemplate
 from pepiniere.programmes.models import Axis, Funder, Programme
 from pepiniere.reviews.models import CriterionScore
 
@@ -52,7 +52,15 @@ COPIED_M2M = [
     "eligible_legal_forms",
     "eligible_size_bands",
 ]
-POLICY_FIELDS = ["letters_show_scores", "letters_show_comments", "de_minimis", "signatory"]
+POLICY_FIELDS = [
+    "letters_show_scores",
+    "letters_show_comments",
+    "de_minimis",
+    "signatory",
+    "signatory_title",
+    "letter_place",
+    "letter_contact",
+]
 
 
 class BuilderError(Exception):
@@ -134,7 +142,7 @@ def create_call(
             setattr(call, name, getattr(source, name))
     call.save()
     if source is not None:
-        _copy_from(call, source)
+        _copy_from(call, source, actor=actor)
         _audit(actor, call, "call_copy", _("Copie de « %(title)s ».") % {"title": source.title})
     else:
         point = STARTING_POINTS.get(starting_point)
@@ -149,7 +157,7 @@ def create_call(
     return call
 
 
-def _copy_from(call: Call, source: Call) -> None:
+def _copy_from(call: Call, source: Call, *, actor: Any) -> None:
     for name in COPIED_M2M:
         getattr(call, name).set(getattr(source, name).all())
     groups: dict[int, FormField] = {}
@@ -172,6 +180,18 @@ def _copy_from(call: Call, source: Call) -> None:
     policy = CallPolicy.objects.filter(call=source).first()
     if policy is not None:
         CallPolicy.objects.create(call=call, **{n: getattr(policy, n) for n in POLICY_FIELDS})
+    # The officers' own wording of the letters comes along; the copy is theirs from now on.
+    LetterTemplate.objects.bulk_create(
+        LetterTemplate(
+            call=call,
+            outcome=template.outcome,
+            subject=template.subject,
+            body=template.body,
+            updated_by=actor,
+            updated_at=timezone.now(),
+        )
+        for template in source.letter_templates.all()
+    )
 
 
 def _apply_starting_point(call: Call, point: StartingPoint) -> None:

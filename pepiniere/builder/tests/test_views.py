@@ -11,7 +11,7 @@ from django.utils import timezone
 from pepiniere.accounts.models import Role
 from pepiniere.audit.models import AuditEntry
 from pepiniere.calls.models import Call, FieldKind, FormField
-from pepiniere.grants.models import CallPolicy
+from pepiniere.grants.models import CallPolicy, LetterTemplate
 from pepiniere.lib.testing.factories import (
     PDF_BYTES,
     make_call,
@@ -108,7 +108,22 @@ def test_copying_a_call_copies_form_grid_eligibility_documents_review_and_letter
         blind_hides_commune=True,
         tie_break=["criterion:0"],
     )
-    CallPolicy.objects.create(call=source, signatory="Le Président", letters_show_scores=True)
+    CallPolicy.objects.create(
+        call=source,
+        signatory="Le Président",
+        signatory_title="Le Président du Conseil régional",
+        letter_place="Bordeaux",
+        letter_contact="Marie Martin, 05 56 00 00 00",
+        letters_show_scores=True,
+    )
+    LetterTemplate.objects.create(
+        call=source,
+        outcome="awarded",
+        subject="Votre aide",
+        body="<p>Bonne nouvelle, {{ organisation }}.</p>",
+        updated_by=make_user(role=Role.OFFICER, funder=programme.funder),
+        updated_at=timezone.now(),
+    )
     client.force_login(officer)
     _new(client, programme, start="copy", source=source.pk, title="Édition 2030")
     call = Call.objects.exclude(pk=source.pk).get()
@@ -119,6 +134,17 @@ def test_copying_a_call_copies_form_grid_eligibility_documents_review_and_letter
     assert call.eligible_kinds == ["startup"] and call.blind_review is False
     assert call.blind_hides_commune
     assert call.grant_policy.signatory == "Le Président"
+    assert call.grant_policy.signatory_title == "Le Président du Conseil régional"
+    assert call.grant_policy.letter_place == "Bordeaux"
+    assert call.grant_policy.letter_contact == "Marie Martin, 05 56 00 00 00"
+    [template] = call.letter_templates.all()
+    assert (template.outcome, template.subject, template.updated_by) == (
+        "awarded",
+        "Votre aide",
+        officer,
+    )
+    assert template.body == "<p>Bonne nouvelle, {{ organisation }}.</p>"
+    assert source.letter_templates.count() == 1
     assert AuditEntry.objects.filter(action="call_copy", object_id=call.pk).exists()
 
 
@@ -305,11 +331,26 @@ def test_grid_review_settings_documents_and_letters(client, programme, officer):
         reverse("builder:documents", args=[call.slug]), {"title": "Règlement", "file": upload}
     )
     assert call.documents.get().title == "Règlement"
+    page = page_text(client.get(reverse("builder:letters", args=[call.slug])))
+    for label in ("Qualité du signataire", "Lieu d'émission des courriers", "Affaire suivie par"):
+        assert label in page
     client.post(
         reverse("builder:letters", args=[call.slug]),
-        {"signatory": "Le Président du Conseil régional", "de_minimis": "on"},
+        {
+            "signatory": "Alain Rousset",
+            "signatory_title": "Le Président du Conseil régional",
+            "letter_place": "Bordeaux",
+            "letter_contact": "Marie Martin, 05 56 00 00 00",
+            "de_minimis": "on",
+        },
     )
-    assert call.grant_policy.signatory == "Le Président du Conseil régional"
+    policy = CallPolicy.objects.get(call=call)
+    assert policy.signatory == "Alain Rousset"
+    assert policy.signatory_title == "Le Président du Conseil régional"
+    assert (policy.letter_place, policy.letter_contact) == (
+        "Bordeaux",
+        "Marie Martin, 05 56 00 00 00",
+    )
 
 
 def test_preview_shows_the_applicant_form_and_its_messages_without_saving(
