@@ -106,6 +106,15 @@ def test_officer_builds_previews_and_publishes_a_call_then_an_applicant_applies(
     page.get_by_label("Seuil global (somme des notes, facultatif)").fill("10")
     page.get_by_role("button", name="Enregistrer la grille").click()
 
+    # Letters: who signs, where from, who follows the file.
+    page.get_by_role("link", name="7. Courriers").click()
+    page.get_by_label("Signataire des courriers").fill("Alain Rousset")
+    page.get_by_label("Qualité du signataire").fill("Le Président du Conseil régional")
+    page.get_by_label("Lieu d'émission des courriers").fill("Bordeaux")
+    page.get_by_label("Affaire suivie par").fill("Marie Martin, 05 56 00 00 00")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_text("Règles des courriers enregistrées.")).to_be_visible()
+
     # Preview: the applicant's form; checking empty answers shows the applicant's messages.
     page.get_by_role("link", name="8. Aperçu").click()
     expect(page.get_by_label("Titre du projet")).to_be_visible()
@@ -126,6 +135,7 @@ def test_officer_builds_previews_and_publishes_a_call_then_an_applicant_applies(
         call = Call.objects.get(title="Numérique responsable")
         assert call.is_published
         assert call.form_fields.count() == 8 and call.criteria.count() == 3
+        assert call.grant_policy.letter_place == "Bordeaux"
         keys = {f.label: f.key for f in call.form_fields.all()}
 
     # The applicant applies.
@@ -161,6 +171,15 @@ def test_officer_builds_previews_and_publishes_a_call_then_an_applicant_applies(
         application = Application.objects.get(call__title="Numérique responsable")
         assert application.status == Status.SUBMITTED
         assert application.answers[keys["Stade du projet"]] == "Prototype"
+
+    # The officer finds it in the back-office, answers and eligibility included.
+    page.get_by_role("button", name="Se déconnecter").click()
+    login(page, live_server, officer.email, PASSWORD)
+    page.goto(f"/instruction/dossiers/?call={call.slug}")
+    page.get_by_role("link", name=application.reference).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Sobriété des sites publics")
+    expect(page.get_by_role("heading", name="Éligibilité")).to_be_visible()
+    expect(page.get_by_text("Un outil libre de mesure de l'empreinte.")).to_be_visible()
 
 
 def test_builder_pages_are_accessible_and_fit_a_phone(page, live_server):
