@@ -179,6 +179,9 @@ def review_form(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "others": others,
             "version": latest,
             "applicant": applicant_for_expert(application),
+            "conflict_request": assignment.conflict_requests.filter(
+                status=ConflictRequestStatus.PENDING
+            ).first(),
             "fields": fields_for_expert(call, spec.fields),
             "attachments": attachments_for_expert(call, latest, labels),
             "step": "0.5" if call.allow_half_marks else "1",

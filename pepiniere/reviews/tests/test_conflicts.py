@@ -4,6 +4,7 @@ request the officer decides; a review set aside never counts (ranking, progress,
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import formats, timezone
 
 from pepiniere.applications.models import Status
 from pepiniere.audit.services import trail_for
@@ -40,7 +41,7 @@ def _row(call, application):
 
 
 def test_a_conflict_declared_after_submitting_waits_for_the_officer_and_then_stops_counting(
-    django_capture_on_commit_callbacks,
+    client, django_capture_on_commit_callbacks
 ):
     call, officer, applications, reviewers = reviewed_call(n_applications=1, n_reviewers=3, k=2)
     application = applications[0]
@@ -64,6 +65,14 @@ def test_a_conflict_declared_after_submitting_waits_for_the_officer_and_then_sto
     assert first.status == AssignmentStatus.SUBMITTED
     assert _row(call, application).n_reviews == 2
     assert not Conflict.objects.filter(reviewer=first.reviewer).exists()
+    client.force_login(first.reviewer)
+    page = page_text(client.get(reverse("reviews:review", args=[first.pk])))
+    assert "Vous avez signalé un conflit d'intérêts" in page
+    assert (
+        "Évaluation remise le "
+        + formats.date_format(timezone.localtime(first.review.submitted_at), "j F Y à H:i")
+        in page
+    )
     with pytest.raises(services.ReviewError, match="déjà signalé"):
         services.declare_conflict_on_assignment(
             assignment=first, actor=first.reviewer, note="encore"
