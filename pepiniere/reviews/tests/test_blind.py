@@ -120,7 +120,7 @@ def test_an_expert_of_a_blind_call_finds_no_identity_of_the_applicant_anywhere(
     assert 'filename="piece-1.pdf"' in texts["file"]
 
 
-def test_without_blind_review_the_expert_sees_who_applies_and_the_commune_unless_hidden(
+def test_without_blind_review_the_expert_sees_who_applies(
     client, django_capture_on_commit_callbacks
 ):
     call, officer, application, reviewer, _secrets = _world(blind_review=False)
