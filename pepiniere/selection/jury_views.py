@@ -7,6 +7,7 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -19,10 +20,15 @@ from pepiniere.calls.models import Call
 from pepiniere.calls.permissions import funder_ids_of_call
 from pepiniere.lib.http import AuthenticatedHttpRequest
 from pepiniere.lib.params import parse_int_id, parse_int_ids
-from pepiniere.reviews.models import JurySession
-from pepiniere.reviews.permissions import can_decide_as_jury, can_see_ranking
+from pepiniere.reviews.permissions import can_decide_as_jury, can_manage_reviews, can_see_ranking
 from pepiniere.reviews.ranking import ranking_for
 from pepiniere.selection import jury as jury_services
+
+
+def _members(request: AuthenticatedHttpRequest, jurors: QuerySet[User]) -> list[User]:
+    """The members ticked on the form, among the call's jurors."""
+    ids = parse_int_ids(request.POST.getlist("members"), label=_("Membres du jury"))
+    return list(jurors.filter(pk__in=ids))
 
 
 @login_required
@@ -30,31 +36,44 @@ def jury(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     call = get_object_or_404(Call, slug=slug)
     if not can_see_ranking(request.user, call):
         raise Http404
-    session = JurySession.objects.filter(call=call).prefetch_related("members").first()
+    session = jury_services.latest_session(call)
     can_decide = bool(can_decide_as_jury(request.user, call))
+    # Once a session has been held, only an officer opens another one (explicit, with a reason).
+    can_open_new = bool(
+        session is not None
+        and session.closed_at is not None
+        and can_manage_reviews(request.user, call)
+    )
+    jurors = User.objects.filter(
+        role_grants__role=Role.JURY, role_grants__funder_id__in=funder_ids_of_call(call)
+    ).distinct()
     if request.method == "POST":
-        if not can_decide:
+        if not (can_open_new if "new_session" in request.POST else can_decide):
             raise Http404
         try:
-            if "open" in request.POST:
+            if "new_session" in request.POST:
+                jury_services.open_new_session(
+                    call=call,
+                    actor=request.user,
+                    held_on=timezone.localdate(),
+                    members=_members(request, jurors),
+                    reason=request.POST.get("reason", ""),
+                )
+                messages.success(request, _("Nouvelle séance ouverte."))
+            elif "open" in request.POST:
                 jury_services.open_session(
                     call=call,
                     actor=request.user,
                     held_on=timezone.localdate(),
-                    members=list(
-                        User.objects.filter(
-                            pk__in=parse_int_ids(
-                                request.POST.getlist("members"), label=_("Membres du jury")
-                            )
-                        )
-                    )
-                    or [request.user],
+                    members=_members(request, jurors) or [request.user],
                 )
-            elif "close" in request.POST and session:
+            elif session is None:
+                messages.error(request, _("La séance du jury n'est pas ouverte."))
+            elif "close" in request.POST:
                 jury_services.close_session(
                     session=session, actor=request.user, minutes=request.POST.get("minutes", "")
                 )
-            elif session:
+            else:
                 jury_services.decide(
                     session=session,
                     application_id=parse_int_id(
@@ -82,10 +101,12 @@ def jury(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             "decision": decisions.get(row.application.pk),
         }
         for row in result.rows
+        if row.n_reviews
     ]
-    jurors = User.objects.filter(
-        role_grants__role=Role.JURY, role_grants__funder_id__in=funder_ids_of_call(call)
-    ).distinct()
+    unreviewed = [
+        {"row": row, "decision": decisions.get(row.application.pk)}
+        for row in jury_services.unreviewed(result)
+    ]
     return render(
         request,
         "selection/jury.html",
@@ -93,7 +114,10 @@ def jury(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             "call": call,
             "session": session,
             "rows": rows,
+            "unreviewed": unreviewed,
             "can_decide": can_decide,
+            "can_open_new": can_open_new,
+            "reviews_still_open": jury_services.reviews_still_open(call) if not session else 0,
             "jurors": jurors,
             "decision_labels": jury_services.DECISIONS,
             "today": datetime.date.today(),

@@ -114,7 +114,11 @@ REFUSALS: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
     "reviews:assignment": [("expert", "GET", {}), ("other_officer", "POST", {"propose": ""})],
     "reviews:progress": [("expert", "GET", {}), ("other_officer", "GET", {})],
     "reviews:ranking": [("applicant", "GET", {}), ("expert", "GET", {})],
-    "selection:jury": [("applicant", "GET", {}), ("officer", "POST", {"open": ""})],
+    "selection:jury": [
+        ("applicant", "GET", {}),
+        ("officer", "POST", {"open": ""}),
+        ("jury", "POST", {"new_session": "", "reason": "x"}),
+    ],
     "organisations:join_requests": [("anonymous", "GET", {})],
     "organisations:join_request": [("expert", "GET", {}), ("finance", "GET", {})],
     "organisations:decide_join_request": [
