@@ -27,7 +27,7 @@ def _check(page, urls: list[str]) -> list[str]:
         )
         if overflow > 1:
             wide = page.evaluate(
-                "[...document.querySelectorAll('body *')].filter(e => !e.closest('.table-wrap') && e.getBoundingClientRect()"
+                "[...document.querySelectorAll('body *')].filter(e => !e.closest('.table-wrap, .data-table') && e.getBoundingClientRect()"
                 ".right > document.documentElement.clientWidth + 1).map(e => e.tagName + '.' + "
                 "e.className).slice(0, 5).join(', ')"
             )

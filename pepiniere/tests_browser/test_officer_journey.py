@@ -26,7 +26,7 @@ MESSAGE = "Joignez le plan de financement signé par votre banque."
 
 
 def _listed_references(page) -> list[str]:
-    return sorted(page.locator("#results tbody td:nth-child(2) a").all_inner_texts())
+    return sorted(page.locator("#results tbody th a").all_inner_texts())
 
 
 def test_officer_screens_filters_and_exports(page, live_server):

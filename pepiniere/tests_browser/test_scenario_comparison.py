@@ -125,7 +125,7 @@ def test_officer_compares_two_selection_scenarios(page, live_server):
     # The applications whose fate changes: the second Gironde project loses its 40 000 €, the
     # Dordogne project gets its 30 000 €; the others are in "Tous les dossiers" only.
     expect(page.get_by_role("heading", name="2 dossiers dont le sort change")).to_be_visible()
-    changed = page.locator("h3:has-text('dont le sort change') + .table-wrap table tbody tr")
+    changed = page.get_by_role("region", name="2 dossiers dont le sort change").locator("tbody tr")
     expect(changed).to_have_count(2)
 
     def cells_of(application) -> list[str]:
