@@ -67,6 +67,7 @@ class User(AbstractUser):
 
     class Meta:
         verbose_name = _("utilisateur·rice")
+        verbose_name_plural = _("utilisateur·rices")
         ordering = ["email"]
 
     def __str__(self) -> str:
@@ -108,7 +109,9 @@ class User(AbstractUser):
 
 
 class RoleGrant(models.Model):
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_grants")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="role_grants", verbose_name=_("compte")
+    )
     role = models.CharField(_("rôle"), max_length=20, choices=Role.choices)
     # Officers, jury members and finance staff act for one funder; admins and reviewers for none.
     funder = models.ForeignKey(
@@ -117,6 +120,7 @@ class RoleGrant(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="role_grants",
+        verbose_name=_("financeur"),
     )
 
     class Meta:

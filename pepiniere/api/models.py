@@ -16,16 +16,22 @@ class ApiToken(models.Model):
     """A machine client's token. Only its hash is stored; the key is shown once, at creation."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("compte"),
     )
     name = models.CharField(_("nom"), max_length=100)
-    key_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked = models.BooleanField(default=False)
+    key_hash = models.CharField(max_length=64, unique=True, verbose_name=_("empreinte de la clé"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("créé le"))
+    last_used_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("dernière utilisation le")
+    )
+    revoked = models.BooleanField(default=False, verbose_name=_("révoqué"))
 
     class Meta:
         verbose_name = _("jeton d'API")
+        verbose_name_plural = _("jetons d'API")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.user})"

@@ -37,31 +37,46 @@ class Application(models.Model):
     `answers` holds the live draft (saved as the applicant types); every submission freezes a copy
     in ApplicationVersion. The status only changes through pepiniere.applications.services."""
 
-    call = models.ForeignKey("calls.Call", on_delete=models.PROTECT, related_name="applications")
+    call = models.ForeignKey(
+        "calls.Call",
+        on_delete=models.PROTECT,
+        related_name="applications",
+        verbose_name=_("appel à projets"),
+    )
     organisation = models.ForeignKey(
-        "organisations.Organisation", on_delete=models.PROTECT, related_name="applications"
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        related_name="applications",
+        verbose_name=_("structure"),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applications_created"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="applications_created",
+        verbose_name=_("créé par"),
     )
     status = models.CharField(
         _("statut"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
     )
-    number = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    number = models.PositiveIntegerField(
+        null=True, blank=True, editable=False, verbose_name=_("numéro")
+    )
     reference = models.CharField(_("référence"), max_length=40, unique=True, null=True, blank=True)
     title = models.CharField(_("titre du projet"), max_length=200, blank=True)
     summary = models.TextField(_("résumé du projet"), blank=True)
     requested_amount = MoneyField(_("montant demandé"), null=True, blank=True)
     project_budget = MoneyField(_("budget total du projet"), null=True, blank=True)
-    answers = models.JSONField(default=dict, blank=True)
+    answers = models.JSONField(default=dict, blank=True, verbose_name=_("réponses"))
     # Incremented by every draft save: lets the browser know its copy is the latest.
-    draft_revision = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    draft_revision = models.PositiveIntegerField(default=0, verbose_name=_("révision du brouillon"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("créé le"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("modifié le"))
     submitted_at = models.DateTimeField(_("déposé le"), null=True, blank=True, db_index=True)
     decision_reason = models.TextField(_("motif de la décision"), blank=True)
     # Accent-folded copy of reference, title, summary and organisation, for staff search.
-    search_text = models.TextField(default="", blank=True, editable=False)
+    search_text = models.TextField(
+        default="", blank=True, editable=False, verbose_name=_("texte de recherche")
+    )
 
     objects = ApplicationQuerySet.as_manager()
 
@@ -106,22 +121,31 @@ class Application(models.Model):
 class ApplicationVersion(models.Model):
     """The answers as they were at one submission, frozen."""
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="versions")
-    number = models.PositiveSmallIntegerField()
-    title = models.CharField(max_length=200)
-    summary = models.TextField()
-    requested_amount = MoneyField(null=True)
-    project_budget = MoneyField(null=True)
-    answers = models.JSONField(default=dict)
-    attachments = models.JSONField(default=list)
-    submitted_at = models.DateTimeField()
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    application = models.ForeignKey(
+        Application,
+        on_delete=models.CASCADE,
+        related_name="versions",
+        verbose_name=_("dossier de candidature"),
     )
-    draft_revision = models.PositiveIntegerField()
+    number = models.PositiveSmallIntegerField(verbose_name=_("numéro"))
+    title = models.CharField(max_length=200, verbose_name=_("titre du projet"))
+    summary = models.TextField(verbose_name=_("résumé du projet"))
+    requested_amount = MoneyField(null=True, verbose_name=_("montant demandé"))
+    project_budget = MoneyField(null=True, verbose_name=_("budget total du projet"))
+    answers = models.JSONField(default=dict, verbose_name=_("réponses"))
+    attachments = models.JSONField(default=list, verbose_name=_("pièces justificatives"))
+    submitted_at = models.DateTimeField(verbose_name=_("déposée le"))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("déposée par"),
+    )
+    draft_revision = models.PositiveIntegerField(verbose_name=_("révision du brouillon"))
 
     class Meta:
         verbose_name = _("version déposée")
+        verbose_name_plural = _("versions déposées")
         ordering = ["application", "number"]
         constraints = [
             models.UniqueConstraint(fields=["application", "number"], name="unique_version_number"),
@@ -140,24 +164,31 @@ class Attachment(models.Model):
     """A pièce justificative, stored privately and streamed only to people allowed to see it."""
 
     application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="attachment_set"
+        Application,
+        on_delete=models.CASCADE,
+        related_name="attachment_set",
+        verbose_name=_("dossier de candidature"),
     )
-    field_key = models.SlugField(max_length=50)
-    token = models.CharField(max_length=32, unique=True)
-    file = models.FileField(upload_to=attachment_path, max_length=200)
-    original_name = models.CharField(max_length=200)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
+    field_key = models.SlugField(max_length=50, verbose_name=_("question"))
+    token = models.CharField(max_length=32, unique=True, verbose_name=_("jeton"))
+    file = models.FileField(upload_to=attachment_path, max_length=200, verbose_name=_("fichier"))
+    original_name = models.CharField(max_length=200, verbose_name=_("nom du fichier"))
+    content_type = models.CharField(max_length=100, verbose_name=_("type de fichier"))
+    size = models.PositiveIntegerField(verbose_name=_("taille (octets)"))
+    sha256 = models.CharField(max_length=64, verbose_name=_("empreinte SHA-256"))
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("jointe par"),
     )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_at = models.DateTimeField(auto_now_add=True, verbose_name=_("jointe le"))
     # Kept (not deleted) once part of a submitted version, so that old versions stay readable.
-    removed_from_draft = models.BooleanField(default=False)
+    removed_from_draft = models.BooleanField(default=False, verbose_name=_("retirée du brouillon"))
 
     class Meta:
         verbose_name = _("pièce justificative")
+        verbose_name_plural = _("pièces justificatives")
         ordering = ["uploaded_at", "id"]
 
     def __str__(self) -> str:
@@ -168,17 +199,24 @@ class InformationRequest(models.Model):
     """An officer's request for more information; the applicant answers by resubmitting."""
 
     application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="information_requests"
+        Application,
+        on_delete=models.CASCADE,
+        related_name="information_requests",
+        verbose_name=_("dossier de candidature"),
     )
     message = models.TextField(_("message"))
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("demandée par"),
     )
-    requested_at = models.DateTimeField()
-    answered_at = models.DateTimeField(null=True, blank=True)
+    requested_at = models.DateTimeField(verbose_name=_("demandée le"))
+    answered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("répondue le"))
 
     class Meta:
         verbose_name = _("demande de compléments")
+        verbose_name_plural = _("demandes de compléments")
         ordering = ["-requested_at"]
 
     def __str__(self) -> str:
@@ -189,14 +227,23 @@ class InternalNote(models.Model):
     """A note by funder staff on an application: never shown to the applicant."""
 
     application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="internal_notes"
+        Application,
+        on_delete=models.CASCADE,
+        related_name="internal_notes",
+        verbose_name=_("dossier de candidature"),
     )
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("auteur"),
+    )
     text = models.TextField(_("note"))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("écrite le"))
 
     class Meta:
         verbose_name = _("note interne")
+        verbose_name_plural = _("notes internes")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -219,22 +266,29 @@ class Export(models.Model):
     """A list export built in the background; the file is private to the person who asked."""
 
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("demandé par"),
     )
-    filters = models.JSONField(default=dict)
-    format = models.CharField(max_length=5, choices=ExportFormat.choices)
+    filters = models.JSONField(default=dict, verbose_name=_("filtres"))
+    format = models.CharField(max_length=5, choices=ExportFormat.choices, verbose_name=_("format"))
     status = models.CharField(
-        max_length=10, choices=ExportStatus.choices, default=ExportStatus.PENDING
+        max_length=10,
+        choices=ExportStatus.choices,
+        default=ExportStatus.PENDING,
+        verbose_name=_("statut"),
     )
-    total = models.PositiveIntegerField(default=0)
-    done = models.PositiveIntegerField(default=0)
-    file = models.FileField(upload_to="exports/", blank=True)
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    total = models.PositiveIntegerField(default=0, verbose_name=_("lignes à écrire"))
+    done = models.PositiveIntegerField(default=0, verbose_name=_("lignes écrites"))
+    file = models.FileField(upload_to="exports/", blank=True, verbose_name=_("fichier"))
+    error = models.TextField(blank=True, verbose_name=_("erreur"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("demandé le"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("terminé le"))
 
     class Meta:
         verbose_name = _("export")
+        verbose_name_plural = _("exports")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:

@@ -10,18 +10,25 @@ class AuditEntry(models.Model):
     """One row per state change: who, when, on what, from which state to which, and why."""
 
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("auteur"),
     )
     at = models.DateTimeField(_("date"), db_index=True)
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
-    object_id = models.PositiveBigIntegerField()
-    object_repr = models.CharField(max_length=200)
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, related_name="+", verbose_name=_("type d'objet")
+    )
+    object_id = models.PositiveBigIntegerField(verbose_name=_("identifiant de l'objet"))
+    object_repr = models.CharField(max_length=200, verbose_name=_("objet"))
     action = models.CharField(_("action"), max_length=50)
     from_state = models.CharField(_("état de départ"), max_length=30, blank=True)
     to_state = models.CharField(_("état d'arrivée"), max_length=30, blank=True)
     reason = models.TextField(_("motif"), blank=True)
     # Whether the entry may be shown to the applicant (internal staff actions are not).
-    public = models.BooleanField(default=True)
+    public = models.BooleanField(default=True, verbose_name=_("visible du porteur"))
 
     class Meta:
         verbose_name = _("entrée du journal")

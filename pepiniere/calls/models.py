@@ -23,7 +23,7 @@ def fold(text: str) -> str:
 class Sector(models.Model):
     """A filière, e.g. économie collaborative, fintech, e-santé."""
 
-    code = models.SlugField(primary_key=True)
+    code = models.SlugField(primary_key=True, verbose_name=_("code"))
     label_fr = models.CharField(_("libellé (français)"), max_length=100)
     label_en = models.CharField(_("libellé (anglais)"), max_length=100)
 
@@ -173,9 +173,11 @@ class Call(models.Model):
         _("seuil global"), max_digits=6, decimal_places=2, null=True, blank=True
     )
 
-    last_application_number = models.PositiveIntegerField(default=0, editable=False)
-    search_text = models.TextField(editable=False, default="")
-    created_at = models.DateTimeField(auto_now_add=True)
+    last_application_number = models.PositiveIntegerField(
+        default=0, editable=False, verbose_name=_("dernier numéro de dossier")
+    )
+    search_text = models.TextField(editable=False, default="", verbose_name=_("texte de recherche"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("créé le"))
 
     objects = CallQuerySet.as_manager()
 

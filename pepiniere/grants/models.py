@@ -16,7 +16,12 @@ class CallPolicy(models.Model):
     """What a call's awards and letters do, set by its officers (kept apart from Call on purpose:
     it belongs to the award stage)."""
 
-    call = models.OneToOneField("calls.Call", on_delete=models.CASCADE, related_name="grant_policy")
+    call = models.OneToOneField(
+        "calls.Call",
+        on_delete=models.CASCADE,
+        related_name="grant_policy",
+        verbose_name=_("appel à projets"),
+    )
     letters_show_scores = models.BooleanField(
         _("les courriers de décision indiquent les notes par critère"), default=False
     )
@@ -45,6 +50,7 @@ class CallPolicy(models.Model):
 
     class Meta:
         verbose_name = _("règles d'attribution de l'appel")
+        verbose_name_plural = _("règles d'attribution des appels")
 
     def __str__(self) -> str:
         return str(self.call)
@@ -67,7 +73,12 @@ class BudgetLine(models.Model):
 
     scope = models.CharField(_("périmètre"), max_length=10, choices=BudgetScope.choices)
     call = models.ForeignKey(
-        "calls.Call", null=True, blank=True, on_delete=models.CASCADE, related_name="budget_lines"
+        "calls.Call",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="budget_lines",
+        verbose_name=_("appel à projets"),
     )
     axis = models.ForeignKey(
         "programmes.Axis",
@@ -75,6 +86,7 @@ class BudgetLine(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="budget_lines",
+        verbose_name=_("axe"),
     )
     programme = models.ForeignKey(
         "programmes.Programme",
@@ -82,6 +94,7 @@ class BudgetLine(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="budget_lines",
+        verbose_name=_("programme"),
     )
     funder = models.ForeignKey(
         "programmes.Funder",
@@ -89,6 +102,7 @@ class BudgetLine(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="budget_lines",
+        verbose_name=_("financeur"),
     )
     envelope = MoneyField(_("enveloppe"))
     committed = MoneyField(_("engagé"), default=Decimal("0"))
@@ -174,7 +188,10 @@ class Award(models.Model):
     Its date is the de minimis grant date."""
 
     application = models.OneToOneField(
-        "applications.Application", on_delete=models.PROTECT, related_name="award"
+        "applications.Application",
+        on_delete=models.PROTECT,
+        related_name="award",
+        verbose_name=_("dossier de candidature"),
     )
     amount = MoneyField(_("montant attribué"))
     decision_reference = models.CharField(_("référence de la décision"), max_length=100)
@@ -185,12 +202,16 @@ class Award(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="awards",
+        verbose_name=_("scénario"),
     )
     de_minimis = models.BooleanField(_("aide de minimis"), default=True)
     awarded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("attribué par"),
     )
-    awarded_at = models.DateTimeField()
+    awarded_at = models.DateTimeField(verbose_name=_("attribué le"))
 
     class Meta:
         verbose_name = _("aide attribuée")
@@ -207,14 +228,20 @@ class Award(models.Model):
 class AwardShare(models.Model):
     """One funder's part of an award; the parts add up exactly to the award (checked by the service)."""
 
-    award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="shares")
+    award = models.ForeignKey(
+        Award, on_delete=models.CASCADE, related_name="shares", verbose_name=_("aide attribuée")
+    )
     funder = models.ForeignKey(
-        "programmes.Funder", on_delete=models.PROTECT, related_name="award_shares"
+        "programmes.Funder",
+        on_delete=models.PROTECT,
+        related_name="award_shares",
+        verbose_name=_("financeur"),
     )
     amount = MoneyField(_("montant"))
 
     class Meta:
         verbose_name = _("part de cofinancement")
+        verbose_name_plural = _("parts de cofinancement")
         ordering = ["award", "-amount", "funder__name"]
         constraints = [
             models.UniqueConstraint(fields=["award", "funder"], name="unique_share_per_funder"),
@@ -253,7 +280,10 @@ class LinkedUndertaking(models.Model):
     only once the link is confirmed)."""
 
     organisation = models.ForeignKey(
-        "organisations.Organisation", on_delete=models.CASCADE, related_name="linked_undertakings"
+        "organisations.Organisation",
+        on_delete=models.CASCADE,
+        related_name="linked_undertakings",
+        verbose_name=_("structure"),
     )
     name = models.CharField(_("raison sociale"), max_length=200)
     siren = models.CharField(_("SIREN"), max_length=9, blank=True)
@@ -264,17 +294,26 @@ class LinkedUndertaking(models.Model):
         on_delete=models.SET_NULL,
         related_name="declared_as_linked",
         help_text=_("Renseigné quand l'entreprise liée est aussi inscrite sur la plateforme."),
+        verbose_name=_("structure liée"),
     )
     relation = models.CharField(_("lien"), max_length=10, choices=LinkRelation.choices)
     declared_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("déclaré par"),
     )
-    declared_at = models.DateTimeField()
+    declared_at = models.DateTimeField(verbose_name=_("déclaré le"))
     status = models.CharField(
         _("statut du lien"), max_length=10, choices=LinkStatus.choices, default=LinkStatus.DECLARED
     )
     confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("confirmé par"),
     )
     confirmed_at = models.DateTimeField(_("confirmé ou contesté le"), null=True, blank=True)
 
@@ -316,23 +355,36 @@ class AidRecord(models.Model):
     linked undertakings), counted at `granted_on`, the date the right to the aid was granted."""
 
     organisation = models.ForeignKey(
-        "organisations.Organisation", on_delete=models.PROTECT, related_name="aid_records"
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        related_name="aid_records",
+        verbose_name=_("structure"),
     )
     beneficiary_name = models.CharField(
         _("bénéficiaire (si entreprise liée)"), max_length=200, blank=True
     )
     source = models.CharField(_("origine"), max_length=10, choices=AidSource.choices)
     award = models.OneToOneField(
-        Award, null=True, blank=True, on_delete=models.CASCADE, related_name="aid_record"
+        Award,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="aid_record",
+        verbose_name=_("aide attribuée sur la plateforme"),
     )
     funder_name = models.CharField(_("financeur"), max_length=200)
     amount = MoneyField(_("montant (équivalent-subvention brut)"))
     granted_on = models.DateField(_("date d'octroi"))
     reference = models.CharField(_("référence"), max_length=100, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("enregistré par"),
     )
-    recorded_at = models.DateTimeField()
+    recorded_at = models.DateTimeField(verbose_name=_("enregistré le"))
 
     class Meta:
         verbose_name = _("aide de minimis")
@@ -365,15 +417,21 @@ class LetterTemplate(models.Model):
     the subject line and the body. Without one, the default of the kind is used."""
 
     call = models.ForeignKey(
-        "calls.Call", on_delete=models.CASCADE, related_name="letter_templates"
+        "calls.Call",
+        on_delete=models.CASCADE,
+        related_name="letter_templates",
+        verbose_name=_("appel à projets"),
     )
     outcome = models.CharField(_("décision"), max_length=10, choices=Outcome.choices)
     subject = models.CharField(_("objet"), max_length=300)
     body = models.TextField(_("corps du courrier (HTML)"))
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("modifié par"),
     )
-    updated_at = models.DateTimeField()
+    updated_at = models.DateTimeField(verbose_name=_("modifié le"))
 
     class Meta:
         verbose_name = _("modèle de courrier")
@@ -391,27 +449,43 @@ class DecisionLetter(models.Model):
     said at the time, scores and comments); the PDF is rendered from it on demand."""
 
     application = models.ForeignKey(
-        "applications.Application", on_delete=models.CASCADE, related_name="decision_letters"
+        "applications.Application",
+        on_delete=models.CASCADE,
+        related_name="decision_letters",
+        verbose_name=_("dossier de candidature"),
     )
     outcome = models.CharField(_("décision"), max_length=10, choices=Outcome.choices)
     reason = models.TextField(_("motif"))
     amount = MoneyField(_("montant"), null=True, blank=True)
-    decision_reference = models.CharField(max_length=100, blank=True)
-    decision_date = models.DateField(null=True, blank=True)
-    scores = models.JSONField(default=list, blank=True)  # [{"criterion", "mean", "max"}]
-    comments = models.JSONField(default=list, blank=True)  # [text], anonymous
-    signatory = models.CharField(max_length=200, blank=True)
-    sent_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    decision_reference = models.CharField(
+        max_length=100, blank=True, verbose_name=_("référence de la décision")
     )
-    sent_at = models.DateTimeField()
-    recipients = models.JSONField(default=list, blank=True)
-    emailed_at = models.DateTimeField(null=True, blank=True)
+    decision_date = models.DateField(null=True, blank=True, verbose_name=_("date de la décision"))
+    scores = models.JSONField(
+        default=list, blank=True, verbose_name=_("notes")
+    )  # [{"criterion", "mean", "max"}]
+    comments = models.JSONField(
+        default=list, blank=True, verbose_name=_("avis des expert·es")
+    )  # [text], anonymous
+    signatory = models.CharField(max_length=200, blank=True, verbose_name=_("signataire"))
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("envoyé par"),
+    )
+    sent_at = models.DateTimeField(verbose_name=_("envoyé le"))
+    recipients = models.JSONField(default=list, blank=True, verbose_name=_("destinataires"))
+    emailed_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("envoyé par courriel le")
+    )
     # The letter as rendered from the call's template when it was sent (frozen: editing the
     # template later changes the next letters only). Blank for letters sent before templates.
     subject = models.CharField(_("objet"), max_length=300, blank=True)
-    body_html = models.TextField(blank=True)
-    layout = models.JSONField(default=dict, blank=True)  # place, contact, signatory title
+    body_html = models.TextField(blank=True, verbose_name=_("courrier (HTML)"))
+    layout = models.JSONField(
+        default=dict, blank=True, verbose_name=_("mise en page")
+    )  # place, contact, signatory title
 
     class Meta:
         verbose_name = _("courrier de décision")

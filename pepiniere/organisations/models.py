@@ -16,6 +16,7 @@ class LegalForm(models.Model):
 
     class Meta:
         verbose_name = _("forme juridique")
+        verbose_name_plural = _("formes juridiques")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -27,9 +28,13 @@ class SizeBand(models.Model):
 
     code = models.CharField(_("code"), max_length=2, primary_key=True)
     label = models.CharField(_("libellé"), max_length=200)
-    min_employees = models.PositiveIntegerField(null=True, blank=True)
-    max_employees = models.PositiveIntegerField(null=True, blank=True)
-    position = models.PositiveSmallIntegerField(default=0)
+    min_employees = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("effectif minimal")
+    )
+    max_employees = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("effectif maximal")
+    )
+    position = models.PositiveSmallIntegerField(default=0, verbose_name=_("position"))
 
     class Meta:
         verbose_name = _("tranche d'effectifs")
@@ -80,13 +85,17 @@ class Organisation(models.Model):
         on_delete=models.PROTECT,
     )
     website = models.URLField(_("site web"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("créé le"))
     members = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, through="Membership", related_name="organisations"
+        settings.AUTH_USER_MODEL,
+        through="Membership",
+        related_name="organisations",
+        verbose_name=_("membres"),
     )
 
     class Meta:
         verbose_name = _("structure")
+        verbose_name_plural = _("structures")
         ordering = ["name"]
         # One organisation per legal entity: a second claim becomes a JoinRequest (services).
         constraints = [
@@ -124,18 +133,25 @@ class MemberRole(models.TextChoices):
 
 class Membership(models.Model):
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("compte"),
     )
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="memberships"
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("structure"),
     )
     role = models.CharField(
         _("rôle"), max_length=10, choices=MemberRole.choices, default=MemberRole.MEMBER
     )
-    joined_at = models.DateTimeField(auto_now_add=True)
+    joined_at = models.DateTimeField(auto_now_add=True, verbose_name=_("membre depuis le"))
 
     class Meta:
         verbose_name = _("membre")
+        verbose_name_plural = _("membres")
         constraints = [
             models.UniqueConstraint(fields=["user", "organisation"], name="unique_membership")
         ]
@@ -155,10 +171,16 @@ class JoinRequest(models.Model):
     member only once a member (or an officer of a funder it applied to) accepts."""
 
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="join_requests"
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="join_requests",
+        verbose_name=_("structure"),
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="join_requests"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="join_requests",
+        verbose_name=_("compte"),
     )
     identifier = models.CharField(_("identifiant indiqué"), max_length=14)
     status = models.CharField(
@@ -167,15 +189,16 @@ class JoinRequest(models.Model):
         choices=JoinRequestStatus.choices,
         default=JoinRequestStatus.PENDING,
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("demandée le"))
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("décidé par"),
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("décidé le"))
 
     class Meta:
         verbose_name = _("demande pour rejoindre une structure")
@@ -198,14 +221,21 @@ class MemberInvitation(models.Model):
     (so that adding a member never tells whether an address is registered)."""
 
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="invitations"
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="invitations",
+        verbose_name=_("structure"),
     )
     email = models.EmailField(_("adresse électronique"))
-    token = models.CharField(max_length=64, unique=True)
+    token = models.CharField(max_length=64, unique=True, verbose_name=_("jeton"))
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("invité·e par"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("envoyée le"))
     expires_at = models.DateTimeField(_("expire le"))
     accepted_at = models.DateTimeField(_("acceptée le"), null=True, blank=True)
     accepted_by = models.ForeignKey(
@@ -214,10 +244,12 @@ class MemberInvitation(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("acceptée par"),
     )
 
     class Meta:
         verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:

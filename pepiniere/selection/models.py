@@ -29,7 +29,12 @@ class Scenario(models.Model):
     a scenario reads the same later even if the ranking moves; `ranking_digest` tells whether it
     has moved since."""
 
-    call = models.ForeignKey("calls.Call", on_delete=models.CASCADE, related_name="scenarios")
+    call = models.ForeignKey(
+        "calls.Call",
+        on_delete=models.CASCADE,
+        related_name="scenarios",
+        verbose_name=_("appel à projets"),
+    )
     name = models.CharField(_("nom du scénario"), max_length=120)
     rule = models.CharField(_("règle"), max_length=20, choices=Rule.choices, default=Rule.RANKED)
     budget = MoneyField(_("enveloppe du scénario"))
@@ -41,13 +46,18 @@ class Scenario(models.Model):
         default=50,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
     )
-    result = models.JSONField(default=dict, blank=True, editable=False)
-    ranking_digest = models.CharField(max_length=64, blank=True, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    result = models.JSONField(default=dict, blank=True, editable=False, verbose_name=_("résultat"))
+    ranking_digest = models.CharField(
+        max_length=64, blank=True, editable=False, verbose_name=_("empreinte du classement")
     )
-    created_at = models.DateTimeField()
-    ran_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("créé par"),
+    )
+    created_at = models.DateTimeField(verbose_name=_("créé le"))
+    ran_at = models.DateTimeField(null=True, blank=True, verbose_name=_("calculé le"))
     sent_to_jury_at = models.DateTimeField(_("transmis au jury le"), null=True, blank=True)
     sent_to_jury_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -55,6 +65,7 @@ class Scenario(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("envoyé au jury par"),
     )
 
     class Meta:

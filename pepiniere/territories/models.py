@@ -10,6 +10,7 @@ class Region(models.Model):
 
     class Meta:
         verbose_name = _("région")
+        verbose_name_plural = _("régions")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -19,10 +20,13 @@ class Region(models.Model):
 class Departement(models.Model):
     code = models.CharField(_("code INSEE"), max_length=3, primary_key=True)
     name = models.CharField(_("nom"), max_length=100)
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="departements")
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="departements", verbose_name=_("région")
+    )
 
     class Meta:
         verbose_name = _("département")
+        verbose_name_plural = _("départements")
         ordering = ["code"]
 
     def __str__(self) -> str:
