@@ -9,7 +9,10 @@ class ReviewerProfile(models.Model):
     """An expert's profile: what they know, how much they can take, when."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviewer_profile"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="reviewer_profile",
+        verbose_name=_("compte de l'expert·e"),
     )
     sectors = models.ManyToManyField("calls.Sector", verbose_name=_("filières"), blank=True)
     keywords = models.CharField(_("mots-clés"), max_length=300, blank=True)
@@ -31,6 +34,7 @@ class ReviewerProfile(models.Model):
 
     class Meta:
         verbose_name = _("profil d'expert·e")
+        verbose_name_plural = _("profils d'expert·es")
 
     def __str__(self) -> str:
         return str(self.user)
@@ -44,21 +48,33 @@ class ReviewerProfile(models.Model):
 
 class Invitation(models.Model):
     call = models.ForeignKey(
-        "calls.Call", on_delete=models.CASCADE, related_name="reviewer_invitations"
+        "calls.Call",
+        on_delete=models.CASCADE,
+        related_name="reviewer_invitations",
+        verbose_name=_("appel à projets"),
     )
-    email = models.EmailField()
-    token = models.CharField(max_length=40, unique=True)
+    email = models.EmailField(verbose_name=_("adresse électronique"))
+    token = models.CharField(max_length=40, unique=True, verbose_name=_("jeton"))
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("invité·e par"),
     )
-    invited_at = models.DateTimeField()
+    invited_at = models.DateTimeField(verbose_name=_("invité·e le"))
     accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("acceptée par"),
     )
-    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("acceptée le"))
 
     class Meta:
         verbose_name = _("invitation d'expert·e")
+        verbose_name_plural = _("invitations d'expert·es")
         constraints = [
             models.UniqueConstraint(fields=["call", "email"], name="unique_invitation_per_call")
         ]
@@ -70,14 +86,25 @@ class Invitation(models.Model):
 class CallReviewer(models.Model):
     """An expert in a call's pool, with an optional per-call load."""
 
-    call = models.ForeignKey("calls.Call", on_delete=models.CASCADE, related_name="pool")
-    reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="call_pools"
+    call = models.ForeignKey(
+        "calls.Call",
+        on_delete=models.CASCADE,
+        related_name="pool",
+        verbose_name=_("appel à projets"),
     )
-    max_load = models.PositiveSmallIntegerField(null=True, blank=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="call_pools",
+        verbose_name=_("expert·e"),
+    )
+    max_load = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("charge maximale")
+    )
 
     class Meta:
         verbose_name = _("expert·e de l'appel")
+        verbose_name_plural = _("expert·es de l'appel")
         constraints = [
             models.UniqueConstraint(fields=["call", "reviewer"], name="unique_pool_member")
         ]
@@ -96,14 +123,22 @@ class Conflict(models.Model):
     """A conflict of interest between an expert and an organisation (so all its applications)."""
 
     reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conflicts"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="conflicts",
+        verbose_name=_("expert·e"),
     )
     organisation = models.ForeignKey(
-        "organisations.Organisation", on_delete=models.CASCADE, related_name="conflicts"
+        "organisations.Organisation",
+        on_delete=models.CASCADE,
+        related_name="conflicts",
+        verbose_name=_("structure"),
     )
-    source = models.CharField(max_length=20, choices=ConflictSource.choices)
+    source = models.CharField(
+        max_length=20, choices=ConflictSource.choices, verbose_name=_("origine")
+    )
     note = models.TextField(_("précisions"), blank=True)
-    declared_at = models.DateTimeField()
+    declared_at = models.DateTimeField(verbose_name=_("déclaré le"))
 
     class Meta:
         verbose_name = _("conflit d'intérêts")
@@ -124,14 +159,24 @@ class BidLevel(models.TextChoices):
 
 class Bid(models.Model):
     reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bids"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="bids",
+        verbose_name=_("expert·e"),
     )
     application = models.ForeignKey(
-        "applications.Application", on_delete=models.CASCADE, related_name="bids"
+        "applications.Application",
+        on_delete=models.CASCADE,
+        related_name="bids",
+        verbose_name=_("dossier de candidature"),
     )
-    level = models.CharField(max_length=10, choices=BidLevel.choices)
+    level = models.CharField(
+        max_length=10, choices=BidLevel.choices, verbose_name=_("niveau d'intérêt")
+    )
 
     class Meta:
+        verbose_name = _("préférence d'expert·e")
+        verbose_name_plural = _("préférences d'expert·es")
         constraints = [
             models.UniqueConstraint(fields=["reviewer", "application"], name="unique_bid")
         ]
@@ -162,24 +207,38 @@ class Assignment(models.Model):
     """One expert asked to review one application."""
 
     application = models.ForeignKey(
-        "applications.Application", on_delete=models.CASCADE, related_name="assignments"
+        "applications.Application",
+        on_delete=models.CASCADE,
+        related_name="assignments",
+        verbose_name=_("dossier de candidature"),
     )
     reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="assignments",
+        verbose_name=_("expert·e"),
     )
     status = models.CharField(
-        max_length=10, choices=AssignmentStatus.choices, default=AssignmentStatus.ASSIGNED
+        max_length=10,
+        choices=AssignmentStatus.choices,
+        default=AssignmentStatus.ASSIGNED,
+        verbose_name=_("statut"),
     )
-    affinity = models.FloatField(default=0)
-    assigned_at = models.DateTimeField()
+    affinity = models.FloatField(default=0, verbose_name=_("affinité"))
+    assigned_at = models.DateTimeField(verbose_name=_("affecté le"))
     assigned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("affecté par"),
     )
 
     objects = AssignmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("affectation")
+        verbose_name_plural = _("affectations")
         constraints = [
             models.UniqueConstraint(fields=["application", "reviewer"], name="unique_assignment"),
         ]
@@ -219,33 +278,47 @@ class ReviewQuerySet(models.QuerySet["Review"]):
 
 
 class Review(models.Model):
-    assignment = models.OneToOneField(Assignment, on_delete=models.CASCADE, related_name="review")
+    assignment = models.OneToOneField(
+        Assignment, on_delete=models.CASCADE, related_name="review", verbose_name=_("affectation")
+    )
     status = models.CharField(
-        max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT
+        max_length=10,
+        choices=ReviewStatus.choices,
+        default=ReviewStatus.DRAFT,
+        verbose_name=_("statut"),
     )
     overall_comment = models.TextField(_("avis général"), blank=True)
     recommendation = models.CharField(
         _("recommandation"), max_length=15, choices=Recommendation.choices, blank=True
     )
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("remise le"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("modifiée le"))
 
     objects = ReviewQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("évaluation")
+        verbose_name_plural = _("évaluations")
 
     def __str__(self) -> str:
         return f"Évaluation {self.assignment}"
 
 
 class CriterionScore(models.Model):
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="scores")
-    criterion = models.ForeignKey("calls.Criterion", on_delete=models.CASCADE, related_name="+")
-    score = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
-    comment = models.TextField(blank=True)
+    review = models.ForeignKey(
+        Review, on_delete=models.CASCADE, related_name="scores", verbose_name=_("évaluation")
+    )
+    criterion = models.ForeignKey(
+        "calls.Criterion", on_delete=models.CASCADE, related_name="+", verbose_name=_("critère")
+    )
+    score = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True, verbose_name=_("note")
+    )
+    comment = models.TextField(blank=True, verbose_name=_("commentaire"))
 
     class Meta:
+        verbose_name = _("note par critère")
+        verbose_name_plural = _("notes par critère")
         constraints = [
             models.UniqueConstraint(
                 fields=["review", "criterion"], name="unique_score_per_criterion"
@@ -267,17 +340,28 @@ class ConflictRequest(models.Model):
     are closed: an officer decides, because it would take a counted review out of the ranking."""
 
     assignment = models.ForeignKey(
-        Assignment, on_delete=models.CASCADE, related_name="conflict_requests"
+        Assignment,
+        on_delete=models.CASCADE,
+        related_name="conflict_requests",
+        verbose_name=_("affectation"),
     )
     note = models.TextField(_("nature du conflit"))
-    requested_at = models.DateTimeField()
+    requested_at = models.DateTimeField(verbose_name=_("demandé le"))
     status = models.CharField(
-        max_length=10, choices=ConflictRequestStatus.choices, default=ConflictRequestStatus.PENDING
+        max_length=10,
+        choices=ConflictRequestStatus.choices,
+        default=ConflictRequestStatus.PENDING,
+        verbose_name=_("statut"),
     )
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("décidé par"),
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("décidé le"))
     decision_reason = models.TextField(_("motif de la décision"), blank=True)
 
     class Meta:
@@ -300,16 +384,30 @@ class ConflictRequest(models.Model):
 class AssignmentRun(models.Model):
     """A proposal computed by the engine, kept until an officer confirms it."""
 
-    call = models.ForeignKey("calls.Call", on_delete=models.CASCADE, related_name="assignment_runs")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    call = models.ForeignKey(
+        "calls.Call",
+        on_delete=models.CASCADE,
+        related_name="assignment_runs",
+        verbose_name=_("appel à projets"),
     )
-    created_at = models.DateTimeField()
-    pairs = models.JSONField(default=list)  # [[application_id, reviewer_id, affinity], ...]
-    problems = models.JSONField(default=list)  # plain-language reasons when infeasible
-    confirmed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("créé par"),
+    )
+    created_at = models.DateTimeField(verbose_name=_("calculée le"))
+    pairs = models.JSONField(
+        default=list, verbose_name=_("paires proposées")
+    )  # [[application_id, reviewer_id, affinity], ...]
+    problems = models.JSONField(
+        default=list, verbose_name=_("problèmes")
+    )  # plain-language reasons when infeasible
+    confirmed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("confirmé le"))
 
     class Meta:
+        verbose_name = _("proposition d'affectation")
+        verbose_name_plural = _("propositions d'affectation")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -317,16 +415,22 @@ class AssignmentRun(models.Model):
 
 
 class JurySession(models.Model):
-    call = models.ForeignKey("calls.Call", on_delete=models.CASCADE, related_name="jury_sessions")
+    call = models.ForeignKey(
+        "calls.Call",
+        on_delete=models.CASCADE,
+        related_name="jury_sessions",
+        verbose_name=_("appel à projets"),
+    )
     held_on = models.DateField(_("date de la séance"))
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name=_("membres présents"), related_name="+"
     )
-    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("close le"))
     minutes = models.TextField(_("relevé de décisions"), blank=True)
 
     class Meta:
         verbose_name = _("séance du jury")
+        verbose_name_plural = _("séances du jury")
         ordering = ["-held_on"]
 
     def __str__(self) -> str:
@@ -334,20 +438,33 @@ class JurySession(models.Model):
 
 
 class JuryDecision(models.Model):
-    session = models.ForeignKey(JurySession, on_delete=models.CASCADE, related_name="decisions")
+    session = models.ForeignKey(
+        JurySession,
+        on_delete=models.CASCADE,
+        related_name="decisions",
+        verbose_name=_("séance du jury"),
+    )
     application = models.ForeignKey(
-        "applications.Application", on_delete=models.CASCADE, related_name="jury_decisions"
+        "applications.Application",
+        on_delete=models.CASCADE,
+        related_name="jury_decisions",
+        verbose_name=_("dossier de candidature"),
     )
-    rank = models.PositiveIntegerField()
-    proposed = models.CharField(max_length=10)
-    decision = models.CharField(max_length=10)
-    justification = models.TextField(blank=True)
+    rank = models.PositiveIntegerField(verbose_name=_("rang"))
+    proposed = models.CharField(max_length=10, verbose_name=_("décision proposée"))
+    decision = models.CharField(max_length=10, verbose_name=_("décision"))
+    justification = models.TextField(blank=True, verbose_name=_("justification"))
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("décidée par"),
     )
-    decided_at = models.DateTimeField()
+    decided_at = models.DateTimeField(verbose_name=_("décidée le"))
 
     class Meta:
+        verbose_name = _("décision du jury")
+        verbose_name_plural = _("décisions du jury")
         constraints = [
             models.UniqueConstraint(fields=["session", "application"], name="unique_jury_decision")
         ]
@@ -363,14 +480,18 @@ class RankingSnapshot(models.Model):
     the set of ranked applications changed)."""
 
     call = models.OneToOneField(
-        "calls.Call", on_delete=models.CASCADE, related_name="ranking_snapshot"
+        "calls.Call",
+        on_delete=models.CASCADE,
+        related_name="ranking_snapshot",
+        verbose_name=_("appel à projets"),
     )
-    fingerprint = models.CharField(max_length=64)
-    payload = models.JSONField()
-    computed_at = models.DateTimeField()
+    fingerprint = models.CharField(max_length=64, verbose_name=_("empreinte des évaluations"))
+    payload = models.JSONField(verbose_name=_("classement calculé"))
+    computed_at = models.DateTimeField(verbose_name=_("calculé le"))
 
     class Meta:
         verbose_name = _("classement calculé")
+        verbose_name_plural = _("classements calculés")
 
     def __str__(self) -> str:
         return f"Classement {self.call} ({self.computed_at:%Y-%m-%d %H:%M})"
