@@ -77,7 +77,9 @@ def explain(
         text = _("Non finançable : sous un seuil d'évaluation (%(what)s).") % {
             "what": threshold_note(info.get("failed", []))
         }
-        if not info.get("requested_cents"):
+        if not info.get("reviewed", True):
+            text = _("Non finançable : sans évaluation.")
+        elif not info.get("requested_cents"):
             text = _("Non finançable : aucun montant demandé.")
     elif code == "budget_exhausted":
         if rule in EXACT_RULES:

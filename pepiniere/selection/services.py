@@ -45,6 +45,7 @@ class Candidate:
     fundable: bool
     failed: list[str] = field(default_factory=list)
     tags: dict[str, Any] = field(default_factory=dict)
+    reviewed: bool = True  # False: no counted review (« sans évaluation », not « sous un seuil »)
 
 
 def tag_fields(call: Call) -> list[Any]:
@@ -104,6 +105,7 @@ def candidates(call: Call, ranking: Ranking) -> list[Candidate]:
                 fundable=row.fundable and asked > 0,
                 failed=list(row.failed_thresholds),
                 tags=tags,
+                reviewed=bool(row.n_reviews),
             )
         )
     return out
@@ -153,6 +155,7 @@ def _proposals(
                 "fundable": c.fundable,
                 "failed": c.failed,
                 "tags": c.tags,
+                "reviewed": c.reviewed,
             }
         )
     return proposals, info

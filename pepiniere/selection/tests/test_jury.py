@@ -241,3 +241,15 @@ def test_applications_without_a_counted_review_are_shown_apart_not_below_a_thres
         follow=True,
     )
     assert messages_of(response) == ["Décision enregistrée."]
+
+
+def test_a_scenario_says_sans_evaluation_for_an_application_without_review_not_below_a_threshold():
+    from pepiniere.selection import selectors
+    from pepiniere.selection import services as selection_services
+
+    call, officer, applications, _reviewers = reviewed_call(n_applications=3, n_reviewers=2, k=1)
+    for assignment in Assignment.objects.filter(application__in=applications[:2]):
+        score_all(assignment, 4)
+    scenario = selection_services.create_scenario(call=call, actor=officer, name="Classement")
+    assert selectors.reason_for(scenario, applications[2].pk) == "Non finançable : sans évaluation."
+    assert "Financé" in selectors.reason_for(scenario, applications[0].pk)
