@@ -16,6 +16,7 @@ from pepiniere.lib.testing.factories import (
     make_organisation,
     make_user,
     page_text,
+    plain,
 )
 
 pytestmark = pytest.mark.django_db
@@ -193,6 +194,28 @@ def test_the_officer_sees_each_eligibility_rule_met_or_not_as_the_pre_check_expl
     assert "située en Landes" in page
     assert plain(f"Montant maximal (respecté) — {checks[1].message}") in page
     assert "plafond de 50 000,00 €" in page
+
+
+def test_the_jury_reads_the_list_and_the_summary_but_not_the_file_nor_the_screening_tools(
+    client, call, officer
+):
+    application = _submitted(call, title="Partage de vélos")
+    staff_services.add_internal_note(application=application, actor=officer, text="Note 4b2")
+    jury = make_user(role=Role.JURY, funder=call.funder)
+    client.force_login(jury)
+    listing = page_text(client.get(reverse("backoffice:list") + f"?call={call.slug}"))
+    assert "Partage de vélos" in listing
+    assert "Exporter en CSV" not in listing and "Déclarer recevables" not in listing
+    page = page_text(client.get(reverse("backoffice:detail", args=[application.pk])))
+    assert "Résumé du projet" in page and "40 000,00" in plain(page)
+    assert "Note 4b2" not in page and "Ajouter une note" not in page
+    assert "Une plateforme locale." not in page  # an answer of the form
+    note = client.post(
+        reverse("backoffice:decide", args=[application.pk, "note"]), {"text": "Avis du jury"}
+    )
+    assert note.status_code == 403
+    assert client.get(reverse("backoffice:export") + "?format=csv").status_code == 403
+    assert client.get(reverse("applications:version", args=[application.pk, 1])).status_code == 404
 
 
 def test_bulk_decision_reports_the_ones_it_could_not_apply(client, call, officer):
