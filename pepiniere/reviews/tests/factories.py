@@ -32,3 +32,15 @@ def reviewed_call(n_applications: int = 4, n_reviewers: int = 4, k: int = 2):
     assert not run.problems, run.problems
     services.confirm_assignment(run=run, actor=officer)
     return call, officer, applications, reviewers
+
+
+def submit_review(assignment: Any, value: int | str) -> None:
+    """The expert gives every criterion of the call the same score and submits."""
+    services.save_review(
+        assignment=assignment,
+        actor=assignment.reviewer,
+        scores={c.pk: (str(value), "") for c in assignment.application.call.criteria.all()},
+        overall="Avis",
+        recommendation="fund",
+        submit=True,
+    )

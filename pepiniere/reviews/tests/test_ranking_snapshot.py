@@ -14,7 +14,7 @@ from pepiniere.reviews import ranking as ranking_module
 from pepiniere.reviews import services
 from pepiniere.reviews.models import Assignment, Conflict, ConflictSource, RankingSnapshot
 from pepiniere.reviews.ranking import compute_ranking, ranking_for
-from pepiniere.reviews.tests.factories import reviewed_call
+from pepiniere.reviews.tests.factories import reviewed_call, submit_review
 from pepiniere.selection import jury
 
 pytestmark = pytest.mark.django_db
@@ -34,22 +34,11 @@ def computations(monkeypatch):
     return calls
 
 
-def submit(assignment, value):
-    services.save_review(
-        assignment=assignment,
-        actor=assignment.reviewer,
-        scores={c.pk: (str(value), "") for c in assignment.application.call.criteria.all()},
-        overall="Avis",
-        recommendation="fund",
-        submit=True,
-    )
-
-
 def reviewed(n_applications=5, n_reviewers=4, k=2, leave_one=False):
     call, officer, applications, reviewers = reviewed_call(n_applications, n_reviewers, k)
     assignments = list(Assignment.objects.filter(application__call=call).order_by("pk"))
     for i, assignment in enumerate(assignments[:-1] if leave_one else assignments):
-        submit(assignment, 1 + (i * 7) % 5)
+        submit_review(assignment, 1 + (i * 7) % 5)
     return call, officer, applications, assignments
 
 
@@ -92,7 +81,7 @@ def test_two_ranking_page_loads_compute_once_and_a_submitted_review_computes_aga
     assert computations == [call.pk]
     assert table(first) == table(second)
 
-    submit(assignments[-1], 5)
+    submit_review(assignments[-1], 5)
     client.get(url)
     assert computations == [call.pk, call.pk]
     client.get(url)

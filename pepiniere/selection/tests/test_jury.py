@@ -13,28 +13,16 @@ from pepiniere.lib.testing.factories import make_user
 from pepiniere.reviews import services
 from pepiniere.reviews.models import Assignment, Conflict, ConflictSource, JurySession
 from pepiniere.reviews.ranking import ranking_for
-from pepiniere.reviews.tests.factories import reviewed_call
+from pepiniere.reviews.tests.factories import reviewed_call, submit_review
 from pepiniere.selection import jury
 
 pytestmark = pytest.mark.django_db
 
 
-def score_all(assignment, value):
-    scores = {c.pk: (str(value), "commentaire") for c in assignment.application.call.criteria.all()}
-    services.save_review(
-        assignment=assignment,
-        actor=assignment.reviewer,
-        scores=scores,
-        overall="Avis",
-        recommendation="fund",
-        submit=True,
-    )
-
-
 def test_jury_departure_from_the_proposal_needs_a_justification_and_is_audited():
     call, officer, applications, _reviewers = reviewed_call(n_applications=2, n_reviewers=2, k=1)
     for assignment in Assignment.objects.filter(application__call=call):
-        score_all(assignment, 4)
+        submit_review(assignment, 4)
     services.close_reviews(call=call, actor=officer)
     member = make_user(role=Role.JURY, funder=call.funder)
     session = jury.open_session(
@@ -87,7 +75,7 @@ def closed_reviews_call(n_applications=3):
         n_applications=n_applications, n_reviewers=2, k=1
     )
     for assignment in Assignment.objects.filter(application__call=call):
-        score_all(assignment, 4)
+        submit_review(assignment, 4)
     services.close_reviews(call=call, actor=officer)
     return call, officer, applications
 
@@ -95,7 +83,7 @@ def closed_reviews_call(n_applications=3):
 def test_a_session_opens_only_once_the_reviews_of_the_call_are_closed(client):
     call, officer, applications, _reviewers = reviewed_call(n_applications=2, n_reviewers=2, k=1)
     first, second = (Assignment.objects.get(application=a) for a in applications)
-    score_all(first, 4)
+    submit_review(first, 4)
     services.close_reviews(call=call, actor=officer)  # the second is still in review
     member = make_user(role=Role.JURY, funder=call.funder)
     client.force_login(member)
@@ -113,7 +101,7 @@ def test_a_session_opens_only_once_the_reviews_of_the_call_are_closed(client):
     )
     assert messages_of(response) == ["La séance du jury n'est pas ouverte."]
 
-    score_all(second, 3)
+    submit_review(second, 3)
     services.close_reviews(call=call, actor=officer)
     client.post(url, {"open": "", "members": [member.pk]})
     assert JurySession.objects.filter(call=call).count() == 1
@@ -249,7 +237,7 @@ def test_a_scenario_says_sans_evaluation_for_an_application_without_review_not_b
 
     call, officer, applications, _reviewers = reviewed_call(n_applications=3, n_reviewers=2, k=1)
     for assignment in Assignment.objects.filter(application__in=applications[:2]):
-        score_all(assignment, 4)
+        submit_review(assignment, 4)
     scenario = selection_services.create_scenario(call=call, actor=officer, name="Classement")
     assert selectors.reason_for(scenario, applications[2].pk) == "Non finançable : sans évaluation."
     assert "Financé" in selectors.reason_for(scenario, applications[0].pk)
