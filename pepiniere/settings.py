@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "pepiniere.selection",
     "pepiniere.grants",
     "pepiniere.builder",
+    "pepiniere.home",
     "pepiniere.api",
     "pepiniere.demo",
 ]
@@ -96,6 +97,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "pepiniere.home.context_processors.menu",
             ],
         },
     },
@@ -167,7 +169,7 @@ OTP_TOTP_ISSUER = "Pépinière"
 # The demo (`pepiniere demo`) shows its second-factor accounts and their current codes.
 DEMO_MODE = env_bool("PEPINIERE_DEMO", False)
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "applications:mine"
+LOGIN_REDIRECT_URL = "home:index"  # each role lands on its work (home/menu.py)
 LOGOUT_REDIRECT_URL = "calls:catalogue"
 
 LANGUAGE_CODE = "fr"

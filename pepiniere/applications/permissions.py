@@ -44,6 +44,16 @@ def note_membership(user: Any, organisation_id: int) -> None:
     _known_memberships(user).add(organisation_id)
 
 
+def can_open_backoffice(user: Any) -> Verdict:
+    """The back-office (« Instruction »): officers, jury members and administrators. Finance staff
+    work from their own home (the budget ledgers) and the awards pages of their funder's calls."""
+    if not user.is_authenticated:
+        return deny(_("Connectez-vous."))
+    if user.has_role(Role.OFFICER) or user.has_role(Role.JURY) or user.has_role(Role.ADMIN):
+        return allow()
+    return deny(_("Cet espace est réservé aux équipes des financeurs."))
+
+
 def can_start_application(
     user: Any, call: Call, organisation: Organisation, *, now: datetime.datetime | None = None
 ) -> Verdict:

@@ -25,6 +25,7 @@ from pepiniere.applications.exports import CONTENT_TYPES, export_rows, render_ex
 from pepiniere.applications.models import Application, Export, ExportFormat, Status
 from pepiniere.applications.permissions import (
     can_export_applications,
+    can_open_backoffice,
     can_read_file,
     can_read_internal_notes,
     can_screen_application,
@@ -53,17 +54,13 @@ PAGE_SIZE = 50
 
 
 def staff_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """Funder staff only (officers, jury, admins); others get a 403 with the reason."""
+    """Funder staff only (officers, jury, admins: can_open_backoffice); others get a 403 with
+    the reason."""
 
     @wraps(view)
     @login_required
     def wrapper(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not (
-            request.user.has_role(Role.OFFICER)
-            or request.user.has_role(Role.JURY)
-            or request.user.has_role(Role.ADMIN)
-        ):
-            raise PermissionDenied(_("Cet espace est réservé aux équipes des financeurs."))
+        can_open_backoffice(request.user).enforce()
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parents[1]
 FOUNDATION = ["lib", "audit", "engine"]
 # The lifecycle, earliest first (DESIGN.md). builder (the officers' call builder) reads whether
 # answers and scores already exist before a change, so it comes after the stages it reads; the
-# api and the demo read everything and come last.
+# home page (each role's work), the api and the demo read everything and come last.
 STAGES = [
     "territories",
     "accounts",
@@ -36,6 +36,7 @@ STAGES = [
     "accelerator",
     "impact",
     "opendata",
+    "home",
     "api",
     "demo",
 ]

@@ -106,6 +106,7 @@ REFUSALS: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
     "backoffice:export_download": [("other_officer", "GET", {}), ("admin", "GET", {})],
     "backoffice:dashboard": [("other_officer", "GET", {})],
     "reviews:home": [("anonymous", "GET", {})],
+    "home:index": [("anonymous", "GET", {})],
     "reviews:profile": [("anonymous", "GET", {})],
     "reviews:review": [("other_expert", "GET", {}), ("officer", "GET", {})],
     "reviews:conflict": [("other_expert", "GET", {}), ("other_expert", "POST", {"note": "x"})],
