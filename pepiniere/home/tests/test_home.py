@@ -185,7 +185,7 @@ def test_a_person_with_several_roles_sees_one_section_per_role():
     client.force_login(person)
     text = plain(page_text(client.get(reverse("home:index"))))
     assert "Instruction : vos appels à projets" in text and "Mes évaluations" in text
-    assert "pas de date limite" in text
+    assert "aucune date limite" in text
     menu = strip_tags(_inside(HEADER, client.get("/").content.decode()))
     assert "Mes évaluations" in menu and "Instruction" in menu
 
@@ -235,7 +235,7 @@ def test_expert_page_says_when_there_is_no_deadline():
     client = Client()
     client.force_login(expert)
     text = plain(page_text(client.get(reverse("reviews:home"))))
-    assert "pas de date limite" in text
+    assert "Aucune date limite" in text
 
 
 def test_finance_ledger_counts_only_the_funders_part_of_a_co_funded_call():
