@@ -251,3 +251,21 @@ def test_finance_ledger_counts_only_the_funders_part_of_a_co_funded_call():
     )
     assert finance_ledger({partner.pk}).calls[0].envelope == Decimal("30000")
     assert finance_ledger({lead.pk}).calls[0].envelope == Decimal("70000")
+
+
+def test_the_menu_and_a_calls_tabs_cost_a_pinned_number_of_queries(
+    world, rf, django_assert_max_num_queries
+):
+    from pepiniere.accounts.models import User
+    from pepiniere.calls.models import Call
+    from pepiniere.home.menu import call_tabs, menu_items
+
+    for role in ("applicant", "expert", "officer", "jury", "finance", "admin"):
+        request = rf.get("/")
+        request.user = User.objects.get(pk=world.users[role].pk)  # nothing read yet
+        request.resolver_match = None
+        with django_assert_max_num_queries(1):  # the person's roles, shared by the whole page
+            assert [item.label for item in menu_items(request)]
+        call = Call.objects.get(pk=world.call.pk)
+        with django_assert_max_num_queries(2):  # the person's funders, the call's co-funders
+            call_tabs(request.user, call)
