@@ -6,6 +6,7 @@ Pool/invitation/conflict services live in :mod:`pepiniere.reviews.pool`, assignm
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -191,19 +192,83 @@ def reopen_review(*, review: Review, actor: Any, reason: str) -> Review:
     return review
 
 
+@dataclass
+class ShortOfReviews:
+    """An application that stays « en expertise » when reviews are closed, and why (French)."""
+
+    application: Application
+    counted: int
+    required: int
+    reasons: list[str]
+
+
+@dataclass
+class CloseOutcome:
+    closed: int = 0
+    short: list[ShortOfReviews] = field(default_factory=list)
+
+
+def _short_reasons(assignments: list[Assignment], counted: set[int]) -> list[str]:
+    reasons = []
+    late = [a for a in assignments if a.status == AssignmentStatus.ASSIGNED]
+    if late:
+        reasons.append(
+            _("évaluation encore à remettre : %(names)s")
+            % {"names": ", ".join(str(a.reviewer) for a in late)}
+        )
+    set_aside = [
+        a
+        for a in assignments
+        if a.pk not in counted
+        and getattr(a, "review", None) is not None
+        and a.review.status == ReviewStatus.SUBMITTED
+    ]
+    if set_aside:
+        reasons.append(
+            _("évaluation écartée pour conflit d'intérêts : %(names)s")
+            % {"names": ", ".join(str(a.reviewer) for a in set_aside)}
+        )
+    if not late:
+        reasons.append(_("aucun·e autre expert·e n'évalue ce dossier : affectez-en un·e"))
+    return reasons
+
+
 @transaction.atomic
-def close_reviews(*, call: Call, actor: Any) -> int:
-    """Applications whose every active assignment is submitted move to 'reviewed'."""
+def close_reviews(*, call: Call, actor: Any) -> CloseOutcome:
+    """Applications with no review still to submit and at least the call's « avis par dossier »
+    counted reviews (``Review.objects.counted()``: a review set aside for a conflict does not
+    count) move to « expertisé ». The others stay « en expertise », as a late review always
+    did, and are listed with the reason, for the officer to chase or reassign."""
     _require(can_manage_reviews(actor, call))
-    closed = 0
-    for application in Application.objects.filter(
-        call=call, status=Status.IN_REVIEW
-    ).prefetch_related("assignments"):
-        active = [a for a in application.assignments.all() if a.is_active]
-        if active and all(a.status == AssignmentStatus.SUBMITTED for a in active):
+    required = max(call.reviews_per_application, 1)
+    counted = set(
+        Review.objects.counted()
+        .filter(assignment__application__call=call)
+        .values_list("assignment_id", flat=True)
+    )
+    outcome = CloseOutcome()
+    applications = (
+        Application.objects.filter(call=call, status=Status.IN_REVIEW)
+        .prefetch_related("assignments__reviewer", "assignments__review")
+        .order_by("number", "pk")
+    )
+    for application in applications:
+        assignments = list(application.assignments.all())
+        n_counted = sum(a.pk in counted for a in assignments)
+        pending = any(a.status == AssignmentStatus.ASSIGNED for a in assignments)
+        if not pending and n_counted >= required:
             application_services.close_review(application=application, actor=actor)
-            closed += 1
-    return closed
+            outcome.closed += 1
+        else:
+            outcome.short.append(
+                ShortOfReviews(
+                    application=application,
+                    counted=n_counted,
+                    required=required,
+                    reasons=_short_reasons(assignments, counted),
+                )
+            )
+    return outcome
 
 
 def send_reminders(*, call: Call, now: datetime.datetime | None = None) -> int:

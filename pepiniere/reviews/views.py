@@ -467,10 +467,25 @@ def progress(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     call = _managed_call(request, slug)
     if request.method == "POST":
         if "close" in request.POST:
-            closed = services.close_reviews(call=call, actor=request.user)
+            outcome = services.close_reviews(call=call, actor=request.user)
             messages.success(
-                request, _("%(n)d dossier(s) passent à l'état « expertisé ».") % {"n": closed}
+                request,
+                _("%(n)d dossier(s) passent à l'état « expertisé ».") % {"n": outcome.closed},
             )
+            for short in outcome.short:
+                messages.warning(
+                    request,
+                    _(
+                        "%(ref)s reste « en expertise » : %(counted)d évaluation(s) retenue(s) "
+                        "sur %(required)d demandée(s) ; %(reasons)s."
+                    )
+                    % {
+                        "ref": short.application.reference,
+                        "counted": short.counted,
+                        "required": short.required,
+                        "reasons": " ; ".join(short.reasons),
+                    },
+                )
         elif "remind" in request.POST:
             sent = services.send_reminders(call=call)
             messages.success(request, _("%(n)d rappel(s) envoyé(s).") % {"n": sent})

@@ -120,7 +120,7 @@ def test_on_a_closed_review_a_conflict_creates_no_new_assignment():
     application = applications[0]
     assignment = Assignment.objects.get()
     _submit(call, assignment)
-    assert services.close_reviews(call=call, actor=officer) == 1
+    assert services.close_reviews(call=call, actor=officer).closed == 1
     application.refresh_from_db()
     assert application.status == Status.REVIEWED
     request = services.declare_conflict_on_assignment(
@@ -173,3 +173,32 @@ def test_the_officer_decides_on_the_progress_page_and_sees_counts_without_the_se
     # The set-aside review is neither « remise » nor « à faire »; the replacement is to do.
     assert per_application[applications[0]] == [2, 0]
     assert response.context["submitted_reviews"] == []
+
+
+def test_closing_counts_only_counted_reviews_and_tells_the_officer_which_files_stay_and_why(client):
+    # Two reviews asked per file; one expert of the second file turns out to be a member of the
+    # structure after submitting: that file has one counted review, not two.
+    call, officer, applications, reviewers = reviewed_call(n_applications=2, n_reviewers=2, k=2)
+    for assignment in Assignment.objects.all():
+        _submit(call, assignment)
+    conflicted = Assignment.objects.filter(application=applications[1]).order_by("pk").first()
+    assert conflicted is not None
+    Conflict.objects.create(
+        reviewer=conflicted.reviewer,
+        organisation=applications[1].organisation,
+        source="declared",
+        declared_at=timezone.now(),
+    )
+    client.force_login(officer)
+    url = reverse("reviews:progress", args=[call.slug])
+    response = client.post(url, {"close": "1"}, follow=True)
+    for application in applications:
+        application.refresh_from_db()
+    assert applications[0].status == Status.REVIEWED
+    assert applications[1].status == Status.IN_REVIEW
+    page = page_text(response)
+    assert "1 dossier(s) passent à l'état « expertisé »" in page
+    assert (
+        f"{applications[1].reference} reste « en expertise » : 1 évaluation(s) retenue(s) sur 2 "
+        f"demandée(s) ; évaluation écartée pour conflit d'intérêts : {conflicted.reviewer}"
+    ) in page
