@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -14,6 +15,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from pepiniere.audit.services import record
+from pepiniere.lib.extension import ExtensionPoint
 from pepiniere.lib.mail import mail_on_commit
 from pepiniere.organisations.models import (
     JoinRequest,
@@ -24,6 +26,18 @@ from pepiniere.organisations.models import (
     Organisation,
 )
 from pepiniere.organisations.permissions import can_decide_join_request, can_manage_organisation
+
+# A later stage reacts when a person becomes a member (reviews/: an expert who joins a structure
+# is in conflict with its applications; registered at ready()). Providers get (user, organisation).
+member_joined: ExtensionPoint[Callable[[Any, Organisation], object]] = ExtensionPoint(
+    "person joined an organisation"
+)
+
+
+def _joined(user: Any, organisation: Organisation) -> None:
+    for provider in member_joined:
+        provider(user, organisation)
+
 
 INVITATION_VALIDITY = datetime.timedelta(days=14)
 # Invitations e-mail any address: a cap keeps the platform from being used to flood mailboxes.
@@ -121,6 +135,7 @@ def decide_join_request(*, join_request: JoinRequest, actor: Any, accept: bool) 
     organisation, claimant = join_request.organisation, join_request.user
     if accept:
         Membership.objects.get_or_create(user=claimant, organisation=organisation)
+        _joined(claimant, organisation)
     record(
         actor=actor,
         obj=organisation,
@@ -233,6 +248,7 @@ def accept_invitation(*, invitation: MemberInvitation, actor: Any) -> Membership
         user=actor, organisation=invitation.organisation, status=JoinRequestStatus.PENDING
     ).update(status=JoinRequestStatus.ACCEPTED, decided_at=now, decided_by=invitation.invited_by)
     record(actor=actor, obj=invitation.organisation, action="accept_invitation", reason=actor.email)
+    _joined(actor, invitation.organisation)
     return membership
 
 

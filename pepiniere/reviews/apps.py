@@ -11,3 +11,9 @@ class ReviewsConfig(AppConfig):
         from pepiniere.reviews.permissions import can_read_as_assigned_expert
 
         application_readers.register(can_read_as_assigned_expert)
+
+        # An expert who joins a structure is in conflict with its applications.
+        from pepiniere.organisations.services import member_joined
+        from pepiniere.reviews.pool import detect_conflicts_of_reviewer
+
+        member_joined.register(detect_conflicts_of_reviewer)

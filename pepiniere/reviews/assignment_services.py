@@ -11,6 +11,7 @@ import numpy as np
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -160,6 +161,54 @@ def decide_conflict_request(
         reassign(application=application, actor=actor) if reviews_open(application) else None
     )
     return ConflictOutcome(withdrawn=True, replacement=replacement, request=request)
+
+
+def set_aside_for_detected_conflicts(
+    pairs: Iterable[tuple[int, int]], *, actor: Any = None
+) -> list[ConflictOutcome]:
+    """A conflict found after the assignment was made (the expert joined the structure, or
+    declared its SIREN): the assignment stops at once, as a conflict declared before submitting
+    does. Not yet submitted, it is withdrawn; submitted, it is set aside (the review already does
+    not count, see ``Review.objects.counted()``) and a request still waiting is answered. Each is
+    audited « conflit détecté » and, while reviews are open, the application goes to another
+    expert (:func:`reassign`)."""
+    condition = Q()
+    for reviewer_id, organisation_id in pairs:
+        condition |= Q(reviewer_id=reviewer_id, application__organisation_id=organisation_id)
+    if not condition:
+        return []
+    outcomes = []
+    assignments = (
+        Assignment.objects.active()
+        .filter(condition)
+        .select_for_update(of=("self",))
+        .select_related("application__call", "reviewer")
+        .order_by("pk")
+    )
+    for assignment in assignments:
+        submitted = assignment.status == AssignmentStatus.SUBMITTED
+        assignment.status = AssignmentStatus.CONFLICTED if submitted else AssignmentStatus.WITHDRAWN
+        assignment.save(update_fields=["status"])
+        reason = _("conflit détecté : %(expert)s") % {"expert": assignment.reviewer}
+        assignment.conflict_requests.filter(status=ConflictRequestStatus.PENDING).update(
+            status=ConflictRequestStatus.ACCEPTED,
+            decided_at=timezone.now(),
+            decision_reason=reason,
+        )
+        record(
+            actor=actor,
+            obj=assignment.application,
+            action="reviewer_conflict",
+            reason=reason,
+            public=False,
+        )
+        outcomes.append(
+            ConflictOutcome(
+                withdrawn=True,
+                replacement=reassign(application=assignment.application, actor=actor),
+            )
+        )
+    return outcomes
 
 
 def _notify_officers_of_request(request: ConflictRequest) -> None:

@@ -37,7 +37,7 @@ def can_review(user: Any, assignment: Assignment) -> Verdict:
     if assignment.status == AssignmentStatus.WITHDRAWN:
         return deny(
             _(
-                "Vous avez déclaré un conflit d'intérêts sur ce dossier : il a été confié à quelqu'un d'autre."
+                "Ce dossier vous a été retiré pour conflit d'intérêts : il a été confié à quelqu'un d'autre."
             )
         )
     if has_conflict(user, assignment.application.organisation_id):

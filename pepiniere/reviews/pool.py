@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pepiniere.accounts.models import Role, RoleGrant, User
-from pepiniere.applications.models import Status
+from pepiniere.applications.models import Application, Status
 from pepiniere.audit.services import record
 from pepiniere.calls.models import Call
 from pepiniere.lib.emails import clean_email_address
@@ -95,8 +95,13 @@ def add_to_pool(*, call: Call, reviewer: User, max_load: int | None = None) -> C
 # ---- conflicts --------------------------------------------------------------------------------
 
 
+@transaction.atomic
 def detect_conflicts(*, call: Call) -> int:
-    """Membership of the applicant organisation, or its SIREN declared as employer or relation."""
+    """Membership of the applicant organisation, or its SIREN declared as employer or relation.
+    An assignment already made to an expert found in conflict stops there and then (withdrawn,
+    the application reassigned while reviews are open). Run when an expert joins the pool, when
+    the officer asks, when an expert's declared SIRENs change and when an expert becomes a member
+    of an organisation (:func:`detect_conflicts_of_reviewer`). Returns the conflicts created."""
     reviewers = list(User.objects.filter(call_pools__call=call).select_related("reviewer_profile"))
     organisations = (
         Organisation.objects.filter(applications__call=call)
@@ -126,7 +131,21 @@ def detect_conflicts(*, call: Call) -> int:
             defaults={"source": source, "declared_at": now},
         )
         created += was_created
+    # Late import: assignments build on the pool (assignment_services imports this module).
+    from pepiniere.reviews.assignment_services import set_aside_for_detected_conflicts
+
+    set_aside_for_detected_conflicts({(r, o) for r, o, _source in pairs})
     return created
+
+
+def detect_conflicts_of_reviewer(reviewer: Any, organisation: Any = None) -> int:
+    """Detection again for the calls whose pool holds this person (all, or only those where the
+    organisation has a filed application): their SIRENs changed, or they joined a structure."""
+    calls = Call.objects.filter(pool__reviewer_id=reviewer.pk)
+    if organisation is not None:
+        filed = Application.objects.filter(organisation=organisation).exclude(status=Status.DRAFT)
+        calls = calls.filter(pk__in=filed.values("call_id"))
+    return sum(detect_conflicts(call=call) for call in calls.distinct().order_by("pk"))
 
 
 @transaction.atomic

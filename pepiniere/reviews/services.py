@@ -51,6 +51,7 @@ from pepiniere.reviews.pool import accept_invitation as accept_invitation
 from pepiniere.reviews.pool import add_to_pool as add_to_pool
 from pepiniere.reviews.pool import declare_conflict as declare_conflict
 from pepiniere.reviews.pool import detect_conflicts as detect_conflicts
+from pepiniere.reviews.pool import detect_conflicts_of_reviewer as detect_conflicts_of_reviewer
 from pepiniere.reviews.pool import invite_reviewer as invite_reviewer
 
 # ---- reviews -----------------------------------------------------------------------------------

@@ -296,7 +296,11 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ReviewerProfileForm(request.POST or None, instance=profile)
     if request.method == "POST":
         if form.is_valid():
+            sirens_before = ReviewerProfile.objects.get(pk=profile.pk).siren_set
             form.save()
+            if profile.siren_set != sirens_before:
+                # A structure newly declared may be one whose application the expert reviews.
+                services.detect_conflicts_of_reviewer(request.user)
             messages.success(request, _("Profil enregistré."))
             return redirect("reviews:profile")
         # Re-shown with everything typed and each problem next to its field.

@@ -202,3 +202,58 @@ def test_closing_counts_only_counted_reviews_and_tells_the_officer_which_files_s
         f"{applications[1].reference} reste « en expertise » : 1 évaluation(s) retenue(s) sur 2 "
         f"demandée(s) ; évaluation écartée pour conflit d'intérêts : {conflicted.reviewer}"
     ) in page
+
+
+def _assert_withdrawn_and_replaced(assignment, status):
+    assignment.refresh_from_db()
+    assert assignment.status == status
+    application = assignment.application
+    trail = trail_for(application)
+    assert trail.filter(action="reviewer_conflict", reason__startswith="conflit détecté").exists()
+    active = Assignment.objects.filter(application=application).active()
+    assert assignment.reviewer_id not in set(active.values_list("reviewer_id", flat=True))
+    # Reviews are open: another expert of the pool takes the application, as after a declaration.
+    assert active.count() == 1 and trail.filter(action="reassign").exists()
+
+
+def test_an_expert_who_joins_the_structure_is_withdrawn_and_the_application_reassigned(client):
+    from pepiniere.organisations import services as organisation_services
+
+    call, officer, applications, reviewers = reviewed_call(n_applications=1, n_reviewers=3, k=1)
+    assignment = Assignment.objects.select_related("application__organisation").get()
+    organisation = assignment.application.organisation
+    owner = Membership.objects.filter(organisation=organisation).get().user
+    join = organisation_services.request_to_join(
+        organisation=organisation, actor=assignment.reviewer, identifier=""
+    )
+    organisation_services.decide_join_request(join_request=join, actor=owner, accept=True)
+    _assert_withdrawn_and_replaced(assignment, AssignmentStatus.WITHDRAWN)
+    client.force_login(assignment.reviewer)
+    page = page_text(client.get(reverse("reviews:review", args=[assignment.pk]), follow=True))
+    assert "Ce dossier vous a été retiré pour conflit d'intérêts" in page
+
+
+def test_an_expert_who_declares_the_structure_siren_is_withdrawn_even_after_submitting(client):
+    call, officer, applications, reviewers = reviewed_call(n_applications=1, n_reviewers=3, k=1)
+    assignment = Assignment.objects.select_related("application__organisation").get()
+    _submit(call, assignment)
+    request = services.declare_conflict_on_assignment(
+        assignment=assignment, actor=assignment.reviewer, note="Mon employeur"
+    ).request
+    assert request is not None
+    client.force_login(assignment.reviewer)
+    response = client.post(
+        reverse("reviews:profile"),
+        {
+            "expertise": "Économie sociale",
+            "languages": "fr",
+            "max_load": "8",
+            "related_sirens": assignment.application.organisation.siren,
+        },
+    )
+    assert response.status_code == 302
+    _assert_withdrawn_and_replaced(assignment, AssignmentStatus.CONFLICTED)
+    # The request waiting for the officer is answered by the detection: no second replacement.
+    request.refresh_from_db()
+    assert request.status == ConflictRequestStatus.ACCEPTED
+    assert _row(call, applications[0]).n_reviews == 0
