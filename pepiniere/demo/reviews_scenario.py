@@ -1,6 +1,7 @@
 """Demo: the expert review of the 2015 call (12 fictional experts, a few clearly harsh or lenient,
 three reviews per eligible application, ranking, a held jury session) and assignments waiting on
-the call open today for expert@pepiniere.test."""
+the call open today for expert@pepiniere.test, where another expert signalled a conflict after
+submitting (waiting for the officer's decision on « Avancement »)."""
 
 from __future__ import annotations
 
@@ -153,9 +154,42 @@ def build_reviews(
         run = services.propose_assignment(call=open_call, actor=officer)
         if not run.problems:
             services.confirm_assignment(run=run, actor=officer)
+    pending_conflicts = _conflict_signalled_after_submitting(open_call)
     return {
         "experts": len(experts),
         "reviews": reviews,
         "decided": len(ranking.rows),
         "open_assignments": Assignment.objects.filter(application__call=open_call).count(),
+        "pending_conflicts": pending_conflicts,
     }
+
+
+def _conflict_signalled_after_submitting(call: Call) -> int:
+    """On the call open today, an expert other than expert@ remits a review and then signals a
+    conflict of interest: it waits for the officer's decision on the call's « Avancement » page."""
+    assignment = (
+        Assignment.objects.filter(application__call=call)
+        .exclude(reviewer__email="expert@pepiniere.test")
+        .select_related("reviewer")
+        .order_by("pk")
+        .first()
+    )
+    if assignment is None:
+        return 0
+    services.save_review(
+        assignment=assignment,
+        actor=assignment.reviewer,
+        scores={
+            c.pk: ("3", "Projet solide, plan de financement à préciser.")
+            for c in call.criteria.all()
+        },
+        overall="Projet pertinent pour le territoire ; le plan de financement reste à préciser.",
+        recommendation="fund_if",
+        submit=True,
+    )
+    services.declare_conflict_on_assignment(
+        assignment=assignment,
+        actor=assignment.reviewer,
+        note="J'apprends que mon ancien associé siège au bureau de cette structure.",
+    )
+    return 1

@@ -40,6 +40,12 @@ def _snapshot(db):
             "JOIN reviews_review r ON r.id = s.review_id JOIN reviews_assignment a ON a.id = r.assignment_id "
             "ORDER BY 1, 2, 3"
         ).fetchall(),
+        # The conflict an expert signalled after submitting, waiting for the officer.
+        "conflict_requests": db.execute(
+            "SELECT a.application_id, u.email, q.status, q.note FROM reviews_conflictrequest q "
+            "JOIN reviews_assignment a ON a.id = q.assignment_id "
+            "JOIN accounts_user u ON u.id = a.reviewer_id ORDER BY q.id"
+        ).fetchall(),
     }
 
 
@@ -72,6 +78,8 @@ def test_demo_is_the_founding_case_and_is_rebuilt_identically(tmp_path):
         assert PBKDF2PasswordHasher().verify(PASSWORD, hashes[email]), email
     assert experts >= 12 and waiting >= 1 and decisions >= 20
     assert first["applications"][0][0] == "AAP-2015-ECOCOLLAB-0001"
+    [(_application, email, status, _note)] = first["conflict_requests"]
+    assert status == "pending" and email != "expert@pepiniere.test"
 
     with _build_demo(tmp_path) as db:  # rebuilt from scratch over the previous one
         assert _snapshot(db) == first
