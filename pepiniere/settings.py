@@ -168,6 +168,9 @@ MFA_REQUIRED_FOR_STAFF = env_bool("MFA_REQUIRED_FOR_STAFF", not DEBUG)
 OTP_TOTP_ISSUER = "Pépinière"
 # The demo (`pepiniere demo`) shows its second-factor accounts and their current codes.
 DEMO_MODE = env_bool("PEPINIERE_DEMO", False)
+if DEMO_MODE:
+    # The demo runs with DEBUG on; its visitors still read the site's French 404/500 pages.
+    MIDDLEWARE.insert(0, "pepiniere.demo.middleware.DemoErrorPagesMiddleware")
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home:index"  # each role lands on its work (home/menu.py)
 LOGOUT_REDIRECT_URL = "calls:catalogue"
