@@ -1,17 +1,56 @@
 from __future__ import annotations
 
-from django.contrib import admin
-from django.http import HttpRequest
+from typing import Any
 
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from pepiniere.applications.models import Status
+from pepiniere.audit.labels import action_label
 from pepiniere.audit.models import AuditEntry
+
+
+def _state_label(code: str) -> str:
+    return str(dict(Status.choices).get(code, code)) if code else "—"
+
+
+class ActionFilter(admin.SimpleListFilter):
+    """Filter by action, listed by their French labels rather than their codes."""
+
+    title = _("action")
+    parameter_name = "action"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        used = AuditEntry.objects.values_list("action", flat=True).distinct()
+        return sorted(((code, action_label(code)) for code in used), key=lambda pair: pair[1])
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[AuditEntry]
+    ) -> QuerySet[AuditEntry]:
+        value = self.value()
+        return queryset.filter(action=value) if value else queryset
 
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ["at", "actor", "action", "object_repr", "from_state", "to_state"]
-    list_filter = ["action"]
+    list_display = ["at", "actor", "action_shown", "object_repr", "from_shown", "to_shown"]
+    list_filter = [ActionFilter]
     search_fields = ["object_repr", "reason"]
     list_select_related = ["actor"]
+
+    @admin.display(description=_("action"), ordering="action")
+    def action_shown(self, entry: AuditEntry) -> str:
+        return action_label(entry.action)
+
+    @admin.display(description=_("état de départ"))
+    def from_shown(self, entry: AuditEntry) -> str:
+        return _state_label(entry.from_state)
+
+    @admin.display(description=_("état d'arrivée"))
+    def to_shown(self, entry: AuditEntry) -> str:
+        return _state_label(entry.to_state)
 
     def has_change_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
         return False

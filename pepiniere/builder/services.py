@@ -23,6 +23,7 @@ from pepiniere.builder.permissions import can_create_call, can_edit_call_setting
 from pepiniere.builder.starting_points import STARTING_POINTS, StartingPoint
 from pepiniere.calls.models import Call, CallDocument, Criterion, FieldKind, FormField
 from pepiniere.grants.models import CallPolicy, LetterTemplate
+from pepiniere.lib.dates import long_date, long_datetime
 from pepiniere.programmes.models import Axis, Funder, Programme
 from pepiniere.reviews.models import CriterionScore
 
@@ -234,7 +235,9 @@ def _describe(value: Any) -> str:
     if isinstance(value, (models.QuerySet, list, tuple, set)):
         text = ", ".join(str(v) for v in value)
     elif isinstance(value, datetime.datetime):
-        text = timezone.localtime(value).strftime("%d/%m/%Y %H:%M")
+        text = long_datetime(value)
+    elif isinstance(value, datetime.date):
+        text = long_date(value)
     elif isinstance(value, bool):
         text = _("oui") if value else _("non")
     else:

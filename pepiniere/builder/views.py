@@ -22,6 +22,7 @@ from pepiniere.applications.answers import answers_from_post, validate_answers
 from pepiniere.applications.models import Application
 from pepiniere.applications.selectors import bound_fields
 from pepiniere.applications.services import form_spec
+from pepiniere.audit.labels import action_label
 from pepiniere.audit.services import trail_for
 from pepiniere.builder import services
 from pepiniere.builder.checklist import axis_remaining, publication_checklist
@@ -49,25 +50,6 @@ from pepiniere.builder.permissions import (
 from pepiniere.calls.models import Call, CallDocument, FieldKind, FormField
 from pepiniere.grants.models import CallPolicy
 from pepiniere.lib.http import AuthenticatedHttpRequest
-
-ACTION_LABELS = {
-    "call_create": gettext_lazy("Création de l'appel"),
-    "call_copy": gettext_lazy("Création par copie"),
-    "call_update": gettext_lazy("Réglages modifiés"),
-    "question_add": gettext_lazy("Question ajoutée"),
-    "question_update": gettext_lazy("Question modifiée"),
-    "question_remove": gettext_lazy("Question retirée"),
-    "questions_reorder": gettext_lazy("Ordre des questions"),
-    "grid_update": gettext_lazy("Grille d'évaluation modifiée"),
-    "document_add": gettext_lazy("Document ajouté"),
-    "document_remove": gettext_lazy("Document retiré"),
-    "policy_update": gettext_lazy("Règles des courriers modifiées"),
-    "call_publish": gettext_lazy("Publication"),
-    "call_unpublish": gettext_lazy("Retrait de la publication"),
-    "admin_create": gettext_lazy("Création dans l'administration"),
-    "admin_change": gettext_lazy("Modification dans l'administration"),
-    "admin_delete": gettext_lazy("Suppression dans l'administration"),
-}
 
 STEPS = [
     ("general", gettext_lazy("Général"), "builder:general"),
@@ -557,7 +539,7 @@ def publish(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             step_urls=steps,
             has_applications=Application.objects.filter(call=call).exists(),
             history=[
-                (entry, ACTION_LABELS.get(entry.action, entry.action))
+                (entry, action_label(entry.action))
                 for entry in trail_for(call).order_by("-at", "-id")[:50]
             ],
         ),

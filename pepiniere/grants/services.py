@@ -37,6 +37,7 @@ from pepiniere.grants.permissions import (
     can_declare_aid,
     can_set_policy,
 )
+from pepiniere.lib.dates import long_date
 from pepiniere.lib.money import CENT, format_eur, from_cents
 from pepiniere.organisations.models import Organisation
 from pepiniere.programmes.models import Funder
@@ -443,7 +444,7 @@ def _new_aid(
         actor=actor,
         obj=organisation,
         action=f"{source}_aid",
-        reason=f"{aid.funder_name} {format_eur(amount)} {granted_on.isoformat()}",
+        reason=f"{aid.funder_name} {format_eur(amount)} {long_date(granted_on)}",
         public=source == AidSource.DECLARED,
     )
     return aid

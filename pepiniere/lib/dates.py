@@ -1,13 +1,19 @@
-"""Dates as a French user types them: « 29/05/2015 », or « 2015-05-29 » from the browser's date
-input. Nothing else: no ISO week dates (« 2015-W22-5 »), no ordinal dates, no two-digit years, no
-other digits than 0–9, and only years a record can plausibly have."""
+"""Dates as a French user types them and reads them.
+
+Typed: « 29/05/2015 », or « 2015-05-29 » from the browser's date input. Nothing else: no ISO week
+dates (« 2015-W22-5 »), no ordinal dates, no two-digit years, no other digits than 0–9, and only
+years a record can plausibly have.
+
+Read: « 8 juin 2015 » and « 17 janvier 2027 à 12:00 », Paris time, everywhere (templates use the
+``day`` and ``moment`` filters of ``lib/templatetags/dates.py``). Django's abbreviated months
+(« Jui » for both juin and juillet) are never used."""
 
 from __future__ import annotations
 
 import datetime
 import re
 
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 _FRENCH = re.compile(r"(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})", re.ASCII)
@@ -64,3 +70,29 @@ def parse_date(
             % {"text": shown, "date": latest.strftime("%d/%m/%Y")}
         )
     return value
+
+
+def long_date(value: datetime.date | datetime.datetime | None) -> str:
+    """« 8 juin 2015 »: the day as a French reader writes it (month in full, never « Jui »), in
+    Paris time for a moment; « — » for no date. The format is a msgid, so English reads
+    « 8 June 2015 »."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    # Translators: a Django date format (https://docs.djangoproject.com/en/stable/ref/templates/builtins/#date).
+    return formats.date_format(value, _("j F Y"))
+
+
+def long_datetime(value: datetime.datetime | None, *, seconds: bool = False) -> str:
+    """« 17 janvier 2027 à 12:00 » (« à 12:00:05 » with ``seconds``), Paris time; « — » for none.
+    One convention everywhere: the day in full, then the 24-hour clock with a colon."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    if seconds:
+        # Translators: a Django date format; « \à » would also do, « à » is not a format character.
+        return formats.date_format(value, _("j F Y à H:i:s"))
+    # Translators: a Django date format; in English for example « j F Y, H:i ».
+    return formats.date_format(value, _("j F Y à H:i"))

@@ -22,6 +22,7 @@ from pepiniere.applications import services as application_services
 from pepiniere.applications.models import Application, Status
 from pepiniere.audit.services import record
 from pepiniere.calls.models import Call
+from pepiniere.lib.dates import long_datetime
 from pepiniere.lib.money import AmountError, parse_decimal
 from pepiniere.reviews.assignment_services import ConflictOutcome as ConflictOutcome
 from pepiniere.reviews.assignment_services import affinity_matrix as affinity_matrix
@@ -288,12 +289,7 @@ def send_reminders(*, call: Call, now: datetime.datetime | None = None) -> int:
         ) % {
             "n": pending[reviewer.pk],
             "call": call.title,
-            "deadline": (
-                _(" avant le %(d)s")
-                % {"d": timezone.localtime(deadline).strftime("%d/%m/%Y %H:%M")}
-            )
-            if deadline
-            else "",
+            "deadline": (_(" avant le %(d)s") % {"d": long_datetime(deadline)}) if deadline else "",
             "link": settings.SITE_URL + reverse("reviews:home"),
         }
         sent += send_mail(_("Rappel : évaluations à remettre"), text, None, [reviewer.email])

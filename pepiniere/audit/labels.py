@@ -1,0 +1,92 @@
+"""What each audit action is called on a page (history timelines, the admin's journal).
+
+Actions are stored as stable codes (``decision_letter``); a reader sees the French label. Every
+code passed to :func:`pepiniere.audit.services.record` has a label here (a test reads the code
+base for them), so no raw code reaches a timeline."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+ACTION_LABELS = {
+    # Application lifecycle (pepiniere.applications.workflow)
+    "create": _("création"),
+    "submit": _("dépôt"),
+    "resubmit": _("nouveau dépôt après compléments"),
+    "withdraw": _("retrait par le porteur"),
+    "request_information": _("demande de compléments"),
+    "mark_eligible": _("déclaré recevable"),
+    "mark_ineligible": _("déclaré irrecevable"),
+    "open_review": _("ouverture de l'expertise"),
+    "close_review": _("clôture de l'expertise"),
+    "select": _("retenu par le jury"),
+    "put_in_reserve": _("placé en liste complémentaire"),
+    "reject": _("non retenu par le jury"),
+    "award": _("aide attribuée"),
+    # Reviews and jury
+    "submit_review": _("évaluation remise"),
+    "reopen_review": _("évaluation rouverte"),
+    "invite_reviewer": _("expert·e invité·e"),
+    "accept_invitation": _("invitation acceptée"),
+    "declare_conflict": _("conflit d'intérêts déclaré"),
+    "reviewer_conflict": _("conflit d'intérêts d'un·e expert·e"),
+    "reassign": _("dossier réaffecté"),
+    "reassign_failed": _("réaffectation impossible"),
+    "confirm_assignment": _("affectation confirmée"),
+    "open_jury_session": _("ouverture de la séance du jury"),
+    "close_jury_session": _("clôture de la séance du jury"),
+    "jury_override": _("décision du jury différente de la proposition"),
+    # Selection and grants
+    "create_scenario": _("scénario créé"),
+    "rerun_scenario": _("scénario recalculé"),
+    "delete_scenario": _("scénario supprimé"),
+    "send_scenario_to_jury": _("scénario transmis au jury"),
+    "decision_letter": _("courrier de décision envoyé"),
+    "set_letter_template": _("modèle de courrier modifié"),
+    "reset_letter_template": _("modèle de courrier rétabli"),
+    "set_grant_policy": _("règles d'attribution modifiées"),
+    "set_co_funding": _("cofinancement modifié"),
+    "declare_linked_undertaking": _("entreprise liée déclarée"),
+    "confirm_linked_undertaking": _("lien avec une entreprise liée confirmé"),
+    "contest_linked_undertaking": _("lien avec une entreprise liée contesté"),
+    "award_aid": _("aide de minimis enregistrée (plateforme)"),
+    "declared_aid": _("aide de minimis déclarée"),
+    "imported_aid": _("aide de minimis importée"),
+    # Call builder
+    "call_create": _("création de l'appel"),
+    "call_copy": _("création par copie"),
+    "call_update": _("réglages modifiés"),
+    "question_add": _("question ajoutée"),
+    "question_update": _("question modifiée"),
+    "question_remove": _("question retirée"),
+    "questions_reorder": _("ordre des questions modifié"),
+    "grid_update": _("grille d'évaluation modifiée"),
+    "document_add": _("document ajouté"),
+    "document_remove": _("document retiré"),
+    "policy_update": _("règles des courriers modifiées"),
+    "call_publish": _("publication"),
+    "call_unpublish": _("retrait de la publication"),
+    # Organisations and accounts
+    "update": _("modification"),
+    "request_to_join": _("demande de rattachement"),
+    "accept_join_request": _("demande de rattachement acceptée"),
+    "refuse_join_request": _("demande de rattachement refusée"),
+    "invite_member": _("invitation d'un membre"),
+    "sign_up": _("création du compte"),
+    "sign_up_attempt": _("tentative d'inscription avec une adresse existante"),
+    "activate": _("activation du compte"),
+    "account_closed": _("fermeture du compte"),
+    "mfa_enabled": _("double facteur activé"),
+    "mfa_disabled": _("double facteur désactivé"),
+    # Administration
+    "admin_create": _("création dans l'administration"),
+    "admin_change": _("modification dans l'administration"),
+    "admin_delete": _("suppression dans l'administration"),
+}
+
+
+def action_label(code: str) -> str:
+    """The French label of an audit action; an unknown code (an old row) reads « autre action »
+    rather than the code."""
+    label = ACTION_LABELS.get(code)
+    return str(label) if label is not None else str(_("autre action (%(code)s)") % {"code": code})
