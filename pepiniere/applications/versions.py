@@ -2,36 +2,27 @@
 
 from __future__ import annotations
 
-import datetime
 import difflib
 from typing import Any
 
-from django.utils import formats
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from pepiniere.applications.answers import FormSpec
+from pepiniere.applications.display import EMPTY, answer_text
 from pepiniere.applications.models import ApplicationVersion
-from pepiniere.calls.models import FieldKind
+from pepiniere.calls.models import FieldKind, FormField
 from pepiniere.lib.money import format_eur
 
 
-def _as_text(kind: str, value: Any, version: ApplicationVersion, key: str) -> str:
-    if kind == FieldKind.FILE:
-        return ", ".join(a["name"] for a in version.attachments if a["field_key"] == key)
-    if kind == FieldKind.MULTI_CHOICE:
-        return ", ".join(value or [])
-    if kind == FieldKind.GROUP:
-        return "\n".join(" · ".join(str(v) for v in row.values()) for row in value or [])
-    if kind == FieldKind.YES_NO:
-        return {"yes": _("Oui"), "no": _("Non")}.get(value or "", "")
-    if kind == FieldKind.DATE and value:
-        try:
-            return formats.date_format(datetime.date.fromisoformat(value), "j F Y")
-        except ValueError:
-            return str(value)
-    return "" if value is None else str(value)
+def _as_text(
+    field: FormField, value: Any, version: ApplicationVersion, columns: list[FormField]
+) -> str:
+    if field.kind == FieldKind.FILE:
+        return ", ".join(a["name"] for a in version.attachments if a["field_key"] == field.key)
+    text = answer_text(field, value, columns)
+    return "" if text == EMPTY else text
 
 
 def word_diff(old: str, new: str) -> SafeString:
@@ -59,7 +50,11 @@ def compare_versions(versions: list[ApplicationVersion], spec: FormSpec) -> list
     ]
     for f in spec.fields:
         rows.append(
-            (f.key, f.label, lambda v, f=f: _as_text(f.kind, v.answers.get(f.key), v, f.key))
+            (
+                f.key,
+                f.label,
+                lambda v, f=f: _as_text(f, v.answers.get(f.key), v, spec.children.get(f.pk, [])),
+            )
         )
     comparison = []
     for key, label, getter in rows:

@@ -56,6 +56,11 @@ COMMUNES = {
     "64": [("64445", "Pau"), ("64102", "Bayonne"), ("64122", "Biarritz"), ("64024", "Anglet")],
 }
 
+# An organisation whose name says where it is lives there (in the département the round-robin
+# below gives it): a reader who sees « Parking Malin Agen » filed under Marmande, or a « Pau »
+# structure filed under Gironde, stops trusting the demo. tests_project/test_demo.py checks it.
+HOME_COMMUNES = {"Parking Malin Agen": ("47001", "Agen")}
+
 # (name, kind, project title, one-line idea) — all invented.
 PROJECTS_2015 = [
     (
@@ -77,9 +82,9 @@ PROJECTS_2015 = [
         "Bibliothèque d'outils partagée entre voisins",
         "tools",
     ),
-    ("Covoit'Landes", "startup", "Covoiturage domicile-travail en zone rurale", "carpool"),
+    ("Covoit'Béarn", "startup", "Covoiturage domicile-travail en zone rurale", "carpool"),
     ("Marmite Solidaire", "association", "Plateforme de dons d'invendus alimentaires", "food"),
-    ("BureauPartagé Pau", "sme", "Réseau de bureaux partagés chez l'habitant", "coworking"),
+    ("BureauPartagé Talence", "sme", "Réseau de bureaux partagés chez l'habitant", "coworking"),
     ("Récolte Commune", "association", "Cueillette partagée des fruits des jardins privés", "food"),
     ("Kayak&Co", "startup", "Location de kayaks entre particuliers sur la Dordogne", "boat"),
     ("TousÉlectriques", "startup", "Partage de bornes de recharge entre particuliers", "parking"),
@@ -93,7 +98,7 @@ PROJECTS_2015 = [
         "garden",
     ),
     (
-        "FinanceLocale 47",
+        "FinanceLocale 64",
         "startup",
         "Prêt participatif aux commerces de centre-bourg",
         "crowdfunding",
@@ -105,7 +110,7 @@ PROJECTS_2015 = [
     ("Bateau-Stop Garonne", "startup", "Covoiturage fluvial sur la Garonne", "boat"),
     ("Place Libre", "startup", "Parkings d'entreprise ouverts le week-end", "parking"),
     (
-        "Entraide Numérique 24",
+        "Entraide Numérique 33",
         "association",
         "Ateliers numériques partagés en milieu rural",
         "skills",
@@ -133,8 +138,8 @@ PROJECTS_2015 = [
         "crowdfunding",
     ),
     ("VéloCargo Partagé", "association", "Vélos-cargos en libre partage pour familles", "vehicles"),
-    ("TiersLieu Landais", "sme", "Tiers-lieu numérique et atelier partagé", "coworking"),
-    ("Repair Café Bayonne", "association", "Réseau de cafés-réparation", "repair"),
+    ("TiersLieu Bergeracois", "sme", "Tiers-lieu numérique et atelier partagé", "coworking"),
+    ("Repair Café Bordeaux", "association", "Réseau de cafés-réparation", "repair"),
     ("Loc'Ski", "startup", "Location de matériel de ski entre particuliers", "sport"),
     ("Parking Malin Agen", "startup", "Réservation de parkings de gare partagés", "parking"),
     ("ÉnergieVoisine", "startup", "Autoconsommation collective d'énergie solaire", "energy"),
@@ -145,8 +150,8 @@ PROJECTS_2015 = [
         "Location participative de bateaux électriques sur le canal",
         "boat",
     ),
-    ("CoLab Pessac", "sme", "Laboratoire de fabrication partagé", "coworking"),
-    ("Garde Partagée Béarn", "association", "Garde d'enfants partagée entre familles", "childcare"),
+    ("CoLab Dax", "sme", "Laboratoire de fabrication partagé", "coworking"),
+    ("Garde Partagée Marmandaise", "association", "Garde d'enfants partagée entre familles", "childcare"),
     ("ToitPartagé", "startup", "Location de toitures pour le solaire citoyen", "energy"),
 ]
 
@@ -319,6 +324,8 @@ def build(
     for index, (name, kind, _title, _theme) in enumerate(PROJECTS_2015):
         departement = aquitaine[index % len(aquitaine)]
         commune_code, commune_name = rng.choice(COMMUNES[departement.code])
+        # Drawn anyway, so that every later draw (and the demo's outcome) stays the same.
+        commune_code, commune_name = HOME_COMMUNES.get(name, (commune_code, commune_name))
         is_association = kind == "association"
         organisation = Organisation.objects.create(
             name=name,

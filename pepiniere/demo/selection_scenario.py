@@ -32,7 +32,7 @@ from pepiniere.selection.models import Scenario
 PARIS = ZoneInfo("Europe/Paris")
 OUTSIDE_GIRONDE = ["24", "40", "47", "64"]
 DECISION_DATE = datetime.date(2015, 7, 10)
-DECISION_REFERENCE = "CP 2015-07-10 n° 15.0712"
+DECISION_REFERENCE = "CP n° 15.0712"
 
 
 def _at(month: int, day: int, hour: int = 10) -> datetime.datetime:

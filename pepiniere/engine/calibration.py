@@ -94,6 +94,18 @@ _BATCH_LIMIT = 64
 
 
 @dataclass(frozen=True)
+class Notice:
+    """One warning as data, for an application that words it in its own language: ``code`` is
+    one of ``no_reviews``, ``single_reviews``, ``identical_scores``, ``bias_not_identifiable``,
+    ``few_contrasts`` (``contrasts``, ``wanted``), ``bias_dominates``, ``separate_groups``
+    (``groups``, ``largest``, ``applications``) and ``isolated_reviewers`` (``count``,
+    ``reviewers``: their ids); ``single_reviews`` has ``noise`` (the assumed noise SD)."""
+
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Calibration[A: Hashable, R: Hashable]:
     """Calibrated scores of one call (or one criterion of one call).
 
@@ -102,7 +114,8 @@ class Calibration[A: Hashable, R: Hashable]:
     ``n_reviews`` and ``group_of`` (its connected group, 0 = the largest). Per reviewer: ``bias``
     (estimated leniency, summing to zero within each group). Overall: ``noise_sd`` (sigma),
     ``bias_sd`` (tau, the between-reviewer standard deviation), ``groups`` and ``warnings``
-    (plain-English sentences for the ranking page). Dictionaries list ids in canonical order.
+    (plain-English sentences; ``notices`` holds the same as :class:`Notice` codes and numbers, which
+    a page words in its reader's language). Dictionaries list ids in canonical order.
     """
 
     quality: dict[A, float] = field(default_factory=dict)
@@ -115,6 +128,7 @@ class Calibration[A: Hashable, R: Hashable]:
     noise_sd: float = 0.0
     bias_sd: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
 
 
 def calibrate[A: Hashable, R: Hashable](
@@ -131,7 +145,7 @@ def calibrate[A: Hashable, R: Hashable](
     low, high = _check_scale(scale)
     scores = _read_reviews(reviews, low, high)
     if not scores:
-        return Calibration(warnings=["No reviews to calibrate."])
+        return Calibration(warnings=["No reviews to calibrate."], notices=[Notice("no_reviews")])
     return _Fit(scores, low, high).result()
 
 
@@ -206,6 +220,7 @@ class _Fit[A: Hashable, R: Hashable]:
         self.app, self.rev, self.y = app[order], rev[order], y[order]
         self.n_apps, self.n_reviewers = len(self.app_ids), len(self.reviewer_ids)
         self.warnings: list[str] = []
+        self.notices: list[Notice] = []
 
         self.counts = np.bincount(self.app, minlength=self.n_apps)
         self.raw_mean = np.bincount(self.app, weights=self.y, minlength=self.n_apps) / self.counts
@@ -252,41 +267,49 @@ class _Fit[A: Hashable, R: Hashable]:
         if self.residual_df == 0:
             noise_var = (self.high - self.low) ** 2 / 12.0
             gamma = 0.0
-            self.warnings.append(
+            self._warn(
+                "single_reviews",
                 "No application has two reviews, so reviewer bias and noise cannot be estimated:"
                 " quality is the plain mean, and standard errors assume a noise of"
-                f" {math.sqrt(noise_var):.2f} (a score drawn at random on the scale)."
+                f" {math.sqrt(noise_var):.2f} (a score drawn at random on the scale).",
+                noise=math.sqrt(noise_var),
             )
         elif within_ss == 0.0:
             noise_var, gamma = 0.0, 0.0
-            self.warnings.append(
+            self._warn(
+                "identical_scores",
                 "Reviewers of the same application always gave the same score, so noise and bias"
-                " are estimated as 0 and standard errors are 0."
+                " are estimated as 0 and standard errors are 0.",
             )
         elif self.residual_df == self.n_reviewers - self.groups:
             # Every within-application degree of freedom is a reviewer contrast (the reviewer /
             # application graph has no cycle): the likelihood cannot separate bias from noise.
             noise_var, gamma = within_ss / self.residual_df, 0.0
-            self.warnings.append(
+            self._warn(
+                "bias_not_identifiable",
                 "Reviewer bias cannot be told apart from noise with this assignment (no two"
                 " reviewers can be compared in two independent ways, e.g. on two shared"
-                " applications), so quality is the plain mean."
+                " applications), so quality is the plain mean.",
             )
         else:
             contrasts = self.n_reviewers - self.groups
             if contrasts < MIN_REVIEWER_CONTRASTS:
-                self.warnings.append(
+                self._warn(
+                    "few_contrasts",
                     "Too few reviewers share applications to measure how much reviewers differ"
                     f" ({contrasts} independent comparison(s), {MIN_REVIEWER_CONTRASTS} wanted):"
-                    " the bias correction is rough."
+                    " the bias correction is rough.",
+                    contrasts=int(contrasts),
+                    wanted=MIN_REVIEWER_CONTRASTS,
                 )
             gamma = self._estimate_gamma(within_ss)
             residual_ss = self._residual_ss(gamma) if gamma > 0.0 else within_ss
             noise_var = residual_ss / self.residual_df
             if gamma >= 10.0 ** _LOG10_GAMMA_GRID[-1] * (1 - 1e-6):
-                self.warnings.append(
+                self._warn(
+                    "bias_dominates",
                     "Reviewer bias explains almost all disagreement between reviewers (noise near"
-                    " 0); check for reviewers who gave the same score to every application."
+                    " 0); check for reviewers who gave the same score to every application.",
                 )
         bias = np.zeros(self.n_reviewers)
         quality_var = noise_var / self.counts
@@ -307,15 +330,24 @@ class _Fit[A: Hashable, R: Hashable]:
             noise_sd=math.sqrt(noise_var),
             bias_sd=math.sqrt(gamma * noise_var),
             warnings=self.warnings,
+            notices=self.notices,
         )
+
+    def _warn(self, code: str, text: str, **params: Any) -> None:
+        self.warnings.append(text)
+        self.notices.append(Notice(code, params))
 
     def _warn_about_structure(self) -> None:
         if self.groups > 1:
-            self.warnings.append(
+            self._warn(
+                "separate_groups",
                 f"The reviews form {self.groups} separate groups with no reviewer in common"
                 f" (largest: {self.group_sizes[0]} of {self.n_apps} applications). Scores are"
                 " calibrated within each group; comparing applications across groups assumes"
-                " their reviewers are equally severe on average."
+                " their reviewers are equally severe on average.",
+                groups=int(self.groups),
+                largest=int(self.group_sizes[0]),
+                applications=int(self.n_apps),
             )
         solo_groups = self.panel_sizes[self.reviewer_group] == 1
         alone = [self.reviewer_ids[j] for j in np.flatnonzero(solo_groups)]
@@ -325,9 +357,12 @@ class _Fit[A: Hashable, R: Hashable]:
             names = ", ".join(repr(r) for r in alone[:_NAMES_IN_WARNINGS])
             extra = len(alone) - _NAMES_IN_WARNINGS
             more = f" and {extra} more" if extra > 0 else ""
-            self.warnings.append(
+            self._warn(
+                "isolated_reviewers",
                 f"{len(alone)} reviewer(s) share no application with another reviewer ({names}"
-                f"{more}); their bias cannot be estimated and is taken as 0."
+                f"{more}); their bias cannot be estimated and is taken as 0.",
+                count=len(alone),
+                reviewers=list(alone),
             )
 
     def _estimate_gamma(self, within_ss: float) -> float:

@@ -17,7 +17,7 @@ class AwardForm(forms.Form):
     decision_reference = forms.CharField(
         label=_("Référence de la décision"),
         max_length=100,
-        help_text=_("Délibération ou arrêté, par exemple « CP 2015-07-10 n° 15.1234 »."),
+        help_text=_("Délibération ou arrêté, par exemple « CP n° 15.1234 »."),
     )
     decision_date = DateField(
         label=_("Date de la décision"),

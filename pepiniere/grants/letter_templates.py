@@ -117,7 +117,7 @@ def sample_context(outcome: str, *, call_title: str = "", funder: str = "") -> d
         outcome=outcome,
         reason=_("Rang 1, dans l'enveloppe."),
         amount=Decimal("40000") if outcome == Outcome.AWARDED else None,
-        decision_reference="CP 2015-07-10 n° 15.1234" if outcome == Outcome.AWARDED else "",
+        decision_reference="CP n° 15.1234" if outcome == Outcome.AWARDED else "",
         decision_date=datetime.date(2015, 7, 10) if outcome == Outcome.AWARDED else None,
         scores=[{"criterion": "Innovation", "mean": 4.5, "max": 5.0}],
         comments=[_("Projet solide, équipe expérimentée.")],

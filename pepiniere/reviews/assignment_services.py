@@ -414,12 +414,18 @@ def propose_assignment(*, call: Call, actor: Any) -> AssignmentRun:
         names = ", ".join(
             applications[i].reference or str(applications[i].pk) for i in error.applications[:20]
         )
+        # The engine's own message is English and names rows by index: the officer reads the
+        # numbers and the names here instead.
         run.problems = [
             _("Affectation impossible : il manque %(missing)d évaluation(s) de capacité.")
             % {"missing": error.missing},
             _("Dossiers concernés : %(names)s.") % {"names": names or "—"},
-            str(error),
         ]
+        if error.reviewers:
+            run.problems.append(
+                _("Expert·es qui ne peuvent pas atteindre leur charge minimale : %(names)s.")
+                % {"names": ", ".join(str(reviewers[j]) for j in error.reviewers[:20])}
+            )
         run.save()
         return run
     run.pairs = [

@@ -16,11 +16,13 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, QuerySet, Sum
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from pepiniere.applications.models import Application, Status
 from pepiniere.calls.models import Call, Criterion
-from pepiniere.engine.calibration import Calibration, calibrate
+from pepiniere.engine.calibration import Calibration, Notice, calibrate
 from pepiniere.engine.ranking import disagreement, rank_intervals
 from pepiniere.reviews.models import CriterionScore, RankingSnapshot, Review
 
@@ -65,6 +67,13 @@ class Ranking:
     rows: list[RankedApplication]
     calibration: Calibration[int, int]
     reviewer_bias: list[tuple[Any, float, int]]  # (reviewer, bias, number of reviews)
+
+    @property
+    def warnings(self) -> list[str]:
+        """The calibration's warnings in the reader's language (worded when the page is drawn,
+        so a stored ranking reads in French and in English alike)."""
+        names = {reviewer.pk: str(reviewer) for reviewer, _bias, _n in self.reviewer_bias}
+        return [notice_text(n, names) for n in self.calibration.notices]
 
 
 def _weighted(scores: dict[int, float], criteria: list[Criterion]) -> float | None:
@@ -219,7 +228,7 @@ def compute_ranking(call: Call, *, use_calibration: bool = True) -> Ranking:
 
 # ---- the stored snapshot --------------------------------------------------------------------
 # Bumped whenever the payload's layout changes: an older snapshot is then computed again.
-PAYLOAD_VERSION = 1
+PAYLOAD_VERSION = 2  # 2: the calibration's notices (codes and numbers)
 
 
 def ranking_fingerprint(
@@ -287,7 +296,9 @@ def ranking_payload(ranking: Ranking) -> dict[str, Any]:
     calibration = {
         f.name: _encode(getattr(ranking.calibration, f.name))
         for f in dataclasses.fields(ranking.calibration)
+        if f.name != "notices"
     }
+    calibration["notices"] = [[n.code, _encode(n.params)] for n in ranking.calibration.notices]
     bias = [[reviewer.pk, value, n] for reviewer, value, n in ranking.reviewer_bias]
     return {"version": PAYLOAD_VERSION, "rows": rows, "calibration": calibration, "bias": bias}
 
@@ -310,8 +321,10 @@ def ranking_from_payload(
         rows.append(RankedApplication(application=application, **data))
     if len(rows) != len(applications):
         return None
+    stored = dict(payload["calibration"])
+    notices = [Notice(code, _decode(params)) for code, params in stored.pop("notices", [])]
     calibration: Calibration[int, int] = Calibration(
-        **{name: _decode(value) for name, value in payload["calibration"].items()}
+        notices=notices, **{name: _decode(value) for name, value in stored.items()}
     )
     from pepiniere.accounts.models import User
 
@@ -350,3 +363,56 @@ def _store(call: Call, fingerprint: str, payload: dict[str, Any]) -> None:
                     )
             except IntegrityError:
                 pass  # another request stored the same ranking at the same moment
+
+
+def notice_text(notice: Notice, reviewer_names: dict[int, str]) -> str:
+    """The engine's calibration warning in the reader's language (the engine words it in English
+    for its own users and tests; a page never shows that)."""
+    p = notice.params
+    if notice.code == "no_reviews":
+        return _("Aucune évaluation remise : rien à calibrer.")
+    if notice.code == "single_reviews":
+        return _(
+            "Aucun dossier n'a deux évaluations : la sévérité des expert·es et le bruit ne peuvent "
+            "pas être estimés. La note calibrée est la moyenne simple, et les marges d'erreur "
+            "supposent un bruit de %(noise)s (une note tirée au hasard sur l'échelle)."
+        ) % {"noise": formats.number_format(p["noise"], decimal_pos=2)}
+    if notice.code == "identical_scores":
+        return _(
+            "Les expert·es d'un même dossier ont toujours donné la même note : bruit et sévérité "
+            "sont estimés à 0, et les marges d'erreur aussi."
+        )
+    if notice.code == "bias_not_identifiable":
+        return _(
+            "Avec cette affectation, la sévérité des expert·es ne peut pas être distinguée du "
+            "bruit (aucune paire d'expert·es n'est comparable de deux façons indépendantes, par "
+            "exemple sur deux dossiers communs) : la note calibrée est la moyenne simple."
+        )
+    if notice.code == "few_contrasts":
+        return _(
+            "Trop peu d'expert·es ont des dossiers en commun pour mesurer leurs écarts de "
+            "sévérité (%(contrasts)d comparaison(s) indépendante(s) pour %(wanted)d souhaitées) : "
+            "la correction est approximative."
+        ) % {"contrasts": p["contrasts"], "wanted": p["wanted"]}
+    if notice.code == "bias_dominates":
+        return _(
+            "Les écarts de sévérité expliquent presque tous les désaccords entre expert·es (bruit "
+            "proche de 0) : vérifiez si un·e expert·e a donné la même note à tous les dossiers."
+        )
+    if notice.code == "separate_groups":
+        return _(
+            "Les évaluations forment %(groups)d groupes sans expert·e en commun (le plus grand : "
+            "%(largest)d dossiers sur %(applications)d). Les notes sont calibrées dans chaque "
+            "groupe ; comparer des dossiers de groupes différents suppose que leurs expert·es "
+            "sont en moyenne aussi sévères."
+        ) % {"groups": p["groups"], "largest": p["largest"], "applications": p["applications"]}
+    if notice.code == "isolated_reviewers":
+        shown = [reviewer_names.get(r, "—") for r in p["reviewers"]]
+        return ngettext(
+            "%(count)d expert·e n'a aucun dossier en commun avec un·e autre (%(names)s) : "
+            "sa sévérité ne peut pas être estimée et est prise égale à 0.",
+            "%(count)d expert·es n'ont aucun dossier en commun avec un·e autre (%(names)s) : "
+            "leur sévérité ne peut pas être estimée et est prise égale à 0.",
+            p["count"],
+        ) % {"count": p["count"], "names": ", ".join(shown)}
+    return _("Calibration : avertissement « %(code)s ».") % {"code": notice.code}

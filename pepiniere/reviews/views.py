@@ -184,6 +184,7 @@ def review_form(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             ).first(),
             "fields": fields_for_expert(call, spec.fields),
             "attachments": attachments_for_expert(call, latest, labels),
+            "children": spec.children,
             "step": "0.5" if call.allow_half_marks else "1",
             "overall": request.POST.get("overall")
             if request.method == "POST"
