@@ -151,7 +151,12 @@ PROJECTS_2015 = [
         "boat",
     ),
     ("CoLab Dax", "sme", "Laboratoire de fabrication partagé", "coworking"),
-    ("Garde Partagée Marmandaise", "association", "Garde d'enfants partagée entre familles", "childcare"),
+    (
+        "Garde Partagée Marmandaise",
+        "association",
+        "Garde d'enfants partagée entre familles",
+        "childcare",
+    ),
     ("ToitPartagé", "startup", "Location de toitures pour le solaire citoyen", "energy"),
 ]
 

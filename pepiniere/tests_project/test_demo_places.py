@@ -41,7 +41,9 @@ def test_every_demo_organisation_s_commune_is_in_its_departement_and_its_name_ag
         words = o.name.replace("'", " ").split()
         for place, code in PLACES.items():
             if place in words and o.departement_id != code:
-                wrong.append(f"{o.name} names {place} ({code}) but is filed under {o.departement_id}")
+                wrong.append(
+                    f"{o.name} names {place} ({code}) but is filed under {o.departement_id}"
+                )
         for word in words:
             if word.isdigit() and len(word) == 2 and word != o.departement_id:
                 wrong.append(f"{o.name} names département {word}, filed under {o.departement_id}")
