@@ -1,8 +1,10 @@
 """CSV and XLSX exports of the screening list: one row per application, values as people read them.
 
-CSV: `;`-separated UTF-8 with a byte-order mark (opens correctly in French spreadsheet software),
-ISO 8601 dates (Paris time) and amounts with a decimal point, for machines. XLSX: real numbers with a
-euro format and real dates (Paris time) so that the spreadsheet shows them the French way."""
+CSV: `;`-separated UTF-8 with a byte-order mark, made to open in French spreadsheet software:
+numbers with a decimal comma (« 40000,50 ») and dates « 29/05/2015 12:00:00 » (Paris time). For
+machines, `?decimal=point` on the export URL gives a decimal point and ISO 8601 dates
+(« 2015-05-29T12:00:00+02:00 »). XLSX: real numbers with a euro format and real dates (Paris time)
+so that the spreadsheet shows them the French way."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from pepiniere.applications.models import Application
 from pepiniere.calls.models import Call, FieldKind, FormField
-from pepiniere.lib.spreadsheet import CellValue, SafeCsvWriter, SafeXlsxSheet
+from pepiniere.lib.spreadsheet import CellValue, SafeCsvWriter, SafeXlsxSheet, decimal_comma
 
 if TYPE_CHECKING:
     from openpyxl.cell import Cell
@@ -110,9 +112,16 @@ def export_rows(
     return headers, rows()
 
 
-def _csv_value(value: CellValue) -> CellValue:
+def _csv_value(value: CellValue, decimal_point: bool) -> CellValue:
     if isinstance(value, datetime.datetime):
-        return timezone.localtime(value).isoformat(timespec="seconds")
+        local = timezone.localtime(value)
+        return (
+            local.isoformat(timespec="seconds")
+            if decimal_point
+            else local.strftime("%d/%m/%Y %H:%M:%S")
+        )
+    if isinstance(value, datetime.date) and not decimal_point:
+        return value.strftime("%d/%m/%Y")
     return value
 
 
@@ -120,18 +129,29 @@ def _csv_number(value: Decimal) -> str:
     return f"{value:.2f}" if value == value.quantize(Decimal("0.01")) else str(value)
 
 
+def _csv_number_comma(value: Decimal) -> str:
+    return decimal_comma(_csv_number(Decimal(value)))
+
+
 def write_csv(
     headers: list[str],
     rows: Iterable[list[Any]],
     out: IO[str],
     progress: Callable[[int], None] | None = None,
+    *,
+    decimal_point: bool = False,
 ) -> int:
     out.write("\ufeff")
-    writer = SafeCsvWriter(out, number_format=_csv_number, delimiter=";", lineterminator="\r\n")
+    writer = SafeCsvWriter(
+        out,
+        number_format=_csv_number if decimal_point else _csv_number_comma,
+        delimiter=";",
+        lineterminator="\r\n",
+    )
     writer.writerow(headers)
     count = 0
     for row in rows:
-        writer.writerow([_csv_value(v) for v in row])
+        writer.writerow([_csv_value(v, decimal_point) for v in row])
         count += 1
         if progress and count % CHUNK == 0:
             progress(count)
@@ -172,10 +192,12 @@ def render_export(
     rows: Iterable[list[Any]],
     fmt: str,
     progress: Callable[[int], None] | None = None,
+    *,
+    decimal_point: bool = False,
 ) -> tuple[bytes, int]:
     if fmt == "csv":
         text = io.StringIO()
-        count = write_csv(headers, rows, text, progress)
+        count = write_csv(headers, rows, text, progress, decimal_point=decimal_point)
         return text.getvalue().encode("utf-8"), count
     binary = io.BytesIO()
     count = write_xlsx(headers, rows, binary, progress)

@@ -273,6 +273,8 @@ class Export(models.Model):
     )
     filters = models.JSONField(default=dict, verbose_name=_("filtres"))
     format = models.CharField(max_length=5, choices=ExportFormat.choices, verbose_name=_("format"))
+    # CSV only: a decimal point and ISO dates instead of the French comma and dd/mm/yyyy.
+    decimal_point = models.BooleanField(_("point décimal (CSV)"), default=False)
     status = models.CharField(
         max_length=10,
         choices=ExportStatus.choices,

@@ -71,8 +71,12 @@ def can_export(actor: Any, application: Application) -> bool:
 
 
 @transaction.atomic
-def request_export(*, actor: Any, filters: dict[str, str], fmt: str, total: int) -> Export:
-    export = Export.objects.create(requested_by=actor, filters=filters, format=fmt, total=total)
+def request_export(
+    *, actor: Any, filters: dict[str, str], fmt: str, total: int, decimal_point: bool = False
+) -> Export:
+    export = Export.objects.create(
+        requested_by=actor, filters=filters, format=fmt, total=total, decimal_point=decimal_point
+    )
     from pepiniere.applications.tasks import build_export
 
     export_id = export.pk
@@ -102,7 +106,9 @@ def run_export(export: Export) -> Export:
         Export.objects.filter(pk=export.pk).update(done=count)
 
     try:
-        content, count = render_export(headers, rows, export.format, progress)
+        content, count = render_export(
+            headers, rows, export.format, progress, decimal_point=export.decimal_point
+        )
     except Exception as error:  # noqa: BLE001 — the failure is shown to the person who asked
         Export.objects.filter(pk=export.pk).update(
             status=ExportStatus.FAILED, error=str(error)[:2000]

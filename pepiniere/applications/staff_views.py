@@ -46,7 +46,7 @@ from pepiniere.applications.workflow import IllegalTransition
 from pepiniere.audit.services import trail_for
 from pepiniere.calls.models import Sector
 from pepiniere.lib.http import AuthenticatedHttpRequest
-from pepiniere.lib.params import parse_int_ids
+from pepiniere.lib.params import InvalidParameter, parse_int_ids
 from pepiniere.organisations.models import OrganisationKind
 from pepiniere.territories.models import Departement
 
@@ -250,11 +250,21 @@ def export(request: AuthenticatedHttpRequest) -> HttpResponse:
     fmt = request.GET.get("format", "csv")
     if fmt not in ExportFormat.values:
         raise Http404
+    # CSV numbers: a decimal comma for French spreadsheets (default), a point (and ISO dates) with
+    # ?decimal=point for programs that read the file.
+    decimal = request.GET.get("decimal", "comma")
+    if decimal not in ("comma", "point"):
+        raise InvalidParameter(_("« decimal » vaut « comma » (virgule, par défaut) ou « point »."))
+    decimal_point = decimal == "point"
     applications = screening_list(request.user, filters, roles=(Role.OFFICER,))
     total = applications.count()
     if total > staff_services.SYNC_EXPORT_LIMIT:
         job = staff_services.request_export(
-            actor=request.user, filters=filters.as_dict(), fmt=fmt, total=total
+            actor=request.user,
+            filters=filters.as_dict(),
+            fmt=fmt,
+            total=total,
+            decimal_point=decimal_point,
         )
         return redirect("backoffice:export_status", job.pk)
     call = (
@@ -263,7 +273,7 @@ def export(request: AuthenticatedHttpRequest) -> HttpResponse:
         else None
     )
     headers, rows = export_rows(applications, call)
-    content, _count = render_export(headers, rows, fmt)
+    content, _count = render_export(headers, rows, fmt, decimal_point=decimal_point)
     response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="dossiers-{stamp}.{fmt}"'

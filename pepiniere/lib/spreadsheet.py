@@ -45,6 +45,12 @@ def _plain_number(value: int | float | Decimal) -> str:
     return str(value)
 
 
+def decimal_comma(text: str) -> str:
+    """« 40000.50 » → « 40000,50 »: what a French spreadsheet reads as a number in a `;`-separated
+    file (with a point it reads text, or a date). Only for number cells, after formatting."""
+    return text.replace(".", ",")
+
+
 class SafeCsvWriter:
     """`csv.writer` whose text cells are neutralised; numbers are written with `number_format`."""
 

@@ -3,6 +3,7 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 from openpyxl.cell import Cell
 from openpyxl.worksheet.worksheet import Worksheet
@@ -285,10 +286,28 @@ def test_csv_export_has_one_readable_row_per_application(client, call, officer):
     record = dict(zip(header, row, strict=False))
     assert record["Référence"] == application.reference
     assert record["Statut"] == "déposé"
-    assert record["Montant demandé"] == "40000.50"
+    # `;`-separated: a French spreadsheet reads « 40000,50 » as a number, « 40000.50 » as text.
+    assert record["Montant demandé"] == "40000,50"
     assert record["Innovation"] == "Une plateforme locale."
     assert record["Plan de financement"] == "plan.pdf"
-    assert record["Déposé le"].startswith(str(application.submitted_at.year))
+    submitted = timezone.localtime(application.submitted_at)
+    assert record["Déposé le"] == submitted.strftime("%d/%m/%Y %H:%M:%S")
+
+
+def test_csv_export_for_programs_has_a_decimal_point_and_iso_dates(client, call, officer):
+    application = _submitted(call, amount="40000,50")
+    client.force_login(officer)
+    url = reverse("backoffice:export")
+    response = client.get(url, {"call": call.slug, "format": "csv", "decimal": "point"})
+    header, row = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    record = dict(zip(header, row, strict=False))
+    assert record["Montant demandé"] == "40000.50"
+    assert record["Déposé le"] == timezone.localtime(application.submitted_at).isoformat(
+        timespec="seconds"
+    )
+    refused = client.get(url, {"format": "csv", "decimal": "virgule"})
+    assert refused.status_code == 400
+    assert "« decimal » vaut « comma »" in page_text(refused)
 
 
 def test_xlsx_export_uses_real_numbers_and_dates_with_french_formats(client, call, officer):

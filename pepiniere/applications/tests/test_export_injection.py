@@ -59,7 +59,7 @@ def test_csv_export_prefixes_formula_looking_text_with_a_quote(client, call, off
     assert record["Titre du projet"] == "'" + HYPERLINK
     assert record["Structure"] == "'@SUM(1+1)"
     assert record["Innovation"] == "'+33 6 12 34 56 78"
-    assert record["Montant demandé"] == "40000.00"
+    assert record["Montant demandé"] == "40000,00"  # a number, with the French decimal comma
 
 
 def test_xlsx_export_writes_text_as_strings_never_as_formulas(client, call, officer):
