@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from pepiniere.lib.dates import long_date
 from pepiniere.lib.money import MoneyField
 
 
@@ -220,7 +221,7 @@ class InformationRequest(models.Model):
         ordering = ["-requested_at"]
 
     def __str__(self) -> str:
-        return f"{self.application} — {self.requested_at:%Y-%m-%d}"
+        return f"{self.application} — {long_date(self.requested_at)}"
 
 
 class InternalNote(models.Model):

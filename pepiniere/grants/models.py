@@ -9,7 +9,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from pepiniere.lib.money import MoneyField
+from pepiniere.lib.dates import long_date
+from pepiniere.lib.money import MoneyField, format_eur
 
 
 class CallPolicy(models.Model):
@@ -401,7 +402,10 @@ class AidRecord(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.organisation} — {self.funder_name} {self.amount} € ({self.granted_on})"
+        return (
+            f"{self.organisation} — {self.funder_name} {format_eur(self.amount)}"
+            f" ({long_date(self.granted_on)})"
+        )
 
 
 class Outcome(models.TextChoices):

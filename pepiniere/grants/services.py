@@ -239,7 +239,11 @@ def set_call_policy(
         obj=call,
         action="set_grant_policy",
         reason=_("notes : %(s)s ; avis : %(c)s ; de minimis : %(d)s")
-        % {"s": letters_show_scores, "c": letters_show_comments, "d": de_minimis},
+        % {
+            "s": _("oui") if letters_show_scores else _("non"),
+            "c": _("oui") if letters_show_comments else _("non"),
+            "d": _("oui") if de_minimis else _("non"),
+        },
         public=False,
     )
     return policy

@@ -19,6 +19,7 @@ from pepiniere.applications.models import Application, Status
 from pepiniere.applications.workflow import TRANSITIONS
 from pepiniere.audit.services import record
 from pepiniere.calls.models import Call
+from pepiniere.lib.dates import long_date
 from pepiniere.reviews.models import JuryDecision, JurySession
 from pepiniere.reviews.permissions import can_decide_as_jury, can_manage_reviews
 from pepiniere.reviews.ranking import RankedApplication, Ranking, ranking_for
@@ -154,7 +155,9 @@ def open_session(
     _check_reviews_closed(call)
     session = JurySession.objects.create(call=call, held_on=held_on)
     session.members.set(members or [actor])
-    record(actor=actor, obj=call, action="open_jury_session", reason=str(held_on), public=False)
+    record(
+        actor=actor, obj=call, action="open_jury_session", reason=long_date(held_on), public=False
+    )
     return session
 
 

@@ -28,6 +28,12 @@ ENGLISH = re.compile(
     r"|reviews?|reviewers?|submitted|pending|draft|Save|Delete|Search|Add|Change)\b"
 )
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+# Admin pages left out, and why.
+ADMIN_EXCEPTIONS = {
+    "/admin/calls/sector/": "its « nom en anglais » column is the English name, on purpose",
+    "/admin/otp_": "django-otp's device admin ships no French translation (the site's own "
+    "« Mon compte » pages manage the second factor in French)",
+}
 
 
 def _codes() -> re.Pattern[str]:
@@ -78,6 +84,6 @@ def test_admin_pages_are_in_french():
     problems: list[str] = []
     for page in crawl(client, ["/admin/"], limit=60, per_shape=1, admin=True):
         assert page.response.status_code < 500, page.url
-        if page.text:
+        if page.text and not any(page.url.startswith(prefix) for prefix in ADMIN_EXCEPTIONS):
             problems += _problems(page.url, page.text, codes)
     assert not problems, "\n".join(problems[:40])
