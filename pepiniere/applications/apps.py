@@ -12,3 +12,15 @@ class ApplicationsConfig(AppConfig):
         from pepiniere.organisations.selectors import followed_organisations
 
         followed_organisations.register(organisations_applied_to_funders_of)
+
+        # The audit journal names an application's states in French.
+        from pepiniere.audit.labels import state_labels
+
+        state_labels.register(_status_label)
+
+
+def _status_label(code: str) -> str | None:
+    from pepiniere.applications.models import Status
+
+    label = dict(Status.choices).get(code)
+    return None if label is None else str(label)

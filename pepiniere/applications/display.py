@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.utils import formats
@@ -51,6 +52,10 @@ def _number(kind: str, value: Any) -> str:
     if kind == FieldKind.AMOUNT:
         locale = "en_GB" if (get_language() or "fr").startswith("en") else "fr_FR"
         return format_eur(number, locale=locale, cents=number % 1 != 0)
+    # « 1 », « 0,5 »: as many decimals as the number has, none for a whole number.
+    number = (
+        number.quantize(Decimal(1)) if number == number.to_integral_value() else number.normalize()
+    )
     return formats.number_format(number, force_grouping=True)
 
 

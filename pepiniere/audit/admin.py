@@ -7,13 +7,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from pepiniere.applications.models import Status
-from pepiniere.audit.labels import action_label
+from pepiniere.audit.labels import action_label, state_label
 from pepiniere.audit.models import AuditEntry
-
-
-def _state_label(code: str) -> str:
-    return str(dict(Status.choices).get(code, code)) if code else "—"
 
 
 class ActionFilter(admin.SimpleListFilter):
@@ -46,11 +41,11 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("état de départ"))
     def from_shown(self, entry: AuditEntry) -> str:
-        return _state_label(entry.from_state)
+        return state_label(entry.from_state)
 
     @admin.display(description=_("état d'arrivée"))
     def to_shown(self, entry: AuditEntry) -> str:
-        return _state_label(entry.to_state)
+        return state_label(entry.to_state)
 
     def has_change_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
         return False

@@ -6,7 +6,15 @@ base for them), so no raw code reaches a timeline."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.utils.translation import gettext_lazy as _
+
+from pepiniere.lib.extension import ExtensionPoint
+
+# The states an entry goes from and to belong to later stages (an application's status): each
+# registers a function that names its codes (None: not one of mine).
+state_labels: ExtensionPoint[Callable[[str], str | None]] = ExtensionPoint("audit state labels")
 
 ACTION_LABELS = {
     # Application lifecycle (pepiniere.applications.workflow)
@@ -30,6 +38,9 @@ ACTION_LABELS = {
     "accept_invitation": _("invitation acceptée"),
     "declare_conflict": _("conflit d'intérêts déclaré"),
     "reviewer_conflict": _("conflit d'intérêts d'un·e expert·e"),
+    "request_conflict": _("conflit d'intérêts signalé après coup"),
+    "accept_conflict": _("conflit d'intérêts signalé accepté"),
+    "refuse_conflict": _("conflit d'intérêts signalé refusé"),
     "reassign": _("dossier réaffecté"),
     "reassign_failed": _("réaffectation impossible"),
     "confirm_assignment": _("affectation confirmée"),
@@ -90,3 +101,14 @@ def action_label(code: str) -> str:
     rather than the code."""
     label = ACTION_LABELS.get(code)
     return str(label) if label is not None else str(_("autre action (%(code)s)") % {"code": code})
+
+
+def state_label(code: str) -> str:
+    """The French name of a state an audit entry records (« déposé »), « — » for none."""
+    if not code:
+        return "—"
+    for provider in state_labels:
+        label = provider(code)
+        if label is not None:
+            return label
+    return code

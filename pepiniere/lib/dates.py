@@ -84,12 +84,14 @@ def long_date(value: datetime.date | datetime.datetime | None) -> str:
     return formats.date_format(value, _("j F Y"))
 
 
-def long_datetime(value: datetime.datetime | None, *, seconds: bool = False) -> str:
+def long_datetime(value: datetime.datetime | datetime.date | None, *, seconds: bool = False) -> str:
     """« 17 janvier 2027 à 12:00 » (« à 12:00:05 » with ``seconds``), Paris time; « — » for none.
     One convention everywhere: the day in full, then the 24-hour clock with a colon."""
     if value is None or value == "":
         return "—"
-    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+    if not isinstance(value, datetime.datetime):
+        return long_date(value)  # a plain day has no time to show
+    if timezone.is_aware(value):
         value = timezone.localtime(value)
     if seconds:
         # Translators: a Django date format; « \à » would also do, « à » is not a format character.

@@ -19,5 +19,5 @@ def day(value: datetime.date | datetime.datetime | None) -> str:
 
 
 @register.filter
-def moment(value: datetime.datetime | None, precision: str = "") -> str:
+def moment(value: datetime.datetime | datetime.date | None, precision: str = "") -> str:
     return long_datetime(value, seconds=precision == "seconds")
