@@ -30,3 +30,18 @@ def test_template_filters():
     with translation.override("fr"):
         text = template.render(Context({"d": datetime.date(2015, 6, 8), "t": moment}))
     assert text == "8 juin 2015 | 2 juillet 2015 à 16:00 | 2 juillet 2015 à 16:00:00"
+
+
+def test_templates_show_dates_only_through_the_shared_filters():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    root = Path(settings.BASE_DIR) / "pepiniere"
+    raw = [
+        f"{path.relative_to(root)}: {line.strip()[:80]}"
+        for path in root.rglob("templates/**/*.html")
+        for line in path.read_text().splitlines()
+        if "|date:" in line or "|date " in line or "|date}" in line
+    ]
+    assert not raw, raw
