@@ -29,6 +29,11 @@
   });
   document.addEventListener("submit", function (event) { freshCsrfToken(event.target); }, true);
 
+  // « Imprimer » buttons (no inline onclick: the Content-Security-Policy refuses inline code).
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-print]")) { window.print(); }
+  });
+
   function formValues(form) {
     var values = {};
     form.querySelectorAll("input, textarea, select").forEach(function (el) {
