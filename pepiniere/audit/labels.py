@@ -45,6 +45,7 @@ ACTION_LABELS = {
     "reassign_failed": _("réaffectation impossible"),
     "confirm_assignment": _("affectation confirmée"),
     "open_jury_session": _("ouverture de la séance du jury"),
+    "open_new_jury_session": _("ouverture d'une nouvelle séance du jury"),
     "close_jury_session": _("clôture de la séance du jury"),
     "jury_override": _("décision du jury différente de la proposition"),
     # Selection and grants
