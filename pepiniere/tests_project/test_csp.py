@@ -69,7 +69,7 @@ def _policy(response) -> dict[str, str]:
 def test_every_page_of_every_demo_role_has_the_strict_policy():
     build()
     problems: list[str] = []
-    nonces = set()
+    nonces: set[str] = set()
     for role, start, admin in (
         ("anonyme", ["/", "/compte/connexion/", "/compte/inscription/"], False),
         ("porteur", ["/", "/dossiers/", "/structures/", "/compte/"], False),
@@ -90,7 +90,7 @@ def test_every_page_of_every_demo_role_has_the_strict_policy():
             if "unsafe-inline" in page.response.headers.get("Content-Security-Policy", ""):
                 problems.append(f"{page.url}: 'unsafe-inline' in the policy")
             if admin:
-                nonces.add(policy.get("script-src"))
+                nonces.add(policy.get("script-src", ""))
             if not admin:  # Django's admin puts its nonce on its own inline scripts
                 problems += [f"{page.url}: {p}" for p in _inline(page.html)]
     assert not problems, "\n".join(problems[:40])
