@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from pepiniere.engine.selection import Constraint
 from pepiniere.lib.money import AmountError, format_eur, from_cents, parse_amount, to_cents
-from pepiniere.organisations.models import OrganisationKind
+from pepiniere.organisations.models import OrganisationKind, SizeBand
 
 ALL = "*"
 BASE_TAGS = {
@@ -154,9 +154,23 @@ def display_value(tag: str, value: Any) -> str:
         return _("oui") if value else _("non")
     if tag == "kind":
         return str(dict(OrganisationKind.choices).get(value, value))
+    if tag == "size_band":
+        return size_band_labels().get(value, str(value))
     if tag.startswith("field:") and value in ("yes", "no"):
         return _("oui") if value == "yes" else _("non")
     return str(value)
+
+
+_SIZE_BAND_LABELS: dict[str, str] = {}
+
+
+def size_band_labels() -> dict[str, str]:
+    """INSEE size bands by code, named as people say them: « 1 ou 2 salariés », « 0 salarié »
+    (the reference label's parenthesis, which explains the INSEE rule, is left out)."""
+    if not _SIZE_BAND_LABELS:  # reference data: read once per process
+        for code, label in SizeBand.objects.values_list("code", "label"):
+            _SIZE_BAND_LABELS[code] = label.split(" (")[0]
+    return _SIZE_BAND_LABELS
 
 
 def describe_scope(tag: str, value: Any, tag_labels: dict[str, Any]) -> str:
@@ -189,6 +203,10 @@ def _parse_value(tag: str, text: str) -> Any:
         elif tag == "kind":
             by_label = {str(label).lower(): code for code, label in OrganisationKind.choices}
             values.append(by_label.get(part.lower(), part.lower()))
+        elif tag == "size_band":
+            # The form shows the bands by their labels; a code (« 01 ») is understood too.
+            bands = {label.lower(): code for code, label in size_band_labels().items()}
+            values.append(bands.get(part.lower(), part.upper()))
         elif tag.startswith("field:") and part.lower() in YES | NO:
             values.append("yes" if part.lower() in YES else "no")
         else:

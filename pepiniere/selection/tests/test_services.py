@@ -11,7 +11,12 @@ from pepiniere.grants.models import Award
 from pepiniere.lib.testing.factories import make_call, make_submitted, make_user, plain
 from pepiniere.reviews.ranking import compute_ranking
 from pepiniere.selection import jury, selectors, services
-from pepiniere.selection.constraints import ConstraintSpec
+from pepiniere.selection.constraints import (
+    BASE_TAGS,
+    ConstraintSpec,
+    describe_scope,
+    parse_constraint,
+)
 from pepiniere.selection.models import Rule
 from pepiniere.selection.tests.factories import ranked_call
 
@@ -240,3 +245,18 @@ def test_compare_lists_the_applications_whose_fate_changes(ranked):
     assert by_value[group][0] == (2000000, 1)
     assert by_value[group][1] == selectors.tag_totals(second)[("departement", "24, 40, 47, 64")]
     assert sum(by_value[group][1]) > 0
+
+
+def test_a_size_band_constraint_reads_the_bands_labels_not_their_insee_codes():
+    # Issue 9: scenario pages showed « tranche d'effectifs : 01, 02 ».
+    spec = parse_constraint("size_band", "01, 3 à 5 salariés", "min_count", "2", BASE_TAGS)
+    assert spec.value == ["01", "02"]
+    described = spec.describe()
+    assert "1 ou 2 salariés ou 3 à 5 salariés" in described
+    assert "01" not in described and "02" not in described
+    assert spec.value_for_form() == "1 ou 2 salariés, 3 à 5 salariés"
+    # What the form shows is read back as the same constraint.
+    again = parse_constraint("size_band", spec.value_for_form(), "min_count", "2", BASE_TAGS)
+    assert again == spec
+    # « 0 salarié » without INSEE's explanation in parentheses.
+    assert describe_scope("size_band", "00", BASE_TAGS) == "tranche d'effectifs : 0 salarié"
