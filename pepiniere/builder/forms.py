@@ -17,7 +17,7 @@ from pepiniere.calls.form_fields import (
     ListMultipleChoiceField,
 )
 from pepiniere.calls.models import Call, FieldKind, Sector
-from pepiniere.lib.forms import AmountField
+from pepiniere.lib.forms import AmountField, typed_amount
 from pepiniere.lib.params import MAX_ID
 from pepiniere.lib.uploads import sanitise_filename, structure_error
 from pepiniere.organisations.models import LegalForm, OrganisationKind, SizeBand
@@ -69,13 +69,6 @@ class SafeModelMultipleChoiceField(forms.ModelMultipleChoiceField):
                     params={"pk": item},
                 )
         return super()._check_values(value)  # type: ignore[misc]
-
-
-def typed_amount(value: Decimal) -> str:
-    """550000.00 → « 550 000 » (« 550 000,50 » with cents): what a French user would type."""
-    whole, cents = divmod(value.quantize(Decimal("0.01")) * 100, 100)
-    text = f"{int(whole):,}".replace(",", " ")
-    return f"{text},{int(cents):02d}" if cents else text
 
 
 def paris_datetime(label: Any, required: bool = True, help_text: Any = "") -> forms.DateTimeField:

@@ -24,6 +24,13 @@ def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
     return field
 
 
+def typed_amount(value: Decimal) -> str:
+    """550000.00 → « 550 000 » (« 550 000,50 » with cents): what a French user would type."""
+    whole, cents = divmod(value.quantize(Decimal("0.01")) * 100, 100)
+    text = f"{int(whole):,}".replace(",", " ")
+    return f"{text},{int(cents):02d}" if cents else text
+
+
 class AmountField(forms.CharField):
     """An amount in euros as a French user types it ('40 000,50', '40000.50 €'); see
     lib.money.parse_amount for what is refused and why."""
@@ -34,6 +41,13 @@ class AmountField(forms.CharField):
             "widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
         )
         super().__init__(*args, **kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        """An amount the form starts with (an initial value or a stored Decimal) reads as a
+        French user types it, « 550 000 » or « 40 000,50 », never « 550000.00 »."""
+        if isinstance(value, (Decimal, int)) and not isinstance(value, bool):
+            return typed_amount(Decimal(value))
+        return super().prepare_value(value)
 
     def clean(self, value: Any) -> Decimal | None:
         text = super().clean(value)

@@ -24,7 +24,10 @@ def test_officer_creates_a_scenario_with_constraints_from_the_page(client, ranke
     call, officer, apps = ranked
     client.force_login(officer)
     url = reverse("selection:scenarios", args=[call.slug])
-    assert "Nouveau scénario" in page_text(client.get(url))
+    form_page = client.get(url).content.decode()
+    assert "Nouveau scénario" in form_page
+    # The envelope the form starts with reads as a French user types it, not « 100000.00 ».
+    assert 'value="100 000"' in form_page
     response = client.post(
         url,
         {
