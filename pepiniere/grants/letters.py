@@ -320,10 +320,10 @@ def render_letter_pdf(
             "signatory": signatory or _("Pour %(f)s") % {"f": funder},
             "signatory_title": layout.get("signatory_title", ""),
             "labels": {
-                "refs": _("Nos réf.\u00a0:"),
-                "decision": _("Décision\u00a0:"),
-                "contact": _("Affaire suivie par\u00a0:"),
-                "subject": _("Objet\u00a0:"),
+                "refs": _("Nos réf. :"),
+                "decision": _("Décision :"),
+                "contact": _("Affaire suivie par :"),
+                "subject": _("Objet :"),
             },
         },
     )
