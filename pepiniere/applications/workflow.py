@@ -94,21 +94,10 @@ TIMELINE: list[str] = [  # Status members, looked up by the stored status string
 ]
 
 
-# How each audited action reads in a journal.
+# Where an application's journal words an action more precisely than the audit trail's shared
+# label (pepiniere.audit.labels, which names every other action).
 ACTION_LABELS = {
     "create": _("création du brouillon"),
-    "submit": _("dépôt"),
-    "resubmit": _("nouveau dépôt après compléments"),
-    "withdraw": _("retrait par le porteur"),
-    "request_information": _("demande de compléments"),
-    "mark_eligible": _("déclaré recevable"),
-    "mark_ineligible": _("déclaré irrecevable"),
-    "open_review": _("ouverture de l'expertise"),
-    "close_review": _("clôture de l'expertise"),
-    "select": _("retenu par le jury"),
-    "put_in_reserve": _("placé en liste complémentaire"),
-    "reject": _("non retenu par le jury"),
-    "award": _("aide attribuée"),
 }
 
 

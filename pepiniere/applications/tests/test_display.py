@@ -1,6 +1,7 @@
 """Answers as people read them: never « yes », « 2015-08-01 », « 0.5 »."""
 
 from pepiniere.applications.display import answer_text
+from pepiniere.applications.templatetags.application_tags import action_label
 from pepiniere.calls.models import FieldKind, FormField
 
 
@@ -26,3 +27,11 @@ def test_group_rows_name_their_columns():
     assert answer_text(_field(FieldKind.GROUP), rows, columns) == (
         "Rôle : Direction · ETP : 0,5\nRôle : Commercial · ETP : 1"
     )
+
+
+def test_the_applications_journal_words_each_action_in_french():
+    # The application's own wording where it is more precise, the audit trail's label otherwise.
+    assert action_label("create") == "création du brouillon"
+    assert action_label("submit") == "dépôt"
+    assert action_label("mark_ineligible") == "déclaré irrecevable"
+    assert action_label("decision_letter") != "decision_letter"
