@@ -166,6 +166,98 @@ def commit(*, call: Call, amount: Decimal, shares: dict[int, Decimal]) -> None:
             ) from None
 
 
+class LedgerRefused(Exception):
+    """A payment or a release the ledger's constraints refuse (paid above committed, committed
+    below zero or below what is paid)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _existing_lines(call: Call) -> list[tuple[LineSpec, BudgetLine]]:
+    """The call's lines as the award created them, in primary-key order (the lock order)."""
+    query = Q(scope=BudgetScope.CALL, call=call) | Q(
+        scope=BudgetScope.PROGRAMME, programme_id=call.programme_id
+    )
+    query |= Q(scope=BudgetScope.FUNDER, call=call)
+    if call.axis_id:
+        query |= Q(scope=BudgetScope.AXIS, axis_id=call.axis_id)
+    found = list(BudgetLine.objects.filter(query))
+    out = []
+    for spec in line_specs(call):
+        key = {name: value.pk for name, value in spec.keys.items()}
+        line = next(
+            (
+                candidate
+                for candidate in found
+                if candidate.scope == spec.scope
+                and all(getattr(candidate, f"{name}_id") == pk for name, pk in key.items())
+            ),
+            None,
+        )
+        if line is not None:
+            out.append((spec, line))
+    return sorted(out, key=lambda item: item[1].pk)
+
+
+def _move(
+    *, call: Call, amount: Decimal, shares: dict[int, Decimal], paid: int, committed: int
+) -> None:
+    """Add `amount` × `paid` to paid and × `committed` to committed on the call's, axis's and
+    programme's lines, and each funder's part (`shares`) on that funder's line, in pk order."""
+    if amount < 0:
+        raise ValueError("amounts moved are positive; the direction says which way")
+    for spec, line in _existing_lines(call):
+        if spec.scope == BudgetScope.FUNDER:
+            part = shares.get(spec.keys["funder"].pk, Decimal("0"))
+        else:
+            part = amount
+        if not part:
+            continue
+        changes: dict[str, Any] = {}
+        if paid:
+            changes["paid"] = F("paid") + paid * part
+        if committed:
+            changes["committed"] = F("committed") + committed * part
+        try:
+            with transaction.atomic():
+                BudgetLine.objects.filter(pk=line.pk).update(**changes)
+        except IntegrityError:
+            line.refresh_from_db()
+            raise LedgerRefused(
+                _(
+                    "%(label)s : engagé %(committed)s, déjà versé %(paid)s ; ce mouvement de "
+                    "%(amount)s est refusé (le versé ne dépasse jamais l'engagé)."
+                )
+                % {
+                    "label": spec.label,
+                    "committed": format_eur(line.committed),
+                    "paid": format_eur(line.paid),
+                    "amount": format_eur(part),
+                }
+            ) from None
+
+
+def record_payment(*, call: Call, amount: Decimal, shares: dict[int, Decimal]) -> None:
+    """A payment confirmed by finance: paid += amount on every line the award touched (each
+    funder's line by its part). The CHECK paid <= committed refuses a payment beyond the
+    commitment (LedgerRefused)."""
+    _move(call=call, amount=amount, shares=shares, paid=1, committed=0)
+
+
+def release_commitment(*, call: Call, amount: Decimal, shares: dict[int, Decimal]) -> None:
+    """Give back to the envelopes what an award will never pay (termination, a final payment
+    reduced pro rata): committed −= amount, never below what is paid."""
+    _move(call=call, amount=amount, shares=shares, paid=0, committed=-1)
+
+
+def record_refund(*, call: Call, amount: Decimal, shares: dict[int, Decimal]) -> None:
+    """Money recovered from a beneficiary (a recovery recorded as received): it was paid and
+    committed, and is neither any more (paid −= amount, committed −= amount)."""
+    _move(call=call, amount=amount, shares=shares, paid=-1, committed=-1)
+
+
 @dataclass
 class LedgerRow:
     label: str
