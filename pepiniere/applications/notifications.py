@@ -14,6 +14,9 @@ NOTIFIED = {
     "request_information",
     "mark_eligible",
     "mark_ineligible",
+    # "contract" is not here: pepiniere.agreements writes when the agreement is fully signed.
+    "close",
+    "terminate",
 }
 
 

@@ -33,7 +33,7 @@ from pepiniere.applications.permissions import (
     can_start_application,
     can_withdraw_application,
 )
-from pepiniere.applications.workflow import check_transition
+from pepiniere.applications.workflow import OFFICER, OFFICER_OR_FINANCE, check_transition
 from pepiniere.audit.services import record
 from pepiniere.calls.models import Call, FieldKind
 from pepiniere.lib.uploads import sanitise_filename, structure_error
@@ -505,3 +505,85 @@ def award_application(
         at=now,
     )
     return application
+
+
+def _after_award_transition(
+    *,
+    application: Application,
+    actor: Any,
+    name: str,
+    reason: str = "",
+    now: datetime.datetime | None = None,
+) -> Application:
+    """contract / close / terminate: the application follows its agreement and its payments.
+    Called by pepiniere.agreements and pepiniere.payments inside their own transaction (the
+    agreement's signature, the final payment, the termination), which holds the lock taken here."""
+    from pepiniere.accounts.models import Role
+    from pepiniere.calls.permissions import is_call_staff
+
+    application = _locked(application)
+    transition = check_transition(name, application.status)
+    allowed = is_call_staff(actor, application.call, Role.OFFICER) or (
+        transition.performed_by == OFFICER_OR_FINANCE
+        and is_call_staff(actor, application.call, Role.FINANCE)
+    )
+    if not allowed:
+        raise ApplicationError(
+            _("Seul·es les chargé·es de mission du financeur de cet appel résilient une aide.")
+            if transition.performed_by == OFFICER
+            else _(
+                "Seul·es les chargé·es de mission et les services financiers du financeur de cet "
+                "appel suivent les conventions et les versements."
+            )
+        )
+    if transition.reason_required and not reason.strip():
+        raise ApplicationError(_("Un motif est obligatoire."))
+    from_state = application.status
+    application.status = transition.target
+    update_fields = ["status", "updated_at"]
+    if transition.reason_required:
+        application.decision_reason = reason.strip()
+        update_fields.append("decision_reason")
+    application.save(update_fields=update_fields)
+    record(
+        actor=actor,
+        obj=application,
+        action=name,
+        from_state=from_state,
+        to_state=transition.target,
+        reason=reason.strip(),
+        at=now,
+    )
+    notifications.on_commit_status_changed(application, name)
+    return application
+
+
+@transaction.atomic
+def contract_application(
+    *, application: Application, actor: Any, reason: str = "", now: datetime.datetime | None = None
+) -> Application:
+    """awarded → contracted, when the agreement is fully signed (pepiniere.agreements)."""
+    return _after_award_transition(
+        application=application, actor=actor, name="contract", reason=reason, now=now
+    )
+
+
+@transaction.atomic
+def close_application(
+    *, application: Application, actor: Any, reason: str = "", now: datetime.datetime | None = None
+) -> Application:
+    """contracted → closed, after the final payment (pepiniere.payments)."""
+    return _after_award_transition(
+        application=application, actor=actor, name="close", reason=reason, now=now
+    )
+
+
+@transaction.atomic
+def terminate_application(
+    *, application: Application, actor: Any, reason: str, now: datetime.datetime | None = None
+) -> Application:
+    """awarded | contracted → terminated, by an officer, reason required (the agreement's
+    termination in pepiniere.agreements, which also raises the recovery through payments)."""
+    return _after_award_transition(
+        application=application, actor=actor, name="terminate", reason=reason, now=now
+    )

@@ -72,6 +72,18 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         # The award itself (amount, shares, budget, de minimis) is pepiniere.grants.services.award_grant.
         Transition("award", frozenset({Status.SELECTED}), Status.AWARDED, OFFICER_OR_FINANCE),
+        # After the award (DESIGN.md "After the award"): the agreement's full signature contracts
+        # (pepiniere.agreements), the final payment closes (pepiniere.payments), an officer
+        # terminates with a reason.
+        Transition("contract", frozenset({Status.AWARDED}), Status.CONTRACTED, OFFICER_OR_FINANCE),
+        Transition("close", frozenset({Status.CONTRACTED}), Status.CLOSED, OFFICER_OR_FINANCE),
+        Transition(
+            "terminate",
+            frozenset({Status.AWARDED, Status.CONTRACTED}),
+            Status.TERMINATED,
+            OFFICER,
+            reason_required=True,
+        ),
     ]
 }
 

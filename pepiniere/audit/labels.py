@@ -31,6 +31,9 @@ ACTION_LABELS = {
     "put_in_reserve": _("placé en liste complémentaire"),
     "reject": _("non retenu par le jury"),
     "award": _("aide attribuée"),
+    "contract": _("conventionné (convention signée)"),
+    "close": _("aide soldée"),
+    "terminate": _("aide résiliée"),
     # Reviews and jury
     "submit_review": _("évaluation remise"),
     "reopen_review": _("évaluation rouverte"),

@@ -16,6 +16,7 @@ class OrganisationForm(forms.ModelForm):
     siret = forms.CharField(label=_("SIRET du siège"), max_length=30, required=False)
     rna = forms.CharField(label=_("numéro RNA"), max_length=20, required=False)
     naf_code = forms.CharField(label=_("code NAF/APE"), max_length=10, required=False)
+    postal_code = forms.CharField(label=_("code postal"), max_length=10, required=False)
     creation_date = DateField(label=_("date de création"), required=False, not_in_future=True)
 
     class Meta:
@@ -27,12 +28,16 @@ class OrganisationForm(forms.ModelForm):
             "rna",
             "legal_form",
             "naf_code",
+            "street_address",
+            "postal_code",
             "commune_code",
             "commune_name",
             "departement",
             "creation_date",
             "size_band",
             "website",
+            "representative_name",
+            "representative_title",
         ]
         help_texts = {
             "siret": _(
@@ -40,6 +45,7 @@ class OrganisationForm(forms.ModelForm):
             ),
             "rna": _("Pour une association : W suivi de 9 chiffres (récépissé de déclaration)."),
             "naf_code": _("Ex. 62.01Z."),
+            "street_address": _("Celle du siège, imprimée dans les conventions."),
             "commune_code": _(
                 "Code INSEE à 5 caractères (pas le code postal), ex. 33063 pour Bordeaux."
             ),
@@ -62,6 +68,12 @@ class OrganisationForm(forms.ModelForm):
     def clean_naf_code(self) -> str:
         value = self.cleaned_data.get("naf_code", "")
         return identifiers.clean_naf(value) if value.strip() else ""
+
+    def clean_postal_code(self) -> str:
+        value = "".join(self.cleaned_data.get("postal_code", "").split())
+        if value and not (len(value) == 5 and value.isdigit()):
+            raise forms.ValidationError(_("Un code postal français a 5 chiffres, ex. 33000."))
+        return value
 
     def clean_commune_code(self) -> str:
         value: str = self.cleaned_data.get("commune_code", "")

@@ -68,6 +68,8 @@ class Organisation(models.Model):
         on_delete=models.PROTECT,
     )
     naf_code = models.CharField(_("code NAF/APE"), max_length=6, blank=True)
+    street_address = models.CharField(_("adresse (numéro et voie)"), max_length=200, blank=True)
+    postal_code = models.CharField(_("code postal"), max_length=5, blank=True)
     commune_code = models.CharField(_("code commune INSEE"), max_length=5, blank=True)
     commune_name = models.CharField(_("commune"), max_length=100, blank=True)
     departement = models.ForeignKey(
@@ -85,6 +87,17 @@ class Organisation(models.Model):
         on_delete=models.PROTECT,
     )
     website = models.URLField(_("site web"), blank=True)
+    # The parties of an agreement (convention) name who represents the structure; the member who
+    # signs declares it again at signature (pepiniere.agreements).
+    representative_name = models.CharField(
+        _("représentant·e légal·e (prénom et nom)"), max_length=200, blank=True
+    )
+    representative_title = models.CharField(
+        _("qualité du représentant·e légal·e"),
+        max_length=200,
+        blank=True,
+        help_text=_("Par exemple « Président », « Gérante », « Présidente de l'association »."),
+    )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("créé le"))
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
@@ -115,6 +128,12 @@ class Organisation(models.Model):
         if self.siret:
             self.siren = self.siret[:9]
         super().save(*args, **kwargs)
+
+    @property
+    def postal_address(self) -> str:
+        """« 12 rue X, 33000 Bordeaux », from what is known (blank when nothing is)."""
+        town = " ".join(p for p in (self.postal_code, self.commune_name) if p)
+        return ", ".join(p for p in (self.street_address, town) if p)
 
     @property
     def identifier(self) -> str:

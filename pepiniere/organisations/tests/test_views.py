@@ -64,3 +64,28 @@ def test_a_stranger_cannot_see_or_edit_an_organisation(client):
         client.post(reverse("organisations:edit", args=[organisation.pk]), _form()).status_code
         == 404
     )
+
+
+def test_address_and_legal_representative_are_kept_for_the_agreements(client):
+    client.force_login(make_user())
+    client.post(
+        reverse("organisations:create"),
+        _form(
+            street_address="12 quai des Chartrons",
+            postal_code="33 000",
+            representative_name="Camille Martin",
+            representative_title="Présidente",
+        ),
+    )
+    organisation = Organisation.objects.get()
+    assert organisation.postal_address == "12 quai des Chartrons, 33000 Bordeaux"
+    page = page_text(client.get(reverse("organisations:detail", args=[organisation.pk])))
+    assert "12 quai des Chartrons, 33000 Bordeaux" in page
+    assert "Camille Martin, Présidente" in page
+
+
+def test_a_postal_code_has_five_digits(client):
+    client.force_login(make_user())
+    response = client.post(reverse("organisations:create"), _form(postal_code="3300"))
+    assert "5 chiffres" in page_text(response)
+    assert not Organisation.objects.exists()
