@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "pepiniere.selection",
     "pepiniere.grants",
     "pepiniere.builder",
+    "pepiniere.portfolio",
     "pepiniere.home",
     "pepiniere.api",
     "pepiniere.demo",

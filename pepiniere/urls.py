@@ -13,6 +13,7 @@ urlpatterns = [
     path("instruction/aides/", include("pepiniere.grants.urls")),
     path("aides/", include("pepiniere.grants.applicant_urls")),
     path("instruction/conception/", include("pepiniere.builder.urls")),
+    path("indicateurs/", include("pepiniere.portfolio.kpi_urls")),
     path("instruction/", include("pepiniere.applications.staff_urls")),
     path("expertise/", include("pepiniere.reviews.urls")),
     path("api/v1/", api.urls),

@@ -81,6 +81,17 @@ ACTION_LABELS = {
     "policy_update": _("règles des courriers modifiées"),
     "call_publish": _("publication"),
     "call_unpublish": _("retrait de la publication"),
+    # KPI follow-up (pepiniere.portfolio)
+    "ask_kpi_baseline": _("situation de référence demandée"),
+    "launch_kpi_campaign": _("campagne d'indicateurs lancée"),
+    "close_kpi_campaign": _("campagne d'indicateurs close"),
+    "save_kpi_report": _("rapport d'indicateurs enregistré"),
+    "submit_kpi_report": _("rapport d'indicateurs transmis"),
+    "validate_kpi_report": _("rapport d'indicateurs validé"),
+    "return_kpi_report": _("rapport d'indicateurs renvoyé pour correction"),
+    "correct_kpi_report": _("indicateur corrigé"),
+    "import_kpi_reports": _("indicateurs importés en masse"),
+    "remind_kpi_campaign": _("relance de la campagne d'indicateurs"),
     # Organisations and accounts
     "update": _("modification"),
     "request_to_join": _("demande de rattachement"),

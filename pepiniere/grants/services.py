@@ -18,7 +18,7 @@ from pepiniere.applications.permissions import is_member
 from pepiniere.audit.services import record
 from pepiniere.calls.models import Call
 from pepiniere.calls.permissions import funder_ids_of_call
-from pepiniere.grants import budget, deminimis
+from pepiniere.grants import budget, deminimis, hooks
 from pepiniere.grants.models import (
     AidRecord,
     AidSource,
@@ -190,6 +190,7 @@ def award_grant(
     application_services.award_application(
         application=application, actor=actor, reason=reason, now=now
     )
+    hooks.announce_award(award=award, actor=actor)
     return award
 
 

@@ -1,0 +1,426 @@
+"""KPI follow-up of supported organisations: campaigns, reports, their corrections and reminders.
+
+A report's status only changes through pepiniere.portfolio.services (one function per transition
+of DESIGN.md's KPI lifecycle: due ──save──▶ draft ──submit──▶ submitted ──validate──▶ validated,
+submitted ──return (reason)──▶ draft)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from pepiniere.lib.money import MoneyField
+
+
+class PeriodKind(models.TextChoices):
+    YEAR = "year", _("année")
+    SEMESTER = "semester", _("semestre")
+
+
+class CampaignStatus(models.TextChoices):
+    DRAFT = "draft", _("en préparation")
+    LAUNCHED = "launched", _("lancée")
+    CLOSED = "closed", _("close")
+
+
+class QuestionKind(models.TextChoices):
+    TEXT = "text", _("texte")
+    NUMBER = "number", _("nombre")
+    YES_NO = "yes_no", _("oui / non")
+
+
+def default_days_before() -> list[int]:
+    return [14, 3]
+
+
+def default_days_after() -> list[int]:
+    return [7, 30]
+
+
+class KpiCampaign(models.Model):
+    """One call for figures: every organisation supported by a programme (or a call) reports its
+    KPIs for one period (a year, or a semester) by a due date."""
+
+    funder = models.ForeignKey(
+        "programmes.Funder",
+        on_delete=models.PROTECT,
+        related_name="kpi_campaigns",
+        verbose_name=_("financeur"),
+    )
+    programme = models.ForeignKey(
+        "programmes.Programme",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="kpi_campaigns",
+        verbose_name=_("programme"),
+    )
+    call = models.ForeignKey(
+        "calls.Call",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="kpi_campaigns",
+        verbose_name=_("appel à projets"),
+    )
+    title = models.CharField(_("intitulé"), max_length=200)
+    period_kind = models.CharField(
+        _("période"), max_length=10, choices=PeriodKind.choices, default=PeriodKind.YEAR
+    )
+    period_year = models.PositiveSmallIntegerField(_("année"))
+    period_semester = models.PositiveSmallIntegerField(
+        _("semestre"),
+        null=True,
+        blank=True,
+        choices=[(1, _("1er semestre")), (2, _("2d semestre"))],
+    )
+    due_date = models.DateField(_("date limite de réponse"))
+    # Days before / after the due date on which the organisations that have not submitted yet
+    # are reminded (each step once: KpiReminder).
+    reminder_days_before = models.JSONField(
+        _("relances avant l'échéance (jours)"), default=default_days_before, blank=True
+    )
+    reminder_days_after = models.JSONField(
+        _("relances après l'échéance (jours)"), default=default_days_after, blank=True
+    )
+    # [{"key": "q1", "label": "…", "kind": "text" | "number" | "yes_no"}]
+    extra_questions = models.JSONField(_("questions complémentaires"), default=list, blank=True)
+    status = models.CharField(
+        _("statut"), max_length=10, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("créée par"),
+    )
+    created_at = models.DateTimeField(_("créée le"))
+    launched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("lancée par"),
+    )
+    launched_at = models.DateTimeField(_("lancée le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("campagne d'indicateurs")
+        verbose_name_plural = _("campagnes d'indicateurs")
+        ordering = ["-period_year", "-due_date", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(programme__isnull=False) & Q(call__isnull=True))
+                | (Q(programme__isnull=True) & Q(call__isnull=False)),
+                name="kpi_campaign_programme_xor_call",
+            ),
+            models.CheckConstraint(
+                condition=(Q(period_kind="year") & Q(period_semester__isnull=True))
+                | (Q(period_kind="semester") & Q(period_semester__in=[1, 2])),
+                name="kpi_campaign_period_shape",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="launched") | Q(launched_at__isnull=False),
+                name="kpi_campaign_launched_shape",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ReportStatus(models.TextChoices):
+    DUE = "due", _("attendu")
+    DRAFT = "draft", _("brouillon")
+    SUBMITTED = "submitted", _("transmis")
+    VALIDATED = "validated", _("validé")
+
+
+class ReportSource(models.TextChoices):
+    CAMPAIGN = "campaign", _("campagne")
+    BASELINE = "baseline", _("situation de référence demandée à l'attribution")
+    IMPORT = "import", _("import en masse")
+    CORRECTION = "correction", _("corrigé par le service instructeur")
+
+
+# The standard KPI set of DESIGN.md, in the order of the form: (field name, kind).
+KPI_FIELDS = (
+    "headcount",
+    "fte",
+    "research_fte",
+    "fte_created",
+    "fte_maintained",
+    "revenue",
+    "equity_raised",
+    "loans_raised",
+    "sites",
+    "export_share",
+)
+
+
+def _fte(verbose: Any) -> Any:
+    return models.DecimalField(
+        verbose,
+        max_digits=9,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+
+
+class KpiReport(models.Model):
+    """One organisation's figures for one period. The baseline (is_baseline) is the year before
+    the award, asked when the award is made; a report of a campaign has that campaign; an
+    imported report has none."""
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        related_name="kpi_reports",
+        verbose_name=_("structure"),
+    )
+    campaign = models.ForeignKey(
+        KpiCampaign,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reports",
+        verbose_name=_("campagne"),
+    )
+    # The award whose baseline this is (baselines only).
+    award = models.ForeignKey(
+        "grants.Award",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="kpi_baselines",
+        verbose_name=_("aide attribuée"),
+    )
+    period_year = models.PositiveSmallIntegerField(_("année"))
+    period_semester = models.PositiveSmallIntegerField(
+        _("semestre"),
+        null=True,
+        blank=True,
+        choices=[(1, _("1er semestre")), (2, _("2d semestre"))],
+    )
+    is_baseline = models.BooleanField(_("situation de référence"), default=False)
+    status = models.CharField(
+        _("statut"),
+        max_length=10,
+        choices=ReportStatus.choices,
+        default=ReportStatus.DUE,
+        db_index=True,
+    )
+    source = models.CharField(
+        _("origine"), max_length=10, choices=ReportSource.choices, default=ReportSource.CAMPAIGN
+    )
+    due_date = models.DateField(_("date limite"), null=True, blank=True)
+    returned_reason = models.TextField(_("motif du renvoi"), blank=True)
+
+    headcount = models.PositiveIntegerField(
+        _("effectif salarié en fin de période"), null=True, blank=True
+    )
+    fte = _fte(_("équivalents temps plein annuels (ETP)"))
+    research_fte = _fte(_("dont ETP de recherche"))
+    fte_created = _fte(_("ETP créés depuis la situation de référence"))
+    fte_maintained = _fte(_("ETP maintenus depuis la situation de référence"))
+    revenue = MoneyField(_("chiffre d'affaires"), null=True, blank=True)
+    equity_raised = MoneyField(_("fonds levés en capital"), null=True, blank=True)
+    loans_raised = MoneyField(_("fonds levés en prêts"), null=True, blank=True)
+    sites = models.PositiveIntegerField(_("nombre d'établissements"), null=True, blank=True)
+    export_share = models.DecimalField(
+        _("part du chiffre d'affaires à l'export (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    extra_answers = models.JSONField(_("réponses complémentaires"), default=dict, blank=True)
+    # Codes of the consistency warnings the submitter confirmed (checks.py).
+    warnings_confirmed = models.JSONField(_("alertes confirmées"), default=list, blank=True)
+    # Incremented by every draft save: lets the browser know its copy is the latest.
+    draft_revision = models.PositiveIntegerField(_("révision du brouillon"), default=0)
+
+    created_at = models.DateTimeField(_("créé le"))
+    updated_at = models.DateTimeField(_("modifié le"))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("transmis par"),
+    )
+    submitted_at = models.DateTimeField(_("transmis le"), null=True, blank=True)
+    validated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("validé par"),
+    )
+    validated_at = models.DateTimeField(_("validé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("rapport d'indicateurs")
+        verbose_name_plural = _("rapports d'indicateurs")
+        ordering = ["period_year", "period_semester", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "period_year", "is_baseline"],
+                condition=Q(period_semester__isnull=True),
+                name="one_kpi_report_per_year",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "period_year", "period_semester", "is_baseline"],
+                condition=Q(period_semester__isnull=False),
+                name="one_kpi_report_per_semester",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_semester__isnull=True) | Q(period_semester__in=[1, 2]),
+                name="kpi_report_semester_value",
+            ),
+            models.CheckConstraint(
+                condition=~Q(is_baseline=True) | Q(period_semester__isnull=True),
+                name="kpi_baseline_is_a_year",
+            ),
+            models.CheckConstraint(
+                condition=Q(export_share__isnull=True)
+                | Q(export_share__gte=0, export_share__lte=100),
+                name="kpi_export_share_percent",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="validated") | Q(validated_at__isnull=False),
+                name="kpi_validated_shape",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["campaign", "status"]),
+            models.Index(fields=["organisation", "is_baseline", "period_year"]),
+            models.Index(fields=["period_year", "is_baseline", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} — {self.period_label}"
+
+    @property
+    def period_label(self) -> str:
+        label = str(self.period_year)
+        if self.period_semester:
+            label = f"{self.get_period_semester_display()} {label}"
+        if self.is_baseline:
+            label = f"{label} ({_('situation de référence')})"
+        return label
+
+    @property
+    def is_editable_by_organisation(self) -> bool:
+        return self.status in {ReportStatus.DUE, ReportStatus.DRAFT}
+
+
+class KpiCorrection(models.Model):
+    """One figure an officer corrected on a report (a baseline, a validated report): the old value
+    is kept, with who, when and why."""
+
+    report = models.ForeignKey(
+        KpiReport,
+        on_delete=models.CASCADE,
+        related_name="corrections",
+        verbose_name=_("rapport d'indicateurs"),
+    )
+    field = models.CharField(_("indicateur"), max_length=40)
+    old_value = models.CharField(_("ancienne valeur"), max_length=40, blank=True)
+    new_value = models.CharField(_("nouvelle valeur"), max_length=40, blank=True)
+    reason = models.TextField(_("motif"))
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("corrigé par"),
+    )
+    corrected_at = models.DateTimeField(_("corrigé le"))
+
+    class Meta:
+        verbose_name = _("correction d'indicateur")
+        verbose_name_plural = _("corrections d'indicateurs")
+        ordering = ["report", "corrected_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.report} — {self.field}"
+
+
+class KpiReminder(models.Model):
+    """One reminder step of a campaign, sent once (``send_kpi_reminders`` is idempotent)."""
+
+    campaign = models.ForeignKey(
+        KpiCampaign,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+        verbose_name=_("campagne"),
+    )
+    # "before-14", "after-7": the side of the due date and the number of days.
+    step = models.CharField(_("étape"), max_length=20)
+    sent_at = models.DateTimeField(_("envoyée le"))
+    report_count = models.PositiveIntegerField(_("rapports relancés"), default=0)
+
+    class Meta:
+        verbose_name = _("relance de campagne")
+        verbose_name_plural = _("relances de campagne")
+        ordering = ["campaign", "sent_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "step"], name="one_kpi_reminder_per_step")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} — {self.step}"
+
+
+class ImportStatus(models.TextChoices):
+    PREVIEW = "preview", _("aperçu")
+    CONFIRMED = "confirmed", _("importé")
+    CANCELLED = "cancelled", _("abandonné")
+
+
+class KpiImport(models.Model):
+    """A filled XLSX template uploaded for a campaign: parsed into a line-by-line preview, then
+    confirmed (all accepted lines in one transaction) or cancelled."""
+
+    campaign = models.ForeignKey(
+        KpiCampaign,
+        on_delete=models.CASCADE,
+        related_name="imports",
+        verbose_name=_("campagne"),
+    )
+    file_name = models.CharField(_("nom du fichier"), max_length=200)
+    sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
+    # [{"line": 2, "report": id, "siren": "…", "name": "…", "outcome": "accepted" | "warned" |
+    #   "refused", "messages": ["…"], "values": {field: "…"}}]
+    lines = models.JSONField(_("lignes"), default=list, blank=True)
+    status = models.CharField(
+        _("statut"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.PREVIEW
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("déposé par"),
+    )
+    uploaded_at = models.DateTimeField(_("déposé le"))
+    confirmed_at = models.DateTimeField(_("importé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import d'indicateurs")
+        verbose_name_plural = _("imports d'indicateurs")
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} — {self.file_name}"
