@@ -24,7 +24,6 @@ class PeriodKind(models.TextChoices):
 
 
 class CampaignStatus(models.TextChoices):
-    DRAFT = "draft", _("en préparation")
     LAUNCHED = "launched", _("lancée")
     CLOSED = "closed", _("close")
 
@@ -92,24 +91,16 @@ class KpiCampaign(models.Model):
     # [{"key": "q1", "label": "…", "kind": "text" | "number" | "yes_no"}]
     extra_questions = models.JSONField(_("questions complémentaires"), default=list, blank=True)
     status = models.CharField(
-        _("statut"), max_length=10, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT
+        _("statut"), max_length=10, choices=CampaignStatus.choices, default=CampaignStatus.LAUNCHED
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("créée par"),
-    )
-    created_at = models.DateTimeField(_("créée le"))
     launched_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("lancée par"),
     )
-    launched_at = models.DateTimeField(_("lancée le"), null=True, blank=True)
+    launched_at = models.DateTimeField(_("lancée le"))
+    closed_at = models.DateTimeField(_("close le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("campagne d'indicateurs")
@@ -127,8 +118,8 @@ class KpiCampaign(models.Model):
                 name="kpi_campaign_period_shape",
             ),
             models.CheckConstraint(
-                condition=~Q(status="launched") | Q(launched_at__isnull=False),
-                name="kpi_campaign_launched_shape",
+                condition=~Q(status="closed") | Q(closed_at__isnull=False),
+                name="kpi_campaign_closed_shape",
             ),
         ]
 
@@ -245,6 +236,9 @@ class KpiReport(models.Model):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
     extra_answers = models.JSONField(_("réponses complémentaires"), default=dict, blank=True)
+    # What the organisation typed, as typed ({field: text}, extra answers under "extra-<key>"):
+    # the form shows it back, a value that does not parse yet is never lost.
+    draft_values = models.JSONField(_("saisie en cours"), default=dict, blank=True)
     # Codes of the consistency warnings the submitter confirmed (checks.py).
     warnings_confirmed = models.JSONField(_("alertes confirmées"), default=list, blank=True)
     # Incremented by every draft save: lets the browser know its copy is the latest.

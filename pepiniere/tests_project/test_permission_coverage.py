@@ -148,6 +148,7 @@ REFUSALS: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
     "api:list_assignments": [("anonymous", "GET", {})],
     "api:get_application": [("stranger", "GET", {}), ("other_officer", "GET", {})],
     "api:get_assignment": [("other_expert", "GET", {})],
+    "kpi:report": [("stranger", "GET", {}), ("other_officer", "GET", {})],
 }
 
 

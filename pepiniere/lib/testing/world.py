@@ -100,6 +100,7 @@ class World:
             "api:get_call": {"slug": self.call.slug},
             "api:get_application": {"application_id": self.application.pk},
             "api:get_assignment": {"assignment_id": o["assignment"].pk},
+            "kpi:report": {"pk": o["kpi_baseline"].pk},
         }
         if name in by_name:
             return {k: by_name[name][k] for k in converters}
@@ -179,6 +180,9 @@ def build_world() -> World:
         siren=second.organisation.siren,
     )
     question = call.form_fields.order_by("position")[0]
+    from pepiniere.portfolio.models import KpiReport
+
+    kpi_baseline = KpiReport.objects.get(organisation=organisation, is_baseline=True)
 
     users = {
         "applicant": applicant,
@@ -214,5 +218,6 @@ def build_world() -> World:
             "member_invitation": member_invitation,
             "link": link,
             "question": question,
+            "kpi_baseline": kpi_baseline,
         },
     )
