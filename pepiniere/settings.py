@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "pepiniere.selection",
     "pepiniere.grants",
     "pepiniere.builder",
+    "pepiniere.agreements",
     "pepiniere.portfolio",
     "pepiniere.home",
     "pepiniere.api",
