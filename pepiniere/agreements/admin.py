@@ -29,8 +29,24 @@ class ReadOnlyAdminMixin:
 class VersionInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = AgreementVersion
     extra = 0
-    fields = ["number", "amount", "aid_rate", "start_date", "end_date", "sent_at", "signed_at"]
-    readonly_fields = fields
+    fields = (
+        "number",
+        "amount",
+        "aid_rate",
+        "start_date",
+        "end_date",
+        "sent_at",
+        "signed_at",
+    )
+    readonly_fields = (
+        "number",
+        "amount",
+        "aid_rate",
+        "start_date",
+        "end_date",
+        "sent_at",
+        "signed_at",
+    )
 
 
 @admin.register(Agreement)
@@ -51,8 +67,24 @@ class ScheduleInline(ReadOnlyAdminMixin, admin.TabularInline):
 class SignatureInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Signature
     extra = 0
-    fields = ["side", "signer_name", "signer_title", "signed_at", "ip_address", "sha256", "method"]
-    readonly_fields = fields
+    fields = (
+        "side",
+        "signer_name",
+        "signer_title",
+        "signed_at",
+        "ip_address",
+        "sha256",
+        "method",
+    )
+    readonly_fields = (
+        "side",
+        "signer_name",
+        "signer_title",
+        "signed_at",
+        "ip_address",
+        "sha256",
+        "method",
+    )
 
 
 @admin.register(AgreementVersion)
