@@ -139,6 +139,11 @@ class LedgerRow:
         return self.envelope - self.committed
 
     @property
+    def to_pay(self) -> Decimal:
+        """Committed and not paid yet (reste à verser)."""
+        return self.committed - self.paid
+
+    @property
     def percent(self) -> int:
         return int(self.committed * 100 / self.envelope) if self.envelope else 0
 
