@@ -101,6 +101,7 @@ class World:
             "api:get_application": {"application_id": self.application.pk},
             "api:get_assignment": {"assignment_id": o["assignment"].pk},
             "kpi:report": {"pk": o["kpi_baseline"].pk},
+            "home:audit_entry": {"pk": o["award_entry"].pk},
         }
         if name in by_name:
             return {k: by_name[name][k] for k in converters}
@@ -183,6 +184,9 @@ def build_world() -> World:
     from pepiniere.portfolio.models import KpiReport
 
     kpi_baseline = KpiReport.objects.get(organisation=organisation, is_baseline=True)
+    from pepiniere.audit.services import trail_for
+
+    award_entry = next(e for e in trail_for(application) if e.action == "award")
 
     users = {
         "applicant": applicant,
@@ -219,5 +223,6 @@ def build_world() -> World:
             "link": link,
             "question": question,
             "kpi_baseline": kpi_baseline,
+            "award_entry": award_entry,
         },
     )
