@@ -12,3 +12,10 @@ class GrantsConfig(AppConfig):
         from pepiniere.selection.services import earlier_aid
 
         earlier_aid.register(organisations_aided_before)
+
+        # A funder supports the organisations it awarded aid to: its officers validate their
+        # bank details (organisations/ asks through this extension point).
+        from pepiniere.grants.selectors import funders_of_awarded_organisations
+        from pepiniere.organisations.selectors import supporting_funders
+
+        supporting_funders.register(funders_of_awarded_organisations)

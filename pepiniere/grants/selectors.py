@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, Q
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from pepiniere.applications.models import Application, Status
@@ -27,6 +27,15 @@ class AwardRow:
     award: Any  # Award | None
     suggested: Decimal
     letters: list[str]
+
+
+def funders_of_awarded_organisations() -> QuerySet[AwardShare]:
+    """One row per (organisation, funder) share of an award, as `supported_organisation` and
+    `supporting_funder` (registered with organisations.selectors.supporting_funders)."""
+    return AwardShare.objects.annotate(
+        supported_organisation=F("award__application__organisation_id"),
+        supporting_funder=F("funder_id"),
+    )
 
 
 def organisations_aided_before(call: Call, organisation_ids: set[int]) -> set[int]:

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from pepiniere.organisations.models import (
+    BankAccount,
     JoinRequest,
     LegalForm,
     MemberInvitation,
@@ -66,3 +67,15 @@ class MemberInvitationAdmin(ReadOnlyAdmin):
     search_fields = ["organisation__name", "email"]
     list_select_related = ["organisation"]
     exclude = ["token"]
+
+
+@admin.register(BankAccount)
+class BankAccountAdmin(ReadOnlyAdmin):
+    """Validated or rejected on the officers' page (four-eyes, audited), never here."""
+
+    list_display = ["organisation", "holder", "masked_iban", "status", "submitted_at", "decided_by"]
+    list_filter = ["status"]
+    search_fields = ["organisation__name", "holder"]
+    list_select_related = ["organisation", "decided_by"]
+    exclude = ["token", "iban"]
+    readonly_fields = ["masked_iban"]

@@ -109,3 +109,42 @@ class AddMemberForm(forms.Form):
         label=_("Inviter une personne (adresse électronique)"),
         help_text=_("Elle reçoit une invitation et rejoint la structure en l'acceptant."),
     )
+
+
+class BankDetailsForm(forms.Form):
+    """What the member types; the service checks it (IBAN, BIC, RIB) and says what is wrong."""
+
+    holder = forms.CharField(
+        label=_("titulaire du compte"),
+        max_length=140,
+        help_text=_("Tel qu'il figure sur le RIB : en principe, le nom de la structure."),
+    )
+    iban = forms.CharField(
+        label=_("IBAN"),
+        max_length=50,
+        help_text=_("Les espaces sont acceptés, ex. FR76 3000 6000 0112 3456 7890 189."),
+    )
+    bic = forms.CharField(
+        label=_("BIC"),
+        max_length=20,
+        required=False,
+        help_text=_("Déduit de l'IBAN quand la banque est connue ; sinon, recopiez celui du RIB."),
+    )
+    rib = forms.FileField(
+        label=_("RIB (relevé d'identité bancaire)"),
+        required=False,
+        help_text=_("PDF, PNG ou JPEG, 5 Mo au plus, au nom de la structure."),
+    )
+
+
+class BankDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[("validate", _("valider")), ("reject", _("refuser"))],
+        widget=forms.HiddenInput,
+    )
+    reason = forms.CharField(
+        label=_("motif du refus"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Obligatoire pour un refus ; la structure le lira."),
+    )

@@ -112,3 +112,180 @@ def clean_naf(value: str) -> str:
             code="format",
         )
     return code
+
+
+# --- bank details (schwifty) -----------------------------------------------------------------
+
+_BBAN_PARTS = re.compile(r"(\d+)!([nace])")
+
+
+def _country_name(code: str) -> str:
+    from babel import Locale
+
+    return str(Locale("fr").territories.get(code, code))
+
+
+def _bban_format(spec: str) -> str:
+    """« 5!n5!n11!c2!n » → « 5 chiffres, 5 chiffres, 11 lettres ou chiffres, 2 chiffres »."""
+    kinds = {
+        "n": _("chiffres"),
+        "a": _("lettres majuscules"),
+        "c": _("lettres ou chiffres"),
+        "e": _("espaces"),
+    }
+    return ", ".join(f"{count} {kinds[kind]}" for count, kind in _BBAN_PARTS.findall(spec))
+
+
+def clean_iban(value: str) -> str:
+    """The IBAN, compact and in capitals, or a ValidationError saying what is wrong: characters,
+    country, length, format, check digits (mod 97) or, where schwifty knows the national
+    algorithm (France: the clé RIB), the national key."""
+    import warnings
+
+    from schwifty import IBAN
+    from schwifty import exceptions as iban_errors
+
+    number = "".join((value or "").split()).upper()
+    if not number:
+        raise ValidationError(_("Indiquez l'IBAN."), code="required")
+    wrong = sorted({c for c in number if not (c.isascii() and c.isalnum())})
+    if wrong:
+        raise ValidationError(
+            _(
+                "Un IBAN ne contient que des lettres et des chiffres (les espaces sont acceptés) : "
+                "retirez %(chars)s."
+            )
+            % {"chars": " ".join(f"« {c} »" for c in wrong)},
+            code="characters",
+        )
+    if len(number) < 5 or not number[:2].isalpha() or not number[2:4].isdigit():
+        raise ValidationError(
+            _(
+                "Un IBAN commence par le code du pays en deux lettres puis deux chiffres de "
+                "contrôle (ex. FR76 3000 6000 0112 3456 7890 189)."
+            ),
+            code="format",
+        )
+    iban = IBAN(number, allow_invalid=True)
+    try:
+        spec = iban.spec
+    except iban_errors.InvalidCountryCode:
+        raise ValidationError(
+            _("« %(code)s » n'est pas le code d'un pays qui utilise l'IBAN.")
+            % {"code": number[:2]},
+            code="country",
+        ) from None
+    country = {"country": _country_name(number[:2]), "code": number[:2]}
+    if not spec.in_sepa_zone:
+        raise ValidationError(
+            _(
+                "Les aides sont versées par virement SEPA : un compte dont l'IBAN commence par "
+                "%(code)s (%(country)s), hors de la zone SEPA, ne peut pas les recevoir."
+            )
+            % country,
+            code="sepa",
+        )
+    if len(number) != spec.iban_length:
+        raise ValidationError(
+            _(
+                "Un IBAN de %(country)s (%(code)s) compte %(expected)d caractères ; celui-ci en "
+                "compte %(length)d. Vérifiez qu'il n'en manque pas ou qu'il n'y en a pas en trop."
+            )
+            % {**country, "expected": spec.iban_length, "length": len(number)},
+            code="length",
+        )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # NationalChecksumNotVerified: nothing to check there
+            iban.validate(validate_bban=True)
+    except iban_errors.InvalidStructure:
+        raise ValidationError(
+            _(
+                "Un IBAN de %(country)s s'écrit %(code)s, deux chiffres de contrôle, puis "
+                "%(format)s : ce n'est pas le cas de celui-ci."
+            )
+            % {**country, "format": _bban_format(spec.bban_spec)},
+            code="structure",
+        ) from None
+    except iban_errors.InvalidChecksumDigits:
+        raise ValidationError(
+            _(
+                "Les chiffres de contrôle de l'IBAN (« %(digits)s », après %(code)s) ne "
+                "correspondent pas au reste du numéro : un caractère est sans doute mal recopié. "
+                "Vérifiez-le sur le RIB."
+            )
+            % {"digits": number[2:4], "code": number[:2]},
+            code="checksum",
+        ) from None
+    except iban_errors.InvalidBBANChecksum:
+        raise ValidationError(
+            _(
+                "La clé nationale du compte (pour la France, la clé RIB : les deux derniers "
+                "chiffres) ne correspond pas au code banque, au guichet et au numéro de compte. "
+                "Vérifiez-les sur le RIB."
+            ),
+            code="national_checksum",
+        ) from None
+    except iban_errors.SchwiftyException as error:
+        raise ValidationError(
+            _("Cet IBAN n'est pas valide (%(error)s).") % {"error": error}, code="invalid"
+        ) from None
+    return str(iban.compact)
+
+
+def bank_of_iban(iban: str) -> tuple[str, str]:
+    """(BIC, bank name) from schwifty's bank registry for a valid IBAN; ("", "") when unknown."""
+    from schwifty import IBAN
+
+    parsed = IBAN(iban, allow_invalid=True)
+    try:
+        bic = parsed.bic
+        name = parsed.bank_name or ""
+    except Exception:  # noqa: BLE001 - an unknown bank code is not an error, just no BIC
+        return "", ""
+    return (str(bic.compact) if bic is not None else ""), name
+
+
+def clean_bic(value: str) -> str:
+    """The BIC (8 or 11 characters), compact and in capitals, or a ValidationError saying why."""
+    from schwifty import BIC
+    from schwifty import exceptions as bic_errors
+
+    code = "".join((value or "").split()).upper()
+    if not code:
+        raise ValidationError(_("Indiquez le BIC (il figure sur le RIB)."), code="required")
+    if len(code) not in (8, 11):
+        raise ValidationError(
+            _("Un BIC compte 8 ou 11 caractères (%(n)d saisis).") % {"n": len(code)},
+            code="length",
+        )
+    try:
+        bic = BIC(code)
+    except bic_errors.InvalidCountryCode:
+        raise ValidationError(
+            _(
+                "Les 5e et 6e caractères d'un BIC sont le code du pays de la banque : « %(code)s » "
+                "n'en est pas un."
+            )
+            % {"code": code[4:6]},
+            code="country",
+        ) from None
+    except bic_errors.SchwiftyException:
+        raise ValidationError(
+            _(
+                "Un BIC s'écrit 4 lettres (la banque), 2 lettres (le pays), 2 lettres ou chiffres "
+                "(la ville), et éventuellement 3 lettres ou chiffres (l'agence)."
+            ),
+            code="structure",
+        ) from None
+    return str(bic.compact)
+
+
+def grouped_iban(iban: str) -> str:
+    """« FR7630006000011234567890189 » → « FR76 3000 6000 0112 3456 7890 189 »."""
+    return " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
+
+
+def masked_iban(iban: str) -> str:
+    """Every character but the last four hidden: « •••• •••• •••• •••• •••• •••0 189 »."""
+    return grouped_iban("•" * max(0, len(iban) - 4) + iban[-4:])

@@ -276,3 +276,101 @@ class MemberInvitation(models.Model):
 
     def is_open(self, now: datetime.datetime) -> bool:
         return self.accepted_at is None and now < self.expires_at
+
+
+class BankAccountStatus(models.TextChoices):
+    PENDING = "pending", _("en attente de validation")
+    VALIDATED = "validated", _("validées")
+    REJECTED = "rejected", _("refusées")
+    REPLACED = "replaced", _("remplacées")
+
+
+def rib_path(instance: BankAccount, filename: str) -> str:
+    # The stored name never reuses the uploaded name (no path tricks, no collisions).
+    return f"bank/{instance.organisation_id}/{instance.token}"
+
+
+class BankAccount(models.Model):
+    """Bank details (coordonnées bancaires) an organisation gives to be paid, with the bank's
+    identity document (RIB). A change is paid only once an officer of a funder that supports the
+    organisation validated it (never the person who submitted it): until then payments are held,
+    the classic fraud route being a forged change of bank details."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="bank_accounts",
+        verbose_name=_("structure"),
+    )
+    holder = models.CharField(_("titulaire du compte"), max_length=140)
+    iban = models.CharField(_("IBAN"), max_length=34)
+    bic = models.CharField(_("BIC"), max_length=11, blank=True)
+    bank_name = models.CharField(_("banque"), max_length=200, blank=True)
+    token = models.CharField(max_length=32, unique=True, verbose_name=_("jeton"))
+    rib = models.FileField(upload_to=rib_path, max_length=200, verbose_name=_("RIB"))
+    rib_name = models.CharField(_("nom du fichier du RIB"), max_length=200)
+    rib_content_type = models.CharField(_("type du fichier du RIB"), max_length=100)
+    rib_size = models.PositiveIntegerField(_("taille du RIB (octets)"))
+    rib_sha256 = models.CharField(_("empreinte SHA-256 du RIB"), max_length=64)
+    status = models.CharField(
+        _("statut"),
+        max_length=10,
+        choices=BankAccountStatus.choices,
+        default=BankAccountStatus.PENDING,
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("transmises par"),
+    )
+    submitted_at = models.DateTimeField(_("transmises le"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("décidé par"),
+    )
+    decided_at = models.DateTimeField(_("décidé le"), null=True, blank=True)
+    reason = models.TextField(_("motif"), blank=True)
+
+    class Meta:
+        verbose_name = _("coordonnées bancaires")
+        verbose_name_plural = _("coordonnées bancaires")
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            # At most one change waiting and one account in force per organisation.
+            models.UniqueConstraint(
+                fields=["organisation"],
+                condition=models.Q(status="pending"),
+                name="one_pending_bank_account",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation"],
+                condition=models.Q(status="validated"),
+                name="one_validated_bank_account",
+            ),
+            # Four-eyes, in the database too: who submitted never decides.
+            models.CheckConstraint(
+                condition=models.Q(decided_by__isnull=True)
+                | ~models.Q(decided_by=models.F("submitted_by")),
+                name="bank_account_four_eyes",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} — {self.masked_iban}"
+
+    @property
+    def masked_iban(self) -> str:
+        from pepiniere.organisations.identifiers import masked_iban
+
+        return masked_iban(self.iban)
+
+    @property
+    def grouped_iban(self) -> str:
+        from pepiniere.organisations.identifiers import grouped_iban
+
+        return grouped_iban(self.iban)

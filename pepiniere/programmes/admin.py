@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from pepiniere.audit.admin_mixins import AuditedAdminMixin
 from pepiniere.lib.admin import FunderScopedAdminMixin
@@ -25,5 +26,19 @@ class ProgrammeAdmin(AuditedAdminMixin, FunderScopedAdminMixin, admin.ModelAdmin
 @admin.register(Funder)
 class FunderAdmin(AuditedAdminMixin, FunderScopedAdminMixin, admin.ModelAdmin):
     funder_lookup = "pk"
-    list_display = ["name", "kind"]
+    list_display = ["name", "kind", "siret", "iban"]
     prepopulated_fields = {"slug": ("name",)}
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "kind", "website"]}),
+        (
+            _("Paiements"),
+            {
+                "fields": ["siret", "iban", "bic"],
+                "description": _(
+                    "Le SIRET figure dans le fichier de mandatement ; l'IBAN et le BIC du compte "
+                    "payeur dans le virement SEPA. Le BIC est déduit de l'IBAN quand la banque "
+                    "est connue."
+                ),
+            },
+        ),
+    ]

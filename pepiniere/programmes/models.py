@@ -22,8 +22,16 @@ class Funder(models.Model):
     name = models.CharField(_("nom"), max_length=200)
     slug = models.SlugField(_("identifiant court"), unique=True)
     kind = models.CharField(_("type"), max_length=20, choices=FunderKind.choices)
-    siret = models.CharField(_("SIRET"), max_length=14, blank=True)
+    siret = models.CharField(
+        _("SIRET"),
+        max_length=14,
+        blank=True,
+        help_text=_("Obligatoire pour produire les fichiers de paiement (mandatement, SEPA)."),
+    )
     website = models.URLField(_("site web"), blank=True)
+    # The account payments leave from (SEPA debtor); the mandatement file needs only the SIRET.
+    iban = models.CharField(_("IBAN du compte payeur"), max_length=34, blank=True)
+    bic = models.CharField(_("BIC du compte payeur"), max_length=11, blank=True)
 
     class Meta:
         verbose_name = _("financeur")
@@ -32,6 +40,40 @@ class Funder(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """IBAN and BIC checked and written as banks exchange them (capitals, no spaces); the BIC
+        derived from the IBAN when schwifty's bank registry knows the bank."""
+        from django.core.exceptions import ValidationError
+
+        from pepiniere.organisations.identifiers import (
+            bank_of_iban,
+            clean_bic,
+            clean_iban,
+            clean_siret,
+        )
+
+        errors: dict[str, list[str]] = {}
+        if self.siret:
+            try:
+                self.siret = clean_siret(self.siret)
+            except ValidationError as error:
+                errors["siret"] = error.messages
+        if self.iban:
+            try:
+                self.iban = clean_iban(self.iban)
+            except ValidationError as error:
+                errors["iban"] = error.messages
+            else:
+                derived, _bank = bank_of_iban(self.iban)
+                self.bic = derived or self.bic
+        if self.bic:
+            try:
+                self.bic = clean_bic(self.bic)
+            except ValidationError as error:
+                errors["bic"] = error.messages
+        if errors:
+            raise ValidationError(errors)
 
 
 class Programme(models.Model):

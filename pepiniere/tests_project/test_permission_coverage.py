@@ -63,6 +63,18 @@ REFUSALS: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
     "organisations:create": [("anonymous", "GET", {})],
     "organisations:detail": [("stranger", "GET", {}), ("officer", "GET", {})],
     "organisations:edit": [("stranger", "GET", {}), ("stranger", "POST", {"name": "Pris"})],
+    "organisations:bank_details": [
+        ("stranger", "GET", {}),
+        ("officer", "GET", {}),
+        ("stranger", "POST", {"holder": "Escroc", "iban": "FR7630006000011234567890189"}),
+    ],
+    "organisations:bank_queue": [("applicant", "GET", {}), ("finance", "GET", {})],
+    "organisations:bank_decision": [
+        ("applicant", "GET", {}),
+        ("other_officer", "GET", {}),
+        ("finance", "POST", {"decision": "validate"}),
+    ],
+    "organisations:bank_rib": [("stranger", "GET", {}), ("other_officer", "GET", {})],
     "applications:mine": [("anonymous", "GET", {})],
     "applications:start": [("stranger", "POST", {"organisation": "{organisation}"})],
     "applications:detail": [("stranger", "GET", {}), ("other_officer", "GET", {})],

@@ -66,6 +66,9 @@ class World:
             "applications:attachment": {"token": self.attachment.token},
             "organisations:detail": {"pk": self.application.organisation_id},
             "organisations:edit": {"pk": self.application.organisation_id},
+            "organisations:bank_details": {"pk": self.application.organisation_id},
+            "organisations:bank_decision": {"pk": o["bank_account"].pk},
+            "organisations:bank_rib": {"pk": o["bank_account"].pk},
             "aid:minimis": {"pk": self.application.organisation_id},
             "aid:letter_pdf": {"pk": o["letter"].pk},
             "selection:detail": {"slug": self.call.slug, "pk": o["scenario"].pk},
@@ -188,6 +191,18 @@ def build_world() -> World:
 
     award_entry = next(e for e in trail_for(application) if e.action == "award")
 
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from pepiniere.organisations.bank_services import submit_bank_details
+
+    bank_account = submit_bank_details(
+        organisation=organisation,
+        actor=applicant,
+        holder=organisation.name,
+        iban="FR7630006000011234567890189",
+        rib=SimpleUploadedFile("rib.pdf", PDF_BYTES, "application/pdf"),
+    )
+
     users = {
         "applicant": applicant,
         "stranger": stranger,
@@ -224,5 +239,6 @@ def build_world() -> World:
             "question": question,
             "kpi_baseline": kpi_baseline,
             "award_entry": award_entry,
+            "bank_account": bank_account,
         },
     )
