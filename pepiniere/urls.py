@@ -14,6 +14,7 @@ urlpatterns = [
     path("aides/", include("pepiniere.grants.applicant_urls")),
     path("instruction/conception/", include("pepiniere.builder.urls")),
     path("indicateurs/", include("pepiniere.portfolio.kpi_urls")),
+    path("suivi/", include("pepiniere.portfolio.urls")),
     path("instruction/", include("pepiniere.applications.staff_urls")),
     path("expertise/", include("pepiniere.reviews.urls")),
     path("api/v1/", api.urls),
