@@ -20,6 +20,7 @@ from pepiniere.accounts.models import Role
 from pepiniere.applications.permissions import can_open_backoffice
 from pepiniere.calls.models import Call
 from pepiniere.grants.permissions import can_see_grants
+from pepiniere.portfolio.permissions_portfolio import can_view_portfolio
 from pepiniere.reviews.permissions import can_manage_reviews, can_see_ranking
 from pepiniere.selection.permissions import can_view_scenarios
 
@@ -105,6 +106,14 @@ def menu_items(request: HttpRequest) -> list[MenuItem]:
     if can_open_backoffice(user):
         items.append(
             MenuItem(_("Instruction"), reverse("backoffice:home"), app in {"backoffice", "builder"})
+        )
+    if can_view_portfolio(user):
+        items.append(
+            MenuItem(
+                _("Portefeuille"),
+                reverse("portfolio:list"),
+                app == "portfolio" and name != "organisation",
+            )
         )
     if user.is_staff:
         items.append(MenuItem(_("Administration"), reverse("admin:index")))

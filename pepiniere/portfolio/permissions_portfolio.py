@@ -1,0 +1,59 @@
+"""Who reads the portfolio and an organisation's follow-up page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from pepiniere.accounts.models import Role
+from pepiniere.applications.permissions import is_member
+from pepiniere.grants.models import Award
+from pepiniere.lib.permissions import Verdict, allow, deny
+from pepiniere.organisations.models import Organisation
+from pepiniere.portfolio.selectors_portfolio import (
+    PORTFOLIO_ROLES,
+    portfolio_calls,
+    portfolio_funder_ids,
+)
+
+
+def can_view_portfolio(user: Any) -> Verdict:
+    """The list of supported organisations: officers and finance staff of a funder (finance
+    reads it like the officers; nothing on it changes anything), administrators."""
+    if not user.is_authenticated:
+        return deny(_("Connectez-vous."))
+    # Roles only (read once per request, shared with the menu): an officer's list holds the
+    # organisations their own funders supported, nothing else.
+    if any(user.has_role(role) for role in (Role.ADMIN, *PORTFOLIO_ROLES)):
+        return allow()
+    return deny(
+        _(
+            "Le portefeuille des structures soutenues est réservé aux chargé·es de mission et aux "
+            "services financiers des financeurs."
+        )
+    )
+
+
+def supported_by_funders_of(user: Any, organisation: Organisation | int) -> bool:
+    """Whether one of the person's funders (as officer or finance) awarded aid to the
+    organisation (on its own call or a call it co-funds)."""
+    funder_ids = portfolio_funder_ids(user)
+    awards = Award.objects.filter(application__organisation=organisation)
+    if funder_ids is None:
+        return True
+    if not funder_ids:
+        return False
+    return awards.filter(application__call_id__in=portfolio_calls(funder_ids).values("pk")).exists()
+
+
+def can_view_organisation_page(user: Any, organisation: Organisation) -> Verdict:
+    """An organisation's follow-up page: its own members (read-only), and the officers and finance
+    staff of a funder that supported it. Anyone else is told nothing (the view answers 404)."""
+    if not user.is_authenticated:
+        return deny(_("Connectez-vous."))
+    if is_member(user, organisation):
+        return allow()
+    if supported_by_funders_of(user, organisation):
+        return allow()
+    return deny(_("Cette structure n'est pas suivie par votre financeur."))

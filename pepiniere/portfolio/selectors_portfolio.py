@@ -1,0 +1,241 @@
+"""The portfolio: every organisation a funder supported (an award on one of its calls, as lead
+funder or co-funder), across calls, programmes and years, with its filters, sorts and search.
+
+One page costs a fixed number of queries whatever its size: the count, the page of organisations
+(with their département and size band), the figures of the page's organisations (awards, amounts,
+first and last decision) and their latest KPI report. Filters on the award (programme, call,
+axis, sector, year) restrict which awards make an organisation part of the list and which awards
+its figures add up; filters on the organisation (département, size band, kind, search) restrict
+the organisations."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, fields
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.utils.translation import gettext as _
+
+from pepiniere.accounts.models import Role
+from pepiniere.calls.models import Call
+from pepiniere.grants.models import Award
+from pepiniere.lib.params import parse_int
+from pepiniere.organisations.models import Organisation
+
+PORTFOLIO_ROLES = (Role.OFFICER, Role.FINANCE)
+
+# sort code → (label, needs the award figures in the query)
+SORTS: dict[str, str] = {
+    "name": "name",
+    "-name": "-name",
+    "departement": "departement",
+    "first_award": "first_award",
+    "-last_award": "-last_award",
+    "-total": "-total",
+    "total": "total",
+}
+
+
+def sort_labels() -> list[tuple[str, str]]:
+    return [
+        ("name", _("nom (A → Z)")),
+        ("-name", _("nom (Z → A)")),
+        ("departement", _("département")),
+        ("first_award", _("première aide (la plus ancienne d'abord)")),
+        ("-last_award", _("dernière aide (la plus récente d'abord)")),
+        ("-total", _("montant attribué décroissant")),
+        ("total", _("montant attribué croissant")),
+    ]
+
+
+def portfolio_funder_ids(user: Any) -> set[int] | None:
+    """The funders whose portfolio this person reads (officer or finance); None: every funder
+    (an administrator)."""
+    if user.has_role(Role.ADMIN):
+        return None
+    return set(
+        user.role_grants.filter(role__in=PORTFOLIO_ROLES, funder__isnull=False).values_list(
+            "funder_id", flat=True
+        )
+    )
+
+
+def portfolio_calls(funder_ids: set[int] | None) -> QuerySet[Call]:
+    """The calls whose awards make the portfolio: the funders' own and co-funded calls."""
+    calls = Call.objects.all()
+    if funder_ids is None:
+        return calls
+    return calls.filter(Q(funder_id__in=funder_ids) | Q(co_funders__in=funder_ids)).distinct()
+
+
+@dataclass(frozen=True)
+class PortfolioFilters:
+    programme: str = ""
+    call: str = ""
+    axis: str = ""
+    departement: str = ""
+    sector: str = ""
+    size_band: str = ""
+    kind: str = ""
+    year: str = ""
+    q: str = ""
+    sort: str = "name"
+
+    @classmethod
+    def from_query(cls, query: Any) -> PortfolioFilters:
+        values = {
+            f.name: (query.get(f.name) or "").strip()[:100]
+            for f in fields(cls)
+            if query.get(f.name) is not None
+        }
+        if not values.get("sort"):
+            values.pop("sort", None)
+        return cls(**values)
+
+    def as_dict(self) -> dict[str, str]:
+        return {k: v for k, v in asdict(self).items() if v and not (k == "sort" and v == "name")}
+
+    @property
+    def award_year(self) -> int | None:
+        # A malformed year is a 400 (lib.params), never a silently dropped filter.
+        if not self.year:
+            return None
+        return parse_int(self.year, label=_("Année de l'aide"), minimum=1900, maximum=2200)
+
+
+def scoped_awards(funder_ids: set[int] | None, filters: PortfolioFilters) -> QuerySet[Award]:
+    """The awards that count: on the funders' calls, within the award filters."""
+    awards = Award.objects.all()
+    if funder_ids is not None:
+        awards = awards.filter(application__call_id__in=portfolio_calls(funder_ids).values("pk"))
+    if filters.programme:
+        awards = awards.filter(application__call__programme__slug=filters.programme)
+    if filters.call:
+        call_id = Call.objects.filter(slug=filters.call).values_list("pk", flat=True).first()
+        awards = awards.filter(application__call_id=call_id) if call_id else awards.none()
+    if filters.axis:
+        awards = awards.filter(application__call__axis__code=filters.axis)
+    if filters.sector:
+        awards = awards.filter(application__call__sectors__code=filters.sector)
+    if (year := filters.award_year) is not None:
+        awards = awards.filter(
+            decision_date__gte=datetime.date(year, 1, 1),
+            decision_date__lte=datetime.date(year, 12, 31),
+        )
+    return awards
+
+
+def _search(organisations: QuerySet[Organisation], text: str) -> QuerySet[Organisation]:
+    """Name words (each must appear), or a SIREN/SIRET/RNA typed with or without spaces."""
+    compact = text.replace(" ", "").replace("\u00a0", "")
+    if compact.isdigit() and compact.isascii():
+        return organisations.filter(Q(siren__startswith=compact[:9]) | Q(siret__startswith=compact))
+    if compact[:1] in ("W", "w") and compact[1:].isdigit():
+        return organisations.filter(rna__iexact=compact)
+    for word in text.split():
+        organisations = organisations.filter(name__icontains=word)
+    return organisations
+
+
+def _figures(awards: QuerySet[Award]) -> dict[str, Any]:
+    per_org = (
+        awards.filter(application__organisation_id=OuterRef("pk"))
+        .order_by()
+        .values("application__organisation_id")
+    )
+
+    def sub(expression: Any) -> Subquery:
+        return Subquery(per_org.annotate(v=expression).values("v")[:1])
+
+    return {
+        "total": sub(Sum("amount")),
+        "first_award": sub(Min("decision_date")),
+        "last_award": sub(Max("decision_date")),
+    }
+
+
+def portfolio(funder_ids: set[int] | None, filters: PortfolioFilters) -> QuerySet[Organisation]:
+    """The organisations supported by these funders (None: every funder), filtered and sorted
+    (rows without figures: `page_figures` adds them to one page)."""
+    awards = scoped_awards(funder_ids, filters)
+    organisations = Organisation.objects.filter(
+        pk__in=awards.values("application__organisation_id")
+    ).select_related("departement", "size_band")
+    if filters.departement:
+        organisations = organisations.filter(departement_id=filters.departement)
+    if filters.size_band:
+        organisations = organisations.filter(size_band_id=filters.size_band)
+    if filters.kind:
+        organisations = organisations.filter(kind=filters.kind)
+    if filters.q:
+        organisations = _search(organisations, filters.q)
+    sort = SORTS.get(filters.sort, "name")
+    if sort.lstrip("-") in {"total", "first_award", "last_award"}:
+        key = sort.lstrip("-")
+        organisations = organisations.annotate(**{key: _figures(awards)[key]})
+    if sort == "departement":
+        return organisations.order_by("departement_id", "name", "pk")
+    return organisations.order_by(sort, "name", "pk")
+
+
+@dataclass
+class OrganisationFigures:
+    awards: int = 0
+    total: Decimal = Decimal("0")
+    first_award: datetime.date | None = None
+    last_award: datetime.date | None = None
+    calls: list[str] | None = None
+
+
+def page_figures(
+    funder_ids: set[int] | None, filters: PortfolioFilters, organisation_ids: Iterable[int]
+) -> dict[int, OrganisationFigures]:
+    """Awards, amount, first and last decision of each organisation of one page, within the
+    filters (one query)."""
+    ids = list(organisation_ids)
+    if not ids:
+        return {}
+    rows = (
+        scoped_awards(funder_ids, filters)
+        .filter(application__organisation_id__in=ids)
+        .order_by()
+        .values("application__organisation_id")
+        .annotate(
+            n=Count("pk", distinct=True),
+            total=Sum("amount"),
+            first=Min("decision_date"),
+            last=Max("decision_date"),
+        )
+    )
+    return {
+        row["application__organisation_id"]: OrganisationFigures(
+            awards=row["n"], total=row["total"], first_award=row["first"], last_award=row["last"]
+        )
+        for row in rows
+    }
+
+
+def figures_by_organisation(
+    funder_ids: set[int] | None, filters: PortfolioFilters
+) -> dict[int, OrganisationFigures]:
+    """The same figures for the whole filtered portfolio (exports: one grouped query)."""
+    rows = (
+        scoped_awards(funder_ids, filters)
+        .order_by()
+        .values("application__organisation_id")
+        .annotate(
+            n=Count("pk", distinct=True),
+            total=Sum("amount"),
+            first=Min("decision_date"),
+            last=Max("decision_date"),
+        )
+    )
+    return {
+        row["application__organisation_id"]: OrganisationFigures(
+            awards=row["n"], total=row["total"], first_award=row["first"], last_award=row["last"]
+        )
+        for row in rows
+    }

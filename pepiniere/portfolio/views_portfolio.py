@@ -1,0 +1,131 @@
+"""The portfolio of supported organisations (officers, finance read-only) and an organisation's
+follow-up page (the same staff, and the organisation's own members)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from pepiniere.applications.exports import CONTENT_TYPES, write_csv
+from pepiniere.calls.models import Sector
+from pepiniere.lib.http import AuthenticatedHttpRequest
+from pepiniere.lib.params import InvalidParameter, parse_int
+from pepiniere.organisations.models import Organisation, OrganisationKind, SizeBand
+from pepiniere.portfolio import exports_portfolio
+from pepiniere.portfolio.permissions_portfolio import (
+    can_view_organisation_page,
+    can_view_portfolio,
+)
+from pepiniere.portfolio.selectors_organisation import organisation_for_page, organisation_page
+from pepiniere.portfolio.selectors_portfolio import (
+    PortfolioFilters,
+    page_figures,
+    portfolio,
+    portfolio_calls,
+    portfolio_funder_ids,
+    sort_labels,
+)
+from pepiniere.territories.models import Departement
+
+PAGE_SIZE = 50
+PAGE_SIZES = (25, 50, 100, 200)
+
+
+def _page_size(request: AuthenticatedHttpRequest) -> int:
+    raw = request.GET.get("per_page")
+    if not raw:
+        return PAGE_SIZE
+    size = parse_int(raw, label=_("Structures par page"), minimum=1, maximum=max(PAGE_SIZES))
+    if size not in PAGE_SIZES:
+        raise InvalidParameter(_("Structures par page : choisissez 25, 50, 100 ou 200."))
+    return size
+
+
+@login_required
+def portfolio_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    can_view_portfolio(request.user).enforce()
+    filters = PortfolioFilters.from_query(request.GET)
+    per_page = _page_size(request)
+    funder_ids = portfolio_funder_ids(request.user)
+    organisations = portfolio(funder_ids, filters)
+    page = Paginator(organisations, per_page).get_page(request.GET.get("page"))
+    figures = page_figures(funder_ids, filters, [o.pk for o in page.object_list])
+    rows = [(o, figures.get(o.pk)) for o in page.object_list]
+    calls = list(
+        portfolio_calls(funder_ids).select_related("programme", "axis").order_by("-closes_at", "pk")
+    )
+    programmes = {c.programme.slug: c.programme for c in calls}
+    query = filters.as_dict()
+    if per_page != PAGE_SIZE:
+        query["per_page"] = str(per_page)
+    context = {
+        "page": page,
+        "rows": rows,
+        "filters": filters,
+        "per_page": per_page,
+        "page_sizes": PAGE_SIZES,
+        "calls": calls,
+        "programmes": sorted(programmes.values(), key=lambda p: (p.start_date, p.title)),
+        "axes": sorted({(c.axis.code, c.axis.title) for c in calls if c.axis}),
+        "departements": Departement.objects.all(),
+        "sectors": Sector.objects.all(),
+        "size_bands": SizeBand.objects.all(),
+        "kinds": OrganisationKind.choices,
+        "years": sorted({c.closes_at.year for c in calls}, reverse=True),
+        "sorts": sort_labels(),
+        "querystring": urlencode(query),
+        "export_querystring": urlencode(filters.as_dict()),
+    }
+    template = (
+        "portfolio/portfolio_list.html#results" if request.htmx else "portfolio/portfolio_list.html"
+    )
+    return render(request, template, context)
+
+
+@login_required
+def portfolio_export(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The filtered portfolio as CSV (decimal comma, or `?decimal=point`) or XLSX."""
+    can_view_portfolio(request.user).enforce()
+    filters = PortfolioFilters.from_query(request.GET)
+    fmt = request.GET.get("format", "csv")
+    if fmt not in CONTENT_TYPES:
+        raise InvalidParameter(_("« format » vaut « csv » ou « xlsx »."))
+    decimal = request.GET.get("decimal", "comma")
+    if decimal not in ("comma", "point"):
+        raise InvalidParameter(_("« decimal » vaut « comma » (virgule, par défaut) ou « point »."))
+    headers, rows = exports_portfolio.export_rows(portfolio_funder_ids(request.user), filters)
+    if fmt == "csv":
+        text = io.StringIO()
+        write_csv(headers, rows, text, decimal_point=decimal == "point")
+        content = text.getvalue().encode("utf-8")
+    else:
+        binary = io.BytesIO()
+        exports_portfolio.write_xlsx(headers, rows, binary)
+        content = binary.getvalue()
+    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="portefeuille-{stamp}.{fmt}"'
+    return response
+
+
+@login_required
+def organisation_page_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    try:
+        organisation = organisation_for_page(pk)
+    except Organisation.DoesNotExist:
+        raise Http404 from None
+    # Someone whose funder never supported it is told nothing of it (404, not 403).
+    if not can_view_organisation_page(request.user, organisation):
+        raise Http404
+    page = organisation_page(request.user, organisation)
+    context: dict[str, Any] = {"page": page, "organisation": organisation}
+    context.update(page.extras)
+    return render(request, "portfolio/portfolio_organisation.html", context)
