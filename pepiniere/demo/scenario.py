@@ -23,6 +23,7 @@ from pepiniere.calls.models import Call, Criterion, FieldKind, FormField, Sector
 from pepiniere.demo.identifiers import fictional_rna, fictional_siret
 from pepiniere.demo.mfa_scenario import build_mfa_accounts
 from pepiniere.demo.reviews_scenario import build_reviews
+from pepiniere.demo.roadmap_scenario import build_roadmap
 from pepiniere.demo.selection_scenario import build_selection
 from pepiniere.lib.pdf import new_pdf
 from pepiniere.organisations import services as organisation_services
@@ -497,6 +498,11 @@ def build(
             jury_member=users[Role.JURY],
             finance=users[Role.FINANCE],
             rng=rng,
+        )
+    )
+    facts.update(
+        build_roadmap(
+            programme=roadmap, axes=axes, funder=region, officer=officer, communes=COMMUNES
         )
     )
     return {

@@ -8,14 +8,10 @@ from django.utils.translation import gettext as _
 
 from pepiniere.accounts.models import Role
 from pepiniere.applications.permissions import is_member
-from pepiniere.grants.models import Award
+from pepiniere.grants.models import AwardShare
 from pepiniere.lib.permissions import Verdict, allow, deny
 from pepiniere.organisations.models import Organisation
-from pepiniere.portfolio.selectors_portfolio import (
-    PORTFOLIO_ROLES,
-    portfolio_calls,
-    portfolio_funder_ids,
-)
+from pepiniere.portfolio.selectors_portfolio import PORTFOLIO_ROLES, portfolio_funder_ids
 
 
 def can_view_portfolio(user: Any) -> Verdict:
@@ -36,15 +32,16 @@ def can_view_portfolio(user: Any) -> Verdict:
 
 
 def supported_by_funders_of(user: Any, organisation: Organisation | int) -> bool:
-    """Whether one of the person's funders (as officer or finance) awarded aid to the
-    organisation (on its own call or a call it co-funds)."""
+    """Whether one of the person's funders (as officer or finance) pays a share of an award to
+    the organisation."""
     funder_ids = portfolio_funder_ids(user)
-    awards = Award.objects.filter(application__organisation=organisation)
     if funder_ids is None:
         return True
     if not funder_ids:
         return False
-    return awards.filter(application__call_id__in=portfolio_calls(funder_ids).values("pk")).exists()
+    return AwardShare.objects.filter(
+        award__application__organisation=organisation, funder_id__in=funder_ids
+    ).exists()
 
 
 def can_view_organisation_page(user: Any, organisation: Organisation) -> Verdict:

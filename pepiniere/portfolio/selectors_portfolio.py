@@ -1,5 +1,6 @@
-"""The portfolio: every organisation a funder supported (an award on one of its calls, as lead
-funder or co-funder), across calls, programmes and years, with its filters, sorts and search.
+"""The portfolio: every organisation a funder supported (an award it pays a share of, on its own
+call or a call it co-funds), across calls, programmes and years, with its filters, sorts and
+search.
 
 One page costs a fixed number of queries whatever its size: the count, the page of organisations
 (with their département and size band), the figures of the page's organisations (awards, amounts,
@@ -21,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from pepiniere.accounts.models import Role
 from pepiniere.calls.models import Call
-from pepiniere.grants.models import Award
+from pepiniere.grants.models import Award, AwardShare
 from pepiniere.lib.params import parse_int
 from pepiniere.organisations.models import Organisation
 
@@ -110,7 +111,11 @@ def scoped_awards(funder_ids: set[int] | None, filters: PortfolioFilters) -> Que
     """The awards that count: on the funders' calls, within the award filters."""
     awards = Award.objects.all()
     if funder_ids is not None:
-        awards = awards.filter(application__call_id__in=portfolio_calls(funder_ids).values("pk"))
+        # Supported = the funder pays a share of the award (AwardShare), as the KPI follow-up
+        # reads it (portfolio.permissions.supported_by).
+        awards = awards.filter(
+            pk__in=AwardShare.objects.filter(funder_id__in=funder_ids).values("award_id")
+        )
     if filters.programme:
         awards = awards.filter(application__call__programme__slug=filters.programme)
     if filters.call:
