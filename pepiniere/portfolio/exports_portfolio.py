@@ -1,8 +1,8 @@
 """The portfolio as CSV or XLSX: one row per organisation with its awards within the filters.
 
-CSV goes through applications.exports.write_csv (`;`, decimal comma and dd/mm/yyyy dates for
-French spreadsheets, `?decimal=point` for programs); XLSX through lib.spreadsheet with real
-numbers and dates."""
+CSV as the screening list's export writes it (`;`, UTF-8 with a byte-order mark, decimal comma
+and dd/mm/yyyy dates for French spreadsheets; `?decimal=point` gives a decimal point and ISO dates
+for programs); XLSX with real numbers and dates. Both through lib.spreadsheet."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import IO, Any
 
 from django.utils.translation import gettext as _
 
-from pepiniere.lib.spreadsheet import SafeXlsxSheet
+from pepiniere.lib.spreadsheet import CellValue, SafeCsvWriter, SafeXlsxSheet, decimal_comma
 from pepiniere.portfolio.selectors_portfolio import (
     PortfolioFilters,
     figures_by_organisation,
@@ -72,6 +72,30 @@ def export_rows(
             ]
 
     return headers(), rows()
+
+
+def write_csv(
+    titles: list[str], rows: Iterator[list[Any]], out: IO[str], *, decimal_point: bool
+) -> int:
+    def number(value: int | Decimal) -> str:
+        if isinstance(value, int):
+            return str(value)
+        text = f"{Decimal(value):.2f}"
+        return text if decimal_point else decimal_comma(text)
+
+    def cell(value: CellValue) -> CellValue:
+        if isinstance(value, datetime.date) and not decimal_point:
+            return value.strftime("%d/%m/%Y")
+        return value
+
+    out.write("\ufeff")
+    writer = SafeCsvWriter(out, number_format=number, delimiter=";", lineterminator="\r\n")
+    writer.writerow(titles)
+    count = 0
+    for row in rows:
+        writer.writerow([cell(v) for v in row])
+        count += 1
+    return count
 
 
 def write_xlsx(titles: list[str], rows: Iterator[list[Any]], out: IO[bytes]) -> int:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from pepiniere.applications.exports import CONTENT_TYPES, write_csv
+from pepiniere.applications.exports import CONTENT_TYPES
 from pepiniere.calls.models import Sector
 from pepiniere.lib.http import AuthenticatedHttpRequest
 from pepiniere.lib.params import InvalidParameter, parse_int
@@ -104,7 +104,7 @@ def portfolio_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     headers, rows = exports_portfolio.export_rows(portfolio_funder_ids(request.user), filters)
     if fmt == "csv":
         text = io.StringIO()
-        write_csv(headers, rows, text, decimal_point=decimal == "point")
+        exports_portfolio.write_csv(headers, rows, text, decimal_point=decimal == "point")
         content = text.getvalue().encode("utf-8")
     else:
         binary = io.BytesIO()

@@ -1,0 +1,134 @@
+import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+
+from pepiniere.accounts.models import Role
+from pepiniere.lib.testing.factories import (
+    make_call,
+    make_funder,
+    make_organisation,
+    make_user,
+    page_text,
+    plain,
+)
+from pepiniere.portfolio.tests.factories_portfolio import apply, support
+
+pytestmark = pytest.mark.django_db
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def _paris(year, month, day):
+    return datetime.datetime(year, month, day, 12, tzinfo=PARIS)
+
+
+@pytest.fixture
+def region():
+    return make_funder("Région Aquitaine")
+
+
+@pytest.fixture
+def world(region):
+    other_funder = make_funder("Département voisin")
+    call = make_call(
+        funder=region,
+        code="innov",
+        title="Innovation 2015",
+        fields=False,
+        opens_at=_paris(2015, 1, 5),
+        closes_at=_paris(2015, 3, 13),
+    )
+    later = make_call(
+        funder=region,
+        code="conso",
+        title="Consolidation 2016",
+        fields=False,
+        opens_at=_paris(2016, 1, 5),
+        closes_at=_paris(2016, 3, 13),
+    )
+    elsewhere = make_call(
+        funder=other_funder, code="ailleurs", title="Appel d'un autre financeur", fields=False
+    )
+    member = make_user(role=Role.APPLICANT)
+    organisation = make_organisation(name="Altocumulus", member=member)
+    support(organisation, call, amount="50000", decided=datetime.date(2015, 6, 1))
+    apply(organisation, later)
+    apply(organisation, elsewhere)
+    return {
+        "organisation": organisation,
+        "member": member,
+        "officer": make_user(role=Role.OFFICER, funder=region),
+        "finance": make_user(role=Role.FINANCE, funder=region),
+        "other_officer": make_user(role=Role.OFFICER, funder=other_funder),
+        "stranger": make_user(role=Role.APPLICANT),
+    }
+
+
+def _url(organisation):
+    return reverse("portfolio:organisation", args=[organisation.pk])
+
+
+def test_the_officer_reads_the_timeline_of_applications_and_awards(client, world):
+    client.force_login(world["officer"])
+    response = client.get(_url(world["organisation"]))
+    assert response.status_code == 200
+    text = plain(page_text(response))
+    assert "Aide attribuée : 50 000,00 €" in text
+    assert "1 juin 2015" in text
+    assert "Innovation 2015" in text and "Consolidation 2016" in text
+    # Applications to another funder's calls are that funder's business.
+    assert "Appel d'un autre financeur" not in text
+    kinds = [e.kind for e in response.context["page"].timeline]
+    assert kinds == ["submitted", "award", "submitted"]
+    assert reverse("backoffice:detail", args=[response.context["page"].applications[0].pk]) in (
+        response.content.decode()
+    )
+
+
+def test_members_read_their_own_page_with_every_application(client, world):
+    client.force_login(world["member"])
+    response = client.get(_url(world["organisation"]))
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "Appel d'un autre financeur" in text
+    assert "tel que le voient les financeurs" in text
+    assert "/instruction/" not in response.content.decode()  # links to their own files
+
+
+def test_finance_reads_it_without_back_office_links(client, world):
+    client.force_login(world["finance"])
+    response = client.get(_url(world["organisation"]))
+    assert response.status_code == 200
+    assert "/instruction/dossiers/" not in response.content.decode()
+
+
+@pytest.mark.parametrize("who", ["other_officer", "stranger"])
+def test_others_are_told_nothing(client, world, who):
+    client.force_login(world[who])
+    assert client.get(_url(world["organisation"])).status_code == 404
+    assert client.get(reverse("portfolio:organisation", args=[987654])).status_code == 404
+
+
+def test_an_organisation_only_applying_is_not_in_the_portfolio(client, world, region):
+    hopeful = make_organisation(name="Candidate SAS")
+    apply(hopeful, make_call(funder=region, fields=False))
+    client.force_login(world["officer"])
+    assert client.get(_url(hopeful)).status_code == 404
+
+
+def test_the_page_reads_a_bounded_number_of_queries(
+    client, world, region, django_assert_num_queries
+):
+    client.force_login(world["officer"])
+    with django_assert_num_queries(11) as first:
+        client.get(_url(world["organisation"]))
+    for n in range(5):
+        support(
+            world["organisation"],
+            make_call(funder=region, fields=False),
+            decided=datetime.date(2017 + n, 3, 1),
+        )
+    with django_assert_num_queries(len(first.captured_queries)):
+        response = client.get(_url(world["organisation"]))
+    assert response.context["page"].awards == 6
