@@ -8,15 +8,19 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from pepiniere.applications.models import Application, Status
 from pepiniere.applications.permissions import can_open_backoffice, is_member
 from pepiniere.lib.money import format_eur
 from pepiniere.organisations.models import Organisation
+from pepiniere.portfolio.models import KpiReport, ReportSource, ReportStatus
 from pepiniere.portfolio.selectors_portfolio import portfolio_calls, portfolio_funder_ids
 
 
@@ -41,6 +45,116 @@ class OrganisationPage:
     awards: int
     as_member: bool
     extras: dict[str, Any] = field(default_factory=dict)
+
+
+# The series drawn on the page, in this order: (key, label, report field(s)).
+KPI_SERIES = (
+    ("headcount", _l("Effectif salarié (fin d'année)"), ("headcount",)),
+    ("fte", _l("ETP annuels"), ("fte",)),
+    ("revenue", _l("Chiffre d'affaires (€)"), ("revenue",)),
+    ("raised", _l("Fonds levés, capital et prêts (€)"), ("equity_raised", "loans_raised")),
+    ("sites", _l("Établissements"), ("sites",)),
+)
+MONEY_SERIES = {"revenue", "raised"}
+
+
+def _display(key: str, value: Any) -> str:
+    """A table cell as French readers write it (« 1 100 000 € », « 14,5 »)."""
+    if value is None:
+        return "—"
+    english = (get_language() or "fr").startswith("en")
+    if key in MONEY_SERIES:
+        return format_eur(Decimal(value), locale="en_GB" if english else "fr_FR", cents=False)
+    return number_format(value, decimal_pos=1 if key == "fte" else 0, force_grouping=True)
+
+
+@dataclass
+class KpiRow:
+    period: str
+    year: int
+    baseline: bool
+    values: list[Any]
+    status: str
+    status_label: str
+    url: str
+    note: str
+
+
+@dataclass
+class KpiSection:
+    rows: list[KpiRow]
+    charts: list[dict[str, str]]
+    chart_data: dict[str, Any]
+
+
+def _value(report: KpiReport, names: tuple[str, ...]) -> Any:
+    values = [getattr(report, n) for n in names]
+    if all(v is None for v in values):
+        return None
+    return sum((v for v in values if v is not None), Decimal("0")) if len(values) > 1 else values[0]
+
+
+def kpi_section(organisation: Organisation) -> KpiSection:
+    """The organisation's reports as a table (one row per report, the baseline marked) and one
+    yearly series per KPI for the charts (a year's campaign report, else its baseline; reports
+    not filled in yet have no point). One query."""
+    reports = list(
+        KpiReport.objects.filter(organisation=organisation)
+        .annotate(n_corrections=Count("corrections"))
+        .order_by("period_year", "period_semester", "-is_baseline", "pk")
+    )
+    rows = []
+    points: dict[int, KpiReport] = {}
+    for report in reports:
+        filled = report.status != ReportStatus.DUE
+        notes = []
+        if report.status == ReportStatus.DRAFT and report.returned_reason:
+            notes.append(_("renvoyé : %(reason)s") % {"reason": report.returned_reason})
+        if (
+            report.due_date
+            and report.submitted_at
+            and timezone.localdate(report.submitted_at) > report.due_date
+        ):
+            notes.append(_("transmis en retard"))
+        if getattr(report, "n_corrections", 0):
+            notes.append(_("corrigé par le service instructeur"))
+        if report.source == ReportSource.IMPORT:
+            notes.append(_("importé"))
+        rows.append(
+            KpiRow(
+                period=str(report.period_year)
+                if not report.period_semester
+                else f"{report.get_period_semester_display()} {report.period_year}",
+                year=report.period_year,
+                baseline=report.is_baseline,
+                values=[
+                    _display(key, _value(report, names) if filled else None)
+                    for key, _label, names in KPI_SERIES
+                ],
+                status=report.status,
+                status_label=report.get_status_display(),
+                url=reverse("kpi:report", args=[report.pk]),
+                note=" · ".join(str(n) for n in notes),
+            )
+        )
+        # A year's point: its campaign report, else its baseline.
+        if (
+            filled
+            and not report.period_semester
+            and (report.period_year not in points or not report.is_baseline)
+        ):
+            points[report.period_year] = report
+    years = sorted(points)
+    chart_data = {
+        "years": years,
+        "series": {
+            key: [None if (v := _value(points[y], names)) is None else str(v) for y in years]
+            for key, _label, names in KPI_SERIES
+        },
+        "validated": [points[y].status == ReportStatus.VALIDATED for y in years],
+    }
+    charts = [{"key": key, "label": str(label)} for key, label, _n in KPI_SERIES]
+    return KpiSection(rows=rows, charts=charts, chart_data=chart_data)
 
 
 def organisation_for_page(pk: int) -> Organisation:
@@ -117,4 +231,5 @@ def organisation_page(user: Any, organisation: Organisation) -> OrganisationPage
         awarded_total=total,
         awards=awards,
         as_member=as_member,
+        extras={"kpi": kpi_section(organisation)},
     )

@@ -70,6 +70,7 @@ class World:
             "organisations:bank_decision": {"pk": o["bank_account"].pk},
             "organisations:bank_rib": {"pk": o["bank_account"].pk},
             "aid:minimis": {"pk": self.application.organisation_id},
+            "portfolio:organisation": {"pk": self.application.organisation_id},
             "aid:letter_pdf": {"pk": o["letter"].pk},
             "selection:detail": {"slug": self.call.slug, "pk": o["scenario"].pk},
             "backoffice:decide": {"pk": self.application.pk, "action": "note"},

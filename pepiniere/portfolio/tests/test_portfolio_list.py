@@ -18,8 +18,8 @@ from pepiniere.lib.testing.factories import (
     plain,
 )
 from pepiniere.organisations.models import SizeBand
-from pepiniere.programmes.models import Axis
 from pepiniere.portfolio.tests.factories_portfolio import apply, support
+from pepiniere.programmes.models import Axis
 
 pytestmark = pytest.mark.django_db
 

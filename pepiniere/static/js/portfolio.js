@@ -1,0 +1,38 @@
+/* An organisation's KPI series (Chart.js, vendored): one small line chart per indicator. The same
+   figures are in the table under the charts. Values arrive as decimal strings (or null: no
+   report for that year); points of reports not validated yet are drawn hollow. */
+document.addEventListener("DOMContentLoaded", function () {
+  "use strict";
+  var source = document.getElementById("kpi-chart-data");
+  if (!window.Chart || !source) { return; }
+  var data = JSON.parse(source.textContent);
+  var lang = document.documentElement.lang || "fr";
+  var numbers = new Intl.NumberFormat(lang === "en" ? "en-GB" : "fr-FR", { maximumFractionDigits: 1 });
+  var green = "#1d5e3a";
+  document.querySelectorAll("canvas[data-series]").forEach(function (canvas) {
+    var key = canvas.getAttribute("data-series");
+    var values = (data.series[key] || []).map(function (v) { return v === null ? null : Number(v); });
+    new window.Chart(canvas, {
+      type: "line",
+      data: {
+        labels: data.years.map(String),
+        datasets: [{
+          data: values,
+          borderColor: green,
+          backgroundColor: data.validated.map(function (ok) { return ok ? green : "#fff"; }),
+          pointRadius: 3,
+          spanGaps: true
+        }]
+      },
+      options: {
+        locale: lang,
+        maintainAspectRatio: false,
+        animation: false,
+        plugins: { legend: { display: false }, tooltip: { callbacks: { label: function (item) {
+          return numbers.format(item.parsed.y);
+        } } } },
+        scales: { y: { beginAtZero: true, ticks: { callback: function (value) { return numbers.format(value); } } } }
+      }
+    });
+  });
+});
