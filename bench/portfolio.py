@@ -202,7 +202,7 @@ def seed(n_orgs: int, seed_value: int) -> dict[str, Any]:
             [
                 Award(
                     application=a,
-                    amount=a.requested_amount,
+                    amount=a.requested_amount or Decimal("0"),
                     decision_reference=f"CP-{a.pk}",
                     decision_date=decided,
                     awarded_by=officer,
@@ -256,7 +256,7 @@ def _insert_reports(
         "submitted_at", "validated_at", "returned_reason",
     ]  # fmt: skip
     table = KpiReport._meta.db_table
-    columns = ", ".join(KpiReport._meta.get_field(f).column for f in fields)
+    columns = ", ".join(KpiReport._meta.get_field(f).column for f in fields)  # type: ignore[union-attr,misc]
     placeholders = ", ".join(["%s"] * len(fields))
     sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 (our own names)
     stamp = datetime.datetime(2025, 5, 1, tzinfo=datetime.UTC)
@@ -441,18 +441,24 @@ def run(args: argparse.Namespace, n_orgs: int) -> int:
 
 def kpi_figures(args: argparse.Namespace, seeded: dict[str, Any]) -> None:
     """RCR01 over the whole portfolio and a campaign launch for 10 000 organisations, through
-    the kpi services (skipped with a reason when absent)."""
+    the kpi helper's functions (portfolio.indicators, portfolio.services), skipped with the reason
+    when they are not there."""
+    import importlib
+
     try:
-        from pepiniere.portfolio import indicators
+        indicators = importlib.import_module("pepiniere.portfolio.indicators")
     except ImportError:
         wb.line("RCR01", "skipped: pepiniere.portfolio.indicators is not on this branch")
         return
+    scope = indicators.Scope(funder_ids=frozenset({seeded["funder"].pk}))
     t = time.perf_counter()
-    figure = (
-        indicators.rcr01(funder_ids={seeded["funder"].pk}) if hasattr(indicators, "rcr01") else None
+    jobs = indicators.rcr01(scope, 2024)
+    seconds = time.perf_counter() - t
+    wb.line("RCR01 2024 over the whole portfolio", seconds, "s")
+    wb.line(
+        "RCR01 2024 value (FTE created / organisations)", f"{jobs.created} / {jobs.organisations}"
     )
-    wb.line("RCR01 over the whole portfolio", time.perf_counter() - t, "s")
-    wb.line("RCR01 value", figure)
+    wb.line("target RCR01 < 2 s", "met" if seconds < 2 else "MISSED")
 
 
 def main() -> int:

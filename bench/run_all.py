@@ -28,6 +28,7 @@ BENCHMARKS: dict[str, tuple[bool, bool]] = {
     "ranking_snapshot": (True, False),
     "iclr_uncertainty": (False, False),
     "officer_list": (True, True),
+    "portfolio": (True, False),
     "surge": (True, True),
     "kill_during_submissions": (False, True),
 }

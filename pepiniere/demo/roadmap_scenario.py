@@ -269,6 +269,11 @@ def _rna(rng: random.Random, departement: str, used: set[str]) -> str:
             return rna
 
 
+def _company_form(rng: random.Random, *, flagship: bool) -> str:
+    drawn = rng.choice(["5710", "5720", "5499", "5498"])
+    return "5710" if flagship else drawn  # the cloud company is an SAS
+
+
 def _band_for(headcount: int, bands: dict[str, SizeBand]) -> SizeBand:
     for code, top in (("00", 0), ("01", 2), ("02", 5), ("03", 9), ("11", 19), ("12", 49)):
         if headcount <= top:
@@ -324,7 +329,7 @@ def build_roadmap(
                 rna=_rna(rng, code, used_rnas) if association else "",
                 legal_form=forms["9220"]
                 if association
-                else forms[rng.choice(["5710", "5720", "5499", "5498"])],
+                else forms[_company_form(rng, flagship=index == 0)],
                 naf_code=rng.choice(NAF[kind]),
                 commune_code=commune_code,
                 commune_name=commune_name,
@@ -505,6 +510,8 @@ def _run_call(
         organisation = applicant.organisation
         low, high = spec.amounts
         requested = Decimal(rng.randrange(low, high + 1, 500))
+        if organisation.name == CLOUD_NAME:
+            requested = Decimal(high)  # the flagship asks for the most the call gives
         budget_total = (requested / Decimal(rng.choice(["0.5", "0.6", "0.7"]))).quantize(
             Decimal("1")
         )

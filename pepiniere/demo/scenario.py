@@ -23,6 +23,7 @@ from pepiniere.calls.models import Call, Criterion, FieldKind, FormField, Sector
 from pepiniere.demo.identifiers import fictional_rna, fictional_siret
 from pepiniere.demo.mfa_scenario import build_mfa_accounts
 from pepiniere.demo.reviews_scenario import build_reviews
+from pepiniere.demo.roadmap_kpis import build_kpi_history
 from pepiniere.demo.roadmap_scenario import build_roadmap
 from pepiniere.demo.selection_scenario import build_selection
 from pepiniere.lib.pdf import new_pdf
@@ -500,11 +501,15 @@ def build(
             rng=rng,
         )
     )
-    facts.update(
-        build_roadmap(
-            programme=roadmap, axes=axes, funder=region, officer=officer, communes=COMMUNES
+    roadmap_facts = build_roadmap(
+        programme=roadmap, axes=axes, funder=region, officer=officer, communes=COMMUNES
+    )
+    roadmap_facts.update(
+        build_kpi_history(
+            funder=region, programme=roadmap, officer=officer, cloud=roadmap_facts["cloud"]
         )
     )
+    facts.update(roadmap_facts)
     return {
         **facts,
         "users": users,

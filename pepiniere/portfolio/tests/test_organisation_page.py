@@ -1,8 +1,10 @@
 import datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from pepiniere.accounts.models import Role
 from pepiniere.lib.testing.factories import (
@@ -13,6 +15,7 @@ from pepiniere.lib.testing.factories import (
     page_text,
     plain,
 )
+from pepiniere.portfolio.models import KpiReport, ReportSource
 from pepiniere.portfolio.tests.factories_portfolio import apply, support
 
 pytestmark = pytest.mark.django_db
@@ -121,8 +124,10 @@ def test_the_page_reads_a_bounded_number_of_queries(
     client, world, region, django_assert_num_queries
 ):
     client.force_login(world["officer"])
-    with django_assert_num_queries(11) as first:
+    with django_assert_num_queries(12) as first:
         client.get(_url(world["organisation"]))
+    for year in range(2016, 2022):
+        _report(world["organisation"], year, headcount=20 + year - 2016)
     for n in range(5):
         support(
             world["organisation"],
@@ -132,3 +137,71 @@ def test_the_page_reads_a_bounded_number_of_queries(
     with django_assert_num_queries(len(first.captured_queries)):
         response = client.get(_url(world["organisation"]))
     assert response.context["page"].awards == 6
+
+
+def _report(organisation, year, *, baseline=False, status="validated", headcount=20, **extra):
+    now = timezone.now()
+    return KpiReport.objects.create(
+        organisation=organisation,
+        period_year=year,
+        is_baseline=baseline,
+        status=status,
+        source=ReportSource.BASELINE if baseline else ReportSource.CAMPAIGN,
+        headcount=None if status == "due" else headcount,
+        fte=None if status == "due" else Decimal(headcount) * Decimal("0.9"),
+        revenue=None if status == "due" else Decimal("1100000"),
+        equity_raised=extra.pop("equity", None),
+        sites=extra.pop("sites", 1),
+        created_at=now,
+        updated_at=now,
+        submitted_at=now if status in ("submitted", "validated") else None,
+        validated_at=now if status == "validated" else None,
+        **extra,
+    )
+
+
+def test_the_kpi_series_are_charted_with_the_same_figures_in_a_table(client, world):
+    organisation = world["organisation"]
+    base = _report(organisation, 2014, baseline=True, headcount=16)
+    _report(organisation, 2015, headcount=22, equity=Decimal("150000"))
+    late = _report(organisation, 2016, status="submitted", headcount=31, sites=2)
+    _report(organisation, 2017, status="due")
+    returned = _report(
+        organisation,
+        2018,
+        status="draft",
+        headcount=68,
+        returned_reason="Chiffre d'affaires en k€ ?",
+    )
+    client.force_login(world["officer"])
+    response = client.get(_url(organisation))
+    text = plain(page_text(response))
+    data = response.context["kpi"].chart_data
+    # A year without figures (due) has no point; the others have one each.
+    assert data["years"] == [2014, 2015, 2016, 2018]
+    assert data["series"]["headcount"] == ["16", "22", "31", "68"]
+    assert data["series"]["raised"][1] == "150000.00"
+    assert data["validated"] == [True, True, False, False]
+    assert 'id="kpi-chart-data"' in response.content.decode()
+    assert "vendor/chartjs/chart.umd.min.js" in response.content.decode()
+    # The table: one row per report, its status and a link to it.
+    rows = response.context["kpi"].rows
+    assert [(r.period, r.status_label) for r in rows] == [
+        ("2014", "validé"),
+        ("2015", "validé"),
+        ("2016", "transmis"),
+        ("2017", "attendu"),
+        ("2018", "brouillon"),
+    ]
+    assert rows[0].baseline and "référence (année avant l'aide)" in text
+    assert "1 100 000 €" in text and "150 000 €" in text
+    assert "renvoyé : Chiffre d'affaires en k€ ?" in text
+    for report in (base, late, returned):
+        assert reverse("kpi:report", args=[report.pk]) in response.content.decode()
+
+
+def test_members_see_their_own_indicators(client, world):
+    _report(world["organisation"], 2015, headcount=22)
+    client.force_login(world["member"])
+    response = client.get(_url(world["organisation"]))
+    assert [r.period for r in response.context["kpi"].rows] == ["2015"]

@@ -7,13 +7,18 @@ document.addEventListener("DOMContentLoaded", function () {
   if (!window.Chart || !source) { return; }
   var data = JSON.parse(source.textContent);
   var lang = document.documentElement.lang || "fr";
-  var numbers = new Intl.NumberFormat(lang === "en" ? "en-GB" : "fr-FR", { maximumFractionDigits: 1 });
+  var locale = lang === "en" ? "en-GB" : "fr-FR";
+  var numbers = new Intl.NumberFormat(locale, { maximumFractionDigits: 1 });
+  var compact = new Intl.NumberFormat(locale, { notation: "compact", maximumFractionDigits: 1 });
+  var money = { revenue: true, raised: true };
   var green = "#1d5e3a";
   document.querySelectorAll("canvas[data-series]").forEach(function (canvas) {
     var key = canvas.getAttribute("data-series");
     var values = (data.series[key] || []).map(function (v) { return v === null ? null : Number(v); });
+    var axis = money[key] ? compact : numbers;
     new window.Chart(canvas, {
-      type: "line",
+      // Funds raised come in rounds: bars; the other series are levels: lines.
+      type: key === "raised" ? "bar" : "line",
       data: {
         labels: data.years.map(String),
         datasets: [{
@@ -31,7 +36,7 @@ document.addEventListener("DOMContentLoaded", function () {
         plugins: { legend: { display: false }, tooltip: { callbacks: { label: function (item) {
           return numbers.format(item.parsed.y);
         } } } },
-        scales: { y: { beginAtZero: true, ticks: { callback: function (value) { return numbers.format(value); } } } }
+        scales: { y: { beginAtZero: true, ticks: { callback: function (value) { return axis.format(value); } } } }
       }
     });
   });
