@@ -28,6 +28,8 @@ from pepiniere.applications.models import Application, Status
 from pepiniere.applications.selectors import applications_of_user
 from pepiniere.calls.models import Call
 from pepiniere.grants.models import Award, BudgetLine, BudgetScope, DecisionLetter
+from pepiniere.organisations.models import BankAccount, BankAccountStatus, Organisation
+from pepiniere.organisations.selectors import organisations_supported_by
 from pepiniere.programmes.models import Programme
 from pepiniere.reviews.models import Assignment, AssignmentStatus, JurySession
 from pepiniere.selection.models import Scenario
@@ -241,6 +243,21 @@ class FinanceWaiting:
     to_award: list[Any]  # calls with selected applications without an award (annotated .to_award)
     awards: list[Award]
     letters: list[DecisionLetter]
+    bank_changes: list[BankAccount] = field(default_factory=list)  # payments held meanwhile
+
+
+def pending_bank_changes(funder_ids: set[int]) -> list[BankAccount]:
+    """Changes of bank details waiting for an officer's validation, of organisations these
+    funders support: their payments are held until then (one query)."""
+    return list(
+        BankAccount.objects.filter(status=BankAccountStatus.PENDING)
+        .filter(
+            organisation__in=Organisation.objects.filter(organisations_supported_by(funder_ids))
+        )
+        .select_related("organisation")
+        .defer("rib")
+        .order_by("submitted_at", "id")
+    )
 
 
 def finance_waiting(funder_ids: set[int]) -> FinanceWaiting:
@@ -268,4 +285,9 @@ def finance_waiting(funder_ids: set[int]) -> FinanceWaiting:
         .select_related("application", "application__call", "application__organisation")
         .order_by("-sent_at", "-pk")[:RECENT]
     )
-    return FinanceWaiting(to_award=to_award, awards=awards, letters=letters)
+    return FinanceWaiting(
+        to_award=to_award,
+        awards=awards,
+        letters=letters,
+        bank_changes=pending_bank_changes(funder_ids),
+    )

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from pepiniere.accounts.models import Role
 from pepiniere.home import menu, selectors
 from pepiniere.lib.http import AuthenticatedHttpRequest
+from pepiniere.organisations.selectors import bank_accounts_to_validate
 
 
 @login_required
@@ -23,6 +24,8 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     context: dict[str, object] = {"sections": sections}
     if menu.OFFICER in sections:
         context["officer_calls"] = selectors.officer_calls(user)
+        if user.funder_ids(Role.OFFICER):
+            context["officer_bank_changes"] = bank_accounts_to_validate(user).count()
     if menu.JURY in sections:
         context["jury_calls"] = selectors.jury_calls(user)
     if menu.FINANCE in sections:

@@ -244,3 +244,27 @@ PINNED = {
     "home:movements_export": 5,
     "home:finance_export": 9,
 }
+
+
+def test_a_change_of_bank_details_waits_on_the_finance_and_officer_homes():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from pepiniere.lib.testing.factories import PDF_BYTES
+    from pepiniere.organisations.bank_services import submit_bank_details
+
+    call, officer, finance, applications = _awarded(1)
+    organisation = applications[0].organisation
+    submit_bank_details(
+        organisation=organisation,
+        actor=applications[0].created_by,
+        holder=organisation.name,
+        iban="FR76 3000 6000 0112 3456 7890 189",
+        rib=SimpleUploadedFile("rib.pdf", PDF_BYTES, content_type="application/pdf"),
+    )
+    text = _text(_client(finance).get(reverse("home:index")))
+    assert "1 changement de coordonnées bancaires attend la validation" in text
+    assert organisation.name in text
+    text = _text(_client(officer).get(reverse("home:index")))
+    assert "1 changement de coordonnées bancaires à valider" in text
+    other = make_user(role=Role.FINANCE, funder=make_funder("Département"))
+    assert "coordonnées bancaires" not in _text(_client(other).get(reverse("home:index")))
