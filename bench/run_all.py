@@ -27,6 +27,7 @@ BENCHMARKS: dict[str, tuple[bool, bool]] = {
     "selection": (True, False),
     "ranking_snapshot": (True, False),
     "iclr_uncertainty": (False, False),
+    "payments": (True, False),
     "officer_list": (True, True),
     "portfolio": (True, False),
     "surge": (True, True),
