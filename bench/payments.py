@@ -3,11 +3,6 @@ mandatement CSV.
 
     .venv/bin/python bench/payments.py                # 10 000 orders, the writers alone
     .venv/bin/python bench/payments.py --quick        # 1 000 orders
-    .venv/bin/python bench/payments.py --database     # + a fresh SQLite database: 10 000
-                                                      #   authorised instalments, create_payment_run
-                                                      #   + order_lines + both writers
-    .venv/bin/python bench/payments.py --database --postgres   # the same on PostgreSQL
-                                                      #   (DATABASE_URL, or 127.0.0.1:5432)
 
 Orders: French beneficiaries with accented names (transliterated for SEPA), valid IBANs of 20
 banks (clé RIB and IBAN check digits computed), one in five without BIC (IBAN-only), amounts of
@@ -42,7 +37,6 @@ from zoneinfo import ZoneInfo
 import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pepiniere.settings")
-HERE = Path(__file__).resolve().parent
 
 BANKS = [  # (bank code, BIC) of French banks schwifty's registry knows
     ("30006", "AGRIFRPPXXX"),
@@ -217,35 +211,11 @@ def report_writers(lines: list[Any], folder: Path, *, label: str) -> tuple[float
     return seconds, peak
 
 
-def database_run(n: int, folder: Path) -> float:
-    """create_payment_run + order_lines + both writers on a fresh database of n authorised
-    instalments (needs the payments app's services)."""
-    import importlib.util
-
-    if importlib.util.find_spec("pepiniere.payments.runs") is None:
-        print("database: skipped, payments.services.create_payment_run has not landed yet")
-        return 0.0
-    from bench._payments_world import build_authorised_instalments, run_payment
-
-    build_authorised_instalments(n)
-    seconds, lines = timed(lambda: run_payment(folder), repeat=1)
-    print(f"database: create_payment_run + order_lines + both files for {len(lines)} instalments")
-    print(f"  {seconds:.2f} s")
-    return seconds
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1 000 orders instead of 10 000")
-    parser.add_argument("--database", action="store_true", help="also time a real payment run")
-    parser.add_argument("--postgres", action="store_true", help="the database run on PostgreSQL")
     args = parser.parse_args()
     n = 1_000 if args.quick else 10_000
-    if args.database and (HERE / "_payments_world.py").exists():
-        sys.path.insert(0, str(HERE.parent))
-        from bench._payments_world import use_fresh_database
-
-        use_fresh_database(postgres=args.postgres)
     django.setup()
     rss_before = maxrss_mb()
     print(f"process maximum resident size before the run (Django loaded): {rss_before:.0f} MB")
@@ -254,8 +224,6 @@ def main() -> int:
         lines = make_lines(n)
         seconds, peak = report_writers(lines, folder, label="writers alone")
         ok = seconds < 5 and peak < 200 and maxrss_mb() - rss_before < 200
-        if args.database:
-            ok = database_run(n, folder) < 5 and ok
     rss = maxrss_mb()
     print(f"process maximum resident size: {rss:.0f} MB ({rss - rss_before:+.0f} MB in the run)")
     print(f"targets (< 5 s, < 200 MB): {'met' if ok else 'NOT met'}")
