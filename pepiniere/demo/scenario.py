@@ -20,6 +20,7 @@ from pepiniere.accounts.models import Role, RoleGrant, User
 from pepiniere.applications import services as application_services
 from pepiniere.applications.models import Application
 from pepiniere.calls.models import Call, Criterion, FieldKind, FormField, Sector
+from pepiniere.demo.bank_scenario import build_bank_change, build_bank_details
 from pepiniere.demo.identifiers import fictional_rna, fictional_siret
 from pepiniere.demo.mfa_scenario import build_mfa_accounts
 from pepiniere.demo.reviews_scenario import build_reviews
@@ -510,6 +511,9 @@ def build(
         )
     )
     facts.update(roadmap_facts)
+    facts.update(build_bank_details(region=region, state=state, officer=officer))
+    # Last: a change of bank details waiting for agent@ holds that organisation's payments.
+    facts.update(build_bank_change(region=region, today=today))
     return {
         **facts,
         "users": users,
