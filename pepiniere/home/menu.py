@@ -83,7 +83,9 @@ def menu_items(request: HttpRequest) -> list[MenuItem]:
         return items
     sections = home_sections(user)
     if has_home_page(user):
-        items.append(MenuItem(_("Accueil"), reverse("home:index"), app == "home"))
+        items.append(
+            MenuItem(_("Accueil"), reverse("home:index"), app == "home" and name == "index")
+        )
     if APPLICANT in sections:
         items.append(
             MenuItem(
@@ -106,6 +108,14 @@ def menu_items(request: HttpRequest) -> list[MenuItem]:
     if can_open_backoffice(user):
         items.append(
             MenuItem(_("Instruction"), reverse("backoffice:home"), app in {"backoffice", "builder"})
+        )
+    if FINANCE in sections:  # the multi-year ledgers and the money movements
+        items.append(
+            MenuItem(
+                _("Finances"),
+                reverse("home:finance"),
+                app == "home" and name in {"finance", "movements", "audit_entry"},
+            )
         )
     if can_view_portfolio(user):
         items.append(

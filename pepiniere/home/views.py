@@ -25,6 +25,7 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     if menu.OFFICER in sections:
         context["officer_calls"] = selectors.officer_calls(user)
         if user.funder_ids(Role.OFFICER):
+            context["officer_funders"] = True
             context["officer_bank_changes"] = bank_accounts_to_validate(user).count()
     if menu.JURY in sections:
         context["jury_calls"] = selectors.jury_calls(user)

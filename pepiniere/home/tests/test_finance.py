@@ -268,3 +268,13 @@ def test_a_change_of_bank_details_waits_on_the_finance_and_officer_homes():
     assert "1 changement de coordonnées bancaires à valider" in text
     other = make_user(role=Role.FINANCE, funder=make_funder("Département"))
     assert "coordonnées bancaires" not in _text(_client(other).get(reverse("home:index")))
+
+
+def test_the_finance_menu_item_leads_to_the_ledgers():
+    _call, officer, finance, _apps = _awarded(1)
+    html = _client(finance).get(reverse("home:movements")).content.decode()
+    menu = re.search(r'<nav aria-label="Navigation principale">(.*?)</nav>', html, re.S)
+    assert menu is not None
+    assert f'<a href="{reverse("home:finance")}" aria-current="page">Finances</a>' in menu.group(1)
+    html = _client(officer).get(reverse("home:index")).content.decode()
+    assert reverse("home:finance") in html  # the officer reaches it from the home page
