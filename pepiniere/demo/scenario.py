@@ -222,7 +222,8 @@ def build(
         title="Feuille de route numérique 2015–2017",
         slug="feuille-de-route-numerique-2015-2017",
         description="Faire de l'Aquitaine une terre d'innovation numérique : soutenir l'innovation, la "
-        "formation et la consolidation financière des jeunes entreprises et associations du numérique.",
+        "formation et la consolidation financière des jeunes entreprises et associations du numérique. "
+        "Promesse de la Région : « des milliers d'emplois en trois ans ».",
         start_date=datetime.date(2015, 1, 1),
         end_date=datetime.date(2017, 12, 31),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -31,10 +32,8 @@ def can_view_portfolio(user: Any) -> Verdict:
     )
 
 
-def supported_by_funders_of(user: Any, organisation: Organisation | int) -> bool:
-    """Whether one of the person's funders (as officer or finance) pays a share of an award to
-    the organisation."""
-    funder_ids = portfolio_funder_ids(user)
+def supported_by(funder_ids: set[int] | None, organisation: Organisation | int) -> bool:
+    """Whether one of these funders (None: any) pays a share of an award to the organisation."""
     if funder_ids is None:
         return True
     if not funder_ids:
@@ -44,13 +43,30 @@ def supported_by_funders_of(user: Any, organisation: Organisation | int) -> bool
     ).exists()
 
 
-def can_view_organisation_page(user: Any, organisation: Organisation) -> Verdict:
+@dataclass(frozen=True)
+class PageAccess:
+    """Who reads an organisation's page, worked out once for the view and its reads."""
+
+    verdict: Verdict
+    as_member: bool = False
+    funder_ids: set[int] | None = field(default_factory=set)
+
+
+def organisation_page_access(user: Any, organisation: Organisation) -> PageAccess:
     """An organisation's follow-up page: its own members (read-only), and the officers and finance
     staff of a funder that supported it. Anyone else is told nothing (the view answers 404)."""
     if not user.is_authenticated:
-        return deny(_("Connectez-vous."))
+        return PageAccess(deny(_("Connectez-vous.")))
     if is_member(user, organisation):
-        return allow()
-    if supported_by_funders_of(user, organisation):
-        return allow()
-    return deny(_("Cette structure n'est pas suivie par votre financeur."))
+        return PageAccess(allow(), as_member=True, funder_ids=None)
+    funder_ids = portfolio_funder_ids(user)
+    if funder_ids is not None and not funder_ids:
+        # Neither a member nor funder staff: no need to ask the database about awards.
+        return PageAccess(deny(_("Cette structure n'est pas suivie par votre financeur.")))
+    if supported_by(funder_ids, organisation):
+        return PageAccess(allow(), funder_ids=funder_ids)
+    return PageAccess(deny(_("Cette structure n'est pas suivie par votre financeur.")))
+
+
+def can_view_organisation_page(user: Any, organisation: Organisation) -> Verdict:
+    return organisation_page_access(user, organisation).verdict

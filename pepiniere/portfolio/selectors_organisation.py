@@ -1,5 +1,6 @@
-"""An organisation's follow-up page: its applications, awards (and, once recorded, agreements and
-payments) as one timeline, and its KPI series. A bounded number of queries whatever the history."""
+"""An organisation's follow-up page: its applications, awards, agreements (sent, signed, amended,
+closed, terminated) and instalments paid as one timeline, and its KPI series. A bounded number of
+queries whatever the history."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.apps import apps as django_apps
 from django.db.models import Count, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -16,12 +18,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from pepiniere.agreements.models import AgreementVersion
 from pepiniere.applications.models import Application, Status
-from pepiniere.applications.permissions import can_open_backoffice, is_member
+from pepiniere.applications.permissions import can_open_backoffice
 from pepiniere.lib.money import format_eur
 from pepiniere.organisations.models import Organisation
 from pepiniere.portfolio.models import KpiReport, ReportSource, ReportStatus
-from pepiniere.portfolio.selectors_portfolio import portfolio_calls, portfolio_funder_ids
+from pepiniere.portfolio.selectors_portfolio import portfolio_calls
 
 
 @dataclass
@@ -161,18 +164,18 @@ def organisation_for_page(pk: int) -> Organisation:
     return Organisation.objects.select_related("departement", "size_band", "legal_form").get(pk=pk)
 
 
-def visible_applications(user: Any, organisation: Organisation) -> QuerySet[Application]:
-    """The organisation's applications this person reads here: all of them (drafts aside) for its
-    members, those to their funders' calls for funder staff."""
+def visible_applications(
+    organisation: Organisation, funder_ids: set[int] | None
+) -> QuerySet[Application]:
+    """The organisation's applications read here: all of them (drafts aside) for its members
+    (funder_ids None), those to their funders' calls for funder staff."""
     applications = (
         Application.objects.filter(organisation=organisation)
         .exclude(status=Status.DRAFT)
         .select_related("call", "call__programme", "call__axis", "award")
     )
-    if not is_member(user, organisation):
-        funder_ids = portfolio_funder_ids(user)
-        if funder_ids is not None:
-            applications = applications.filter(call_id__in=portfolio_calls(funder_ids).values("pk"))
+    if funder_ids is not None:
+        applications = applications.filter(call_id__in=portfolio_calls(funder_ids).values("pk"))
     return applications.order_by("submitted_at", "pk")
 
 
@@ -180,9 +183,101 @@ def _local_date(moment: datetime.datetime | None) -> datetime.date | None:
     return timezone.localdate(moment) if moment else None
 
 
-def organisation_page(user: Any, organisation: Organisation) -> OrganisationPage:
-    as_member = is_member(user, organisation)
-    applications = list(visible_applications(user, organisation))
+def _agreement_events(awards: list[Any]) -> list[TimelineEvent]:
+    """Each version of the awards' agreements sent and signed, and their closing or termination
+    (one query)."""
+    if not awards:
+        return []
+    events = []
+    versions = AgreementVersion.objects.filter(agreement__award__in=awards).select_related(
+        "agreement"
+    )
+    seen: set[int] = set()
+    for version in versions.order_by("agreement_id", "number"):
+        agreement = version.agreement
+        name = (
+            _("Convention %(ref)s") % {"ref": agreement.reference}
+            if version.number == 1
+            else _("Avenant n° %(n)d à la convention %(ref)s")
+            % {"n": version.number - 1, "ref": agreement.reference}
+        )
+        if version.sent_at:
+            events.append(
+                TimelineEvent(
+                    date=timezone.localdate(version.sent_at),
+                    kind="agreement",
+                    title=_("%(name)s envoyée pour signature") % {"name": name},
+                    amount=version.amount,
+                )
+            )
+        if version.signed_at:
+            events.append(
+                TimelineEvent(
+                    date=timezone.localdate(version.signed_at),
+                    kind="agreement",
+                    title=_("%(name)s signée : %(amount)s")
+                    % {"name": name, "amount": format_eur(version.amount)},
+                    amount=version.amount,
+                )
+            )
+        if agreement.pk in seen:
+            continue
+        seen.add(agreement.pk)
+        if agreement.closed_at:
+            events.append(
+                TimelineEvent(
+                    date=timezone.localdate(agreement.closed_at),
+                    kind="agreement",
+                    title=_("Convention %(ref)s soldée") % {"ref": agreement.reference},
+                )
+            )
+        if agreement.terminated_at:
+            events.append(
+                TimelineEvent(
+                    date=timezone.localdate(agreement.terminated_at),
+                    kind="agreement",
+                    title=_("Convention %(ref)s résiliée") % {"ref": agreement.reference},
+                    detail=agreement.termination_reason,
+                )
+            )
+    return events
+
+
+INSTALMENT_MODEL: tuple[str, str] = ("payments", "Instalment")
+
+
+def _payment_events(awards: list[Any]) -> list[TimelineEvent]:
+    """The instalments paid on the awards (one query), once the payments stage is installed: it
+    comes before portfolio in the lifecycle, but is read through the app registry so that this
+    page works whichever stages a deployment has."""
+    if not awards or not django_apps.is_installed("pepiniere.payments"):
+        return []
+    try:
+        instalment = django_apps.get_model(*INSTALMENT_MODEL)
+    except LookupError:
+        return []
+    events = []
+    for paid in instalment.objects.filter(award__in=awards, paid_at__isnull=False).order_by(
+        "paid_at", "pk"
+    ):
+        events.append(
+            TimelineEvent(
+                date=timezone.localdate(paid.paid_at),
+                kind="payment",
+                title=_("Versement : %(amount)s") % {"amount": format_eur(paid.amount)},
+                detail=str(paid.label),
+                amount=paid.amount,
+            )
+        )
+    return events
+
+
+def organisation_page(
+    user: Any, organisation: Organisation, *, as_member: bool, funder_ids: set[int] | None
+) -> OrganisationPage:
+    """The page for a member (as_member, every application) or for staff of these funders
+    (None: an administrator), as portfolio.permissions_portfolio.organisation_page_access says."""
+    applications = list(visible_applications(organisation, None if as_member else funder_ids))
     timeline: list[TimelineEvent] = []
     total = Decimal("0")
     awards = 0
@@ -223,7 +318,10 @@ def organisation_page(user: Any, organisation: Organisation) -> OrganisationPage
                     amount=award.amount,
                 )
             )
-    timeline.sort(key=lambda e: (e.date, e.kind != "submitted"))
+    awarded = [a.award for a in applications if getattr(a, "award", None) is not None]
+    timeline += _agreement_events(awarded) + _payment_events(awarded)
+    order = {"submitted": 0, "award": 1, "agreement": 2, "payment": 3}
+    timeline.sort(key=lambda e: (e.date, order.get(e.kind, 9)))
     return OrganisationPage(
         organisation=organisation,
         applications=applications,

@@ -12,12 +12,13 @@ the organisations."""
 from __future__ import annotations
 
 import datetime
+import importlib
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils.translation import gettext as _
 
 from pepiniere.accounts.models import Role
@@ -25,6 +26,7 @@ from pepiniere.calls.models import Call
 from pepiniere.grants.models import Award, AwardShare
 from pepiniere.lib.params import parse_int
 from pepiniere.organisations.models import Organisation
+from pepiniere.programmes.models import Programme
 
 PORTFOLIO_ROLES = (Role.OFFICER, Role.FINANCE)
 
@@ -113,8 +115,10 @@ def scoped_awards(funder_ids: set[int] | None, filters: PortfolioFilters) -> Que
     if funder_ids is not None:
         # Supported = the funder pays a share of the award (AwardShare), as the KPI follow-up
         # reads it (portfolio.permissions.supported_by).
+        # An EXISTS on the (award, funder) unique index: cheap per award, and never a second
+        # copy of an award when several of the person's funders share it.
         awards = awards.filter(
-            pk__in=AwardShare.objects.filter(funder_id__in=funder_ids).values("award_id")
+            Exists(AwardShare.objects.filter(award_id=OuterRef("pk"), funder_id__in=funder_ids))
         )
     if filters.programme:
         awards = awards.filter(application__call__programme__slug=filters.programme)
@@ -244,3 +248,42 @@ def figures_by_organisation(
         )
         for row in rows
     }
+
+
+@dataclass
+class ProgrammeJobs:
+    """A programme's promise (its description) beside what RCR01 counts: jobs created in the
+    supported organisations three years after the programme started, and by the latest year."""
+
+    programme: Programme
+    three_years: Any  # indicators.Jobs
+    latest: Any | None
+
+
+def programme_jobs(funder_ids: set[int] | None, *, latest_year: int) -> list[ProgrammeJobs]:
+    """RCR01 (the kpi helper's portfolio.indicators) for each programme of these funders with
+    awards. Empty when the indicators module is not installed."""
+    try:
+        indicators = importlib.import_module("pepiniere.portfolio.indicators")
+    except ImportError:
+        return []
+    programmes = Programme.objects.filter(
+        pk__in=scoped_awards(funder_ids, PortfolioFilters()).values(
+            "application__call__programme_id"
+        )
+    ).order_by("start_date", "pk")
+    out = []
+    for programme in programmes:
+        scope = indicators.Scope(
+            programme_id=programme.pk,
+            funder_ids=None if funder_ids is None else frozenset(funder_ids),
+        )
+        three = programme.start_date.year + 3
+        out.append(
+            ProgrammeJobs(
+                programme=programme,
+                three_years=indicators.rcr01(scope, three),
+                latest=indicators.rcr01(scope, latest_year) if latest_year > three else None,
+            )
+        )
+    return out

@@ -6,5 +6,6 @@ app_name = "portfolio"
 urlpatterns = [
     path("portefeuille/", views_portfolio.portfolio_list, name="list"),
     path("portefeuille/export/", views_portfolio.portfolio_export, name="export"),
+    path("portefeuille/emplois/", views_portfolio.portfolio_jobs, name="jobs"),
     path("structures/<int:pk>/", views_portfolio.organisation_page_view, name="organisation"),
 ]

@@ -21,8 +21,8 @@ from pepiniere.lib.params import InvalidParameter, parse_int
 from pepiniere.organisations.models import Organisation, OrganisationKind, SizeBand
 from pepiniere.portfolio import exports_portfolio
 from pepiniere.portfolio.permissions_portfolio import (
-    can_view_organisation_page,
     can_view_portfolio,
+    organisation_page_access,
 )
 from pepiniere.portfolio.selectors_organisation import organisation_for_page, organisation_page
 from pepiniere.portfolio.selectors_portfolio import (
@@ -31,6 +31,7 @@ from pepiniere.portfolio.selectors_portfolio import (
     portfolio,
     portfolio_calls,
     portfolio_funder_ids,
+    programme_jobs,
     sort_labels,
 )
 from pepiniere.territories.models import Departement
@@ -91,6 +92,19 @@ def portfolio_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
+def portfolio_jobs(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The programmes' promises beside the jobs RCR01 counts (loaded into the portfolio page by
+    htmx, a page of its own without JavaScript)."""
+    can_view_portfolio(request.user).enforce()
+    latest = timezone.localdate().year - 1  # last year's reports are the latest complete ones
+    rows = programme_jobs(portfolio_funder_ids(request.user), latest_year=latest)
+    template = (
+        "portfolio/portfolio_jobs.html#jobs" if request.htmx else "portfolio/portfolio_jobs.html"
+    )
+    return render(request, template, {"rows": rows})
+
+
+@login_required
 def portfolio_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The filtered portfolio as CSV (decimal comma, or `?decimal=point`) or XLSX."""
     can_view_portfolio(request.user).enforce()
@@ -123,9 +137,12 @@ def organisation_page_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRe
     except Organisation.DoesNotExist:
         raise Http404 from None
     # Someone whose funder never supported it is told nothing of it (404, not 403).
-    if not can_view_organisation_page(request.user, organisation):
+    access = organisation_page_access(request.user, organisation)
+    if not access.verdict:
         raise Http404
-    page = organisation_page(request.user, organisation)
+    page = organisation_page(
+        request.user, organisation, as_member=access.as_member, funder_ids=access.funder_ids
+    )
     context: dict[str, Any] = {"page": page, "organisation": organisation}
     context.update(page.extras)
     return render(request, "portfolio/portfolio_organisation.html", context)

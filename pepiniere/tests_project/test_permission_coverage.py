@@ -163,6 +163,7 @@ REFUSALS: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
     "builder:remove_document": [("applicant", "POST", {}), ("other_officer", "POST", {})],
     "portfolio:list": [("applicant", "GET", {}), ("expert", "GET", {})],
     "portfolio:export": [("applicant", "GET", {}), ("jury", "GET", {})],
+    "portfolio:jobs": [("applicant", "GET", {}), ("expert", "GET", {})],
     "portfolio:organisation": [("stranger", "GET", {}), ("other_officer", "GET", {})],
     "api:list_applications": [("anonymous", "GET", {})],
     "api:list_assignments": [("anonymous", "GET", {})],

@@ -251,3 +251,36 @@ def test_the_menu_offers_the_portfolio_to_officers_and_finance_only(client, regi
     assert f'href="{LIST}"' in client.get(reverse("home:index")).content.decode()
     client.force_login(make_user(role=Role.APPLICANT))
     assert f'href="{LIST}"' not in client.get(reverse("applications:mine")).content.decode()
+
+
+def test_the_programme_s_promise_stands_beside_the_jobs_rcr01_counts(
+    client, officer, calls, portfolio
+):
+    pytest.importorskip("pepiniere.portfolio.indicators")
+    from django.utils import timezone
+
+    from pepiniere.portfolio.models import KpiReport, ReportSource
+
+    programme = calls["innovation"].programme
+    programme.description = "Des milliers d'emplois en trois ans."
+    programme.save()
+    now = timezone.now()
+    latest = timezone.localdate().year - 1
+    for year, fte, baseline in ((2014, "10", True), (2018, "14", False), (latest, "20", False)):
+        KpiReport.objects.create(
+            organisation=portfolio["voiles"],
+            period_year=year,
+            is_baseline=baseline,
+            status="validated",
+            source=ReportSource.BASELINE if baseline else ReportSource.CAMPAIGN,
+            fte=Decimal(fte),
+            created_at=now,
+            updated_at=now,
+            validated_at=now,
+        )
+    client.force_login(officer)
+    assert 'hx-get="/suivi/portefeuille/emplois/"' in client.get(LIST).content.decode()
+    text = plain(page_text(client.get(reverse("portfolio:jobs"))))
+    assert "Annoncé : Des milliers d'emplois en trois ans." in text
+    assert "2015–2018 : 4 ETP créés, dans 1 structure soutenue" in text
+    assert f"2015–{latest} : 10 ETP créés, dans 1 structure soutenue" in text
