@@ -1,0 +1,178 @@
+"""Recoveries (ordre de reversement, titre de recette): raised → issued → recovered | written off.
+
+Raised by the final instalment's check (a negative balance) or by a termination (services.py),
+or by hand by finance; issued by finance with the reference of the titre de recette; recorded as
+received (the ledger's paid and committed go down by the amount) or written off (admis en
+non-valeur: the money is lost, the ledger keeps it paid)."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from pepiniere.audit.services import record
+from pepiniere.grants import budget
+from pepiniere.grants.models import Award
+from pepiniere.lib.money import CENT, format_eur
+from pepiniere.payments import workflow
+from pepiniere.payments.errors import PaymentError
+from pepiniere.payments.models import GrantAccount, Recovery, RecoveryStatus
+from pepiniere.payments.permissions import can_manage_recoveries
+
+
+def _locked(recovery: Recovery, actor: Any) -> Recovery:
+    award_id = Recovery.objects.values_list("award_id", flat=True).get(pk=recovery.pk)
+    GrantAccount.objects.select_for_update().filter(award_id=award_id).first()
+    recovery = (
+        Recovery.objects.select_for_update(of=("self",))
+        .select_related("award__application__call")
+        .get(pk=recovery.pk)
+    )
+    verdict = can_manage_recoveries(actor, recovery.award.application.call)
+    if not verdict:
+        raise PaymentError(verdict.reason, kind="forbidden")
+    return recovery
+
+
+def _move(recovery: Recovery, name: str) -> tuple[str, str]:
+    try:
+        transition = workflow.check(workflow.RECOVERY, name, recovery.status)
+    except workflow.IllegalTransition:
+        raise PaymentError(
+            _("Ce reversement est « %(s)s » : cette action n'est plus possible.")
+            % {"s": recovery.get_status_display()},
+            kind="state",
+        ) from None
+    before = recovery.status
+    recovery.status = transition.target
+    return before, transition.target
+
+
+@transaction.atomic
+def raise_recovery(
+    *,
+    award: Award,
+    actor: Any,
+    amount: Decimal,
+    reason: str,
+    now: datetime.datetime | None = None,
+) -> Recovery:
+    """Finance raises a recovery by hand (an irregularity found at a control, for example)."""
+    now = now or timezone.now()
+    account = GrantAccount.objects.select_for_update().filter(award=award).first()
+    verdict = can_manage_recoveries(actor, award.application.call)
+    if not verdict:
+        raise PaymentError(verdict.reason, kind="forbidden")
+    if amount <= 0 or amount != amount.quantize(CENT):
+        raise PaymentError(_("Le montant est positif, au centime près."))
+    net_paid = account.net_paid if account else Decimal("0")
+    if amount > net_paid:
+        raise PaymentError(
+            _("On ne reverse pas plus que ce qui a été versé (%(paid)s).")
+            % {"paid": format_eur(net_paid)}
+        )
+    if not reason.strip():
+        raise PaymentError(_("Indiquez le motif du reversement."), kind="reason")
+    recovery = Recovery.objects.create(
+        award=award, amount=amount, reason=reason.strip(), raised_by=actor, raised_at=now
+    )
+    record(
+        actor=actor,
+        obj=recovery,
+        action="raise_recovery",
+        to_state=RecoveryStatus.RAISED,
+        reason=f"{format_eur(amount)} — {recovery.reason}",
+        at=now,
+    )
+    return recovery
+
+
+@transaction.atomic
+def issue_recovery(
+    *, recovery: Recovery, actor: Any, title_reference: str, now: datetime.datetime | None = None
+) -> Recovery:
+    """raised → issued: the titre de recette is sent to the public accountant."""
+    now = now or timezone.now()
+    recovery = _locked(recovery, actor)
+    if not title_reference.strip():
+        raise PaymentError(_("Indiquez la référence du titre de recette."), kind="reason")
+    before, after = _move(recovery, "issue")
+    recovery.title_reference, recovery.issued_at = title_reference.strip()[:50], now
+    recovery.save(update_fields=["status", "title_reference", "issued_at"])
+    record(
+        actor=actor,
+        obj=recovery,
+        action="issue_recovery",
+        from_state=before,
+        to_state=after,
+        reason=recovery.title_reference,
+        at=now,
+    )
+    return recovery
+
+
+@transaction.atomic
+def record_recovered(
+    *, recovery: Recovery, actor: Any, now: datetime.datetime | None = None
+) -> Recovery:
+    """issued → recovered: the money came back; the award's recovered total and the ledger move."""
+    from pepiniere.payments.services import close_if_done, parts_of
+
+    now = now or timezone.now()
+    recovery = _locked(recovery, actor)
+    before, after = _move(recovery, "record_recovered")
+    award = recovery.award
+    account = GrantAccount.objects.get(award=award)
+    budget.record_refund(
+        call=award.application.call,
+        amount=recovery.amount,
+        shares=parts_of(award, net_paid_before=account.net_paid, amount=-recovery.amount),
+    )
+    GrantAccount.objects.filter(pk=account.pk).update(recovered=F("recovered") + recovery.amount)
+    recovery.settled_at, recovery.settled_by = now, actor
+    recovery.save(update_fields=["status", "settled_at", "settled_by"])
+    record(
+        actor=actor,
+        obj=recovery,
+        action="record_recovered",
+        from_state=before,
+        to_state=after,
+        reason=format_eur(recovery.amount),
+        at=now,
+    )
+    close_if_done(award=award, actor=actor, now=now)
+    return recovery
+
+
+@transaction.atomic
+def write_off_recovery(
+    *, recovery: Recovery, actor: Any, reason: str, now: datetime.datetime | None = None
+) -> Recovery:
+    """raised/issued → written off (admis en non-valeur), with the reason."""
+    from pepiniere.payments.services import close_if_done
+
+    now = now or timezone.now()
+    recovery = _locked(recovery, actor)
+    if not reason.strip():
+        raise PaymentError(_("Indiquez pourquoi le reversement est abandonné."), kind="reason")
+    before, after = _move(recovery, "write_off")
+    recovery.settled_at, recovery.settled_by = now, actor
+    recovery.settlement_note = reason.strip()
+    recovery.save(update_fields=["status", "settled_at", "settled_by", "settlement_note"])
+    record(
+        actor=actor,
+        obj=recovery,
+        action="write_off_recovery",
+        from_state=before,
+        to_state=after,
+        reason=reason.strip(),
+        at=now,
+    )
+    close_if_done(award=recovery.award, actor=actor, now=now)
+    return recovery

@@ -1,0 +1,336 @@
+"""Payment runs: the authorised instalments of a funder taken into one batch of payment orders,
+their files (mandatement CSV, SEPA pain.001.001.09, written by payments/files.py) and the
+confirmation that they were paid.
+
+Money never leaves twice:
+- creating a run locks the authorised instalments (SELECT … FOR UPDATE): a second run created
+  at the same moment waits, then finds them ordered and takes none; and the partial unique
+  index on PaymentOrder.instalment refuses a second live order whatever the code does;
+- confirming locks the run, then its orders still to pay: a second confirmation made at the
+  same moment waits, then finds nothing left to pay (idempotent: it pays once);
+- each payment adds to the award's GrantAccount.paid under its row lock, and the CHECK
+  paid <= ceiling refuses any total above the agreement."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from pepiniere.audit.services import record
+from pepiniere.grants import budget
+from pepiniere.lib.money import format_eur, to_cents
+from pepiniere.payments import notifications
+from pepiniere.payments.errors import PaymentError
+from pepiniere.payments.files import OrderLine, Payer
+from pepiniere.payments.models import (
+    GrantAccount,
+    Instalment,
+    InstalmentStatus,
+    OrderStatus,
+    PaymentOrder,
+    PaymentRun,
+    RunStatus,
+)
+from pepiniere.payments.permissions import can_run_payments
+from pepiniere.programmes.models import Funder
+
+S = InstalmentStatus
+HOLD_MESSAGE = "coordonnées bancaires en attente de validation"
+
+
+def payable_account(organisation: Any) -> Any:
+    """The organisation's validated bank account, or None while none is validated or a change
+    is pending (payments are held: the classic fraud route)."""
+    from pepiniere.organisations.selectors import payable_bank_account
+
+    return payable_bank_account(organisation)
+
+
+def hold_reason(instalment: Instalment) -> str:
+    """Why an authorised instalment cannot go into a payment run ("" when it can)."""
+    if payable_account(instalment.award.application.organisation) is None:
+        return _("coordonnées bancaires en attente de validation")
+    return ""
+
+
+def payer_of(funder: Funder) -> Payer:
+    return Payer(name=funder.name, siret=funder.siret, iban=funder.iban, bic=funder.bic)
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    run: PaymentRun | None
+    ordered: int
+    held: list[tuple[Instalment, str]]
+    total: Decimal
+
+
+@transaction.atomic
+def create_payment_run(
+    *,
+    funder: Funder,
+    actor: Any,
+    now: datetime.datetime | None = None,
+    execution_date: datetime.date | None = None,
+) -> PaymentRun:
+    """Take the funder's authorised instalments that are in no run into one new run (the
+    instalments of an organisation whose bank details await validation stay authorised). Raises
+    PaymentError(kind="nothing") when there is nothing to pay. `actor` None: the operator's
+    command (`pepiniere payment_run`), trusted like any management command."""
+    outcome = make_payment_run(funder=funder, actor=actor, now=now, execution_date=execution_date)
+    if outcome.run is None:
+        raise PaymentError(
+            _("Aucune tranche autorisée à mettre en paiement pour %(f)s.") % {"f": funder.name},
+            kind="nothing",
+        )
+    return outcome.run
+
+
+@transaction.atomic
+def make_payment_run(
+    *,
+    funder: Funder,
+    actor: Any,
+    now: datetime.datetime | None = None,
+    execution_date: datetime.date | None = None,
+) -> RunOutcome:
+    """create_payment_run, telling also what was held and why (for the page and the command)."""
+    now = now or timezone.now()
+    if actor is not None and not can_run_payments(actor, funder):
+        raise PaymentError(can_run_payments(actor, funder).reason, kind="forbidden")
+    candidates = list(
+        Instalment.objects.select_for_update(of=("self",))
+        .filter(status=S.AUTHORISED, award__application__call__funder=funder)
+        .select_related("award__application__organisation")
+        .order_by("pk")
+    )
+    accounts: dict[int, Any] = {}
+    held: list[tuple[Instalment, str]] = []
+    ready: list[Instalment] = []
+    for instalment in candidates:
+        organisation = instalment.award.application.organisation
+        if organisation.pk not in accounts:
+            accounts[organisation.pk] = payable_account(organisation)
+        if accounts[organisation.pk] is None:
+            held.append((instalment, _("coordonnées bancaires en attente de validation")))
+        else:
+            ready.append(instalment)
+    if not ready:
+        return RunOutcome(run=None, ordered=0, held=held, total=Decimal("0"))
+    run = PaymentRun.objects.create(
+        funder=funder,
+        reference=f"tmp-{now.timestamp()}-{id(ready)}"[:35],
+        created_by=actor,
+        created_at=now,
+        execution_date=execution_date or timezone.localdate(now),
+    )
+    run.reference = f"LOT-{timezone.localdate(now).year}-{run.pk:06d}"
+    run.save(update_fields=["reference"])
+    orders = []
+    for instalment in ready:
+        account = accounts[instalment.award.application.organisation_id]
+        organisation = instalment.award.application.organisation
+        orders.append(
+            PaymentOrder(
+                run=run,
+                instalment=instalment,
+                amount=instalment.amount,
+                beneficiary_name=getattr(account, "holder", "") or organisation.name,
+                beneficiary_siret=organisation.siret,
+                iban=account.iban,
+                bic=account.bic,
+            )
+        )
+    try:
+        with transaction.atomic():
+            PaymentOrder.objects.bulk_create(orders)
+    except IntegrityError:
+        raise PaymentError(
+            _("Une de ces tranches est déjà dans un autre lot : recommencez."), kind="conflict"
+        ) from None
+    moved = Instalment.objects.filter(
+        pk__in=[i.pk for i in ready], status=S.AUTHORISED
+    ).update(status=S.ORDERED)
+    assert moved == len(ready)  # the rows are locked: nobody else moved them
+    total = sum((i.amount for i in ready), Decimal("0"))
+    for order in orders:
+        record(
+            actor=actor,
+            obj=order.instalment,
+            action="order_instalment",
+            from_state=S.AUTHORISED,
+            to_state=S.ORDERED,
+            reason=f"{run.reference} — {format_eur(order.amount)}",
+            public=False,
+            at=now,
+        )
+    record(
+        actor=actor,
+        obj=run,
+        action="create_payment_run",
+        to_state=RunStatus.CREATED,
+        reason=_("%(n)d ordre(s), %(total)s") % {"n": len(orders), "total": format_eur(total)},
+        public=False,
+        at=now,
+    )
+    return RunOutcome(run=run, ordered=len(orders), held=held, total=total)
+
+
+@transaction.atomic
+def confirm_run_paid(
+    *,
+    run: PaymentRun,
+    actor: Any,
+    orders: list[int] | None = None,
+    now: datetime.datetime | None = None,
+) -> int:
+    """Finance confirms the run paid, all of it or the orders listed: each order still to pay
+    becomes paid, its instalment paid, the award's paid total and the budget ledger's "paid"
+    move. Returns how many orders this call paid (0 when someone confirmed them already)."""
+    now = now or timezone.now()
+    run = PaymentRun.objects.select_for_update().select_related("funder").get(pk=run.pk)
+    if actor is not None and not can_run_payments(actor, run.funder):
+        raise PaymentError(can_run_payments(actor, run.funder).reason, kind="forbidden")
+    to_pay = run.orders.select_for_update(of=("self",)).filter(status=OrderStatus.ORDERED)
+    if orders is not None:
+        to_pay = to_pay.filter(pk__in=orders)
+    paid = 0
+    for order in to_pay.select_related(
+        "instalment__award__application__call", "instalment__award__application__organisation"
+    ).order_by("pk"):
+        _pay(order, actor=actor, now=now)
+        paid += 1
+    left = run.orders.filter(status=OrderStatus.ORDERED).exists()
+    status = RunStatus.PARTLY_PAID if left else RunStatus.PAID
+    if paid:
+        before = run.status
+        run.status = status
+        run.confirmed_by, run.confirmed_at = actor, now
+        run.save(update_fields=["status", "confirmed_by", "confirmed_at"])
+        record(
+            actor=actor,
+            obj=run,
+            action="confirm_run_paid",
+            from_state=before,
+            to_state=status,
+            reason=_("%(n)d ordre(s) payé(s)") % {"n": paid},
+            public=False,
+            at=now,
+        )
+    return paid
+
+
+def _pay(order: PaymentOrder, *, actor: Any, now: datetime.datetime) -> None:
+    from pepiniere.payments.services import close_if_done, parts_of
+
+    instalment = order.instalment
+    award = instalment.award
+    account = GrantAccount.objects.select_for_update().get(award=award)
+    try:
+        with transaction.atomic():
+            GrantAccount.objects.filter(pk=account.pk).update(paid=F("paid") + order.amount)
+    except IntegrityError:
+        raise PaymentError(
+            _(
+                "%(app)s : ce paiement de %(amount)s porterait le total versé au-delà du montant "
+                "de la convention (%(ceiling)s, déjà versé %(paid)s). Rien n'a été payé."
+            )
+            % {
+                "app": award.application,
+                "amount": format_eur(order.amount),
+                "ceiling": format_eur(account.ceiling),
+                "paid": format_eur(account.paid),
+            },
+            kind="ceiling",
+        ) from None
+    try:
+        budget.record_payment(
+            call=award.application.call,
+            amount=order.amount,
+            shares=parts_of(award, net_paid_before=account.net_paid, amount=order.amount),
+        )
+    except budget.LedgerRefused as refused:
+        raise PaymentError(refused.message, kind="ledger") from None
+    order.status, order.paid_at, order.confirmed_by = OrderStatus.PAID, now, actor
+    order.save(update_fields=["status", "paid_at", "confirmed_by"])
+    instalment.status, instalment.paid_at = S.PAID, now
+    instalment.save(update_fields=["status", "paid_at"])
+    record(
+        actor=actor,
+        obj=instalment,
+        action="record_payment",
+        from_state=S.ORDERED,
+        to_state=S.PAID,
+        reason=f"{order.run.reference} — {format_eur(order.amount)}",
+        at=now,
+    )
+    notifications.instalment_paid(instalment)
+    if instalment.is_final:
+        close_if_done(award=award, actor=actor, now=now)
+
+
+def order_lines(run: PaymentRun) -> list[OrderLine]:
+    """The run's live orders as the file writers' lines, in one query."""
+    live = Q(status__in=[S.PLANNED, S.REQUESTED, S.CHECKED, S.AUTHORISED, S.ORDERED, S.PAID])
+    steps = (
+        Instalment.objects.filter(live, award_id=OuterRef("instalment__award_id"))
+        .order_by()
+        .values("award_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    rank = (
+        Instalment.objects.filter(
+            live,
+            award_id=OuterRef("instalment__award_id"),
+            position__lte=OuterRef("instalment__position"),
+        )
+        .order_by()
+        .values("award_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    orders = (
+        run.orders.exclude(status=OrderStatus.CANCELLED)
+        .annotate(steps=Subquery(steps), rank=Subquery(rank))
+        .select_related(
+            "instalment__award__application__call__programme",
+            "instalment__award__application__call__axis",
+            "instalment__award__agreement",
+        )
+        .order_by("pk")
+    )
+    lines = []
+    for order in orders:
+        award = order.instalment.award
+        call = award.application.call
+        reference = award.agreement.reference
+        budget_line = " / ".join(
+            part for part in (call.programme.title, call.axis.title if call.axis else "", call.slug) if part
+        )
+        purpose = _("Convention %(ref)s — tranche %(n)d sur %(of)d") % {
+            "ref": reference,
+            "n": order.rank or order.instalment.position,
+            "of": order.steps or 1,
+        }
+        lines.append(
+            OrderLine(
+                end_to_end_id=order.end_to_end_id,
+                amount_cents=to_cents(order.amount),
+                beneficiary_name=order.beneficiary_name,
+                beneficiary_siret=order.beneficiary_siret,
+                iban=order.iban,
+                bic=order.bic,
+                budget_line=budget_line,
+                purpose=purpose[:140],
+                agreement_reference=reference,
+            )
+        )
+    return lines
