@@ -12,6 +12,8 @@ urlpatterns = [
     path("instruction/selection/", include("pepiniere.selection.urls")),
     path("instruction/aides/", include("pepiniere.grants.urls")),
     path("aides/", include("pepiniere.grants.applicant_urls")),
+    path("versements/", include("pepiniere.payments.urls")),
+    path("instruction/versements/", include("pepiniere.payments.staff_urls")),
     path("instruction/conception/", include("pepiniere.builder.urls")),
     path("indicateurs/", include("pepiniere.portfolio.kpi_urls")),
     path("suivi/", include("pepiniere.portfolio.urls")),

@@ -208,6 +208,7 @@ def _move(
     programme's lines, and each funder's part (`shares`) on that funder's line, in pk order."""
     if amount < 0:
         raise ValueError("amounts moved are positive; the direction says which way")
+    # A funder's part may be of the other sign (a cent of rounding moving between co-funders).
     for spec, line in _existing_lines(call):
         if spec.scope == BudgetScope.FUNDER:
             part = shares.get(spec.keys["funder"].pk, Decimal("0"))
@@ -252,10 +253,13 @@ def release_commitment(*, call: Call, amount: Decimal, shares: dict[int, Decimal
     _move(call=call, amount=amount, shares=shares, paid=0, committed=-1)
 
 
-def record_refund(*, call: Call, amount: Decimal, shares: dict[int, Decimal]) -> None:
-    """Money recovered from a beneficiary (a recovery recorded as received): it was paid and
-    committed, and is neither any more (paid −= amount, committed −= amount)."""
-    _move(call=call, amount=amount, shares=shares, paid=-1, committed=-1)
+def record_refund(
+    *, call: Call, amount: Decimal, shares: dict[int, Decimal], commitment_too: bool = True
+) -> None:
+    """Money recovered from a beneficiary (a recovery recorded as received): paid −= amount, and,
+    when the award's unpaid commitment was already released (`commitment_too`), committed −=
+    amount as well, so that committed stays what the award really costs."""
+    _move(call=call, amount=amount, shares=shares, paid=-1, committed=-1 if commitment_too else 0)
 
 
 @dataclass

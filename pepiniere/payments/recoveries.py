@@ -129,10 +129,14 @@ def record_recovered(
     before, after = _move(recovery, "record_recovered")
     award = recovery.award
     account = GrantAccount.objects.get(award=award)
+    # Before closure the commitment is released at closure (ceiling − net paid); after it
+    # (a termination), committed was brought down to what was paid and goes down with it.
+    parts = parts_of(award, net_paid_before=account.net_paid, amount=-recovery.amount)
     budget.record_refund(
         call=award.application.call,
         amount=recovery.amount,
-        shares=parts_of(award, net_paid_before=account.net_paid, amount=-recovery.amount),
+        shares={f: -part for f, part in parts.items()},
+        commitment_too=bool(account.released),
     )
     GrantAccount.objects.filter(pk=account.pk).update(recovered=F("recovered") + recovery.amount)
     recovery.settled_at, recovery.settled_by = now, actor

@@ -111,13 +111,15 @@ def funder_shares(award: Award) -> dict[int, int]:
 
 
 def parts_of(award: Award, *, net_paid_before: Decimal, amount: Decimal) -> dict[int, Decimal]:
-    """A movement of `amount` (negative: money back) split between the co-funders' lines."""
+    """How a movement of `amount` (negative: money back) on the award counts on each co-funder's
+    line: cumulative, so that each funder's line always holds exactly its part of the net paid
+    (a part may be a cent of the other sign when the rounding moves between funders)."""
     parts = arithmetic.funder_parts(
         shares_cents=funder_shares(award),
         paid_before_cents=to_cents(net_paid_before),
         amount_cents=to_cents(amount),
     )
-    return {f: from_cents(abs(c)) for f, c in parts.items() if c}
+    return {f: from_cents(c) for f, c in parts.items() if c}
 
 
 # --- planning -----------------------------------------------------------------------------
@@ -590,44 +592,43 @@ def _cancel(instalment: Instalment, *, actor: Any, reason: str, now: datetime.da
 # --- closure and termination --------------------------------------------------------------
 
 
-def _release_unpaid(*, account: GrantAccount, award: Award, actor: Any, now: datetime.datetime) -> Decimal:
-    """Give the commitment that will never be paid back to the envelopes (ceiling − net paid)."""
-    unpaid = account.ceiling - account.net_paid - account.released
-    if unpaid > 0:
-        budget.release_commitment(
-            call=award.application.call,
-            amount=unpaid,
-            shares=_release_parts(award, account, unpaid),
-        )
-        account.released += unpaid
-        account.save(update_fields=["released"])
-        record(
-            actor=actor,
-            obj=award,
-            action="release_commitment",
-            reason=format_eur(unpaid),
-            public=False,
-            at=now,
-        )
-    return max(unpaid, Decimal("0"))
-
-
-def _release_parts(award: Award, account: GrantAccount, unpaid: Decimal) -> dict[int, Decimal]:
-    """Each funder's line keeps committed = what it paid: release share − paid part."""
+def _release_unpaid(
+    *, account: GrantAccount, award: Award, actor: Any, now: datetime.datetime
+) -> Decimal:
+    """At closure or termination, once: give back to the envelopes the commitment that will never
+    be paid (ceiling − net paid), so that each line's committed equals what it paid. Each funder's
+    line gives back its share minus its part of the net paid (never negative: a part of the net
+    paid never exceeds the share)."""
+    if account.released:
+        return Decimal("0")
+    unpaid = account.ceiling - account.net_paid
+    if unpaid <= 0:
+        return Decimal("0")
     shares = funder_shares(award)
-    paid = arithmetic.split_largest_remainder(
-        to_cents(account.net_paid), [shares[f] for f in sorted(shares)]
+    funders = sorted(shares)
+    paid_parts = arithmetic.split_largest_remainder(
+        to_cents(account.net_paid), [shares[f] for f in funders]
     )
-    total_shares = sum(shares.values())
-    committed_total = to_cents(account.net_paid + unpaid)
-    committed = arithmetic.split_largest_remainder(
-        committed_total, [shares[f] for f in sorted(shares)]
-    ) if total_shares else [0] * len(shares)
-    return {
-        f: from_cents(committed[i] - paid[i])
-        for i, f in enumerate(sorted(shares))
-        if committed[i] - paid[i] > 0
-    }
+    budget.release_commitment(
+        call=award.application.call,
+        amount=unpaid,
+        shares={
+            f: from_cents(shares[f] - paid_parts[i])
+            for i, f in enumerate(funders)
+            if shares[f] > paid_parts[i]
+        },
+    )
+    account.released = unpaid
+    account.save(update_fields=["released"])
+    record(
+        actor=actor,
+        obj=award,
+        action="release_commitment",
+        reason=format_eur(unpaid),
+        public=False,
+        at=now,
+    )
+    return unpaid
 
 
 def close_if_done(*, award: Award, actor: Any, now: datetime.datetime) -> bool:

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class PaymentsConfig(AppConfig):
+    name = "pepiniere.payments"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # The agreements stage calls payments when a version is fully signed and when an
+        # agreement is terminated (lifecycle = import order: payments registers into it).
+        from pepiniere.agreements import hooks
+        from pepiniere.payments.services import plan_instalments, terminate_payments
+
+        hooks.version_signed.register(plan_instalments)
+        hooks.agreement_terminated.register(terminate_payments)

@@ -1,0 +1,134 @@
+"""An award with a signed agreement and its instalments, and the people around it."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from pepiniere.accounts.models import Role
+from pepiniere.agreements.models import Agreement, AgreementVersion, ScheduleStep
+from pepiniere.grants import services as grant_services
+from pepiniere.grants.tests.factories import award_kwargs, selected_call
+from pepiniere.lib.testing.factories import make_user
+from pepiniere.payments import services
+from pepiniere.payments.models import Instalment
+from pepiniere.payments.statements import Expense
+
+USUAL = ((Decimal(50), "signature"), (Decimal(30), "interim_report"), (Decimal(20), "final_report"))
+LABELS = {"signature": "Avance à la signature", "interim_report": "Acompte", "final_report": "Solde"}
+
+
+@dataclass
+class World:
+    call: Any
+    officer: Any
+    other_officer: Any
+    finance: Any
+    member: Any
+    award: Any
+    agreement: Any
+    version: Any
+
+    def instalments(self) -> list[Instalment]:
+        return list(self.award.instalments.order_by("position"))
+
+
+def make_agreement(award, *, amount, aid_rate, start, end, schedule, status="signed"):
+    agreement = Agreement.objects.create(
+        award=award, reference=f"CONV-TEST-{award.pk:03d}", status=status
+    )
+    version = AgreementVersion.objects.create(
+        agreement=agreement,
+        number=1,
+        amount=amount,
+        aid_rate=Decimal(aid_rate),
+        eligible_budget=(amount * 100 / Decimal(aid_rate)).quantize(Decimal("0.01")),
+        start_date=start,
+        end_date=end,
+    )
+    for position, (percent, trigger) in enumerate(schedule, start=1):
+        ScheduleStep.objects.create(
+            version=version,
+            position=position,
+            percent=percent,
+            trigger=trigger,
+            label=LABELS[trigger],
+        )
+    return agreement, version
+
+
+def signed_award(
+    amount: str = "40000",
+    *,
+    aid_rate: str = "70",
+    schedule=USUAL,
+    start=datetime.date(2026, 1, 1),
+    end=datetime.date(2027, 6, 30),
+    kind: str | None = None,
+    call=None,
+) -> World:
+    if call is None:
+        call, officer, finance, (application,) = selected_call(1, envelope="200000")
+    else:
+        raise NotImplementedError
+    if kind is not None:
+        application.organisation.kind = kind
+        application.organisation.save(update_fields=["kind"])
+    award = grant_services.award_grant(
+        application=application, actor=officer, **award_kwargs(amount)
+    )
+    agreement, version = make_agreement(
+        award, amount=Decimal(amount), aid_rate=aid_rate, start=start, end=end, schedule=schedule
+    )
+    services.plan_instalments(version=version, actor=officer)
+    return World(
+        call=call,
+        officer=officer,
+        other_officer=make_user(role=Role.OFFICER, funder=call.funder),
+        finance=finance,
+        member=application.created_by,
+        award=award,
+        agreement=agreement,
+        version=version,
+    )
+
+
+def expense(ref="FA-001", *, supplier="Imprimerie Dupont", amount="1000", date=None, category="Prestations"):
+    value = Decimal(amount)
+    return Expense(
+        category=category,
+        supplier=supplier,
+        invoice_reference=ref,
+        invoice_date=date or datetime.date(2026, 3, 1),
+        amount_excl_vat=value,
+        amount_incl_vat=value * Decimal("1.2"),
+    )
+
+
+def accept_all(instalment):
+    request = services.current_request(instalment)
+    return {line.pk: services.LineDecision(accepted=True) for line in request.lines.all()}
+
+
+def pay_through(world: World, instalment, *, expenses=(), report="Rapport"):
+    """Request, check, authorise, put in a run and confirm one instalment."""
+    from pepiniere.payments import runs
+
+    services.request_instalment(
+        instalment=instalment, actor=world.member, report=report, expenses=list(expenses)
+    )
+    instalment.refresh_from_db()
+    services.check_request(
+        instalment=instalment, actor=world.officer, decisions=accept_all(instalment)
+    )
+    instalment.refresh_from_db()
+    if instalment.status != "checked":
+        return None
+    services.authorise_instalment(instalment=instalment, actor=world.finance)
+    run = runs.create_payment_run(funder=world.call.funder, actor=world.finance)
+    services.confirm_run_paid(run=run, actor=world.finance)
+    instalment.refresh_from_db()
+    run.refresh_from_db()
+    return run
