@@ -102,7 +102,8 @@ class Instalment(models.Model):
     trigger = models.CharField(_("déclencheur"), max_length=20, choices=Trigger.choices)
     planned_amount = MoneyField(_("montant prévu à l'échéancier"))
     amount = MoneyField(
-        _("montant"), help_text=_("Le solde est recalculé à la vérification de l'état des dépenses.")
+        _("montant"),
+        help_text=_("Le solde est recalculé à la vérification de l'état des dépenses."),
     )
     status = models.CharField(
         _("statut"),
@@ -478,7 +479,9 @@ class Recovery(models.Model):
         verbose_name=_("émise par"),
     )
     raised_at = models.DateTimeField(_("constatée le"))
-    title_reference = models.CharField(_("référence du titre de recette"), max_length=50, blank=True)
+    title_reference = models.CharField(
+        _("référence du titre de recette"), max_length=50, blank=True
+    )
     issued_at = models.DateTimeField(_("titre émis le"), null=True, blank=True)
     settled_at = models.DateTimeField(_("soldée le"), null=True, blank=True)
     settled_by = models.ForeignKey(

@@ -52,7 +52,9 @@ def final_report_due(instalment: Instalment) -> datetime.date:
     return add_months(financial_year_end(organisation, instalment.version.end_date), 6)
 
 
-def send_due_reminders(*, today: datetime.date | None = None) -> list[tuple[Instalment, datetime.date]]:
+def send_due_reminders(
+    *, today: datetime.date | None = None
+) -> list[tuple[Instalment, datetime.date]]:
     """Queue the reminder of every association's final report due within REMINDER_DAYS and not
     requested yet, once per instalment and due date (a second run sends nothing again)."""
     today = today or timezone.localdate()
@@ -62,9 +64,7 @@ def send_due_reminders(*, today: datetime.date | None = None) -> list[tuple[Inst
         status=InstalmentStatus.PLANNED,
         award__application__organisation__kind=OrganisationKind.ASSOCIATION,
         version__end_date__lte=today,
-    ).select_related(
-        "award__application__organisation__financial_year_end", "version"
-    )
+    ).select_related("award__application__organisation__financial_year_end", "version")
     for instalment in finals:
         due = final_report_due(instalment)
         if not (today <= due <= today + datetime.timedelta(days=REMINDER_DAYS)):

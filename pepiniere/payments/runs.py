@@ -155,9 +155,9 @@ def make_payment_run(
         raise PaymentError(
             _("Une de ces tranches est déjà dans un autre lot : recommencez."), kind="conflict"
         ) from None
-    moved = Instalment.objects.filter(
-        pk__in=[i.pk for i in ready], status=S.AUTHORISED
-    ).update(status=S.ORDERED)
+    moved = Instalment.objects.filter(pk__in=[i.pk for i in ready], status=S.AUTHORISED).update(
+        status=S.ORDERED
+    )
     assert moved == len(ready)  # the rows are locked: nobody else moved them
     total = sum((i.amount for i in ready), Decimal("0"))
     for order in orders:
@@ -313,7 +313,9 @@ def order_lines(run: PaymentRun) -> list[OrderLine]:
         call = award.application.call
         reference = award.agreement.reference
         budget_line = " / ".join(
-            part for part in (call.programme.title, call.axis.title if call.axis else "", call.slug) if part
+            part
+            for part in (call.programme.title, call.axis.title if call.axis else "", call.slug)
+            if part
         )
         purpose = _("Convention %(ref)s — tranche %(n)d sur %(of)d") % {
             "ref": reference,

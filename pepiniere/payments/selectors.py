@@ -115,9 +115,7 @@ class Schedule:
 
     @property
     def planned_total(self) -> Decimal:
-        return sum(
-            (i.amount for i in self.instalments if i.status != S.CANCELLED), Decimal("0")
-        )
+        return sum((i.amount for i in self.instalments if i.status != S.CANCELLED), Decimal("0"))
 
     @property
     def remaining(self) -> Decimal:
@@ -132,9 +130,7 @@ def schedule(award: Award) -> Schedule:
         .prefetch_related(
             Prefetch(
                 "requests",
-                queryset=PaymentRequest.objects.prefetch_related("lines").order_by(
-                    "-submitted_at"
-                ),
+                queryset=PaymentRequest.objects.prefetch_related("lines").order_by("-submitted_at"),
             )
         )
         .order_by("position", "pk")

@@ -125,6 +125,7 @@ def parts_of(award: Award, *, net_paid_before: Decimal, amount: Decimal) -> dict
 # --- planning -----------------------------------------------------------------------------
 
 
+@transaction.atomic
 def plan_instalments(*, version: Any, actor: Any, now: datetime.datetime | None = None) -> None:
     """agreements.hooks.version_signed provider (inside the signing transaction): version 1
     creates the award's account and its instalments from the version's schedule (percent ×
@@ -220,7 +221,9 @@ def _replan(
 # --- the beneficiary's request ------------------------------------------------------------
 
 
-def claimed_invoices(organisation_id: int, *, exclude_request: int | None = None) -> set[tuple[str, str]]:
+def claimed_invoices(
+    organisation_id: int, *, exclude_request: int | None = None
+) -> set[tuple[str, str]]:
     """(supplier, reference) of the invoices already in a request of the organisation (returned
     requests excepted: their lines are typed again in the next one)."""
     lines = ExpenseLine.objects.filter(
@@ -329,7 +332,8 @@ def request_instalment(
         action="request_instalment",
         from_state=before,
         to_state=after,
-        reason=_("%(n)d dépense(s), %(total)s HT") % {"n": len(expenses), "total": format_eur(total)}
+        reason=_("%(n)d dépense(s), %(total)s HT")
+        % {"n": len(expenses), "total": format_eur(total)}
         if expenses
         else "",
         at=now,
@@ -362,9 +366,9 @@ def accepted_eligible(award: Award) -> Decimal:
 def final_amount(award: Award, instalment: Instalment, account: GrantAccount) -> int:
     """The final instalment in cents: min(award, aid rate × accepted eligible expenses) − what is
     already paid or on its way (checked, authorised or ordered instalments)."""
-    on_its_way = award.instalments.filter(
-        status__in=[S.CHECKED, S.AUTHORISED, S.ORDERED]
-    ).exclude(pk=instalment.pk).aggregate(total=Sum("amount"))["total"] or Decimal("0")
+    on_its_way = award.instalments.filter(status__in=[S.CHECKED, S.AUTHORISED, S.ORDERED]).exclude(
+        pk=instalment.pk
+    ).aggregate(total=Sum("amount"))["total"] or Decimal("0")
     return arithmetic.final_instalment_cents(
         award_cents=to_cents(account.ceiling),
         aid_rate=instalment.version.aid_rate,
@@ -439,7 +443,9 @@ def check_request(
     if instalment.is_final:
         account = locked_account(award)
         cents = final_amount(award, instalment, account)
-        reason += " — " + _("solde calculé : %(amount)s") % {"amount": format_eur(from_cents(cents))}
+        reason += " — " + _("solde calculé : %(amount)s") % {
+            "amount": format_eur(from_cents(cents))
+        }
         if cents > 0:
             instalment.amount = from_cents(cents)
         else:
@@ -661,6 +667,7 @@ def close_if_done(*, award: Award, actor: Any, now: datetime.datetime) -> bool:
     return True
 
 
+@transaction.atomic
 def terminate_payments(
     *, agreement: Any, actor: Any, now: datetime.datetime | None = None, reason: str = ""
 ) -> Recovery | None:

@@ -53,10 +53,14 @@ def _instalment(request: HttpRequest, pk: int) -> Instalment:
 @login_required
 def to_check(request: HttpRequest) -> HttpResponse:
     _staff(request, Role.OFFICER)
-    return render(request, "payments/staff/to_check.html", {"rows": selectors.to_check(request.user)})
+    return render(
+        request, "payments/staff/to_check.html", {"rows": selectors.to_check(request.user)}
+    )
 
 
-def _decisions(post: Any, lines: list[Any]) -> tuple[dict[int, services.LineDecision], dict[int, str]]:
+def _decisions(
+    post: Any, lines: list[Any]
+) -> tuple[dict[int, services.LineDecision], dict[int, str]]:
     decisions: dict[int, services.LineDecision] = {}
     errors: dict[int, str] = {}
     for line in lines:
@@ -95,12 +99,17 @@ def check(request: HttpRequest, pk: int) -> HttpResponse:
         decisions, line_errors = _decisions(request.POST, lines)
         if not line_errors:
             try:
-                services.check_request(instalment=instalment, actor=request.user, decisions=decisions)
+                services.check_request(
+                    instalment=instalment, actor=request.user, decisions=decisions
+                )
             except services.PaymentError as error:
                 line_errors = error.line_errors
                 messages.error(request, error.message)
             else:
-                messages.success(request, _("Demande vérifiée : elle attend l'autorisation des services financiers."))
+                messages.success(
+                    request,
+                    _("Demande vérifiée : elle attend l'autorisation des services financiers."),
+                )
                 return redirect("payments_staff:to_check")
         status = 400
     typed = request.POST if request.method == "POST" else {}
@@ -141,7 +150,9 @@ def return_request(request: HttpRequest, pk: int) -> HttpResponse:
         if error.kind == "forbidden":
             raise Http404 from None
         messages.error(request, error.message)
-        if instalment.status == "requested" and can_check(request.user, instalment.award.application.call):
+        if instalment.status == "requested" and can_check(
+            request.user, instalment.award.application.call
+        ):
             return redirect("payments_staff:check", pk)
         return redirect("payments_staff:to_authorise")
     messages.success(request, _("Demande renvoyée au bénéficiaire avec votre motif."))
@@ -180,7 +191,9 @@ def authorise(request: HttpRequest, pk: int) -> HttpResponse:
             {"message": error.message, "back": "payments_staff:to_authorise"},
             status=403 if error.kind == "four_eyes" else 400,
         )
-    messages.success(request, _("Versement autorisé : il partira dans le prochain lot de paiement."))
+    messages.success(
+        request, _("Versement autorisé : il partira dans le prochain lot de paiement.")
+    )
     return redirect("payments_staff:to_authorise")
 
 
@@ -190,7 +203,9 @@ def authorise(request: HttpRequest, pk: int) -> HttpResponse:
 def _finance_funders(request: HttpRequest) -> list[Funder]:
     if request.user.has_role(Role.ADMIN):
         return list(Funder.objects.order_by("name"))
-    return list(Funder.objects.filter(pk__in=request.user.funder_ids(Role.FINANCE)).order_by("name"))
+    return list(
+        Funder.objects.filter(pk__in=request.user.funder_ids(Role.FINANCE)).order_by("name")
+    )
 
 
 @login_required
@@ -227,13 +242,16 @@ def create_run(request: HttpRequest) -> HttpResponse:
         return redirect("payments_staff:runs")
     messages.success(
         request,
-        _("Lot %(ref)s créé : %(n)d ordre(s) de paiement.") % {"ref": outcome.run.reference, "n": outcome.ordered},
+        _("Lot %(ref)s créé : %(n)d ordre(s) de paiement.")
+        % {"ref": outcome.run.reference, "n": outcome.ordered},
     )
     return redirect("payments_staff:run", outcome.run.pk)
 
 
 def _run(request: HttpRequest, pk: int) -> PaymentRun:
-    run = get_object_or_404(PaymentRun.objects.select_related("funder", "created_by", "confirmed_by"), pk=pk)
+    run = get_object_or_404(
+        PaymentRun.objects.select_related("funder", "created_by", "confirmed_by"), pk=pk
+    )
     if not can_run_payments(request.user, run.funder):
         raise Http404
     return run
@@ -268,7 +286,11 @@ def run_file(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     try:
         if kind == "mandatement":
             files.write_mandatement(
-                lines, out, run_reference=run.reference, payer=payer, execution_date=run.execution_date
+                lines,
+                out,
+                run_reference=run.reference,
+                payer=payer,
+                execution_date=run.execution_date,
             )
             content_type, name = "text/csv; charset=utf-8", f"{run.reference}-mandatement.csv"
         elif kind == "sepa":
@@ -313,7 +335,9 @@ def confirm_run(request: HttpRequest, pk: int) -> HttpResponse:
         if paid:
             messages.success(request, _("%(n)d ordre(s) confirmé(s) payé(s).") % {"n": paid})
         else:
-            messages.info(request, _("Ces ordres étaient déjà confirmés payés : rien de plus n'est payé."))
+            messages.info(
+                request, _("Ces ordres étaient déjà confirmés payés : rien de plus n'est payé.")
+            )
     return redirect("payments_staff:run", run.pk)
 
 
@@ -323,7 +347,9 @@ def confirm_run(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def recovery_list(request: HttpRequest) -> HttpResponse:
     _staff(request, Role.FINANCE)
-    return render(request, "payments/staff/recoveries.html", {"rows": selectors.recoveries(request.user)})
+    return render(
+        request, "payments/staff/recoveries.html", {"rows": selectors.recoveries(request.user)}
+    )
 
 
 @login_required
@@ -335,12 +361,16 @@ def recovery_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     try:
         if action == "issue":
             services.issue_recovery(
-                recovery=recovery, actor=request.user, title_reference=request.POST.get("title_reference", "")
+                recovery=recovery,
+                actor=request.user,
+                title_reference=request.POST.get("title_reference", ""),
             )
         elif action == "recovered":
             services.record_recovered(recovery=recovery, actor=request.user)
         elif action == "write_off":
-            services.write_off_recovery(recovery=recovery, actor=request.user, reason=request.POST.get("reason", ""))
+            services.write_off_recovery(
+                recovery=recovery, actor=request.user, reason=request.POST.get("reason", "")
+            )
         else:
             raise Http404
     except services.PaymentError as error:

@@ -110,11 +110,16 @@ def read_rows(post: Mapping[str, Any], prefix: str, columns: list[tuple[str, Any
     return rows
 
 
-def blank_rows(prefix: str, columns: list[tuple[str, Any]], count: int, start: int = 0) -> list[Row]:
+def blank_rows(
+    prefix: str, columns: list[tuple[str, Any]], count: int, start: int = 0
+) -> list[Row]:
     return [
         Row(
             index=i,
-            cells=[Cell(key=k, label=str(lbl), name=f"{prefix}-{i}-{k}", value="") for k, lbl in columns],
+            cells=[
+                Cell(key=k, label=str(lbl), name=f"{prefix}-{i}-{k}", value="")
+                for k, lbl in columns
+            ],
         )
         for i in range(start, start + count)
     ]

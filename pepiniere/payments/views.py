@@ -132,7 +132,9 @@ def request_form(request: HttpRequest, pk: int) -> HttpResponse:
             r.has_errors for r in report_rows
         )
         if line_errors:
-            errors.append(_("Certaines lignes sont à corriger : voyez les messages sur chaque ligne."))
+            errors.append(
+                _("Certaines lignes sont à corriger : voyez les messages sur chaque ligne.")
+            )
         if not errors:
             try:
                 services.request_instalment(

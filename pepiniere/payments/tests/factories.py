@@ -9,6 +9,7 @@ from typing import Any
 
 from pepiniere.accounts.models import Role
 from pepiniere.agreements.models import Agreement, AgreementVersion, ScheduleStep
+from pepiniere.applications import services as application_services
 from pepiniere.grants import services as grant_services
 from pepiniere.grants.tests.factories import award_kwargs, selected_call
 from pepiniere.lib.testing.factories import make_user
@@ -17,7 +18,11 @@ from pepiniere.payments.models import Instalment
 from pepiniere.payments.statements import Expense
 
 USUAL = ((Decimal(50), "signature"), (Decimal(30), "interim_report"), (Decimal(20), "final_report"))
-LABELS = {"signature": "Avance à la signature", "interim_report": "Acompte", "final_report": "Solde"}
+LABELS = {
+    "signature": "Avance à la signature",
+    "interim_report": "Acompte",
+    "final_report": "Solde",
+}
 
 
 @dataclass
@@ -83,6 +88,7 @@ def signed_award(
         award, amount=Decimal(amount), aid_rate=aid_rate, start=start, end=end, schedule=schedule
     )
     services.plan_instalments(version=version, actor=officer)
+    application_services.contract_application(application=application, actor=officer)
     return World(
         call=call,
         officer=officer,
@@ -95,7 +101,9 @@ def signed_award(
     )
 
 
-def expense(ref="FA-001", *, supplier="Imprimerie Dupont", amount="1000", date=None, category="Prestations"):
+def expense(
+    ref="FA-001", *, supplier="Imprimerie Dupont", amount="1000", date=None, category="Prestations"
+):
     value = Decimal(amount)
     return Expense(
         category=category,

@@ -63,7 +63,10 @@ def test_a_negative_final_raises_a_recovery_instead_of_a_payment():
     pay_through(world, second, expenses=[expense("FA-1", amount="20000")])
     # accepted expenses 40 000 € in all → 28 000 € justified, 32 000 € paid → 4 000 € back
     services.request_instalment(
-        instalment=final, actor=world.member, report="Fin", expenses=[expense("FA-2", amount="20000")]
+        instalment=final,
+        actor=world.member,
+        report="Fin",
+        expenses=[expense("FA-2", amount="20000")],
     )
     services.check_request(instalment=final, actor=world.officer, decisions=accept_all(final))
     final.refresh_from_db()
