@@ -61,7 +61,12 @@ def hold_reason(instalment: Instalment) -> str:
 
 
 def payer_of(funder: Funder) -> Payer:
-    return Payer(name=funder.name, siret=funder.siret, iban=funder.iban, bic=funder.bic)
+    return Payer(
+        name=funder.name,
+        siret=funder.siret,
+        iban=getattr(funder, "iban", ""),
+        bic=getattr(funder, "bic", ""),
+    )
 
 
 @dataclass(frozen=True)
