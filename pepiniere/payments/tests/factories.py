@@ -72,12 +72,10 @@ def signed_award(
     start=datetime.date(2026, 1, 1),
     end=datetime.date(2027, 6, 30),
     kind: str | None = None,
-    call=None,
+    funder=None,
 ) -> World:
-    if call is None:
-        call, officer, finance, (application,) = selected_call(1, envelope="200000")
-    else:
-        raise NotImplementedError
+    extra = {"funder": funder} if funder is not None else {}
+    call, officer, finance, (application,) = selected_call(1, envelope="200000", **extra)
     if kind is not None:
         application.organisation.kind = kind
         application.organisation.save(update_fields=["kind"])
