@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "pepiniere.grants",
     "pepiniere.builder",
     "pepiniere.agreements",
+    "pepiniere.payments",
     "pepiniere.portfolio",
     "pepiniere.home",
     "pepiniere.api",

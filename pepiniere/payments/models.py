@@ -18,15 +18,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from pepiniere.agreements.models import Trigger
 from pepiniere.lib.money import MoneyField
-
-
-class Trigger(models.TextChoices):
-    """What a schedule step waits for (the same values as agreements' ScheduleStep.trigger)."""
-
-    SIGNATURE = "signature", _("à la signature")
-    INTERIM_REPORT = "interim_report", _("sur rapport intermédiaire")
-    FINAL_REPORT = "final_report", _("sur rapport final et état récapitulatif des dépenses")
 
 
 class InstalmentStatus(models.TextChoices):

@@ -12,6 +12,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from pepiniere.agreements.models import Trigger
 from pepiniere.organisations.models import OrganisationKind
 from pepiniere.payments import notifications
 from pepiniere.payments.models import (
@@ -19,7 +20,6 @@ from pepiniere.payments.models import (
     Instalment,
     InstalmentStatus,
     ReportReminder,
-    Trigger,
 )
 
 REMINDER_DAYS = 30

@@ -22,6 +22,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pepiniere.agreements.models import Trigger
 from pepiniere.audit.services import record
 from pepiniere.grants import budget
 from pepiniere.grants.models import Award
@@ -41,7 +42,6 @@ from pepiniere.payments.models import (
     PaymentRequest,
     Recovery,
     RecoveryStatus,
-    Trigger,
 )
 from pepiniere.payments.permissions import (
     can_authorise,

@@ -41,8 +41,16 @@ class World:
 
 
 def make_agreement(award, *, amount, aid_rate, start, end, schedule, status="signed"):
+    from django.utils import timezone
+
+    actor = award.awarded_by
+    now = timezone.now()
     agreement = Agreement.objects.create(
-        award=award, reference=f"CONV-TEST-{award.pk:03d}", status=status
+        award=award,
+        reference=f"CONV-TEST-{award.pk:03d}",
+        status=status,
+        created_by=actor,
+        created_at=now,
     )
     version = AgreementVersion.objects.create(
         agreement=agreement,
@@ -52,6 +60,9 @@ def make_agreement(award, *, amount, aid_rate, start, end, schedule, status="sig
         eligible_budget=(amount * 100 / Decimal(aid_rate)).quantize(Decimal("0.01")),
         start_date=start,
         end_date=end,
+        created_by=actor,
+        created_at=now,
+        signed_at=now,
     )
     for position, (percent, trigger) in enumerate(schedule, start=1):
         ScheduleStep.objects.create(

@@ -19,7 +19,10 @@ FUNDER_SIRET = "21330063500017"  # fictional, Luhn-valid
 def _payer(monkeypatch):
     def payer(funder):
         return files.Payer(
-            name=funder.name, siret=funder.siret, iban="FR1420041010050500013M02606", bic="PSSTFRPPPAR"
+            name=funder.name,
+            siret=funder.siret,
+            iban="FR1420041010050500013M02606",
+            bic="PSSTFRPPPAR",
         )
 
     monkeypatch.setattr(runs, "payer_of", payer)
@@ -63,7 +66,9 @@ def test_run_id_rewrites_an_existing_run_in_sepa_and_the_file_is_valid(tmp_path)
     _run("--funder", FUNDER_SIRET, "--out", str(tmp_path / "lot.csv"))
     run = PaymentRun.objects.get()
     target = tmp_path / "lot.xml"
-    printed = _run("--funder", FUNDER_SIRET, "--format", "sepa", "--run", str(run.pk), "--out", str(target))
+    printed = _run(
+        "--funder", FUNDER_SIRET, "--format", "sepa", "--run", str(run.pk), "--out", str(target)
+    )
     assert "lot existant réécrit" in printed
     assert files.sepa_errors(target.read_bytes()) == []
     assert PaymentRun.objects.count() == 1

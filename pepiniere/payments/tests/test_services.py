@@ -254,6 +254,9 @@ def test_an_amendment_replans_what_is_not_requested_so_the_total_is_the_new_amou
         eligible_budget=Decimal("71428.57"),
         start_date=world.version.start_date,
         end_date=datetime.date(2027, 12, 31),
+        created_by=world.officer,
+        created_at=world.version.created_at,
+        signed_at=world.version.created_at,
     )
     services.plan_instalments(version=version, actor=world.officer)
     amounts = [i.amount for i in world.instalments()]

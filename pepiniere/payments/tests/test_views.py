@@ -152,10 +152,13 @@ def test_finance_makes_a_run_downloads_both_files_and_confirms_line_by_line(clie
     assert files.sepa_errors(xml.content) == []
     order = run.orders.get()
     client.post(
-        reverse("payments_staff:confirm_run", args=[run.pk]), {"scope": "selected", "order": order.pk}
+        reverse("payments_staff:confirm_run", args=[run.pk]),
+        {"scope": "selected", "order": order.pk},
     )
     assert Instalment.objects.get(pk=instalment.pk).status == "paid"
-    again = client.post(reverse("payments_staff:confirm_run", args=[run.pk]), {"scope": "all"}, follow=True)
+    again = client.post(
+        reverse("payments_staff:confirm_run", args=[run.pk]), {"scope": "all"}, follow=True
+    )
     assert "rien de plus n'est payé" in page_text(again)
     stranger = make_user(role=Role.FINANCE, funder=make_funder("Autre"))
     client.force_login(stranger)
@@ -193,7 +196,10 @@ def test_list_pages_keep_their_query_count_as_rows_grow(client, django_assert_nu
             first, second, _ = world.instalments()
             pay_through(world, first, report="")
             services.request_instalment(
-                instalment=second, actor=world.member, report="r", expenses=[expense(f"F{world.award.pk}")]
+                instalment=second,
+                actor=world.member,
+                report="r",
+                expenses=[expense(f"F{world.award.pk}")],
             )
             other = signed_award(funder=funder)
             _checked(other)
