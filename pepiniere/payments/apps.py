@@ -9,7 +9,7 @@ class PaymentsConfig(AppConfig):
         # The agreements stage calls payments when a version is fully signed and when an
         # agreement is terminated (lifecycle = import order: payments registers into it).
         from pepiniere.agreements import hooks
-        from pepiniere.payments.services import plan_instalments, terminate_payments
+        from pepiniere.payments.services import on_agreement_terminated, plan_instalments
 
         hooks.version_signed.register(plan_instalments)
-        hooks.agreement_terminated.register(terminate_payments)
+        hooks.agreement_terminated.register(on_agreement_terminated)

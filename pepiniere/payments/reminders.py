@@ -42,8 +42,11 @@ def financial_year_end(organisation: Any, on: datetime.date) -> datetime.date:
         closing = organisation.financial_year_end
     except FinancialYearEnd.DoesNotExist:
         return datetime.date(on.year, 12, 31)
-    end = closing.end_of_year(on.year)
-    return end if on <= end else closing.end_of_year(on.year + 1)
+    end: datetime.date = closing.end_of_year(on.year)
+    if on <= end:
+        return end
+    following: datetime.date = closing.end_of_year(on.year + 1)
+    return following
 
 
 def final_report_due(instalment: Instalment) -> datetime.date:

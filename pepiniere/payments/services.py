@@ -667,6 +667,11 @@ def close_if_done(*, award: Award, actor: Any, now: datetime.datetime) -> bool:
     return True
 
 
+def on_agreement_terminated(**kwargs: Any) -> None:
+    """The agreements.hooks.agreement_terminated provider (see terminate_payments)."""
+    terminate_payments(**kwargs)
+
+
 @transaction.atomic
 def terminate_payments(
     *, agreement: Any, actor: Any, now: datetime.datetime | None = None, reason: str = ""

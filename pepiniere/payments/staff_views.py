@@ -30,7 +30,8 @@ from pepiniere.programmes.models import Funder
 
 
 def _staff(request: HttpRequest, role: str) -> None:
-    if not (request.user.has_role(role) or request.user.has_role(Role.ADMIN)):
+    user: Any = request.user
+    if not (user.has_role(role) or user.has_role(Role.ADMIN)):
         raise Http404
 
 
@@ -156,7 +157,8 @@ def return_request(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("payments_staff:check", pk)
         return redirect("payments_staff:to_authorise")
     messages.success(request, _("Demande renvoyée au bénéficiaire avec votre motif."))
-    if request.user.has_role(Role.OFFICER):
+    user: Any = request.user
+    if user.has_role(Role.OFFICER):
         return redirect("payments_staff:to_check")
     return redirect("payments_staff:to_authorise")
 
@@ -201,11 +203,10 @@ def authorise(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _finance_funders(request: HttpRequest) -> list[Funder]:
-    if request.user.has_role(Role.ADMIN):
+    user: Any = request.user
+    if user.has_role(Role.ADMIN):
         return list(Funder.objects.order_by("name"))
-    return list(
-        Funder.objects.filter(pk__in=request.user.funder_ids(Role.FINANCE)).order_by("name")
-    )
+    return list(Funder.objects.filter(pk__in=user.funder_ids(Role.FINANCE)).order_by("name"))
 
 
 @login_required

@@ -196,8 +196,8 @@ def validate_expenses(
             )
         supplier, reference = row.cell("supplier").value, row.cell("invoice_reference").value
         if supplier and reference:
-            key = claim_key(supplier, reference)
-            if key in claimed:
+            invoice = claim_key(supplier, reference)
+            if invoice in claimed:
                 row.cell("invoice_reference").errors.append(
                     _(
                         "La facture %(ref)s de %(supplier)s figure déjà dans une autre demande de "
@@ -205,11 +205,11 @@ def validate_expenses(
                     )
                     % {"ref": reference, "supplier": supplier}
                 )
-            elif key in seen:
+            elif invoice in seen:
                 row.cell("invoice_reference").errors.append(
-                    _("Cette facture figure déjà à la ligne %(n)d.") % {"n": seen[key]}
+                    _("Cette facture figure déjà à la ligne %(n)d.") % {"n": seen[invoice]}
                 )
-            seen.setdefault(key, number)
+            seen.setdefault(invoice, number)
         if not row.has_errors:
             assert invoice_date is not None and excl is not None and incl is not None
             expenses.append(

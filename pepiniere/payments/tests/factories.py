@@ -126,6 +126,7 @@ def expense(
 
 def accept_all(instalment):
     request = services.current_request(instalment)
+    assert request is not None
     return {line.pk: services.LineDecision(accepted=True) for line in request.lines.all()}
 
 

@@ -99,6 +99,7 @@ def test_the_sum_paid_on_an_award_never_exceeds_it_even_from_two_runs_at_once(ne
     run_one = runs.create_payment_run(funder=world.call.funder, actor=world.finance)
     assert run_one.orders.count() == 2
     order = run_one.orders.order_by("pk").last()
+    assert order is not None
     run_two = PaymentRun.objects.create(
         funder=run_one.funder,
         reference="LOT-TEST-2",

@@ -13,6 +13,13 @@ from pepiniere.payments import runs, services
 from pepiniere.payments.models import GrantAccount, PaymentOrder, Recovery
 from pepiniere.payments.tests.factories import accept_all, expense, pay_through, signed_award
 
+
+def _request_of(instalment):
+    request = services.current_request(instalment)
+    assert request is not None
+    return request
+
+
 pytestmark = pytest.mark.django_db
 
 
@@ -125,7 +132,7 @@ def test_a_refused_line_needs_a_reason_and_the_error_names_the_line():
     services.request_instalment(
         instalment=second, actor=world.member, report="r", expenses=[expense("A"), expense("B")]
     )
-    lines = list(services.current_request(second).lines.order_by("position"))
+    lines = list(_request_of(second).lines.order_by("position"))
     with pytest.raises(services.PaymentError) as refused:
         services.check_request(
             instalment=second,

@@ -13,6 +13,13 @@ from pepiniere.payments import runs, services
 from pepiniere.payments.models import Instalment, PaymentRun
 from pepiniere.payments.tests.factories import expense, pay_through, signed_award
 
+
+def _request_of(instalment):
+    request = services.current_request(instalment)
+    assert request is not None
+    return request
+
+
 pytestmark = pytest.mark.django_db
 
 
@@ -101,7 +108,7 @@ def test_a_good_request_is_sent_and_the_officer_checks_it_line_by_line(client):
     assert world.award.application.reference in page_text(
         client.get(reverse("payments_staff:to_check"))
     )
-    line = services.current_request(second).lines.get()
+    line = _request_of(second).lines.get()
     check_url = reverse("payments_staff:check", args=[second.pk])
     refused = client.post(check_url, {f"d-{line.pk}": "refuse", f"r-{line.pk}": ""})
     assert refused.status_code == 400
