@@ -14,6 +14,7 @@ Money never leaves twice:
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -42,22 +43,32 @@ from pepiniere.payments.permissions import can_run_payments
 from pepiniere.programmes.models import Funder
 
 S = InstalmentStatus
-HOLD_MESSAGE = "coordonnées bancaires en attente de validation"
 
 
-def payable_account(organisation: Any) -> Any:
-    """The organisation's validated bank account, or None while none is validated or a change
-    is pending (payments are held: the classic fraud route)."""
-    from pepiniere.organisations.selectors import payable_bank_account
+def payable_accounts(organisation_ids: Iterable[int]) -> dict[int, Any]:
+    """The organisations' validated bank accounts, in one query ({organisation id: account});
+    an organisation with none validated, or with a change pending, is left out: its payments
+    are held (a forged change of bank details is the classic fraud route)."""
+    from pepiniere.organisations.selectors import payable_bank_accounts
 
-    return payable_bank_account(organisation)
+    return dict(payable_bank_accounts(organisation_ids))
+
+
+def holds(instalments: Iterable[Instalment]) -> dict[int, str]:
+    """Why each authorised instalment cannot go into a payment run (instalment id → reason;
+    absent when it can), in one query."""
+    instalments = list(instalments)
+    accounts = payable_accounts({i.award.application.organisation_id for i in instalments})
+    return {
+        i.pk: _("coordonnées bancaires en attente de validation")
+        for i in instalments
+        if i.award.application.organisation_id not in accounts
+    }
 
 
 def hold_reason(instalment: Instalment) -> str:
     """Why an authorised instalment cannot go into a payment run ("" when it can)."""
-    if payable_account(instalment.award.application.organisation) is None:
-        return _("coordonnées bancaires en attente de validation")
-    return ""
+    return holds([instalment]).get(instalment.pk, "")
 
 
 def payer_of(funder: Funder) -> Payer:
@@ -116,17 +127,14 @@ def make_payment_run(
         .select_related("award__application__organisation")
         .order_by("pk")
     )
-    accounts: dict[int, Any] = {}
+    accounts = payable_accounts({i.award.application.organisation_id for i in candidates})
     held: list[tuple[Instalment, str]] = []
     ready: list[Instalment] = []
     for instalment in candidates:
-        organisation = instalment.award.application.organisation
-        if organisation.pk not in accounts:
-            accounts[organisation.pk] = payable_account(organisation)
-        if accounts[organisation.pk] is None:
-            held.append((instalment, _("coordonnées bancaires en attente de validation")))
-        else:
+        if instalment.award.application.organisation_id in accounts:
             ready.append(instalment)
+        else:
+            held.append((instalment, _("coordonnées bancaires en attente de validation")))
     if not ready:
         return RunOutcome(run=None, ordered=0, held=held, total=Decimal("0"))
     run = PaymentRun.objects.create(

@@ -167,12 +167,13 @@ def return_request(request: HttpRequest, pk: int) -> HttpResponse:
 def to_authorise(request: HttpRequest) -> HttpResponse:
     _staff(request, Role.FINANCE)
     ready = selectors.authorised(request.user)
+    held = runs.holds(ready)
     return render(
         request,
         "payments/staff/to_authorise.html",
         {
             "rows": selectors.to_authorise(request.user),
-            "ready": [(i, runs.hold_reason(i)) for i in ready],
+            "ready": [(i, held.get(i.pk, "")) for i in ready],
         },
     )
 
