@@ -125,6 +125,18 @@ def menu_items(request: HttpRequest) -> list[MenuItem]:
                 app == "portfolio" and name != "organisation",
             )
         )
+    if OFFICER in sections or FINANCE in sections:
+        items.append(
+            MenuItem(
+                _("Versements"),
+                reverse(
+                    "payments_staff:to_check"
+                    if OFFICER in sections
+                    else "payments_staff:to_authorise"
+                ),
+                app == "payments_staff",
+            )
+        )
     if user.is_staff:
         items.append(MenuItem(_("Administration"), reverse("admin:index")))
     items.append(

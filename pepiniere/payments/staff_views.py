@@ -35,6 +35,19 @@ def _staff(request: HttpRequest, role: str) -> None:
         raise Http404
 
 
+def _page(
+    request: HttpRequest, template: str, context: dict[str, Any], **kwargs: Any
+) -> HttpResponse:
+    """Render a staff page with the tabs this person may open (officer, finance, or both)."""
+    user: Any = request.user
+    admin = user.has_role(Role.ADMIN)
+    tabs = {
+        "is_officer": admin or user.has_role(Role.OFFICER),
+        "is_finance": admin or user.has_role(Role.FINANCE),
+    }
+    return render(request, template, {**context, **tabs}, **kwargs)
+
+
 def _instalment(request: HttpRequest, pk: int) -> Instalment:
     instalment = get_object_or_404(
         Instalment.objects.select_related(
@@ -54,7 +67,7 @@ def _instalment(request: HttpRequest, pk: int) -> Instalment:
 @login_required
 def to_check(request: HttpRequest) -> HttpResponse:
     _staff(request, Role.OFFICER)
-    return render(
+    return _page(
         request, "payments/staff/to_check.html", {"rows": selectors.to_check(request.user)}
     )
 
@@ -124,7 +137,7 @@ def check(request: HttpRequest, pk: int) -> HttpResponse:
         }
         for line in lines
     ]
-    return render(
+    return _page(
         request,
         "payments/staff/check.html",
         {
@@ -168,7 +181,7 @@ def to_authorise(request: HttpRequest) -> HttpResponse:
     _staff(request, Role.FINANCE)
     ready = selectors.authorised(request.user)
     held = runs.holds(ready)
-    return render(
+    return _page(
         request,
         "payments/staff/to_authorise.html",
         {
@@ -188,7 +201,7 @@ def authorise(request: HttpRequest, pk: int) -> HttpResponse:
         services.authorise_instalment(instalment=instalment, actor=request.user)
     except services.PaymentError as error:
         messages.error(request, error.message)
-        return render(
+        return _page(
             request,
             "payments/staff/refused.html",
             {"message": error.message, "back": "payments_staff:to_authorise"},
@@ -213,7 +226,7 @@ def _finance_funders(request: HttpRequest) -> list[Funder]:
 @login_required
 def run_list(request: HttpRequest) -> HttpResponse:
     _staff(request, Role.FINANCE)
-    return render(
+    return _page(
         request,
         "payments/staff/runs.html",
         {"runs": selectors.runs(request.user), "funders": _finance_funders(request)},
@@ -267,7 +280,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "instalment__award__application__organisation", "confirmed_by"
         ).order_by("pk")
     )
-    return render(
+    return _page(
         request,
         "payments/staff/run.html",
         {
@@ -308,7 +321,7 @@ def run_file(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         else:
             raise Http404
     except files.PaymentFileError as error:
-        return render(
+        return _page(
             request,
             "payments/staff/refused.html",
             {"message": str(error), "back": "payments_staff:runs"},
@@ -349,7 +362,7 @@ def confirm_run(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def recovery_list(request: HttpRequest) -> HttpResponse:
     _staff(request, Role.FINANCE)
-    return render(
+    return _page(
         request, "payments/staff/recoveries.html", {"rows": selectors.recoveries(request.user)}
     )
 
