@@ -75,8 +75,8 @@ def payer_of(funder: Funder) -> Payer:
     return Payer(
         name=funder.name,
         siret=funder.siret,
-        iban=getattr(funder, "iban", ""),
-        bic=getattr(funder, "bic", ""),
+        iban=funder.iban,
+        bic=funder.bic,
     )
 
 

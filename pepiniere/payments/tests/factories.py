@@ -7,16 +7,21 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from pepiniere.accounts.models import Role
 from pepiniere.agreements.models import Agreement, AgreementVersion, ScheduleStep
 from pepiniere.applications import services as application_services
 from pepiniere.grants import services as grant_services
 from pepiniere.grants.tests.factories import award_kwargs, selected_call
-from pepiniere.lib.testing.factories import make_user
+from pepiniere.lib.testing.factories import PDF_BYTES, make_user
+from pepiniere.organisations import bank_services
 from pepiniere.payments import services
 from pepiniere.payments.models import Instalment
 from pepiniere.payments.statements import Expense
 
+CREDIT_AGRICOLE = "FR76 3000 6000 0112 3456 7890 189"
+BANQUE_POSTALE = "FR14 2004 1010 0505 0001 3M02 606"
 USUAL = ((Decimal(50), "signature"), (Decimal(30), "interim_report"), (Decimal(20), "final_report"))
 LABELS = {
     "signature": "Avance à la signature",
@@ -98,6 +103,14 @@ def signed_award(
     )
     services.plan_instalments(version=version, actor=officer)
     application_services.contract_application(application=application, actor=officer)
+    account = bank_services.submit_bank_details(
+        organisation=application.organisation,
+        actor=application.created_by,
+        holder=application.organisation.name,
+        iban=CREDIT_AGRICOLE,
+        rib=SimpleUploadedFile("rib.pdf", PDF_BYTES, "application/pdf"),
+    )
+    bank_services.validate_bank_details(account=account, actor=officer)
     return World(
         call=call,
         officer=officer,
@@ -107,6 +120,17 @@ def signed_award(
         award=award,
         agreement=agreement,
         version=version,
+    )
+
+
+def hold_bank_details(world: World) -> None:
+    """The beneficiary submits new bank details: payments wait for an officer's validation."""
+    bank_services.submit_bank_details(
+        organisation=world.award.application.organisation,
+        actor=world.member,
+        holder=world.award.application.organisation.name,
+        iban=BANQUE_POSTALE,
+        rib=SimpleUploadedFile("rib.pdf", PDF_BYTES, "application/pdf"),
     )
 
 

@@ -15,23 +15,15 @@ pytestmark = pytest.mark.django_db
 FUNDER_SIRET = "21330063500017"  # fictional, Luhn-valid
 
 
-@pytest.fixture(autouse=True)
-def _payer(monkeypatch):
-    def payer(funder):
-        return files.Payer(
-            name=funder.name,
-            siret=funder.siret,
-            iban="FR1420041010050500013M02606",
-            bic="PSSTFRPPPAR",
-        )
-
-    monkeypatch.setattr(runs, "payer_of", payer)
-
-
 def _authorised_world():
     world = signed_award()
-    world.call.funder.siret = FUNDER_SIRET
-    world.call.funder.save(update_fields=["siret"])
+    funder = world.call.funder
+    funder.siret, funder.iban, funder.bic = (
+        FUNDER_SIRET,
+        "FR1420041010050500013M02606",
+        "PSSTFRPPPAR",
+    )
+    funder.save()
     first = world.instalments()[0]
     services.request_instalment(instalment=first, actor=world.member)
     services.check_request(instalment=first, actor=world.officer, decisions={})

@@ -11,7 +11,13 @@ from pepiniere.grants.models import BudgetLine, BudgetScope
 from pepiniere.organisations.models import OrganisationKind
 from pepiniere.payments import runs, services
 from pepiniere.payments.models import GrantAccount, PaymentOrder, Recovery
-from pepiniere.payments.tests.factories import accept_all, expense, pay_through, signed_award
+from pepiniere.payments.tests.factories import (
+    accept_all,
+    expense,
+    hold_bank_details,
+    pay_through,
+    signed_award,
+)
 
 
 def _request_of(instalment):
@@ -185,13 +191,13 @@ def test_an_association_final_needs_the_financial_report():
     assert refused.value.kind == "financial_report" and "15059" in refused.value.message
 
 
-def test_an_organisation_without_a_validated_bank_account_is_held_out_of_the_run(_bank_accounts):
+def test_an_organisation_whose_bank_details_change_is_held_out_of_the_run():
     world = signed_award()
     first = world.instalments()[0]
     services.request_instalment(instalment=first, actor=world.member)
     services.check_request(instalment=first, actor=world.officer, decisions={})
     services.authorise_instalment(instalment=first, actor=world.finance)
-    _bank_accounts.add(world.award.application.organisation_id)
+    hold_bank_details(world)
     outcome = runs.make_payment_run(funder=world.call.funder, actor=world.finance)
     assert outcome.run is None
     assert [reason for _i, reason in outcome.held] == [

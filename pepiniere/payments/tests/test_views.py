@@ -9,9 +9,14 @@ from django.urls import reverse
 from pepiniere.accounts.models import Role
 from pepiniere.lib.testing.factories import make_funder, make_user, page_text, plain
 from pepiniere.organisations.models import OrganisationKind
-from pepiniere.payments import runs, services
+from pepiniere.payments import services
 from pepiniere.payments.models import Instalment, PaymentRun
-from pepiniere.payments.tests.factories import expense, pay_through, signed_award
+from pepiniere.payments.tests.factories import (
+    expense,
+    hold_bank_details,
+    pay_through,
+    signed_award,
+)
 
 
 def _request_of(instalment):
@@ -136,17 +141,13 @@ def test_four_eyes_on_the_authorisation_page(client):
     assert Instalment.objects.get(pk=instalment.pk).status == "authorised"
 
 
-def test_finance_makes_a_run_downloads_both_files_and_confirms_line_by_line(client, monkeypatch):
+def test_finance_makes_a_run_downloads_both_files_and_confirms_line_by_line(client):
     from pepiniere.payments import files
 
-    monkeypatch.setattr(
-        runs,
-        "payer_of",
-        lambda f: files.Payer(
-            name=f.name, siret="21330063500017", iban="FR1420041010050500013M02606", bic=""
-        ),
-    )
     world = signed_award()
+    funder = world.call.funder
+    funder.siret, funder.iban, funder.bic = "21330063500017", "FR1420041010050500013M02606", ""
+    funder.save()
     instalment = _checked(world)
     services.authorise_instalment(instalment=instalment, actor=world.finance)
     client.force_login(world.finance)
@@ -173,11 +174,11 @@ def test_finance_makes_a_run_downloads_both_files_and_confirms_line_by_line(clie
     assert run.reference not in page_text(client.get(reverse("payments_staff:runs")))
 
 
-def test_a_held_instalment_shows_why_on_the_authorisation_page(client, _bank_accounts):
+def test_a_held_instalment_shows_why_on_the_authorisation_page(client):
     world = signed_award()
     instalment = _checked(world)
     services.authorise_instalment(instalment=instalment, actor=world.finance)
-    _bank_accounts.add(world.award.application.organisation_id)
+    hold_bank_details(world)
     client.force_login(world.finance)
     assert "coordonnées bancaires en attente de validation" in page_text(
         client.get(reverse("payments_staff:to_authorise"))
