@@ -653,17 +653,10 @@ def close_if_done(*, award: Award, actor: Any, now: datetime.datetime) -> bool:
     _release_unpaid(account=account, award=award, actor=actor, now=now)
     account.closed_at = now
     account.save(update_fields=["closed_at"])
+    # The agreement's closure closes the application too (agreements.services.close_agreement).
     from pepiniere.agreements import services as agreement_services
-    from pepiniere.applications import services as application_services
 
-    agreement = award.agreement
-    agreement_services.close_agreement(agreement=agreement, actor=actor, now=now)
-    application_services.close_application(
-        application=award.application,
-        actor=actor,
-        reason=_("Aide soldée : %(paid)s versés.") % {"paid": format_eur(account.net_paid)},
-        now=now,
-    )
+    agreement_services.close_agreement(agreement=award.agreement, actor=actor, now=now)
     return True
 
 

@@ -1,0 +1,331 @@
+"""Demo: the 2015 call's awards paid in instalments over 2015–2017 (one final payment reduced pro
+rata, one grant terminated with a recovery), and what waits today: a payment request for
+agent@'s check, an authorisation for finance@ (checked by agent@), an authorised batch ready
+for a payment run.
+
+Runs after the agreements demo (the agreements it signed planned the instalments through
+agreements.hooks.version_signed); every step goes through the payments services, dated."""
+
+from __future__ import annotations
+
+import datetime
+import random
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from pepiniere.agreements.models import Agreement, AgreementStatus, AgreementVersion
+from pepiniere.demo.identifiers import fictional_siret
+from pepiniere.lib.money import CENT
+from pepiniere.lib.pdf import new_pdf
+from pepiniere.organisations import bank_services
+from pepiniere.organisations.selectors import payable_bank_accounts
+from pepiniere.payments import runs, services
+from pepiniere.payments.models import Instalment
+from pepiniere.payments.statements import Expense
+from pepiniere.programmes.models import Funder
+
+PARIS = ZoneInfo("Europe/Paris")
+# The public treasury account of the region (fictional account number, valid check digits).
+REGION_IBAN = "FR7630001000000000000012349"
+REGION_BIC = "BDFEFRPP"
+CATEGORIES = [
+    ("Prestations", "Atelier Graphique du Port"),
+    ("Développement logiciel", "Code & Co SARL"),
+    ("Matériel", "Bureau Vallée Mérignac"),
+    ("Communication", "Imprimerie Delmas"),
+    ("Frais de personnel", "Paie interne"),
+]
+
+
+def _at(day: datetime.date, hour: int = 10) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(hour), tzinfo=PARIS)
+
+
+def _rib(name: str) -> SimpleUploadedFile:
+    pdf = new_pdf(title=f"RIB — {name}")
+    pdf.add_page()
+    pdf.multi_cell(0, 8, f"Relevé d'identité bancaire — {name}", new_x="LMARGIN", new_y="NEXT")
+    return SimpleUploadedFile("rib.pdf", bytes(pdf.output()), content_type="application/pdf")
+
+
+@dataclass
+class Grant:
+    agreement: Agreement
+    version: AgreementVersion
+    member: Any
+
+    @property
+    def award(self) -> Any:
+        return self.agreement.award
+
+    def instalments(self) -> list[Instalment]:
+        return list(self.award.instalments.exclude(status="cancelled").order_by("position"))
+
+
+def _expenses(grant: Grant, total: Decimal, *, half: int, n: int, tag: str) -> list[Expense]:
+    """`n` invoices adding up to `total` (excluding VAT), dated in the first or second half of
+    the project period."""
+    version = grant.version
+    length = (version.end_date - version.start_date).days
+    first_day = version.start_date + datetime.timedelta(days=half * length // 2)
+    span = max(length // 2, 1)
+    parts = [(total / n).quantize(CENT) for _ in range(n - 1)]
+    parts.append(total - sum(parts, Decimal("0")))
+    out = []
+    for i, amount in enumerate(parts):
+        category, supplier = CATEGORIES[(grant.award.pk + i) % len(CATEGORIES)]
+        out.append(
+            Expense(
+                category=category,
+                supplier=supplier,
+                invoice_reference=f"FA-{tag}-{grant.award.pk:03d}-{i + 1:02d}",
+                invoice_date=first_day + datetime.timedelta(days=(i + 1) * span // (n + 1)),
+                amount_excl_vat=amount,
+                amount_incl_vat=(amount * Decimal("1.2")).quantize(CENT),
+            )
+        )
+    return out
+
+
+def _request(
+    grant: Grant,
+    instalment: Instalment,
+    at: datetime.datetime,
+    expenses: list[Expense],
+    report: str,
+) -> None:
+    services.request_instalment(
+        instalment=instalment, actor=grant.member, report=report, expenses=expenses, now=at
+    )
+
+
+def _check(
+    grant: Grant,
+    instalment: Instalment,
+    officer: Any,
+    at: datetime.datetime,
+    *,
+    keep: Decimal | None = None,
+) -> None:
+    """The officer accepts every line (a share `keep` of each when given, with the reason)."""
+    request = services.current_request(instalment)
+    assert request is not None
+    decisions = {}
+    for line in request.lines.all():
+        if keep is None:
+            decisions[line.pk] = services.LineDecision(accepted=True)
+        else:
+            decisions[line.pk] = services.LineDecision(
+                accepted=True,
+                accepted_amount=(line.amount_excl_vat * keep).quantize(CENT),
+                reason="Dépense en partie hors de l'objet de la convention",
+            )
+    services.check_request(instalment=instalment, actor=officer, decisions=decisions, now=at)
+
+
+def _step(
+    grants: list[Grant],
+    position: int,
+    *,
+    officer: Any,
+    finance: Any,
+    funder: Funder,
+    day: datetime.date,
+    share_of_budget: Decimal,
+    keep: dict[int, Decimal] | None = None,
+) -> None:
+    """Every grant requests its `position`-th instalment on `day`; checked a week later,
+    authorised two days after, paid in one run a fortnight later."""
+    keep = keep or {}
+    for grant in grants:
+        instalment = grant.instalments()[position]
+        expenses = []
+        if instalment.needs_report:
+            budget = grant.version.eligible_budget * share_of_budget
+            expenses = _expenses(
+                grant,
+                budget.quantize(CENT),
+                half=0 if position == 1 else 1,
+                n=3,
+                tag=f"{day.year}{position}",
+            )
+        _request(
+            grant,
+            instalment,
+            _at(day),
+            expenses,
+            "Rapport d'avancement du projet." if expenses else "",
+        )
+        _check(
+            grant,
+            instalment,
+            officer,
+            _at(day + datetime.timedelta(days=7)),
+            keep=keep.get(grant.award.pk),
+        )
+    for grant in grants:
+        instalment = grant.instalments()[position] if position < len(grant.instalments()) else None
+        if instalment is not None and instalment.status == "checked":
+            services.authorise_instalment(
+                instalment=instalment, actor=finance, now=_at(day + datetime.timedelta(days=9))
+            )
+    run_day = day + datetime.timedelta(days=14)
+    outcome = runs.make_payment_run(
+        funder=funder,
+        actor=finance,
+        now=_at(run_day),
+        execution_date=run_day + datetime.timedelta(days=3),
+    )
+    if outcome.run is not None:
+        services.confirm_run_paid(
+            run=outcome.run, actor=finance, now=_at(run_day + datetime.timedelta(days=10))
+        )
+
+
+def _bank_accounts(grants: list[Grant], officer: Any, at: datetime.datetime) -> None:
+    known = payable_bank_accounts([g.award.application.organisation_id for g in grants])
+    for n, grant in enumerate(grants):
+        organisation = grant.award.application.organisation
+        if organisation.pk in known:
+            continue
+        from schwifty import IBAN
+
+        iban = str(IBAN.generate("FR", bank_code="30006", account_code=f"{organisation.pk:011d}"))
+        account = bank_services.submit_bank_details(
+            organisation=organisation,
+            actor=grant.member,
+            holder=organisation.name,
+            iban=iban,
+            rib=_rib(organisation.name),
+            now=at + datetime.timedelta(minutes=n),
+        )
+        bank_services.validate_bank_details(
+            account=account, actor=officer, now=at + datetime.timedelta(hours=2, minutes=n)
+        )
+
+
+def build_payments(
+    *, eco: Any, officer: Any, finance: Any, today: datetime.date, rng: random.Random
+) -> dict[str, Any]:
+    funder = eco.funder
+    if not funder.siret:
+        funder.siret = fictional_siret(random.Random(33))
+    funder.iban, funder.bic = REGION_IBAN, REGION_BIC
+    funder.save(update_fields=["siret", "iban", "bic"])
+    grants = []
+    for agreement in (
+        Agreement.objects.filter(award__application__call=eco, status=AgreementStatus.SIGNED)
+        .select_related("award__application__organisation")
+        .order_by("award__pk")
+    ):
+        version = agreement.current_version
+        if version is None or not agreement.award.instalments.exists():
+            continue
+        member = agreement.award.application.organisation.members.order_by("pk").first()
+        grants.append(Grant(agreement=agreement, version=version, member=member))
+    if len(grants) < 6:
+        return {"payments_grants": len(grants)}
+    first_signed = min(g.version.signed_at for g in grants if g.version.signed_at)
+    _bank_accounts(grants, officer, first_signed + datetime.timedelta(days=1))
+    # Today's work: the last four grants stop before their final instalment.
+    history, current = grants[:-4], grants[-4:]
+    terminated, reduced = history[0], history[1]
+    schedule_length = len(terminated.instalments())
+    # Instalment 1 (at signature), a fortnight after the last signature.
+    signature_day = (
+        (max(g.version.signed_at for g in grants) + datetime.timedelta(days=14))
+        .astimezone(PARIS)
+        .date()
+    )
+    _step(
+        grants,
+        0,
+        officer=officer,
+        finance=finance,
+        funder=funder,
+        day=signature_day,
+        share_of_budget=Decimal("0"),
+    )
+    # Interim reports in June 2016 (half of the eligible budget spent), paid in July.
+    if schedule_length > 2:
+        _step(
+            grants,
+            1,
+            officer=officer,
+            finance=finance,
+            funder=funder,
+            day=datetime.date(2016, 6, 15),
+            share_of_budget=Decimal("0.5"),
+            keep={terminated.award.pk: Decimal("0.6")},
+        )
+    # The grant terminated in November 2016: 30 % of its budget justified, the rest recovered.
+    from pepiniere.agreements import services as agreement_services
+
+    agreement_services.terminate_agreement(
+        agreement=terminated.agreement,
+        actor=officer,
+        reason="Cessation d'activité de la structure (liquidation amiable)",
+        now=_at(datetime.date(2016, 11, 15)),
+    )
+    recovery = terminated.award.recoveries.first()
+    if recovery is not None:
+        services.issue_recovery(
+            recovery=recovery,
+            actor=finance,
+            title_reference="TR-2016-0412",
+            now=_at(datetime.date(2016, 12, 2)),
+        )
+        services.record_recovered(
+            recovery=recovery, actor=finance, now=_at(datetime.date(2017, 2, 20))
+        )
+    # Final reports in October 2017: every grant spent its budget but one, which spent 85 % of
+    # it (its final instalment is reduced pro rata); paid in November, the grants closed.
+    finishing = [g for g in history[1:]]
+    last = len(reduced.instalments()) - 1
+    _step(
+        finishing,
+        last,
+        officer=officer,
+        finance=finance,
+        funder=funder,
+        day=datetime.date(2017, 10, 16),
+        share_of_budget=Decimal("0.5"),
+        keep={reduced.award.pk: Decimal("0.7")},
+    )
+    # Today: a final request waiting for agent@'s check, one checked by agent@ waiting for
+    # finance@, two authorised, ready for a payment run.
+    now = timezone.now()
+    waiting, checked, *ready = current
+    for n, grant in enumerate(current):
+        instalment = grant.instalments()[-1]
+        expenses = _expenses(
+            grant, (grant.version.eligible_budget / 2).quantize(CENT), half=1, n=4, tag=f"S{n}"
+        )
+        _request(
+            grant,
+            instalment,
+            now - datetime.timedelta(days=6 - n),
+            expenses,
+            "Rapport final : objectifs atteints, voir le bilan joint.",
+        )
+        if grant is waiting:
+            continue
+        _check(grant, instalment, officer, now - datetime.timedelta(days=3 - n / 2))
+        if grant is checked:
+            continue
+        services.authorise_instalment(
+            instalment=grant.instalments()[-1], actor=finance, now=now - datetime.timedelta(days=1)
+        )
+    return {
+        "payments_grants": len(grants),
+        "payments_terminated": terminated.agreement.reference,
+        "payments_reduced": reduced.agreement.reference,
+        "payments_waiting_check": waiting.agreement.reference,
+        "payments_waiting_authorisation": checked.agreement.reference,
+        "payments_ready": [g.agreement.reference for g in ready],
+    }
