@@ -142,8 +142,10 @@ def _step(
     """Every grant requests its `position`-th instalment on `day`; checked a week later,
     authorised two days after, paid in one run a fortnight later."""
     keep = keep or {}
+    chosen = []
     for grant in grants:
         instalment = grant.instalments()[position]
+        chosen.append(instalment)
         expenses = []
         if instalment.needs_report:
             budget = grant.version.eligible_budget * share_of_budget
@@ -168,9 +170,9 @@ def _step(
             _at(day + datetime.timedelta(days=7)),
             keep=keep.get(grant.award.pk),
         )
-    for grant in grants:
-        instalment = grant.instalments()[position] if position < len(grant.instalments()) else None
-        if instalment is not None and instalment.status == "checked":
+    for instalment in chosen:
+        instalment.refresh_from_db()
+        if instalment.status == "checked":
             services.authorise_instalment(
                 instalment=instalment, actor=finance, now=_at(day + datetime.timedelta(days=9))
             )
@@ -230,18 +232,15 @@ def build_payments(
         grants.append(Grant(agreement=agreement, version=version, member=member))
     if len(grants) < 6:
         return {"payments_grants": len(grants)}
-    first_signed = min(g.version.signed_at for g in grants if g.version.signed_at)
+    signed = [g.version.signed_at for g in grants if g.version.signed_at is not None]
+    first_signed, last_signed = min(signed), max(signed)
     _bank_accounts(grants, officer, first_signed + datetime.timedelta(days=1))
     # Today's work: the last four grants stop before their final instalment.
     history, current = grants[:-4], grants[-4:]
     terminated, reduced = history[0], history[1]
     schedule_length = len(terminated.instalments())
     # Instalment 1 (at signature), a fortnight after the last signature.
-    signature_day = (
-        (max(g.version.signed_at for g in grants) + datetime.timedelta(days=14))
-        .astimezone(PARIS)
-        .date()
-    )
+    signature_day = (last_signed + datetime.timedelta(days=14)).astimezone(PARIS).date()
     _step(
         grants,
         0,

@@ -497,3 +497,11 @@ class Recovery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.award.application} — {self.amount} €"
+
+
+def state_label(code: str) -> str | None:
+    """The French name of an instalment's, a recovery's or a run's state in the audit trail."""
+    for choices in (InstalmentStatus, RecoveryStatus, RunStatus):
+        if code in choices.values:
+            return str(choices(code).label)
+    return None
