@@ -170,6 +170,35 @@ REFUSALS: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
     "api:get_application": [("stranger", "GET", {}), ("other_officer", "GET", {})],
     "api:get_assignment": [("other_expert", "GET", {})],
     "kpi:report": [("stranger", "GET", {}), ("other_officer", "GET", {})],
+    "payments:schedule": [
+        ("stranger", "GET", {}),
+        ("other_officer", "GET", {}),
+        ("jury", "GET", {}),
+    ],
+    "payments:request": [
+        ("stranger", "GET", {}),
+        ("officer", "GET", {}),
+        ("finance", "POST", {"report": "x"}),
+    ],
+    "payments_staff:to_check": [("applicant", "GET", {}), ("finance", "GET", {})],
+    "payments_staff:check": [
+        ("applicant", "GET", {}),
+        ("other_officer", "GET", {}),
+        ("finance", "POST", {}),
+    ],
+    "payments_staff:return": [
+        ("applicant", "POST", {"reason": "x"}),
+        ("other_officer", "POST", {}),
+    ],
+    "payments_staff:to_authorise": [("applicant", "GET", {}), ("officer", "GET", {})],
+    "payments_staff:authorise": [("applicant", "POST", {}), ("officer", "POST", {})],
+    "payments_staff:runs": [("applicant", "GET", {}), ("officer", "GET", {})],
+    "payments_staff:create_run": [("applicant", "POST", {}), ("officer", "POST", {})],
+    "payments_staff:run": [("applicant", "GET", {}), ("officer", "GET", {})],
+    "payments_staff:confirm_run": [("applicant", "POST", {}), ("other_officer", "POST", {})],
+    "payments_staff:run_file": [("applicant", "GET", {}), ("officer", "GET", {})],
+    "payments_staff:recoveries": [("applicant", "GET", {}), ("officer", "GET", {})],
+    "payments_staff:recovery_action": [("applicant", "POST", {}), ("officer", "POST", {})],
 }
 
 

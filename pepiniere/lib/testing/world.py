@@ -106,6 +106,15 @@ class World:
             "api:get_assignment": {"assignment_id": o["assignment"].pk},
             "kpi:report": {"pk": o["kpi_baseline"].pk},
             "home:audit_entry": {"pk": o["award_entry"].pk},
+            "payments:schedule": {"application_id": self.application.pk},
+            "payments:request": {"pk": o["next_instalment"].pk},
+            "payments_staff:check": {"pk": o["instalment"].pk},
+            "payments_staff:return": {"pk": o["instalment"].pk},
+            "payments_staff:authorise": {"pk": o["instalment"].pk},
+            "payments_staff:run": {"pk": o["run"].pk},
+            "payments_staff:confirm_run": {"pk": o["run"].pk},
+            "payments_staff:run_file": {"pk": o["run"].pk, "kind": "mandatement"},
+            "payments_staff:recovery_action": {"pk": o["recovery"].pk, "action": "issue"},
         }
         if name in by_name:
             return {k: by_name[name][k] for k in converters}
@@ -204,6 +213,8 @@ def build_world() -> World:
         rib=SimpleUploadedFile("rib.pdf", PDF_BYTES, "application/pdf"),
     )
 
+    payments = _payments(application, officer, applicant)
+
     users = {
         "applicant": applicant,
         "stranger": stranger,
@@ -241,5 +252,57 @@ def build_world() -> World:
             "kpi_baseline": kpi_baseline,
             "award_entry": award_entry,
             "bank_account": bank_account,
+            **payments,
         },
     )
+
+
+def _payments(application: Application, officer: User, applicant: User) -> dict[str, Any]:
+    """A signed agreement on the award, its first instalment requested, a payment run and a
+    recovery (the payments pages' objects)."""
+    from pepiniere.agreements.models import Agreement, AgreementVersion, ScheduleStep
+    from pepiniere.payments import services as payment_services
+    from pepiniere.payments.models import PaymentRun, Recovery
+
+    now = timezone.now()
+    today = timezone.localdate()
+    award = application.award
+    agreement = Agreement.objects.create(
+        award=award, reference="CONV-TEST-001", status="signed", created_by=officer, created_at=now
+    )
+    version = AgreementVersion.objects.create(
+        agreement=agreement,
+        number=1,
+        amount=award.amount,
+        aid_rate=Decimal("70"),
+        eligible_budget=Decimal("57142.86"),
+        start_date=today - datetime.timedelta(days=365),
+        end_date=today + datetime.timedelta(days=365),
+        created_by=officer,
+        created_at=now,
+        signed_at=now,
+    )
+    for position, (percent, trigger) in enumerate(
+        [(Decimal(50), "signature"), (Decimal(50), "final_report")], start=1
+    ):
+        ScheduleStep.objects.create(
+            version=version, position=position, percent=percent, trigger=trigger, label=trigger
+        )
+    payment_services.plan_instalments(version=version, actor=officer)
+    instalment, next_instalment = award.instalments.order_by("position")
+    payment_services.request_instalment(instalment=instalment, actor=applicant)
+    run = PaymentRun.objects.create(
+        funder=application.call.funder,
+        reference="LOT-TEST-000001",
+        created_at=now,
+        execution_date=today,
+    )
+    recovery = Recovery.objects.create(
+        award=award, amount=Decimal("100"), reason="Contrôle", raised_at=now
+    )
+    return {
+        "instalment": instalment,
+        "next_instalment": next_instalment,
+        "run": run,
+        "recovery": recovery,
+    }
