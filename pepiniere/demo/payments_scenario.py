@@ -9,6 +9,7 @@ agreements.hooks.version_signed); every step goes through the payments services,
 from __future__ import annotations
 
 import datetime
+import importlib
 import random
 from dataclasses import dataclass
 from decimal import Decimal
@@ -215,10 +216,11 @@ def build_payments(
     *, eco: Any, officer: Any, finance: Any, today: datetime.date, rng: random.Random
 ) -> dict[str, Any]:
     funder = eco.funder
-    if not funder.siret:
-        funder.siret = fictional_siret(random.Random(33))
-    funder.iban, funder.bic = REGION_IBAN, REGION_BIC
-    funder.save(update_fields=["siret", "iban", "bic"])
+    # The bank demo gives the region its SIRET and Treasury account; set here when it did not.
+    if not (funder.siret and funder.iban):
+        funder.siret = funder.siret or fictional_siret(random.Random(33))
+        funder.iban, funder.bic = funder.iban or REGION_IBAN, funder.bic or REGION_BIC
+        funder.save(update_fields=["siret", "iban", "bic"])
     grants = []
     for agreement in (
         Agreement.objects.filter(award__application__call=eco, status=AgreementStatus.SIGNED)
@@ -263,7 +265,7 @@ def build_payments(
             keep={terminated.award.pk: Decimal("0.6")},
         )
     # The grant terminated in November 2016: 30 % of its budget justified, the rest recovered.
-    from pepiniere.agreements import services as agreement_services
+    agreement_services = importlib.import_module("pepiniere.agreements.services")
 
     agreement_services.terminate_agreement(
         agreement=terminated.agreement,

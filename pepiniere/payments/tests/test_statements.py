@@ -23,7 +23,9 @@ def test_a_line_typed_twice_in_the_same_statement_is_named():
         "amount_incl_vat": "120",
     }
     rows = _rows("e", statements.EXPENSE_COLUMNS, line, {**line, "invoice_reference": "f 1"})
-    assert statements.validate_expenses(rows, period_start=START, period_end=END, claimed=set()) == []
+    assert (
+        statements.validate_expenses(rows, period_start=START, period_end=END, claimed=set()) == []
+    )
     assert rows[1].cell("invoice_reference").errors == ["Cette facture figure déjà à la ligne 1."]
     assert rows[1].cell("invoice_reference").value == "f 1"
     assert not rows[0].has_errors
