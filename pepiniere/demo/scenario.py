@@ -23,6 +23,7 @@ from pepiniere.calls.models import Call, Criterion, FieldKind, FormField, Sector
 from pepiniere.demo.bank_scenario import build_bank_change, build_bank_details
 from pepiniere.demo.identifiers import fictional_rna, fictional_siret
 from pepiniere.demo.mfa_scenario import build_mfa_accounts
+from pepiniere.demo.payments_scenario import build_payments
 from pepiniere.demo.reviews_scenario import build_reviews
 from pepiniere.demo.roadmap_kpis import build_kpi_history
 from pepiniere.demo.roadmap_scenario import build_roadmap
@@ -513,6 +514,9 @@ def build(
     )
     facts.update(roadmap_facts)
     facts.update(build_bank_details(region=region, state=state, officer=officer))
+    facts.update(
+        build_payments(eco=eco, officer=officer, finance=users[Role.FINANCE], today=today, rng=rng)
+    )
     # Last: a change of bank details waiting for agent@ holds that organisation's payments.
     facts.update(build_bank_change(region=region, today=today))
     return {
