@@ -235,6 +235,16 @@ if _EMAIL_BACKEND.endswith("smtp.EmailBackend"):
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Pépinière <no-reply@pepiniere.test>")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# Agreements (pepiniere/agreements/signing.py): the signature process, and the PKCS#12 certificate
+# that seals fully signed agreements (PAdES). Without one, a self-signed certificate is made and
+# kept under var/signing/ (demo, tests): see the README, « Conventions ».
+AGREEMENT_SIGNER = env_str(
+    "PEPINIERE_AGREEMENT_SIGNER", "pepiniere.agreements.signing.PlatformSigner"
+)
+SIGNING_P12 = env_str("PEPINIERE_SIGNING_P12", "")
+SIGNING_P12_PASSWORD = env_str("PEPINIERE_SIGNING_P12_PASSWORD", "")
+SIGNING_SELF_SIGNED_DIR = VAR_DIR / "signing"
+
 TASKS = {
     "default": {
         # Tests run tasks inline; everywhere else the database queue and `pepiniere db_worker`.

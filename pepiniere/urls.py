@@ -11,6 +11,7 @@ urlpatterns = [
     path("dossiers/", include("pepiniere.applications.urls")),
     path("instruction/selection/", include("pepiniere.selection.urls")),
     path("instruction/aides/", include("pepiniere.grants.urls")),
+    path("", include("pepiniere.agreements.urls")),
     path("aides/", include("pepiniere.grants.applicant_urls")),
     path("versements/", include("pepiniere.payments.urls")),
     path("instruction/versements/", include("pepiniere.payments.staff_urls")),

@@ -503,3 +503,97 @@ def import_aid(
         actor=actor,
         reference=reference,
     )
+
+
+def _share_changes(shares: list[AwardShare], old: Decimal, new: Decimal) -> dict[int, Decimal]:
+    """Each funder's new part when the award goes from `old` to `new`: pro rata of its part, in
+    whole cents, the rounding left on the largest part (shares are ordered largest first)."""
+    new_cents = round(new * 100)
+    old_cents = round(old * 100)
+    parts = {s.funder_id: round(s.amount * 100) * new_cents // old_cents for s in shares}
+    parts[shares[0].funder_id] += new_cents - sum(parts.values())
+    return {funder_id: Decimal(cents) / 100 for funder_id, cents in parts.items()}
+
+
+@transaction.atomic
+def amend_award_amount(
+    *, award: Award, amount: Decimal, actor: Any, now: datetime.datetime | None = None
+) -> Award:
+    """An amendment (avenant) changes the aid's amount. A higher amount commits the difference on
+    every budget line (refused by the database beyond an envelope) and passes the de minimis
+    ceiling again, counted at the date of the amendment; a lower amount releases the difference.
+    The co-funders' shares follow pro rata; the de minimis record carries the new amount. All or
+    nothing, in the caller's transaction (the amendment's full signature)."""
+    now = now or timezone.now()
+    award = (
+        Award.objects.select_for_update(of=("self",))
+        .select_related("application__call", "application__organisation")
+        .get(pk=award.pk)
+    )
+    application = award.application
+    call = application.call
+    verdict = can_award(actor, call)
+    if not verdict:
+        raise AwardError(verdict.reason, kind="forbidden")
+    if amount <= 0 or amount != amount.quantize(CENT):
+        raise AwardError(_("Le montant de l'aide est un montant positif, au centime près."))
+    old = award.amount
+    if amount == old:
+        return award
+    shares = list(award.shares.order_by("-amount", "funder_id"))
+    parts = _share_changes(shares, old, amount)
+    moves = {s.funder_id: abs(parts[s.funder_id] - s.amount) for s in shares}
+    difference = amount - old
+    if difference > 0:
+        if award.de_minimis:
+            ids = deminimis.lock_undertaking(application.organisation)
+            check = deminimis.check_ceiling(
+                ids[0], difference, timezone.localdate(now), records=deminimis.records_of(ids)
+            )
+            if not check.allowed:
+                raise AwardError(
+                    deminimis.refusal_message(check, application.organisation.name),
+                    kind="de_minimis",
+                    figures=check,
+                )
+        try:
+            budget.commit(call=call, amount=difference, shares=moves)
+        except budget.BudgetExceeded as exc:
+            raise AwardError(exc.message, kind="budget", figures=exc.line) from None
+    else:
+        try:
+            budget.release_commitment(call=call, amount=-difference, shares=moves)
+        except budget.LedgerRefused as exc:
+            raise AwardError(exc.message, kind="budget") from None
+    award.amount = amount
+    award.save(update_fields=["amount"])
+    for share in shares:
+        share.amount = parts[share.funder_id]
+    AwardShare.objects.bulk_update(shares, ["amount"])
+    AidRecord.objects.filter(award=award).update(amount=amount)
+    record(
+        actor=actor,
+        obj=application,
+        action="amend_award",
+        reason=_("Aide modifiée par avenant : %(old)s → %(new)s.")
+        % {"old": format_eur(old), "new": format_eur(amount)},
+        at=now,
+    )
+    return award
+
+
+class _DryRun(Exception):
+    pass
+
+
+def check_award_amount(
+    *, award: Award, amount: Decimal, actor: Any, now: datetime.datetime | None = None
+) -> None:
+    """Whether `amend_award_amount` would accept this amount now (AwardError with the figures
+    otherwise): it is run in a savepoint that is always rolled back."""
+    try:
+        with transaction.atomic():
+            amend_award_amount(award=award, amount=amount, actor=actor, now=now)
+            raise _DryRun
+    except _DryRun:
+        pass

@@ -17,6 +17,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from pepiniere.accounts.models import Role
+from pepiniere.agreements.permissions import can_see_call_agreements
 from pepiniere.applications.permissions import can_open_backoffice
 from pepiniere.calls.models import Call
 from pepiniere.grants.permissions import can_see_grants
@@ -205,4 +206,6 @@ def call_tabs(user: Any, call: Call) -> list[Tab]:
         tabs.append(Tab("jury", _("Jury"), reverse("selection:jury", args=[slug])))
     if can_see_grants(person, call):
         tabs.append(Tab("grants", _("Aides"), reverse("grants:call", args=[slug])))
+    if can_see_call_agreements(person, call):
+        tabs.append(Tab("agreements", _("Conventions"), reverse("agreements:call", args=[slug])))
     return tabs

@@ -10,6 +10,7 @@ WeasyPrint needs Debian's pango (libpango-1.0-0, libpangoft2-1.0-0): ``make inst
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -50,18 +51,35 @@ def _fetcher() -> Any:
     return LocalFontsOnly(allowed_protocols=("file",))
 
 
-def html_to_pdf(html: str, *, title: str = "", author: str = "") -> bytes:
+def html_to_pdf(
+    html: str,
+    *,
+    title: str = "",
+    author: str = "",
+    variant: str | None = None,
+    attachments: Sequence[tuple[str, bytes, str]] = (),
+) -> bytes:
     """A PDF of `html` (a full document with its own CSS). Metadata from <title> and <meta name=
     author> of the document when present; `title`/`author` are accepted for callers that build the
-    document without them."""
+    document without them. `variant` is a WeasyPrint PDF variant (agreements use "pdf/a-3b", the
+    archival PDF that may carry attachments); `attachments` are (file name, bytes, description)
+    embedded in the PDF."""
     # Imported here: WeasyPrint loads pango and fontconfig, only PDF requests need it.
-    from weasyprint import HTML
+    from weasyprint import HTML, Attachment
 
     document = HTML(string=html, base_url=str(FONTS), url_fetcher=_fetcher()).render()
     if title:
         document.metadata.title = title
     if author:
         document.metadata.authors = [author]
-    pdf = document.write_pdf()
+    options: dict[str, Any] = {}
+    if variant:
+        options["pdf_variant"] = variant
+    if attachments:
+        options["attachments"] = [
+            Attachment(string=data, name=name, description=description, relationship="Source")
+            for name, data, description in attachments
+        ]
+    pdf = document.write_pdf(**options)
     assert pdf is not None
     return bytes(pdf)
