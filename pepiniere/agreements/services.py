@@ -444,10 +444,14 @@ def sign_as_funder(
     ip_address: str | None = None,
     user_agent: str = "",
     now: datetime.datetime | None = None,
+    seal: bool = True,
 ) -> Signature:
     """The funder's signatory signs; the version is then fully signed: its PDF gets the
     signatures page and the PAdES seal, the application becomes « conventionné » (first
-    version) or the award takes the amendment's amount, and payments hear of it."""
+    version) or the award takes the amendment's amount, and payments hear of it.
+
+    ``seal=False`` (the demo's 2015 history) leaves the sealed PDF to be made at its first
+    download (`sealed_pdf_of`): the signatures and the hash they name are recorded at once."""
     now = now or timezone.now()
     agreement = _locked(agreement)
     version = _latest(agreement)
@@ -481,7 +485,10 @@ def sign_as_funder(
         application_services.contract_application(
             application=application, actor=actor, reason=agreement.reference, now=now
         )
-    _seal(version, now=now)
+    version.signed_at = now
+    version.save(update_fields=["signed_at"])
+    if seal:
+        _seal(version)
     before = agreement.status
     agreement.status = AgreementStatus.SIGNED
     agreement.save(update_fields=["status"])
@@ -506,7 +513,7 @@ def sign_as_funder(
     return signature
 
 
-def _seal(version: AgreementVersion, *, now: datetime.datetime) -> None:
+def _seal(version: AgreementVersion) -> None:
     with version.pdf.open("rb") as handle:
         signed_pdf = handle.read()
     document = rendering.render_signed_pdf(version, signed_pdf)
@@ -523,8 +530,20 @@ def _seal(version: AgreementVersion, *, now: datetime.datetime) -> None:
         ContentFile(sealed),
         save=False,
     )
-    version.signed_at = now
-    version.save(update_fields=["sealed_pdf", "sealed_sha256", "signed_at"])
+    version.save(update_fields=["sealed_pdf", "sealed_sha256"])
+
+
+@transaction.atomic
+def sealed_pdf_of(version: AgreementVersion) -> AgreementVersion:
+    """The fully signed version with its sealed PDF, made now if it was left for later."""
+    version = (
+        AgreementVersion.objects.select_for_update(of=("self",))
+        .select_related("agreement__award__application__call__funder")
+        .get(pk=version.pk)
+    )
+    if version.signed_at is not None and not version.sealed_pdf:
+        _seal(version)
+    return version
 
 
 @transaction.atomic

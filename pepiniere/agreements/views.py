@@ -125,7 +125,9 @@ def prepare(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("agreements:call", call.slug)
 
 
-def _detail_context(request: AuthenticatedHttpRequest, agreement: Agreement, **forms: Any) -> dict[str, Any]:
+def _detail_context(
+    request: AuthenticatedHttpRequest, agreement: Agreement, **forms: Any
+) -> dict[str, Any]:
     versions = list(agreement.versions.all())
     latest = versions[-1]
     call = agreement.award.application.call
@@ -385,6 +387,8 @@ def version_pdf(request: HttpRequest, pk: int, kind: str) -> HttpResponseBase:
     )
     if not can_see_agreement(request.user, version.agreement):
         raise Http404
+    if kind == "signee" and version.signed_at is not None:
+        version = services.sealed_pdf_of(version)
     field = {"a-signer": version.pdf, "signee": version.sealed_pdf}.get(kind)
     if not field or version.sent_at is None:
         raise Http404

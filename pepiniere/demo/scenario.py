@@ -20,6 +20,7 @@ from pepiniere.accounts.models import Role, RoleGrant, User
 from pepiniere.applications import services as application_services
 from pepiniere.applications.models import Application
 from pepiniere.calls.models import Call, Criterion, FieldKind, FormField, Sector
+from pepiniere.demo.agreements_scenario import build_agreements
 from pepiniere.demo.bank_scenario import build_bank_change, build_bank_details
 from pepiniere.demo.identifiers import fictional_rna, fictional_siret
 from pepiniere.demo.mfa_scenario import build_mfa_accounts
@@ -514,6 +515,7 @@ def build(
     )
     facts.update(roadmap_facts)
     facts.update(build_bank_details(region=region, state=state, officer=officer))
+    facts.update(build_agreements(eco=eco, open_call=open_call, users=users, today=today))
     facts.update(
         build_payments(eco=eco, officer=officer, finance=users[Role.FINANCE], today=today, rng=rng)
     )
