@@ -109,7 +109,7 @@ def _sign_both(
         name=organisation.representative_name,
         title=organisation.representative_title,
         shown_sha256=sha,
-        ip_address="192.0.2.%d" % (10 + agreement.pk % 200),
+        ip_address=f"192.0.2.{10 + agreement.pk % 200}",
         user_agent="Mozilla/5.0 (démonstration)",
         now=beneficiary_at,
     )
@@ -348,7 +348,9 @@ def _current_call(
     return call, applications
 
 
-def _bank_details(organisations: list[Organisation], *, officer: Any, at: datetime.datetime) -> None:
+def _bank_details(
+    organisations: list[Organisation], *, officer: Any, at: datetime.datetime
+) -> None:
     """Validated bank details for the current call's beneficiaries (payments go to them)."""
     from pepiniere.demo.bank_scenario import _bulk_validated, french_iban
 

@@ -199,6 +199,30 @@ REFUSALS: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
     "payments_staff:run_file": [("applicant", "GET", {}), ("officer", "GET", {})],
     "payments_staff:recoveries": [("applicant", "GET", {}), ("officer", "GET", {})],
     "payments_staff:recovery_action": [("applicant", "POST", {}), ("officer", "POST", {})],
+    "agreements:call": [
+        ("applicant", "GET", {}),
+        ("other_officer", "GET", {}),
+        ("jury", "GET", {}),
+    ],
+    "agreements:prepare": [("applicant", "POST", {}), ("finance", "POST", {})],
+    "agreements:template": [("other_officer", "GET", {}), ("finance", "GET", {})],
+    "agreements:schedule": [("other_officer", "GET", {}), ("finance", "POST", {})],
+    "agreements:detail": [
+        ("applicant", "GET", {}),
+        ("other_officer", "GET", {}),
+        ("expert", "GET", {}),
+    ],
+    "agreements:edit_draft": [("other_officer", "POST", {}), ("finance", "POST", {})],
+    "agreements:send": [("other_officer", "POST", {}), ("finance", "POST", {})],
+    "agreements:sign_funder": [("applicant", "POST", {}), ("other_officer", "POST", {})],
+    "agreements:amend": [("other_officer", "GET", {}), ("finance", "GET", {})],
+    "agreements:terminate": [("other_officer", "POST", {}), ("finance", "POST", {"reason": "x"})],
+    "agreements:pdf": [
+        ("stranger", "GET", {}),
+        ("other_officer", "GET", {}),
+        ("expert", "GET", {}),
+    ],
+    "agreements:mine": [("stranger", "GET", {}), ("officer", "GET", {}), ("stranger", "POST", {})],
 }
 
 

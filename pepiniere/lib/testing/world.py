@@ -115,6 +115,13 @@ class World:
             "payments_staff:confirm_run": {"pk": o["run"].pk},
             "payments_staff:run_file": {"pk": o["run"].pk, "kind": "mandatement"},
             "payments_staff:recovery_action": {"pk": o["recovery"].pk, "action": "issue"},
+            "agreements:detail": {"pk": o["agreement"].pk},
+            "agreements:edit_draft": {"pk": o["agreement"].pk},
+            "agreements:send": {"pk": o["agreement"].pk},
+            "agreements:sign_funder": {"pk": o["agreement"].pk},
+            "agreements:amend": {"pk": o["agreement"].pk},
+            "agreements:terminate": {"pk": o["agreement"].pk},
+            "agreements:pdf": {"pk": o["agreement_version"].pk, "kind": "a-signer"},
         }
         if name in by_name:
             return {k: by_name[name][k] for k in converters}
@@ -301,6 +308,10 @@ def _payments(application: Application, officer: User, applicant: User) -> dict[
         award=award, amount=Decimal("100"), reason="Contrôle", raised_at=now
     )
     return {
+        # The agreements pages' objects too (a signed agreement; its version was never sent,
+        # so its PDF answers 404 to everyone).
+        "agreement": agreement,
+        "agreement_version": version,
         "instalment": instalment,
         "next_instalment": next_instalment,
         "run": run,
