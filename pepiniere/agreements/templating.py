@@ -11,6 +11,7 @@ made visible, so a typo is refused with its line and name, in French, before any
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -30,6 +31,11 @@ _CHECKING = Engine(
     autoescape=True, libraries={}, loaders=[], string_if_invalid=_INVALID, debug=True
 )
 MAX_LENGTH = 60_000
+# The text is also shown on the beneficiary's page: no active content, whatever the CSP does.
+FORBIDDEN = re.compile(
+    r"<\s*(script|iframe|object|embed|link|meta|form|input|base|style)\b|\son\w+\s*=|javascript:",
+    re.IGNORECASE,
+)
 DEFAULT_TEMPLATE = Path(__file__).with_name("default_agreement.html")
 
 # Every field a template may use, shown to the officers beside the editor (and in the README).
@@ -237,6 +243,16 @@ def check_template(text: str) -> None:
         raise TemplateRefused(_("Le modèle est vide."))
     if len(text) > MAX_LENGTH:
         raise TemplateRefused(_("Le modèle fait plus de %(n)d caractères.") % {"n": MAX_LENGTH})
+    forbidden = FORBIDDEN.search(text)
+    if forbidden:
+        raise TemplateRefused(
+            _(
+                "« %(found)s » n'est pas permis dans une convention (ni script, ni formulaire, ni "
+                "style, ni gestionnaire d'événement) : du texte, des titres, des listes et des "
+                "tableaux."
+            )
+            % {"found": forbidden.group(0).strip()}
+        )
     try:
         template = _CHECKING.from_string(text)
     except TemplateSyntaxError as error:

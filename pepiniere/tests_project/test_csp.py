@@ -15,7 +15,10 @@ from pepiniere.lib.testing.crawl import crawl
 
 ROOT = Path(settings.BASE_DIR) / "pepiniere"
 # Rendered to PDF only (never served to a browser): its <style> is the letter's page layout.
-PDF_TEMPLATES = {"grants/templates/grants/letters/letter.html"}
+PDF_TEMPLATES = {
+    "grants/templates/grants/letters/letter.html",
+    "agreements/templates/agreements/pdf/document.html",
+}
 INLINE = [
     (re.compile(r"\sstyle\s*=", re.I), "style attribute"),
     (re.compile(r"\son[a-z]+\s*=", re.I), "event-handler attribute"),
