@@ -27,7 +27,7 @@ from pepiniere.organisations import bank_services
 from pepiniere.organisations.selectors import payable_bank_accounts
 from pepiniere.payments import runs, services
 from pepiniere.payments.models import Instalment
-from pepiniere.payments.statements import Expense
+from pepiniere.payments.statements import Expense, ReportLine
 from pepiniere.programmes.models import Funder
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -100,8 +100,32 @@ def _request(
     expenses: list[Expense],
     report: str,
 ) -> None:
+    # An association's final request carries the CERFA n° 15059 financial report (the
+    # agreements demo gives the 2015 call's associations their agreements too).
+    financial_report: list[ReportLine] = []
+    if instalment.is_final and grant.award.application.organisation.kind == "association":
+        spent: dict[str, Decimal] = {}
+        for expense in expenses:
+            spent[expense.category] = spent.get(expense.category, Decimal("0")) + (
+                expense.amount_excl_vat
+            )
+        planned = (grant.version.eligible_budget / max(len(spent), 1)).quantize(CENT)
+        financial_report = [
+            ReportLine(
+                heading=category,
+                planned=planned,
+                spent=amount,
+                comment="Écart expliqué dans le rapport final (calendrier des achats).",
+            )
+            for category, amount in spent.items()
+        ]
     services.request_instalment(
-        instalment=instalment, actor=grant.member, report=report, expenses=expenses, now=at
+        instalment=instalment,
+        actor=grant.member,
+        report=report,
+        expenses=expenses,
+        financial_report=financial_report,
+        now=at,
     )
 
 
