@@ -109,10 +109,17 @@ class PortfolioFilters:
         return parse_int(self.year, label=_("Année de l'aide"), minimum=1900, maximum=2200)
 
 
-def scoped_awards(funder_ids: set[int] | None, filters: PortfolioFilters) -> QuerySet[Award]:
-    """The awards that count: on the funders' calls, within the award filters."""
+def scoped_awards(
+    funder_ids: set[int] | None, filters: PortfolioFilters, *, membership: bool = False
+) -> QuerySet[Award]:
+    """The awards that count: those the funders pay a share of, within the award filters.
+    `membership`: only to know which organisations are in (an IN list, where a duplicate row
+    does no harm): the shares are joined, which the database drives from the funder's shares
+    instead of testing every award."""
     awards = Award.objects.all()
-    if funder_ids is not None:
+    if funder_ids is not None and membership:
+        awards = awards.filter(shares__funder_id__in=funder_ids)
+    elif funder_ids is not None:
         # Supported = the funder pays a share of the award (AwardShare), as the KPI follow-up
         # reads it (portfolio.permissions.supported_by).
         # An EXISTS on the (award, funder) unique index: cheap per award, and never a second
@@ -170,8 +177,9 @@ def portfolio(funder_ids: set[int] | None, filters: PortfolioFilters) -> QuerySe
     """The organisations supported by these funders (None: every funder), filtered and sorted
     (rows without figures: `page_figures` adds them to one page)."""
     awards = scoped_awards(funder_ids, filters)
+    members = scoped_awards(funder_ids, filters, membership=True)
     organisations = Organisation.objects.filter(
-        pk__in=awards.values("application__organisation_id")
+        pk__in=members.values("application__organisation_id")
     ).select_related("departement", "size_band")
     if filters.departement:
         organisations = organisations.filter(departement_id=filters.departement)
