@@ -68,11 +68,14 @@ class Grant:
         return list(self.award.instalments.exclude(status="cancelled").order_by("position"))
 
 
-def _expenses(grant: Grant, total: Decimal, *, half: int, n: int, tag: str) -> list[Expense]:
+def _expenses(
+    grant: Grant, total: Decimal, *, half: int, n: int, tag: str, before: datetime.date
+) -> list[Expense]:
     """`n` invoices adding up to `total` (excluding VAT), dated in the first or second half of
-    the project period."""
+    the project period, and before `before` (the day of the request)."""
     version = grant.version
-    length = (version.end_date - version.start_date).days
+    last_day = min(version.end_date, before - datetime.timedelta(days=3))
+    length = max((last_day - version.start_date).days, 2)
     first_day = version.start_date + datetime.timedelta(days=half * length // 2)
     span = max(length // 2, 1)
     parts = [(total / n).quantize(CENT) for _ in range(n - 1)]
@@ -245,9 +248,12 @@ def build_payments(
         funder.siret = funder.siret or fictional_siret(random.Random(33))
         funder.iban, funder.bic = funder.iban or REGION_IBAN, funder.bic or REGION_BIC
         funder.save(update_fields=["siret", "iban", "bic"])
-    grants = []
+    history: list[Grant] = []
+    current: list[Grant] = []
     for agreement in (
-        Agreement.objects.filter(award__application__call=eco, status=AgreementStatus.SIGNED)
+        Agreement.objects.filter(
+            award__application__call__funder=funder, status=AgreementStatus.SIGNED
+        )
         .select_related("award__application__organisation")
         .order_by("award__pk")
     ):
@@ -255,20 +261,26 @@ def build_payments(
         if version is None or not agreement.award.instalments.exists():
             continue
         member = agreement.award.application.organisation.members.order_by("pk").first()
-        grants.append(Grant(agreement=agreement, version=version, member=member))
-    if len(grants) < 6:
+        grant = Grant(agreement=agreement, version=version, member=member)
+        (history if agreement.award.application.call_id == eco.pk else current).append(grant)
+    grants = history + current
+    if len(history) < 3:
         return {"payments_grants": len(grants)}
-    signed = [g.version.signed_at for g in grants if g.version.signed_at is not None]
+    # The initial versions' signatures (an amendment is signed later).
+    signed = [
+        v.signed_at
+        for g in history
+        for v in g.agreement.versions.all()[:1]
+        if v.signed_at is not None
+    ]
     first_signed, last_signed = min(signed), max(signed)
     _bank_accounts(grants, officer, first_signed + datetime.timedelta(days=1))
-    # Today's work: the last four grants stop before their final instalment.
-    history, current = grants[:-4], grants[-4:]
     terminated, reduced = history[0], history[1]
     schedule_length = len(terminated.instalments())
     # Instalment 1 (at signature), a fortnight after the last signature.
     signature_day = (last_signed + datetime.timedelta(days=14)).astimezone(PARIS).date()
     _step(
-        grants,
+        history,
         0,
         officer=officer,
         finance=finance,
@@ -279,7 +291,7 @@ def build_payments(
     # Interim reports in June 2016 (half of the eligible budget spent), paid in July.
     if schedule_length > 2:
         _step(
-            grants,
+            history,
             1,
             officer=officer,
             finance=finance,
@@ -322,35 +334,59 @@ def build_payments(
         share_of_budget=Decimal("0.5"),
         keep={reduced.award.pk: Decimal("0.7")},
     )
-    # Today: a final request waiting for agent@'s check, one checked by agent@ waiting for
-    # finance@, two authorised, ready for a payment run.
-    now = timezone.now()
-    waiting, checked, *ready = current
-    for n, grant in enumerate(current):
-        instalment = grant.instalments()[-1]
-        expenses = _expenses(
-            grant, (grant.version.eligible_budget / 2).quantize(CENT), half=1, n=4, tag=f"S{n}"
-        )
-        _request(
-            grant,
-            instalment,
-            now - datetime.timedelta(days=6 - n),
-            expenses,
-            "Rapport final : objectifs atteints, voir le bilan joint.",
-        )
-        if grant is waiting:
-            continue
-        _check(grant, instalment, officer, now - datetime.timedelta(days=3 - n / 2))
-        if grant is checked:
-            continue
-        services.authorise_instalment(
-            instalment=grant.instalments()[-1], actor=finance, now=now - datetime.timedelta(days=1)
-        )
+    # Today, on the current call's signed agreements: the first instalment of each requested a
+    # fortnight ago and authorised (the first one paid last week, the two others the batch ready
+    # for the next payment run); an interim request waiting for agent@'s check, another checked
+    # by agent@ waiting for finance@.
+    ready: list[Grant] = []
+    waiting = checked = None
+    if current:
+        now = timezone.now()
+        for n, grant in enumerate(current):
+            first = grant.instalments()[0]
+            _request(grant, first, now - datetime.timedelta(days=16, hours=n), [], "")
+            _check(grant, first, officer, now - datetime.timedelta(days=14, hours=n))
+            services.authorise_instalment(
+                instalment=first, actor=finance, now=now - datetime.timedelta(days=13, hours=n)
+            )
+            if n == 0:
+                run = runs.create_payment_run(
+                    funder=funder, actor=finance, now=now - datetime.timedelta(days=12)
+                )
+                services.confirm_run_paid(
+                    run=run, actor=finance, now=now - datetime.timedelta(days=6)
+                )
+            else:
+                ready.append(grant)
+        for n, grant in enumerate(current[:2]):
+            interim = grant.instalments()[1]
+            if not interim.needs_report or interim.is_final:
+                continue
+            expenses = _expenses(
+                grant,
+                (grant.version.eligible_budget * Decimal("0.3")).quantize(CENT),
+                half=0,
+                n=3,
+                tag=f"N{n}",
+                before=timezone.localdate(now),
+            )
+            _request(
+                grant,
+                interim,
+                now - datetime.timedelta(days=5 - 3 * n),
+                expenses,
+                "Rapport intermédiaire : premières réalisations et dépenses engagées.",
+            )
+            if n == 1:
+                _check(grant, interim, officer, now - datetime.timedelta(days=1))
+                checked = grant
+            else:
+                waiting = grant
     return {
         "payments_grants": len(grants),
         "payments_terminated": terminated.agreement.reference,
         "payments_reduced": reduced.agreement.reference,
-        "payments_waiting_check": waiting.agreement.reference,
-        "payments_waiting_authorisation": checked.agreement.reference,
+        "payments_waiting_check": waiting.agreement.reference if waiting else "",
+        "payments_waiting_authorisation": checked.agreement.reference if checked else "",
         "payments_ready": [g.agreement.reference for g in ready],
     }
