@@ -24,6 +24,7 @@ from pepiniere.demo.identifiers import fictional_siret
 from pepiniere.lib.money import CENT
 from pepiniere.lib.pdf import new_pdf
 from pepiniere.organisations import bank_services
+from pepiniere.organisations.models import OrganisationKind
 from pepiniere.organisations.selectors import payable_bank_accounts
 from pepiniere.payments import runs, services
 from pepiniere.payments.models import Instalment
@@ -96,6 +97,36 @@ def _expenses(
     return out
 
 
+def _cerfa(grant: Grant) -> list[ReportLine]:
+    """An association's financial report (CERFA n° 15059): the action's budget planned and
+    spent by heading, the gaps explained."""
+    budget = grant.version.eligible_budget
+    shares = [
+        ("Achats et prestations", Decimal("0.4"), Decimal("0.38"), ""),
+        (
+            "Frais de personnel",
+            Decimal("0.45"),
+            Decimal("0.52"),
+            "Un poste d'animateur à temps plein au lieu d'un mi-temps.",
+        ),
+        (
+            "Communication",
+            Decimal("0.15"),
+            Decimal("0.10"),
+            "Supports imprimés remplacés par le site web.",
+        ),
+    ]
+    return [
+        ReportLine(
+            heading=heading,
+            planned=(budget * planned).quantize(CENT),
+            spent=(budget * spent).quantize(CENT),
+            comment=comment,
+        )
+        for heading, planned, spent, comment in shares
+    ]
+
+
 def _request(
     grant: Grant,
     instalment: Instalment,
@@ -103,31 +134,13 @@ def _request(
     expenses: list[Expense],
     report: str,
 ) -> None:
-    # An association's final request carries the CERFA n° 15059 financial report (the
-    # agreements demo gives the 2015 call's associations their agreements too).
-    financial_report: list[ReportLine] = []
-    if instalment.is_final and grant.award.application.organisation.kind == "association":
-        spent: dict[str, Decimal] = {}
-        for expense in expenses:
-            spent[expense.category] = spent.get(expense.category, Decimal("0")) + (
-                expense.amount_excl_vat
-            )
-        planned = (grant.version.eligible_budget / max(len(spent), 1)).quantize(CENT)
-        financial_report = [
-            ReportLine(
-                heading=category,
-                planned=planned,
-                spent=amount,
-                comment="Écart expliqué dans le rapport final (calendrier des achats).",
-            )
-            for category, amount in spent.items()
-        ]
+    association = grant.award.application.organisation.kind == OrganisationKind.ASSOCIATION
     services.request_instalment(
         instalment=instalment,
         actor=grant.member,
         report=report,
         expenses=expenses,
-        financial_report=financial_report,
+        financial_report=_cerfa(grant) if instalment.is_final and association else [],
         now=at,
     )
 
@@ -183,6 +196,7 @@ def _step(
                 half=0 if position == 1 else 1,
                 n=3,
                 tag=f"{day.year}{position}",
+                before=day,
             )
         _request(
             grant,
