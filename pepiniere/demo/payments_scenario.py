@@ -9,7 +9,6 @@ agreements.hooks.version_signed); every step goes through the payments services,
 from __future__ import annotations
 
 import datetime
-import importlib
 import random
 from dataclasses import dataclass
 from decimal import Decimal
@@ -315,7 +314,7 @@ def build_payments(
             keep={terminated.award.pk: Decimal("0.6")},
         )
     # The grant terminated in November 2016: 30 % of its budget justified, the rest recovered.
-    agreement_services = importlib.import_module("pepiniere.agreements.services")
+    from pepiniere.agreements import services as agreement_services
 
     agreement_services.terminate_agreement(
         agreement=terminated.agreement,

@@ -12,7 +12,6 @@ on an award first locks its GrantAccount row: operations on one award queue behi
 from __future__ import annotations
 
 import datetime
-import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -654,9 +653,9 @@ def close_if_done(*, award: Award, actor: Any, now: datetime.datetime) -> bool:
     _release_unpaid(account=account, award=award, actor=actor, now=now)
     account.closed_at = now
     account.save(update_fields=["closed_at"])
-    # The agreement's closure closes the application too (agreements.services.close_agreement;
-    # read by name while that module is not on main yet).
-    agreement_services = importlib.import_module("pepiniere.agreements.services")
+    # The agreement's closure closes the application too (agreements.services.close_agreement).
+    from pepiniere.agreements import services as agreement_services
+
     agreement_services.close_agreement(agreement=award.agreement, actor=actor, now=now)
     return True
 

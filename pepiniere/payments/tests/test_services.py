@@ -51,9 +51,6 @@ def test_the_whole_journey_pays_each_instalment_once_and_moves_the_ledger():
 
 
 def test_the_final_instalment_is_reduced_pro_rata_and_the_grant_closes():
-    pytest.importorskip(
-        "pepiniere.agreements.services", reason="the closure calls agreements' close_agreement"
-    )
     world = signed_award("40000", aid_rate="70")
     first, second, final = world.instalments()
     pay_through(world, first, report="")
@@ -73,9 +70,6 @@ def test_the_final_instalment_is_reduced_pro_rata_and_the_grant_closes():
 
 
 def test_a_negative_final_raises_a_recovery_instead_of_a_payment():
-    pytest.importorskip(
-        "pepiniere.agreements.services", reason="the closure calls agreements' close_agreement"
-    )
     world = signed_award("40000", aid_rate="70")
     first, second, final = world.instalments()
     pay_through(world, first, report="")
