@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -11,6 +13,27 @@ from pepiniere.applications.answers import FormSpec
 from pepiniere.applications.models import Application, ApplicationVersion, Attachment, Status
 from pepiniere.applications.workflow import TIMELINE
 from pepiniere.calls.models import FieldKind
+from pepiniere.lib.extension import ExtensionPoint
+
+
+@dataclass(frozen=True)
+class ApplicantTask:
+    """Something an applicant has to do that a later stage knows about (a KPI report to fill)."""
+
+    label: str
+    url: str
+    detail: str = ""
+
+
+# Later stages add the applicant's tasks to Mes dossiers (their home) without applications/
+# importing them (lifecycle = import order): portfolio/ lists the KPI reports to transmit.
+applicant_tasks: ExtensionPoint[Callable[[Any], list[ApplicantTask]]] = ExtensionPoint(
+    "applicant tasks"
+)
+
+
+def tasks_of_applicant(user: Any) -> list[ApplicantTask]:
+    return [task for provider in applicant_tasks for task in provider(user)]
 
 
 def organisations_applied_to_funders_of(user: Any) -> QuerySet[Any] | None:

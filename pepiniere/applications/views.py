@@ -32,6 +32,7 @@ from pepiniere.applications.selectors import (
     applications_of_user,
     bound_fields,
     neutral_attachment_name,
+    tasks_of_applicant,
     timeline,
 )
 from pepiniere.applications.services import (
@@ -108,7 +109,14 @@ def mine(request: AuthenticatedHttpRequest) -> HttpResponse:
     drafts = [a for a in applications if a.status == "draft"]
     others = [a for a in applications if a not in active and a not in drafts]
     return render(
-        request, "applications/mine.html", {"drafts": drafts, "active": active, "others": others}
+        request,
+        "applications/mine.html",
+        {
+            "drafts": drafts,
+            "active": active,
+            "others": others,
+            "tasks": tasks_of_applicant(request.user),
+        },
     )
 
 

@@ -98,6 +98,13 @@ def menu_items(request: HttpRequest) -> list[MenuItem]:
         items.append(
             MenuItem(_("Mes structures"), reverse("organisations:mine"), app == "organisations")
         )
+        items.append(
+            MenuItem(
+                _("Mes indicateurs"),
+                reverse("kpi:mine"),
+                app == "kpi" and name in {"mine", "report"} and OFFICER not in sections,
+            )
+        )
     if REVIEWER in sections:
         items.append(
             MenuItem(
@@ -136,6 +143,13 @@ def menu_items(request: HttpRequest) -> list[MenuItem]:
                     else "payments_staff:to_authorise"
                 ),
                 app == "payments_staff",
+            )
+        )
+        items.append(
+            MenuItem(
+                _("Indicateurs"),
+                reverse("kpi:campaigns"),
+                app == "kpi" and name not in {"mine", "report"},
             )
         )
     if user.is_staff:

@@ -11,6 +11,7 @@ from pepiniere.accounts.models import Role
 from pepiniere.home import menu, selectors
 from pepiniere.lib.http import AuthenticatedHttpRequest
 from pepiniere.organisations.selectors import bank_accounts_to_validate
+from pepiniere.portfolio.selectors import open_reports_of_member
 
 
 @login_required
@@ -44,4 +45,5 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
         context["assignments"] = selectors.expert_assignments(user)
     if menu.APPLICANT in sections:
         context["applications"] = selectors.applicant_applications(user)
+        context["kpi_reports"] = open_reports_of_member(user)
     return render(request, "home/index.html", context)

@@ -14,6 +14,12 @@ class PortfolioConfig(AppConfig):
 
         award_made.register(ask_baseline_for_award)
 
+        # The applicant's home (Mes dossiers) lists the reports to transmit.
+        from pepiniere.applications.selectors import applicant_tasks
+        from pepiniere.portfolio.selectors import applicant_tasks as kpi_tasks
+
+        applicant_tasks.register(kpi_tasks)
+
         from pepiniere.audit.labels import state_labels
 
         state_labels.register(_status_label)

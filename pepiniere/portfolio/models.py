@@ -349,7 +349,11 @@ class KpiCorrection(models.Model):
         ordering = ["report", "corrected_at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.report} — {self.field}"
+        return f"{self.report} — {self.field_label}"
+
+    @property
+    def field_label(self) -> str:
+        return str(getattr(KpiReport._meta.get_field(self.field), "verbose_name", self.field))
 
 
 class KpiReminder(models.Model):

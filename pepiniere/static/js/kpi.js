@@ -1,0 +1,31 @@
+/* Jobs count: created, maintained and research FTE per year (Chart.js, vendored). The same
+   figures are in the table under the chart. Values arrive as decimal strings. */
+document.addEventListener("DOMContentLoaded", function () {
+  "use strict";
+  var source = document.getElementById("kpi-chart-data");
+  var canvas = document.getElementById("kpi-chart");
+  if (!window.Chart || !source || !canvas) { return; }
+  var data = JSON.parse(source.textContent);
+  var lang = document.documentElement.lang || "fr";
+  var number = new Intl.NumberFormat(lang === "en" ? "en-GB" : "fr-FR", { maximumFractionDigits: 1 });
+  var names = data.names;
+  new window.Chart(canvas, {
+    type: "bar",
+    data: {
+      labels: data.labels,
+      datasets: [
+        { label: names[0], data: data.created.map(Number), backgroundColor: "#1d5e3a" },
+        { label: names[1], data: data.maintained.map(Number), backgroundColor: "#9cc3ad" },
+        { label: names[2], data: data.research.map(Number), backgroundColor: "#c9a227" }
+      ]
+    },
+    options: {
+      maintainAspectRatio: false,
+      animation: false,
+      scales: { y: { ticks: { callback: function (value) { return number.format(value); } } } },
+      plugins: { tooltip: { callbacks: { label: function (item) {
+        return item.dataset.label + (lang === "fr" ? " : " : ": ") + number.format(item.parsed.y);
+      } } } }
+    }
+  });
+});
