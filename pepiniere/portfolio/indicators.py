@@ -308,6 +308,7 @@ def rco01(scope: Scope) -> dict[str, int]:
             staff=Coalesce(
                 Subquery(baseline.values("headcount")[:1], output_field=IntegerField()),
                 F("size_band__min_employees"),
+                output_field=IntegerField(),
             )
         )
         .annotate(

@@ -296,7 +296,7 @@ def _staff_funders(request: AuthenticatedHttpRequest) -> set[int] | None:
 
 def _campaign(request: AuthenticatedHttpRequest, pk: int) -> KpiCampaign:
     campaign = get_object_or_404(
-        KpiCampaign.objects.select_related("funder", "programme", "call"), pk=pk
+        KpiCampaign.objects.select_related("funder", "programme", "call", "launched_by"), pk=pk
     )
     if not can_see_campaign(request.user, campaign):
         raise Http404

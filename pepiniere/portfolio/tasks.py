@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage, mailers
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -39,7 +39,7 @@ def email_report_due(report_id: int) -> int:
                     member.email,
                 )
             )
-    return get_connection().send_messages(messages) or 0
+    return mailers.default.send_messages(messages) or 0
 
 
 @task()
@@ -55,7 +55,7 @@ def email_report_returned(report_id: int) -> int:
                     member.email,
                 )
             )
-    return get_connection().send_messages(messages) or 0
+    return mailers.default.send_messages(messages) or 0
 
 
 @task()
@@ -87,7 +87,7 @@ def email_campaign(campaign_id: int, step: str) -> int:
         else "portfolio/email/campaign_reminder.txt"
     )
     late = step.startswith("after-")
-    connection = get_connection()
+    connection = mailers.default
     sent = 0
     batch: list[EmailMessage] = []
     for organisation_id, organisation_name, email, full_name, language in memberships.iterator(
