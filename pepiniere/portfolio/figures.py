@@ -113,7 +113,7 @@ def parse_extra(question: dict[str, Any], text: str) -> Any:
         return None
     kind = question.get("kind")
     if kind == QuestionKind.NUMBER:
-        return str(parse_decimal(text, maximum=MAX_AMOUNT))
+        return format(parse_decimal(text, maximum=MAX_AMOUNT).normalize(), "f")
     if kind == QuestionKind.YES_NO:
         folded = text.lower()
         if folded in {"oui", "yes", "o", "1", "vrai"}:

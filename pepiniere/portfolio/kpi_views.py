@@ -124,10 +124,10 @@ def report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         typed = _typed_from_post(report, request.POST)
         if "submit" in request.POST:
             confirmed = set(request.POST.getlist("confirm"))
+            # Saved first, in its own transaction: a refused submission keeps what was typed.
+            report = services.save_report_draft(report=report, actor=request.user, typed=typed)
             try:
-                services.submit_report(
-                    report=report, actor=request.user, typed=typed, confirmed=confirmed
-                )
+                services.submit_report(report=report, actor=request.user, confirmed=confirmed)
             except services.KpiError as error:
                 report.refresh_from_db()
                 messages.error(request, error.message)

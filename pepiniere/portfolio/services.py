@@ -414,17 +414,9 @@ def questions_of(report: KpiReport) -> list[dict[str, Any]]:
     return list(report.campaign.extra_questions) if report.campaign is not None else []
 
 
-@transaction.atomic
-def save_report_draft(
-    *, report: KpiReport, actor: Any, typed: dict[str, str], now: datetime.datetime | None = None
-) -> KpiReport:
-    """Store what the organisation typed, as typed: never validates, never refuses a save while
-    the report is open (nothing typed is lost). due ──save──▶ draft."""
-    now = now or timezone.now()
-    report = _locked(report)
-    verdict = can_fill_report(actor, report)
-    if not verdict:
-        raise KpiError(verdict.reason)
+def _store_typed(
+    report: KpiReport, actor: Any, typed: dict[str, str], now: datetime.datetime
+) -> None:
     allowed = set(figures.BY_NAME) | {f"extra-{q['key']}" for q in questions_of(report)}
     merged = dict(report.draft_values)
     merged.update({k: str(v)[:2000] for k, v in typed.items() if k in allowed})
@@ -444,6 +436,20 @@ def save_report_draft(
             to_state=ReportStatus.DRAFT,
             at=now,
         )
+
+
+@transaction.atomic
+def save_report_draft(
+    *, report: KpiReport, actor: Any, typed: dict[str, str], now: datetime.datetime | None = None
+) -> KpiReport:
+    """Store what the organisation typed, as typed: never validates, never refuses a save while
+    the report is open (nothing typed is lost). due ──save──▶ draft."""
+    now = now or timezone.now()
+    report = _locked(report)
+    verdict = can_fill_report(actor, report)
+    if not verdict:
+        raise KpiError(verdict.reason)
+    _store_typed(report, actor, typed, now)
     return report
 
 
@@ -480,7 +486,9 @@ def submit_report(
     now: datetime.datetime | None = None,
 ) -> KpiReport:
     """draft ──submit──▶ submitted: every required figure read, every consistency warning
-    confirmed. Idempotent: submitting a report already submitted gives it back unchanged."""
+    confirmed. Idempotent: submitting a report already submitted gives it back unchanged.
+    ``typed`` is stored with the submission; a refusal rolls it back, so a page saves the
+    draft first (save_report_draft) and submits it after."""
     now = now or timezone.now()
     report = _locked(report)
     if report.status == ReportStatus.SUBMITTED and actor.pk == report.submitted_by_id:
@@ -489,23 +497,15 @@ def submit_report(
     if not verdict:
         raise KpiError(verdict.reason)
     if typed is not None:
-        allowed = set(figures.BY_NAME) | {f"extra-{q['key']}" for q in questions_of(report)}
-        report.draft_values = {
-            **report.draft_values,
-            **{k: str(v)[:2000] for k, v in typed.items() if k in allowed},
-        }
+        _store_typed(report, actor, typed, now)
     parsed, warnings = check_report(report, typed_values(report))
     if not parsed.ok:
-        report.draft_revision += 1
-        report.save(update_fields=["draft_values", "draft_revision"])
         raise KpiError(
             _("Certains chiffres sont à compléter ou à corriger avant la transmission."),
             errors=parsed.errors,
         )
     unconfirmed = [w for w in warnings if w.code not in confirmed]
     if unconfirmed:
-        report.draft_revision += 1
-        report.save(update_fields=["draft_values", "draft_revision"])
         raise KpiError(
             _("Vérifiez ces chiffres, puis confirmez-les pour transmettre le rapport."),
             warnings=unconfirmed,

@@ -186,7 +186,7 @@ def test_the_campaign_pages_cost_a_pinned_number_of_queries(
     with django_assert_num_queries(8):
         response = client.get(reverse("kpi:campaigns"))
     assert "Indicateurs 2019" in plain(response.content.decode())
-    for i in range(5):
+    for _i in range(5):
         award(make_organisation(), programme_world["call"], D(2016, 3, 1))
     _launch(programme_world, period_semester=2, due_date=D(2020, 3, 1))
     with django_assert_num_queries(8):
