@@ -8,11 +8,10 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils.html import strip_tags
 
 from pepiniere.accounts.models import Role
 from pepiniere.audit.services import trail_for
-from django.utils.html import strip_tags
-
 from pepiniere.lib.testing.factories import make_call, make_organisation, make_user, plain
 from pepiniere.lib.testing.factories import page_text as html_text
 from pepiniere.portfolio import services
