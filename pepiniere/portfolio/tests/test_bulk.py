@@ -4,6 +4,7 @@ files refused as a whole with a French reason."""
 import datetime
 import io
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -49,7 +50,7 @@ def campaign_world():
 
 def _filled(campaign, rows):
     book = load_workbook(io.BytesIO(bulk.template_xlsx(campaign)))
-    sheet = book.active
+    sheet: Any = book.active
     headers = [c.value for c in sheet[2]]
     by_siren = {sheet.cell(row=r, column=1).value: r for r in range(3, sheet.max_row + 1)}
     for siren, values in rows.items():
@@ -63,7 +64,7 @@ def _filled(campaign, rows):
 
 
 def test_the_template_has_one_row_per_organisation_with_siren_and_name(campaign_world):
-    sheet = load_workbook(io.BytesIO(bulk.template_xlsx(campaign_world["campaign"]))).active
+    sheet: Any = load_workbook(io.BytesIO(bulk.template_xlsx(campaign_world["campaign"]))).active
     assert f"campagne n° {campaign_world['campaign'].pk}" in sheet["A1"].value
     assert [c.value for c in sheet[2]][:5] == [
         "SIREN",

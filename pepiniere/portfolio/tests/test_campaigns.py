@@ -64,8 +64,8 @@ def test_launch_asks_each_supported_organisation_once_and_mails_its_members(
         m.email for m in programme_world["members"][:2]
     )
     message = mail.outbox[0]
-    assert message.subject.startswith(result.campaign.title + " : vos indicateurs sont attendus")
-    assert "avant le 31 mai 2020" in plain(message.body)
+    assert message.subject.startswith(f"{result.campaign.title} : vos indicateurs sont attendus")
+    assert "avant le 31 mai 2020" in plain(str(message.body))
     assert result.campaign.extra_questions == [{"key": "q1", "label": "Brevets", "kind": "number"}]
 
 
