@@ -169,6 +169,7 @@ REFUSALS: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
     "api:list_assignments": [("anonymous", "GET", {})],
     "api:get_application": [("stranger", "GET", {}), ("other_officer", "GET", {})],
     "api:get_assignment": [("other_expert", "GET", {})],
+    "kpi:mine": [("anonymous", "GET", {})],
     "kpi:report": [("stranger", "GET", {}), ("other_officer", "GET", {})],
     "payments:schedule": [
         ("stranger", "GET", {}),
@@ -223,6 +224,18 @@ REFUSALS: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
         ("expert", "GET", {}),
     ],
     "agreements:mine": [("stranger", "GET", {}), ("officer", "GET", {}), ("stranger", "POST", {})],
+    "kpi:validate": [("stranger", "POST", {}), ("applicant", "POST", {})],
+    "kpi:return": [("other_officer", "POST", {"reason": "x"}), ("applicant", "POST", {})],
+    "kpi:correct": [("other_officer", "POST", {"fte": "1"}), ("applicant", "POST", {})],
+    "kpi:campaigns": [("applicant", "GET", {}), ("expert", "GET", {})],
+    "kpi:new_campaign": [("applicant", "GET", {}), ("finance", "POST", {})],
+    "kpi:campaign": [("applicant", "GET", {}), ("other_officer", "GET", {})],
+    "kpi:close": [("applicant", "POST", {}), ("finance", "POST", {})],
+    "kpi:template": [("other_officer", "GET", {}), ("finance", "GET", {})],
+    "kpi:upload": [("other_officer", "POST", {}), ("jury", "GET", {})],
+    "kpi:import": [("other_officer", "POST", {}), ("applicant", "GET", {})],
+    "kpi:indicators": [("applicant", "GET", {}), ("expert", "GET", {})],
+    "kpi:drill_down": [("applicant", "GET", {}), ("anonymous", "GET", {})],
 }
 
 

@@ -122,6 +122,14 @@ class World:
             "agreements:amend": {"pk": o["agreement"].pk},
             "agreements:terminate": {"pk": o["agreement"].pk},
             "agreements:pdf": {"pk": o["agreement_version"].pk, "kind": "a-signer"},
+            "kpi:validate": {"pk": o["kpi_baseline"].pk},
+            "kpi:return": {"pk": o["kpi_baseline"].pk},
+            "kpi:correct": {"pk": o["kpi_baseline"].pk},
+            "kpi:campaign": {"pk": o["kpi_campaign"].pk},
+            "kpi:close": {"pk": o["kpi_campaign"].pk},
+            "kpi:template": {"pk": o["kpi_campaign"].pk},
+            "kpi:upload": {"pk": o["kpi_campaign"].pk},
+            "kpi:import": {"pk": o["kpi_campaign"].pk, "import_pk": o["kpi_import"].pk},
         }
         if name in by_name:
             return {k: by_name[name][k] for k in converters}
@@ -219,6 +227,24 @@ def build_world() -> World:
         iban="FR7630006000011234567890189",
         rib=SimpleUploadedFile("rib.pdf", PDF_BYTES, "application/pdf"),
     )
+    from pepiniere.portfolio import services as kpi_services
+    from pepiniere.portfolio.models import KpiImport
+
+    today = timezone.localdate()
+    kpi_campaign = kpi_services.launch_campaign(
+        actor=officer,
+        funder=call.funder,
+        call=call,
+        period_year=today.year,
+        due_date=datetime.date(today.year + 1, 3, 31),
+    ).campaign
+    kpi_import = KpiImport.objects.create(
+        campaign=kpi_campaign,
+        file_name="indicateurs.xlsx",
+        sha256="0" * 64,
+        uploaded_by=officer,
+        uploaded_at=timezone.now(),
+    )
 
     payments = _payments(application, officer, applicant)
 
@@ -260,6 +286,8 @@ def build_world() -> World:
             "award_entry": award_entry,
             "bank_account": bank_account,
             **payments,
+            "kpi_campaign": kpi_campaign,
+            "kpi_import": kpi_import,
         },
     )
 
