@@ -31,7 +31,7 @@ def test_officer_launches_porteur_submits_officer_validates_and_rcr01_moves(page
     login(page, live_server, officer.email, PASSWORD)
     page.goto(f"{live_server.url}/indicateurs/campagnes/nouvelle/")
     page.get_by_label("Structures sollicitées").select_option(label="Économie collaborative")
-    page.get_by_label("Année", exact=True).fill("2016")
+    page.locator("#id_period_year").fill("2016")
     page.get_by_label("Date limite de réponse").fill("2017-05-31")
     page.get_by_role("button", name="Lancer la campagne").click()
     expect(page.get_by_text("Campagne lancée : 1 structures sollicitées")).to_be_visible()
@@ -48,13 +48,13 @@ def test_officer_launches_porteur_submits_officer_validates_and_rcr01_moves(page
     page.get_by_label("Équivalents temps plein annuels (ETP)").fill("12,5")
     page.get_by_label("Chiffre d'affaires (€)").fill("240 000")
     expect(page.locator("#autosave-status")).to_contain_text("Brouillon enregistré à")
-    with db():
-        wait_for(
-            lambda: KpiReport.objects.filter(
-                organisation=organisation, is_baseline=False, draft_values__revenue="240 000"
-            ).first(),
-            message="the draft was not saved",
-        )
+
+    def draft() -> dict[str, str]:
+        with db():
+            return KpiReport.objects.get(organisation=organisation, is_baseline=False).draft_values
+
+    wait_for(lambda: draft().get("revenue") == "240 000", message="the draft was not saved")
+    assert draft()["fte"] == "12,5"
     page.get_by_role("button", name="Transmettre le rapport").click()
     expect(page.get_by_text("Rapport transmis")).to_be_visible()
 
