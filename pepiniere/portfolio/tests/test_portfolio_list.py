@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils.html import strip_tags
 from openpyxl import load_workbook
 
 from pepiniere.accounts.models import Role
@@ -280,7 +281,7 @@ def test_the_programme_s_promise_stands_beside_the_jobs_rcr01_counts(
         )
     client.force_login(officer)
     assert 'hx-get="/suivi/portefeuille/emplois/"' in client.get(LIST).content.decode()
-    text = plain(page_text(client.get(reverse("portfolio:jobs"))))
+    text = plain(strip_tags(page_text(client.get(reverse("portfolio:jobs")))))
     assert "Annoncé : Des milliers d'emplois en trois ans." in text
     assert "2015–2018 : 4 ETP créés, dans 1 structure soutenue" in text
     assert f"2015–{latest} : 10 ETP créés, dans 1 structure soutenue" in text
