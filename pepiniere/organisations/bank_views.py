@@ -147,6 +147,8 @@ def bank_decision(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "holder_differs": holder_differs,
             "form": form,
             "can_decide": verdict,
+            # Finance reads the decision page but the queue is the officers' list.
+            "sees_queue": bool(request.user.funder_ids(Role.OFFICER)),
             "trail": [
                 (entry, action_label(entry.action))
                 for entry in trail_for(organisation).order_by("at", "id")

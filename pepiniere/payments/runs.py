@@ -24,7 +24,7 @@ from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from pepiniere.audit.services import record
+from pepiniere.audit.services import record, record_many
 from pepiniere.grants import budget
 from pepiniere.lib.money import format_eur, to_cents
 from pepiniere.payments import notifications
@@ -173,17 +173,16 @@ def make_payment_run(
     )
     assert moved == len(ready)  # the rows are locked: nobody else moved them
     total = sum((i.amount for i in ready), Decimal("0"))
-    for order in orders:
-        record(
-            actor=actor,
-            obj=order.instalment,
-            action="order_instalment",
-            from_state=S.AUTHORISED,
-            to_state=S.ORDERED,
-            reason=f"{run.reference} — {format_eur(order.amount)}",
-            public=False,
-            at=now,
-        )
+    record_many(
+        actor=actor,
+        objs=[order.instalment for order in orders],
+        action="order_instalment",
+        from_state=S.AUTHORISED,
+        to_state=S.ORDERED,
+        reasons=[f"{run.reference} — {format_eur(order.amount)}" for order in orders],
+        public=False,
+        at=now,
+    )
     record(
         actor=actor,
         obj=run,

@@ -311,7 +311,12 @@ def test_finance_reads_the_decision_page_but_may_not_decide(client, supported):
     account = submit(organisation, member)
     client.force_login(finance)
     url = reverse("organisations:bank_decision", args=[account.pk])
-    assert "chargé·e de mission d'un financeur" in page_text(client.get(url))
+    response = client.get(url)
+    assert "chargé·e de mission d'un financeur" in page_text(response)
+    # The officers' queue answers 403 to finance: the page does not link to it.
+    queue = reverse("organisations:bank_queue")
+    assert client.get(queue).status_code == 403
+    assert f'href="{queue}"' not in response.content.decode()
     response = client.post(url, {"decision": "validate"})
     assert response.status_code == 403
     account.refresh_from_db()
