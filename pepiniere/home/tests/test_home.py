@@ -123,7 +123,7 @@ def test_the_jury_and_finance_see_only_the_tabs_they_may_open(world):
         html = client.get(reverse("grants:call", args=[world.call.slug])).content.decode()
         return re.findall(r">([^<]+)</a>", _inside(TABS, html))
 
-    assert tabs("finance") == ["Aides"]
+    assert tabs("finance") == ["Aides", "Conventions"]  # finance reads the agreements too
     assert "Affectation" not in tabs("jury") and "Jury" in tabs("jury")
     assert "Affectation" in tabs("officer")
 
