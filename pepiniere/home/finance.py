@@ -16,20 +16,23 @@ whatever the number of grants."""
 from __future__ import annotations
 
 import datetime
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from pepiniere.agreements.models import AgreementVersion
 from pepiniere.applications.models import Application
 from pepiniere.audit.models import AuditEntry
 from pepiniere.calls.models import Call
-from pepiniere.grants.models import AwardShare
+from pepiniere.grants.models import Award, AwardShare
 
 ZERO = Decimal("0")
 
@@ -72,19 +75,76 @@ class Movement:
         return str(self.kind.label)
 
 
-def _audit_rows(model: type[models.Model], ids: Iterable[int], actions: set[str]) -> dict[int, Any]:
-    """The latest audit row of each object among ``ids`` with one of ``actions`` (one query)."""
-    content_type = ContentType.objects.get_for_model(model)
-    found: dict[int, AuditEntry] = {}
-    for entry in (
+def _audit_entries(
+    model: type[models.Model], ids: Iterable[int], actions: set[str]
+) -> list[AuditEntry]:
+    """The audit rows of the objects ``ids`` with one of ``actions``, oldest first (one query;
+    none when there are no objects)."""
+    ids = list(ids)
+    if not ids:
+        return []
+    return list(
         AuditEntry.objects.filter(
-            content_type=content_type, object_id__in=list(ids), action__in=actions
+            content_type=ContentType.objects.get_for_model(model),
+            object_id__in=ids,
+            action__in=actions,
         )
         .select_related("actor")
         .order_by("at", "pk")
+    )
+
+
+def _audit_rows(model: type[models.Model], ids: Iterable[int], actions: set[str]) -> dict[int, Any]:
+    """The latest audit row of each object among ``ids`` with one of ``actions`` (one query)."""
+    return {entry.object_id: entry for entry in _audit_entries(model, ids, actions)}
+
+
+def _cents(amount: Decimal) -> Decimal:
+    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _amendments(awards: dict[int, Award], parts: dict[int, Decimal]) -> dict[int, list[Movement]]:
+    """The signed amendments that changed the amount of these awards, each as the difference
+    with the version before it, in the funder's part (its share of the award, pro rata: exact
+    for a funder alone, to the cent for co-funders), dated by the full signature."""
+    versions: dict[int, list[AgreementVersion]] = defaultdict(list)
+    for version in (
+        AgreementVersion.objects.filter(agreement__award__in=list(awards), signed_at__isnull=False)
+        .select_related("agreement")
+        .order_by("agreement__award_id", "number")
     ):
-        found[entry.object_id] = entry
-    return found
+        versions[version.agreement.award_id].append(version)
+    changed = [award_id for award_id, found in versions.items() if len(found) > 1]
+    audit: dict[int, list[AuditEntry]] = defaultdict(list)
+    for entry in _audit_entries(
+        Application, (awards[a].application_id for a in changed), {"amend_award"}
+    ):
+        audit[entry.object_id].append(entry)
+    out: dict[int, list[Movement]] = defaultdict(list)
+    for award_id in changed:
+        award = awards[award_id]
+        entries = iter(audit[award.application_id])
+        ratio = parts[award_id] / award.amount
+        for before, after in itertools.pairwise(versions[award_id]):
+            difference = after.amount - before.amount
+            if not difference:
+                continue  # dates or schedule only: nothing moves
+            assert after.signed_at is not None
+            out[award_id].append(
+                Movement(
+                    kind=MovementKind.AMENDMENT,
+                    date=timezone.localdate(after.signed_at),
+                    amount=_cents(difference * ratio),
+                    call=award.application.call,
+                    application=award.application,
+                    label=str(
+                        _("%(version)s de la convention %(ref)s")
+                        % {"version": after.label, "ref": after.agreement.reference}
+                    ),
+                    audit=next(entries, None),
+                )
+            )
+    return out
 
 
 def _commitments(funder_ids: set[int]) -> list[Movement]:
@@ -102,18 +162,24 @@ def _commitments(funder_ids: set[int]) -> list[Movement]:
         parts[share.award_id] += share.amount
         awards[share.award_id] = share.award
     audit = _audit_rows(Application, (a.application_id for a in awards.values()), {"award"})
-    return [
-        Movement(
-            kind=MovementKind.COMMITMENT,
-            date=award.decision_date,
-            amount=parts[award.pk],
-            call=award.application.call,
-            application=award.application,
-            label=str(_("Décision %(ref)s") % {"ref": award.decision_reference}),
-            audit=audit.get(award.application_id),
+    amendments = _amendments(awards, parts)
+    found = []
+    for award in awards.values():
+        changes = amendments.get(award.pk, [])
+        found += changes
+        found.append(
+            Movement(
+                kind=MovementKind.COMMITMENT,
+                # The share now less what the amendments changed: the award as decided.
+                date=award.decision_date,
+                amount=parts[award.pk] - sum((m.amount for m in changes), ZERO),
+                call=award.application.call,
+                application=award.application,
+                label=str(_("Décision %(ref)s") % {"ref": award.decision_reference}),
+                audit=audit.get(award.application_id),
+            )
         )
-        for award in awards.values()
-    ]
+    return found
 
 
 def movements(funder_ids: set[int]) -> list[Movement]:
