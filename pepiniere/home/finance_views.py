@@ -154,7 +154,9 @@ def _movements_table(found: list[finance.Movement]) -> Table:
 # --- The ledgers page ---------------------------------------------------------------------------
 
 
-def _ledger_tables(funders: set[int]) -> tuple[dict[str, Table], finance.MultiYear, object]:
+def _ledger_tables(
+    funders: set[int],
+) -> tuple[dict[str, Table], finance.MultiYear, selectors.FinanceLedger]:
     ledger = selectors.finance_ledger(funders)
     view = finance.multi_year(finance.movements(funders))
     tables = {
@@ -182,7 +184,12 @@ def ledgers(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "home/finance.html",
-        {"ledger": ledger, "view": view, "chart_data": chart, "payments_recorded": False},
+        {
+            "ledger": ledger,
+            "view": view,
+            "chart_data": chart,
+            "payments_recorded": any(row.paid for row in view.years),
+        },
     )
 
 

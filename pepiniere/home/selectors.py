@@ -24,12 +24,21 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from pepiniere.accounts.models import Role
+from pepiniere.agreements.models import Agreement, AgreementStatus
 from pepiniere.applications.models import Application, Status
 from pepiniere.applications.selectors import applications_of_user
 from pepiniere.calls.models import Call
 from pepiniere.grants.models import Award, BudgetLine, BudgetScope, DecisionLetter
 from pepiniere.organisations.models import BankAccount, BankAccountStatus, Organisation
 from pepiniere.organisations.selectors import organisations_supported_by
+from pepiniere.payments.models import (
+    Instalment,
+    InstalmentStatus,
+    PaymentRun,
+    Recovery,
+    RecoveryStatus,
+    RunStatus,
+)
 from pepiniere.programmes.models import Programme
 from pepiniere.reviews.models import Assignment, AssignmentStatus, JurySession
 from pepiniere.selection.models import Scenario
@@ -63,9 +72,23 @@ def officer_calls(user: Any, *, now: datetime.datetime | None = None) -> list[Ca
         status=AssignmentStatus.ASSIGNED,
         application__call__review_deadline__lt=now,
     )
+    awards = Award.objects.filter(application__call=OuterRef("pk"))
+    agreements = Agreement.objects.filter(award__application__call=OuterRef("pk"))
     return list(
         calls.select_related("funder")
         .annotate(
+            agreements_to_prepare=_count(
+                awards.filter(application__status=Status.AWARDED, agreement__isnull=True)
+            ),
+            agreements_to_send=_count(agreements.filter(status=AgreementStatus.DRAFT)),
+            agreements_to_sign=_count(
+                agreements.filter(status=AgreementStatus.SIGNED_BENEFICIARY)
+            ),
+            requests_to_check=_count(
+                Instalment.objects.filter(
+                    award__application__call=OuterRef("pk"), status=InstalmentStatus.REQUESTED
+                )
+            ),
             to_screen=_count(applications.filter(status=Status.SUBMITTED)),
             reviews_late=_count(late),
             to_jury=_count(applications.filter(status=Status.REVIEWED)),
@@ -244,6 +267,75 @@ class FinanceWaiting:
     awards: list[Award]
     letters: list[DecisionLetter]
     bank_changes: list[BankAccount] = field(default_factory=list)  # payments held meanwhile
+
+
+@dataclass
+class PaymentsWaiting:
+    """What waits after the award, counted (each count links to the payments or agreements
+    page where the work is done)."""
+
+    to_check: int = 0  # payment requests waiting for an officer's check
+    to_authorise: int = 0  # checked, waiting for finance's authorisation
+    authorised: int = 0  # authorised, in no payment run yet
+    runs_to_confirm: int = 0  # payment runs not confirmed paid (or partly)
+    recoveries_to_issue: int = 0
+    recoveries_to_follow: int = 0  # issued, not recovered nor written off yet
+    agreements_to_prepare: int = 0  # awards without an agreement
+    agreements_to_send: int = 0  # drafts
+    agreements_to_sign: int = 0  # signed by the beneficiary, waiting for the funder
+
+    def __bool__(self) -> bool:
+        return any(vars(self).values())
+
+
+def payments_waiting(funder_ids: set[int]) -> PaymentsWaiting:
+    """The counts of :class:`PaymentsWaiting` for the calls of these funders (co-funded ones
+    too), in a fixed number of queries."""
+    call_ids = list(_funder_calls(funder_ids).values_list("pk", flat=True))
+    instalments = dict(
+        Instalment.objects.filter(award__application__call__in=call_ids)
+        .filter(
+            status__in=[
+                InstalmentStatus.REQUESTED,
+                InstalmentStatus.CHECKED,
+                InstalmentStatus.AUTHORISED,
+            ]
+        )
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    recoveries = dict(
+        Recovery.objects.filter(award__application__call__in=call_ids)
+        .filter(status__in=[RecoveryStatus.RAISED, RecoveryStatus.ISSUED])
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    agreements = dict(
+        Agreement.objects.filter(award__application__call__in=call_ids)
+        .filter(status__in=[AgreementStatus.DRAFT, AgreementStatus.SIGNED_BENEFICIARY])
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return PaymentsWaiting(
+        to_check=instalments.get(InstalmentStatus.REQUESTED, 0),
+        to_authorise=instalments.get(InstalmentStatus.CHECKED, 0),
+        authorised=instalments.get(InstalmentStatus.AUTHORISED, 0),
+        runs_to_confirm=PaymentRun.objects.filter(
+            funder_id__in=funder_ids, status__in=[RunStatus.CREATED, RunStatus.PARTLY_PAID]
+        ).count(),
+        recoveries_to_issue=recoveries.get(RecoveryStatus.RAISED, 0),
+        recoveries_to_follow=recoveries.get(RecoveryStatus.ISSUED, 0),
+        agreements_to_prepare=Award.objects.filter(
+            application__call__in=call_ids,
+            application__status=Status.AWARDED,
+            agreement__isnull=True,
+        ).count(),
+        agreements_to_send=agreements.get(AgreementStatus.DRAFT, 0),
+        agreements_to_sign=agreements.get(AgreementStatus.SIGNED_BENEFICIARY, 0),
+    )
 
 
 def pending_bank_changes(funder_ids: set[int]) -> list[BankAccount]:

@@ -35,6 +35,7 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
         ledger = selectors.finance_ledger(funders)
         context["ledger"] = ledger
         context["waiting"] = selectors.finance_waiting(funders)
+        context["payments_waiting"] = selectors.payments_waiting(funders)
         context["chart_data"] = {
             "labels": [row.label for row in ledger.calls],
             "envelope": [str(row.envelope) for row in ledger.calls],

@@ -63,7 +63,7 @@ def test_the_multi_year_page_shows_commitments_by_decision_year_and_the_ledgers(
     # 2015: two awards; 2016: one; the running total reaches 120 000 €.
     assert "2015 80 000,00 € 0,00 € 0,00 € 80 000,00 € 0,00 €" in text
     assert "2016 40 000,00 € 0,00 € 0,00 € 120 000,00 € 0,00 €" in text
-    assert "Aucun versement n'est encore enregistré" in text
+    assert "Aucun versement n'est encore confirmé" in text
     # Per call and year, then the ledgers per call, axis and programme with what is left.
     assert f"{call.title} {call.funder.name} 80 000,00 € 0,00 € 40 000,00 € 0,00 €" in text
     assert "Par axe prioritaire" in text and "Par programme" in text
@@ -222,12 +222,16 @@ def test_a_co_funders_finance_sees_its_share_only():
     "name", ["home:finance", "home:movements", "home:movements_export", "home:finance_export"]
 )
 def test_finance_pages_cost_a_pinned_number_of_queries(name, django_assert_num_queries):
+    from pepiniere.payments.tests.factories import pay_through, signed_award
+
     funder = make_funder()
     finance = make_user(role=Role.FINANCE, funder=funder)
     query = {"table": "appels-annees"} if name == "home:finance_export" else {}
     counts = []
     for n in (1, 3):
-        _awarded(n, funder=funder)
+        for _ in range(n):  # each grant: a call, an award, a signed agreement, one payment
+            world = signed_award("40000", funder=funder)
+            pay_through(world, world.instalments()[0])
         client = _client(finance)
         client.get(reverse(name), query)  # warm the session and content-type caches
         with django_assert_num_queries(PINNED[name]) as captured:
@@ -238,11 +242,13 @@ def test_finance_pages_cost_a_pinned_number_of_queries(name, django_assert_num_q
 
 PINNED = {
     # session, user, roles/funders, then the reads (ledger: programmes, axes, calls, lines;
-    # movements: shares with their awards, applications and calls, content type, audit rows)
-    "home:finance": 11,
-    "home:movements": 7,
-    "home:movements_export": 6,
-    "home:finance_export": 10,
+    # movements: every share of the funder's awards with their applications and calls, content
+    # types, award audit rows, signed agreement versions, paid orders, recoveries, released
+    # accounts, payment audit rows), the menu's roles
+    "home:finance": 15,
+    "home:movements": 11,
+    "home:movements_export": 10,
+    "home:finance_export": 14,
 }
 
 
@@ -278,3 +284,109 @@ def test_the_finance_menu_item_leads_to_the_ledgers():
     assert f'<a href="{reverse("home:finance")}" aria-current="page">Finances</a>' in menu.group(1)
     html = _client(officer).get(reverse("home:index")).content.decode()
     assert reverse("home:finance") in html  # the officer reaches it from the home page
+
+
+# --- After the award: payments, releases, recoveries -----------------------------------------
+
+
+def _funder_line(world):
+    from pepiniere.grants.models import BudgetLine, BudgetScope
+
+    return BudgetLine.objects.get(
+        scope=BudgetScope.FUNDER, call=world.call, funder=world.call.funder
+    )
+
+
+def _years_add_up_to_the_ledger(world):
+    """The multi-year view summed over the years is the funder's ledger line."""
+    from pepiniere.home import finance
+
+    view = finance.multi_year(finance.movements({world.call.funder_id}))
+    line = _funder_line(world)
+    assert sum((row.committed for row in view.years), Decimal("0")) == line.committed
+    assert sum((row.paid for row in view.years), Decimal("0")) == line.paid
+    return view
+
+
+def test_a_confirmed_payment_moves_the_years_paid_and_links_to_its_run_and_audit_row():
+    from pepiniere.payments.tests.factories import pay_through, signed_award
+
+    world = signed_award("40000")
+    run = pay_through(world, world.instalments()[0])
+    assert run is not None
+    view = _years_add_up_to_the_ledger(world)
+    assert [row.paid for row in view.years][-1] == Decimal("20000")
+    client = _client(world.finance)
+    text = _text(client.get(reverse("home:finance")))
+    assert "Aucun versement n'est encore confirmé" not in text
+    year = datetime.date.today().year
+    assert f"{year} 40 000,00 € 20 000,00 € 0,00 € 40 000,00 € 20 000,00 €" in text
+    response = client.get(reverse("home:movements"), {"kind": "payment"})
+    text = _text(response)
+    assert "1 mouvement" in text and "Versement" in text and run.reference in text
+    html = response.content.decode()
+    assert f'href="{reverse("payments_staff:run", args=[run.pk])}"' in html
+    entry = AuditEntry.objects.get(action="record_payment")
+    detail = _text(client.get(reverse("home:audit_entry", args=[entry.pk])))
+    assert "20 000,00 €" in detail and world.finance.get_full_name() in detail
+    rows = _csv(client.get(reverse("home:movements_export"), {"kind": "payment"}))
+    assert rows[1][1] == "Versement" and rows[1][6] == "20000,00"
+
+
+def test_termination_releases_the_unpaid_commitment_and_the_refund_takes_back_the_rest():
+    from pepiniere.payments import recoveries, services
+    from pepiniere.payments.tests.factories import pay_through, signed_award
+
+    world = signed_award("40000")
+    pay_through(world, world.instalments()[0])  # 20 000 € paid, no expense justified
+    recovery = services.terminate_payments(
+        agreement=world.agreement, actor=world.officer, reason="Projet abandonné"
+    )
+    assert recovery is not None and recovery.amount == Decimal("20000")
+    found = {m.kind: m for m in finance_movements(world)}
+    assert found["release"].amount == Decimal("20000")  # the unpaid half, back to the envelope
+    assert found["recovery"].amount == Decimal("20000")  # what must come back
+    assert found["release"].audit is not None and found["recovery"].audit is not None
+    _years_add_up_to_the_ledger(world)
+    recovery = recoveries.issue_recovery(
+        recovery=recovery, actor=world.finance, title_reference="TR-2026-0042"
+    )
+    recoveries.record_recovered(recovery=recovery, actor=world.finance)
+    view = _years_add_up_to_the_ledger(world)
+    assert (view.years[-1].committed, view.years[-1].paid) == (Decimal("0"), Decimal("0"))
+    found = {m.kind: m for m in finance_movements(world)}
+    assert found["refund"].amount == Decimal("20000") and found["refund"].label == "TR-2026-0042"
+    text = _text(_client(world.finance).get(reverse("home:movements")))
+    assert "Reversement encaissé" in text and "Dégagement" in text
+
+
+def finance_movements(world):
+    from pepiniere.home import finance
+
+    return finance.movements({world.call.funder_id})
+
+
+def test_what_waits_for_finance_and_for_the_officer_after_the_award():
+    from pepiniere.payments import runs, services
+    from pepiniere.payments.tests.factories import accept_all, signed_award
+
+    world = signed_award("40000")
+    first = world.instalments()[0]
+    services.request_instalment(instalment=first, actor=world.member, report="", expenses=[])
+    officer_home = _text(_client(world.officer).get(reverse("home:index")))
+    assert "1 demande de versement à vérifier" in officer_home
+    first.refresh_from_db()
+    services.check_request(instalment=first, actor=world.officer, decisions=accept_all(first))
+    finance_home = _client(world.finance).get(reverse("home:index"))
+    assert "1 versement vérifié à autoriser" in _text(finance_home)
+    assert reverse("payments_staff:to_authorise") in finance_home.content.decode()
+    first.refresh_from_db()
+    services.authorise_instalment(instalment=first, actor=world.finance)
+    assert "1 versement autorisé attend un lot de paiement" in _text(
+        _client(world.finance).get(reverse("home:index"))
+    )
+    runs.create_payment_run(funder=world.call.funder, actor=world.finance)
+    text = _text(_client(world.finance).get(reverse("home:index")))
+    assert "1 lot de paiement à confirmer payé" in text
+    other = make_user(role=Role.FINANCE, funder=make_funder("Département"))
+    assert "lot de paiement" not in _text(_client(other).get(reverse("home:index")))

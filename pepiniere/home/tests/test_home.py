@@ -137,7 +137,7 @@ def test_finance_home_shows_the_funders_ledgers_with_real_figures(world):
     assert world.call.title in text
     assert "40 000,00 €" in text  # the award of the world, committed on the call
     assert "Par programme" in text and "Par axe prioritaire" in text and "Par année" in text
-    assert "aucun versement n'est encore enregistré" in text
+    assert "Versé : les versements confirmés payés, 0,00 € en tout." in text
     assert "CP-2026-001" in text  # recent awards
     assert 'id="finance-chart"' in response.content.decode()
     assert world.objects.get("other_call", None) is None or "other" not in text
