@@ -39,6 +39,14 @@ from pepiniere.calls.models import Call
 from pepiniere.grants.models import Award, AwardShare
 from pepiniere.lib.money import to_cents
 from pepiniere.payments.arithmetic import funder_parts, split_largest_remainder
+from pepiniere.payments.models import (
+    GrantAccount,
+    Instalment,
+    OrderStatus,
+    PaymentOrder,
+    Recovery,
+    RecoveryStatus,
+)
 
 ZERO = Decimal("0")
 
@@ -219,15 +227,6 @@ def _payments(grants: _Grants) -> list[Movement]:
     (closure, termination). Each payment and refund counts on the funder's line as the payments
     app counts it (payments.arithmetic.funder_parts, cumulative over the award's net paid, in the
     order they happened), so the funder's part is exact, co-funded awards included."""
-    from pepiniere.payments.models import (
-        GrantAccount,
-        Instalment,
-        OrderStatus,
-        PaymentOrder,
-        Recovery,
-        RecoveryStatus,
-    )
-
     award_ids = list(grants.awards)
     orders = list(
         PaymentOrder.objects.filter(instalment__award__in=award_ids, status=OrderStatus.PAID)
@@ -246,7 +245,9 @@ def _payments(grants: _Grants) -> list[Movement]:
     release_audit = _audit_rows(Award, (a.award_id for a in released), {"release_commitment"})
     found: list[Movement] = []
 
-    def movement(kind: MovementKind, award_id: int, when: Any, amount: Decimal, **extra: Any) -> None:
+    def movement(
+        kind: MovementKind, award_id: int, when: Any, amount: Decimal, **extra: Any
+    ) -> None:
         award = grants.awards[award_id]
         found.append(
             Movement(
@@ -319,9 +320,12 @@ def _payments(grants: _Grants) -> list[Movement]:
         kept = split_largest_remainder(
             to_cents(account.ceiling - account.released), [shares[f] for f in funders]
         )
-        part = Decimal(
-            sum(shares[f] - kept[i] for i, f in enumerate(funders) if f in grants.funder_ids)
-        ) / 100
+        part = (
+            Decimal(
+                sum(shares[f] - kept[i] for i, f in enumerate(funders) if f in grants.funder_ids)
+            )
+            / 100
+        )
         entry = release_audit.get(account.award_id)
         movement(
             MovementKind.RELEASE,
@@ -401,10 +405,10 @@ def multi_year(found: list[Movement]) -> MultiYear:
         if sign:
             row.committed += sign * amount
             per_call.committed[year] = per_call.committed_in(year) + sign * amount
-        paid = PAID_SIGN.get(movement.kind, 0)
-        if paid:
-            row.paid += paid * amount
-            per_call.paid[year] = per_call.paid_in(year) + paid * amount
+        paid_sign = PAID_SIGN.get(movement.kind, 0)
+        if paid_sign:
+            row.paid += paid_sign * amount
+            per_call.paid[year] = per_call.paid_in(year) + paid_sign * amount
         if movement.kind == MovementKind.RECOVERY:
             row.recovered += amount
     ordered = [years[y] for y in sorted(years)]

@@ -81,9 +81,7 @@ def officer_calls(user: Any, *, now: datetime.datetime | None = None) -> list[Ca
                 awards.filter(application__status=Status.AWARDED, agreement__isnull=True)
             ),
             agreements_to_send=_count(agreements.filter(status=AgreementStatus.DRAFT)),
-            agreements_to_sign=_count(
-                agreements.filter(status=AgreementStatus.SIGNED_BENEFICIARY)
-            ),
+            agreements_to_sign=_count(agreements.filter(status=AgreementStatus.SIGNED_BENEFICIARY)),
             requests_to_check=_count(
                 Instalment.objects.filter(
                     award__application__call=OuterRef("pk"), status=InstalmentStatus.REQUESTED
