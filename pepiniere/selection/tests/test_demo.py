@@ -9,6 +9,7 @@ from pepiniere.calls.models import Call
 from pepiniere.demo.scenario import build
 from pepiniere.demo.selection_scenario import build_selection
 from pepiniere.grants import budget
+from pepiniere.grants.models import BudgetLine
 from pepiniere.lib.testing.factories import page_text, plain
 from pepiniere.selection.models import Scenario
 
@@ -33,8 +34,13 @@ def test_demo_selection_awards_within_the_envelope_and_one_de_minimis_refusal(cl
     ledger = {row.scope: row for row in budget.call_ledger(eco)}
     call_line = ledger["appel à projets"]
     assert 0 < call_line.committed <= call_line.envelope == 550000
-    assert ledger["axe prioritaire"].committed == call_line.committed
-    assert ledger["programme"].committed == call_line.committed
+    # The axis and the programme carry every call of the roadmap (the demo has several a year):
+    # each commits exactly the sum of its calls' lines.
+    calls = BudgetLine.objects.filter(scope="call", call__programme=eco.programme)
+    assert ledger["axe prioritaire"].committed == sum(
+        line.committed for line in calls.filter(call__axis=eco.axis)
+    )
+    assert ledger["programme"].committed == sum(line.committed for line in calls)
     refused = Application.objects.get(reference=result["de_minimis_refused"])
     assert refused.status == Status.SELECTED
     client.force_login(users[Role.FINANCE])
