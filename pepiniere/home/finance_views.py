@@ -4,7 +4,7 @@ funder only; another funder's staff see nothing of it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from pepiniere.accounts.models import Role
 from pepiniere.audit.labels import action_label, state_label
 from pepiniere.home import finance, selectors
 from pepiniere.home.exports import Table, export_response
@@ -259,7 +260,15 @@ def _filtered(
     request: AuthenticatedHttpRequest,
 ) -> tuple[MovementFilters, list[finance.Movement], list[finance.Movement]]:
     funders = _funders(request)
-    everything = finance.movements(funders)
+    # A payment links to its run, which only the funder's finance staff may open (officers
+    # read the movement, not the run: the link would answer 404 to them).
+    runs_of = request.user.funder_ids(Role.FINANCE)
+    everything = [
+        m
+        if m.kind != finance.MovementKind.PAYMENT or m.call.funder_id in runs_of
+        else replace(m, detail_url="")
+        for m in finance.movements(funders)
+    ]
     calls = {m.call.slug: m.call for m in everything}
     filters = MovementFilters.from_query(request.GET, calls)  # type: ignore[arg-type]
     return filters, everything, filters.apply(everything)

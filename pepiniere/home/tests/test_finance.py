@@ -325,7 +325,14 @@ def test_a_confirmed_payment_moves_the_years_paid_and_links_to_its_run_and_audit
     text = _text(response)
     assert "1 mouvement" in text and "Versement" in text and run.reference in text
     html = response.content.decode()
-    assert f'href="{reverse("payments_staff:run", args=[run.pk])}"' in html
+    run_url = reverse("payments_staff:run", args=[run.pk])
+    assert f'href="{run_url}"' in html
+    # The officer reads the same movement, without a link to the run (which answers 404 to them).
+    officer = _client(world.officer)
+    response = officer.get(reverse("home:movements"), {"kind": "payment"})
+    assert run.reference in _text(response)
+    assert run_url not in response.content.decode()
+    assert officer.get(run_url).status_code == 404
     entry = AuditEntry.objects.get(action="record_payment")
     detail = _text(client.get(reverse("home:audit_entry", args=[entry.pk])))
     assert "20 000,00 €" in detail and world.finance.get_full_name() in detail
