@@ -244,10 +244,11 @@ PINNED = {
     # session, user, roles/funders, then the reads (ledger: programmes, axes, calls, lines;
     # movements: every share of the funder's awards with their applications and calls, content
     # types, award audit rows, signed agreement versions, paid orders, recoveries, released
-    # accounts, payment audit rows), the menu's roles
+    # accounts, payment audit rows), the menu's roles; movements also read the user's finance
+    # funders once (a payment links to its run only for the run's finance staff)
     "home:finance": 15,
-    "home:movements": 11,
-    "home:movements_export": 10,
+    "home:movements": 12,
+    "home:movements_export": 11,
     "home:finance_export": 14,
 }
 
