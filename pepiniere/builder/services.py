@@ -21,7 +21,7 @@ from pepiniere.audit.services import record
 from pepiniere.builder.checklist import publication_checklist
 from pepiniere.builder.permissions import can_create_call, can_edit_call_settings
 from pepiniere.builder.starting_points import STARTING_POINTS, StartingPoint
-from pepiniere.calls.models import Call, CallDocument, Criterion, FieldKind, FormField
+from pepiniere.calls.models import Call, CallDocument, Criterion, FieldKind, FormField, call_slug
 from pepiniere.grants.models import CallPolicy, LetterTemplate
 from pepiniere.lib.dates import long_date, long_datetime
 from pepiniere.programmes.models import Axis, Funder, Programme
@@ -91,11 +91,6 @@ def _unique(model: type[models.Model], field: str, base: str, max_length: int, *
     return candidate
 
 
-def _slug_with_year(base: str, year: int) -> str:
-    """The call's address names its year once: « numerique-2027 », not « numerique-2027-2027 »."""
-    return base[:45] if str(year) in base else f"{base[:40]}-{year}"
-
-
 # --- Creating -----------------------------------------------------------------------------------
 
 
@@ -134,7 +129,7 @@ def create_call(
         closes_at=closes_at,
         is_published=False,
         code=_unique(Call, "code", base.replace("-", "")[:12] or "appel", 20, programme=programme),
-        slug=_unique(Call, "slug", _slug_with_year(base, timezone.localtime(opens_at).year), 50),
+        slug=_unique(Call, "slug", call_slug(title, timezone.localtime(opens_at).year), 50),
         summary="",
         description="",
     )

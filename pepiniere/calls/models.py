@@ -8,6 +8,7 @@ from typing import Any
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -60,6 +61,27 @@ class CallPhase(models.TextChoices):
     CLOSED = "closed", _("clos")
 
 
+SLUG_LENGTH = 50
+
+
+def call_slug(title: str, year: int, length: int = SLUG_LENGTH) -> str:
+    """The call's address: its title slugified, ending with its year once, within the field's length.
+
+    « Consolidation financière des jeunes entreprises 2015 » → « consolidation-financiere-des-jeunes-2015 »
+    (the year survives the cut; a slug of 52 characters is refused by PostgreSQL).
+    """
+    words = [w for w in slugify(title).split("-") if w and w != str(year)]
+    room = length - len(str(year)) - 1
+    kept: list[str] = []
+    for word in words:
+        if len("-".join([*kept, word])) > room:
+            break
+        kept.append(word)
+    if not kept and words:
+        kept = [words[0][:room]]
+    return "-".join([*kept, str(year)])
+
+
 class Call(models.Model):
     """A call for projects (appel à projets) with its envelope, dates, eligibility, form and grid."""
 
@@ -99,6 +121,7 @@ class Call(models.Model):
     )
     slug = models.SlugField(
         _("adresse de la page"),
+        max_length=SLUG_LENGTH,
         unique=True,
         help_text=_("Dernière partie de l'adresse de la page publique de l'appel."),
     )

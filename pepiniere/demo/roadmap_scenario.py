@@ -29,7 +29,7 @@ from django.utils.text import slugify
 
 from pepiniere.accounts.models import Role, RoleGrant, User
 from pepiniere.applications.models import Application, ApplicationVersion, Status
-from pepiniere.calls.models import Call, Criterion, Sector, fold
+from pepiniere.calls.models import Call, Criterion, Sector, call_slug, fold
 from pepiniere.demo.identifiers import luhn_complete
 from pepiniere.grants import budget
 from pepiniere.grants.models import AidRecord, AidSource, Award, AwardShare
@@ -418,7 +418,7 @@ def _call(
         programme=programme,
         axis=axes[spec.axis],
         code=spec.code,
-        slug=slugify(spec.title),
+        slug=call_slug(spec.title, spec.year),
         title=spec.title,
         summary=spec.summary,
         description=spec.summary
