@@ -541,7 +541,7 @@ def sealed_pdf_of(version: AgreementVersion) -> AgreementVersion:
         .select_related("agreement__award__application__call__funder")
         .get(pk=version.pk)
     )
-    if version.signed_at is not None and not version.sealed_pdf:
+    if version.signed_at is not None and version.pdf and not version.sealed_pdf:
         _seal(version)
     return version
 

@@ -26,6 +26,7 @@ from pepiniere.demo.identifiers import fictional_rna, fictional_siret
 from pepiniere.demo.mfa_scenario import build_mfa_accounts
 from pepiniere.demo.payments_scenario import build_payments
 from pepiniere.demo.reviews_scenario import build_reviews
+from pepiniere.demo.roadmap_history import build_roadmap_history
 from pepiniere.demo.roadmap_kpis import build_kpi_history
 from pepiniere.demo.roadmap_scenario import build_roadmap
 from pepiniere.demo.selection_scenario import build_selection
@@ -515,6 +516,14 @@ def build(
     )
     facts.update(roadmap_facts)
     facts.update(build_bank_details(region=region, state=state, officer=officer))
+    facts.update(
+        build_roadmap_history(
+            calls=roadmap_facts["roadmap_calls"],
+            funder=region,
+            officer=officer,
+            finance=users[Role.FINANCE],
+        )
+    )
     facts.update(build_agreements(eco=eco, open_call=open_call, users=users, today=today))
     facts.update(
         build_payments(eco=eco, officer=officer, finance=users[Role.FINANCE], today=today, rng=rng)

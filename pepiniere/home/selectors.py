@@ -99,6 +99,32 @@ def officer_calls(user: Any, *, now: datetime.datetime | None = None) -> list[Ca
     )
 
 
+QUIET_AFTER = datetime.timedelta(days=365)
+
+
+def split_quiet(
+    calls: list[Call], *, now: datetime.datetime | None = None
+) -> tuple[list[Call], list[Call]]:
+    """The officer's calls as the home shows them: those with something waiting or whose deadline
+    is less than a year away (past or to come), and the quiet ones, closed more than a year ago
+    with nothing waiting (counted, listed on « Tous vos appels »), so that a decade of closed calls
+    does not bury the work of today."""
+    now = now or timezone.now()
+    shown, quiet = [], []
+    for call in calls:
+        waiting = (
+            call.to_screen
+            or call.reviews_late
+            or call.to_jury
+            or call.agreements_to_prepare
+            or call.agreements_to_send
+            or call.agreements_to_sign
+            or call.requests_to_check
+        )
+        (quiet if not waiting and call.closes_at < now - QUIET_AFTER else shown).append(call)
+    return shown, quiet
+
+
 @dataclass
 class JuryCall:
     call: Call

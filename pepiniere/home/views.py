@@ -24,7 +24,8 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     sections = menu.home_sections(user)
     context: dict[str, object] = {"sections": sections}
     if menu.OFFICER in sections:
-        context["officer_calls"] = selectors.officer_calls(user)
+        shown, quiet = selectors.split_quiet(selectors.officer_calls(user))
+        context["officer_calls"], context["officer_quiet_calls"] = shown, len(quiet)
         if user.funder_ids(Role.OFFICER):
             context["officer_funders"] = True
             context["officer_bank_changes"] = bank_accounts_to_validate(user).count()

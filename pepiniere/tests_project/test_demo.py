@@ -69,6 +69,22 @@ def test_demo_is_the_founding_case_and_is_rebuilt_identically(tmp_path):
             "WHERE u.email = 'expert@pepiniere.test' AND a.status = 'assigned'"
         ).fetchone()[0]
         decisions = db.execute("SELECT COUNT(*) FROM reviews_jurydecision").fetchone()[0]
+        # The roadmap's 2016 grants ran to their end: every award signed, paid in full and closed,
+        # and the ledger's « versé » of those calls equals what they committed.
+        history = db.execute(
+            "SELECT a.status, g.status, p.paid = w.amount FROM grants_award w "
+            "JOIN applications_application a ON a.id = w.application_id "
+            "JOIN calls_call c ON c.id = a.call_id "
+            "JOIN agreements_agreement g ON g.award_id = w.id "
+            "JOIN payments_grantaccount p ON p.award_id = w.id "
+            "WHERE c.slug LIKE '%-2016'"
+        ).fetchall()
+        unpaid_2016 = db.execute(
+            "SELECT COUNT(*) FROM grants_budgetline l JOIN calls_call c ON c.id = l.call_id "
+            "WHERE c.slug LIKE '%-2016' AND l.paid != l.committed"
+        ).fetchone()[0]
+    assert len(history) >= 50 and set(history) == {("closed", "closed", 1)}
+    assert unpaid_2016 == 0
     assert str(envelope).startswith("550000")
     assert closes.startswith("2015-05-29 10:00")  # noon, Paris summer time
     assert set(per_departement) == {"24", "33", "40", "47", "64"}

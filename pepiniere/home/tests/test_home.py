@@ -173,6 +173,28 @@ def test_officer_home_says_what_waits_per_call():
     assert "1 évaluation" in text  # late: past the review deadline, not submitted
 
 
+def test_officer_home_sets_aside_calls_closed_long_ago_with_nothing_waiting():
+    now = timezone.now()
+    old = make_call(
+        title="Appel de 2015",
+        opens_at=now - datetime.timedelta(days=900),
+        closes_at=now - datetime.timedelta(days=800),
+    )
+    officer = make_user(role=Role.OFFICER, funder=old.funder)
+    busy = make_call(title="Appel de 2016 encore à instruire", funder=old.funder)
+    make_submitted(call=busy)
+    type(busy).objects.filter(pk=busy.pk).update(
+        opens_at=now - datetime.timedelta(days=600), closes_at=now - datetime.timedelta(days=500)
+    )
+    make_call(title="Appel ouvert", funder=old.funder)
+    client = Client()
+    client.force_login(officer)
+    text = plain(page_text(client.get(reverse("home:index"))))
+    assert "Appel ouvert" in text and "Appel de 2016 encore à instruire" in text
+    assert "Appel de 2015" not in text
+    assert "1 appel clos depuis plus d'un an, sans rien en attente, n'est pas repris ici" in text
+
+
 def test_a_person_with_several_roles_sees_one_section_per_role():
     call = make_call(title="Économie collaborative")
     person = make_user(role=Role.OFFICER, funder=call.funder)
