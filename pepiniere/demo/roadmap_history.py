@@ -133,7 +133,7 @@ def build_roadmap_history(
                     signer_id=signer,
                     signer_name=name or f"Représentant légal de {organisation.name}",
                     signer_title=title or "Représentant légal",
-                    signed_at=_at(version.signed_at.date() - datetime.timedelta(days=days)),
+                    signed_at=_at(_signed(a).date() - datetime.timedelta(days=days)),
                     sha256="",
                     consent=CONSENT,
                     method=PAPER,

@@ -110,17 +110,19 @@ def split_quiet(
     with nothing waiting (counted, listed on « Tous vos appels »), so that a decade of closed calls
     does not bury the work of today."""
     now = now or timezone.now()
-    shown, quiet = [], []
+    shown: list[Call] = []
+    quiet: list[Call] = []
+    counters = (
+        "to_screen",
+        "reviews_late",
+        "to_jury",
+        "agreements_to_prepare",
+        "agreements_to_send",
+        "agreements_to_sign",
+        "requests_to_check",
+    )
     for call in calls:
-        waiting = (
-            call.to_screen
-            or call.reviews_late
-            or call.to_jury
-            or call.agreements_to_prepare
-            or call.agreements_to_send
-            or call.agreements_to_sign
-            or call.requests_to_check
-        )
+        waiting = any(getattr(call, name) for name in counters)
         (quiet if not waiting and call.closes_at < now - QUIET_AFTER else shown).append(call)
     return shown, quiet
 
