@@ -158,7 +158,7 @@ def build_roadmap_history(
                     Trigger.SIGNATURE,
                     Decimal("60.00"),
                     first,
-                    version.signed_at.date() + datetime.timedelta(days=30),
+                    _signed(a).date() + datetime.timedelta(days=30),
                 ),
                 (
                     "Solde sur rapport final",
