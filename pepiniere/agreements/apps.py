@@ -13,6 +13,12 @@ class AgreementsConfig(AppConfig):
 
         state_labels.register(_status_label)
 
+        # The applicant's home (Mes dossiers) lists the agreements waiting for its signature.
+        from pepiniere.agreements.selectors import applicant_tasks as agreement_tasks
+        from pepiniere.applications.selectors import applicant_tasks
+
+        applicant_tasks.register(agreement_tasks)
+
 
 def _status_label(code: str) -> str | None:
     from pepiniere.agreements.models import AgreementStatus

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from typing import Any
 
-from pepiniere.agreements.models import Agreement, AgreementVersion
+from django.db.models import Prefetch, QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from pepiniere.agreements.models import Agreement, AgreementStatus, AgreementVersion
 from pepiniere.calls.models import Call
 from pepiniere.grants.models import Award
+from pepiniere.lib.money import format_eur
 
 
 def call_awards(call: Call) -> QuerySet[Award]:
@@ -41,3 +46,30 @@ def agreement_with_versions(pk: int) -> Agreement:
         )
         .get(pk=pk)
     )
+
+
+def applicant_tasks(user: Any) -> list[Any]:
+    """Registered on applications.selectors.applicant_tasks: the agreements sent to the person's
+    organisations and waiting for their signature, on Mes dossiers (one query)."""
+    from pepiniere.applications.selectors import ApplicantTask
+
+    if not user.is_authenticated:
+        return []
+    waiting = (
+        Agreement.objects.filter(
+            status=AgreementStatus.SENT,
+            award__application__organisation__memberships__user=user,
+        )
+        .select_related("award__application__organisation")
+        .order_by("created_at", "pk")
+        .distinct()
+    )
+    return [
+        ApplicantTask(
+            label=_("%(org)s : signer la convention %(ref)s")
+            % {"ref": a.reference, "org": a.award.application.organisation.name},
+            url=reverse("agreements:mine", args=[a.award.application_id]),
+            detail=_("pour l'aide de %(amount)s") % {"amount": format_eur(a.award.amount)},
+        )
+        for a in waiting
+    ]

@@ -199,7 +199,7 @@ def build_roadmap_history(
         [
             PaymentRun(
                 funder=funder,
-                reference=f"LOT-{year}-H{month:02d}",
+                reference=f"tmp-history-{year}-{month:02d}",
                 created_by=finance,
                 created_at=_at(datetime.date(year, month, 1), 9),
                 execution_date=_first_working_day(datetime.date(year, month, 1)),
@@ -211,6 +211,9 @@ def build_roadmap_history(
             for (year, month), batch in sorted(by_month.items())
         ]
     )
+    for run in runs:  # named as `payments.runs` names its runs once they have a number
+        run.reference = f"LOT-{run.created_at.year}-{run.pk:06d}"
+    PaymentRun.objects.bulk_update(runs, ["reference"])
     orders = []
     for run, (_month, batch) in zip(runs, sorted(by_month.items()), strict=True):
         for instalment in batch:

@@ -72,6 +72,9 @@ RETURN_REASONS = [
 ]
 
 
+RECENT_BASELINE = 2020  # the roadmap's baselines (2014–2016) are history; later ones may be open
+
+
 def _at(year: int, month: int, day: int, hour: int = 10) -> datetime.datetime:
     return datetime.datetime(year, month, day, hour, 0, tzinfo=PARIS)
 
@@ -109,8 +112,8 @@ def build_kpi_history(
     ):
         awards_by_org[award.application.organisation_id].append(award)
     # The baselines the award service asked for the 2015 call are history by now: filled in and
-    # validated, except those of the demo applicant's own organisations (porteur@ may still have
-    # one to fill in: the KPI journey's).
+    # validated, porteur@'s too; only a recent one of the demo applicant's organisations stays to
+    # fill in (the KPI journey's: Numérique en Partage's 2025 baseline).
     demo_orgs = set(
         Organisation.objects.filter(members__email="porteur@pepiniere.test").values_list(
             "pk", flat=True
@@ -120,7 +123,7 @@ def build_kpi_history(
         (r.organisation_id, r.period_year): r
         for r in KpiReport.objects.filter(
             organisation__in=organisations, is_baseline=True, status=ReportStatus.DUE
-        ).exclude(organisation_id__in=demo_orgs)
+        ).exclude(organisation_id__in=demo_orgs, period_year__gte=RECENT_BASELINE)
     }
     existing = set(
         KpiReport.objects.filter(organisation__in=organisations)

@@ -65,7 +65,7 @@ def applicant_tasks(user: Any) -> list[Any]:
 
     return [
         ApplicantTask(
-            label=_("Transmettre les indicateurs %(period)s de %(org)s")
+            label=_("%(org)s : transmettre les indicateurs %(period)s")
             % {"period": r.period_label, "org": r.organisation.name},
             url=reverse("kpi:report", args=[r.pk]),
             detail=_("avant le %(d)s") % {"d": long_date(r.due_date)} if r.due_date else "",

@@ -45,6 +45,26 @@ def test_the_beneficiary_reads_and_signs_its_agreement_with_consent(client):
     assert refreshed(agreement).status == AgreementStatus.SIGNED_BENEFICIARY
 
 
+def test_mes_dossiers_asks_the_beneficiary_to_sign_until_it_has_signed(client):
+    world = World()
+    agreement = world.send()
+    version = agreement.versions.get()
+    client.force_login(world.applicant)
+    url = reverse("agreements:mine", args=[world.application.pk])
+    home = client.get(reverse("applications:mine")).content.decode()
+    task = f"{world.application.organisation.name} : signer la convention {agreement.reference}"
+    assert task in page_text(client.get(reverse("applications:mine")))
+    assert f'href="{url}"' in home
+    client.force_login(make_user())  # a stranger has nothing to sign
+    assert "signer la convention" not in page_text(client.get(reverse("applications:mine")))
+    client.force_login(world.applicant)
+    client.post(
+        url,
+        {"name": "C. Martin", "title": "Gérante", "consent": "on", "shown_sha256": version.sha256},
+    )
+    assert "signer la convention" not in page_text(client.get(reverse("applications:mine")))
+
+
 def test_a_signature_on_a_pdf_that_changed_since_display_is_refused(client):
     world = World()
     agreement = world.send()

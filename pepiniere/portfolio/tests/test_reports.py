@@ -254,6 +254,6 @@ def test_the_funders_finance_staff_read_but_do_not_validate(kpi):
 
 def test_mes_dossiers_and_mes_indicateurs_list_the_report_to_transmit(kpi):
     text = page_text(kpi["client"].get(reverse("applications:mine")))
-    assert "Transmettre les indicateurs 2016 de Voilier SAS — avant le 31 mai 2017" in text
+    assert "Voilier SAS : transmettre les indicateurs 2016 — avant le 31 mai 2017" in text
     text = page_text(kpi["client"].get(reverse("kpi:mine")))
     assert "Indicateurs 2016 — Voilier SAS : avant le 31 mai 2017 (attendu)" in text
