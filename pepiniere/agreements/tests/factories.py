@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import io
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -71,3 +73,14 @@ def latest(agreement: Agreement) -> int:
 
 def refreshed[M: Model](obj: M) -> M:
     return type(obj)._default_manager.get(pk=obj.pk)
+
+
+def pdfa_conformance(pdf: bytes) -> tuple[str, str]:
+    """The PDF/A part and conformance level its XMP metadata declares, e.g. ("3", "B")."""
+    from pypdf import PdfReader
+
+    xmp = PdfReader(io.BytesIO(pdf)).xmp_metadata
+    assert xmp is not None, "no XMP metadata"
+    found = re.search(rb'pdfaid:part="(\d)" pdfaid:conformance="(\w)"', xmp.stream.get_data())
+    assert found is not None, "no PDF/A identification in the XMP metadata"
+    return found[1].decode(), found[2].decode()

@@ -1,11 +1,14 @@
 import datetime
+import hashlib
+import io
 from decimal import Decimal
 
 import pytest
+from pypdf import PdfReader
 
-from pepiniere.agreements import hooks, services
+from pepiniere.agreements import hooks, services, signing
 from pepiniere.agreements.models import AgreementStatus
-from pepiniere.agreements.tests.factories import World, refreshed
+from pepiniere.agreements.tests.factories import World, pdfa_conformance, refreshed
 from pepiniere.grants import services as grant_services
 from pepiniere.grants.models import AidRecord, BudgetLine
 from pepiniere.lib.testing.factories import plain
@@ -32,10 +35,12 @@ def _committed(world) -> Decimal:
     return BudgetLine.objects.get(scope="call", call=world.call).committed
 
 
+@pytest.mark.real_pdf
 def test_a_higher_amount_is_committed_at_the_amendment_full_signature():
     world = World()
     agreement = world.signed()
     first = agreement.versions.get()
+    first_sealed = first.sealed_pdf.read()
     seen = []
 
     def provider(*, version, actor, now):
@@ -61,8 +66,19 @@ def test_a_higher_amount_is_committed_at_the_amendment_full_signature():
     assert [s.amount for s in world.award.shares.all()] == [Decimal("45000")]
     # The initial agreement stays readable, its sealed PDF unchanged.
     first = refreshed(first)
-    assert first.sealed_pdf and first.signed_at is not None
-    assert first.sealed_pdf.read().startswith(b"%PDF")
+    assert first.signed_at is not None
+    assert first.sealed_pdf.read() == first_sealed
+    assert signing.validate_seal(first_sealed).intact
+    # The amendment is a PDF/A of its own, sealed, naming the PDF both parties signed.
+    version = refreshed(version)
+    assert version.sha256 != first.sha256
+    sealed = version.sealed_pdf.read()
+    assert pdfa_conformance(sealed) == ("3", "B")
+    status = signing.validate_seal(sealed)
+    assert status.intact and status.valid and status.trusted
+    assert hashlib.sha256(sealed).hexdigest() == version.sealed_sha256
+    attached = PdfReader(io.BytesIO(sealed)).attachments["convention-signee.pdf"][0]
+    assert hashlib.sha256(attached).hexdigest() == version.sha256
 
 
 def test_a_lower_amount_releases_the_difference():

@@ -7,7 +7,7 @@ from django.core import mail
 from pepiniere.agreements import hooks, services, signing
 from pepiniere.agreements.models import AgreementStatus, Signature
 from pepiniere.agreements.schedule import ScheduleRefused, StepSpec
-from pepiniere.agreements.tests.factories import World, refreshed
+from pepiniere.agreements.tests.factories import World, pdfa_conformance, refreshed
 from pepiniere.applications.models import Status
 from pepiniere.audit.services import trail_for
 
@@ -70,14 +70,17 @@ def test_full_lifecycle_contracts_the_application_and_calls_the_hook(
     ]
 
 
+@pytest.mark.real_pdf
 def test_the_seal_is_valid_and_both_signatures_name_the_pdf_the_beneficiary_saw():
     world = World()
     agreement = world.send()
     version = agreement.versions.get()
     shown = version.pdf.read()
+    assert pdfa_conformance(shown) == ("3", "B")
     agreement = world.sign_funder(world.sign_beneficiary(agreement))
     version = agreement.versions.get()
     sealed = version.sealed_pdf.read()
+    assert pdfa_conformance(sealed) == ("3", "B")
     status = signing.validate_seal(sealed)
     assert status.intact and status.valid and status.trusted
     import hashlib

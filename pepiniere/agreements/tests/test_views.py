@@ -1,8 +1,11 @@
+import hashlib
+
 import pytest
 from django.urls import reverse
 
+from pepiniere.agreements import services, signing
 from pepiniere.agreements.models import AgreementStatus, Signature
-from pepiniere.agreements.tests.factories import World, refreshed
+from pepiniere.agreements.tests.factories import World, pdfa_conformance, refreshed
 from pepiniere.applications.models import Status
 from pepiniere.lib.testing.factories import make_user, page_text
 
@@ -105,6 +108,7 @@ def test_staff_of_another_funder_and_reviewers_see_nothing(client):
     assert client.get(reverse("agreements:detail", args=[agreement.pk])).status_code == 404
 
 
+@pytest.mark.real_pdf
 def test_officer_sends_then_finance_signs_and_downloads_the_sealed_pdf(client):
     world = World()
     agreement = world.prepare()
@@ -124,7 +128,36 @@ def test_officer_sends_then_finance_signs_and_downloads_the_sealed_pdf(client):
     assert refreshed(world.application).status == Status.CONTRACTED
     response = client.get(reverse("agreements:pdf", args=[version.pk, "signee"]))
     assert response.status_code == 200
-    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    sealed = b"".join(response.streaming_content)
+    assert pdfa_conformance(sealed) == ("3", "B")
+    status = signing.validate_seal(sealed)
+    assert status.intact and status.valid and status.trusted
+    assert hashlib.sha256(sealed).hexdigest() == refreshed(version).sealed_sha256
+
+
+@pytest.mark.real_pdf
+def test_a_seal_left_for_later_is_made_at_the_first_download_then_kept(client):
+    world = World()
+    agreement = world.sign_beneficiary(world.send())
+    version = agreement.versions.get()
+    services.sign_as_funder(
+        agreement=agreement,
+        actor=world.finance,
+        consent=True,
+        name="Fanny",
+        title="DAF",
+        shown_sha256=version.sha256,
+        seal=False,
+    )
+    version = refreshed(version)
+    assert version.signed_at is not None and not version.sealed_pdf
+    client.force_login(world.applicant)
+    url = reverse("agreements:pdf", args=[version.pk, "signee"])
+    sealed = b"".join(client.get(url).streaming_content)
+    status = signing.validate_seal(sealed)
+    assert status.intact and status.valid and status.trusted
+    assert hashlib.sha256(sealed).hexdigest() == refreshed(version).sealed_sha256
+    assert b"".join(client.get(url).streaming_content) == sealed  # sealed once, then served
 
 
 def test_finance_may_not_send_or_terminate(client):
@@ -217,8 +250,6 @@ def test_call_list_query_count_does_not_grow_with_agreements(client, django_asse
         award = grant_services.award_grant(
             application=application, actor=world.officer, **award_kwargs("10000")
         )
-        from pepiniere.agreements import services
-
         services.prepare_agreement(award=award, actor=world.officer)
     with django_assert_num_queries(first):
         client.get(url)
