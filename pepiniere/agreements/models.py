@@ -1,7 +1,8 @@
 """Agreements (conventions): one per award, in versions (1 = the initial agreement, 2… = the
 amendments, avenants), each with its instalment schedule, its PDF and its signatures.
 
-The status only changes through pepiniere.agreements.services (DESIGN.md "Lifecycles"):
+The status only changes through the workflows of pepiniere.agreements.services and, for the two
+signatures, pepiniere.agreements.signature_services (DESIGN.md "Lifecycles"):
 
     draft ──send──▶ sent ──sign (beneficiary)──▶ signed_beneficiary ──sign (funder)──▶ signed
       ▲                                                                            │

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pepiniere.accounts.throttle import client_ip
-from pepiniere.agreements import selectors, services, templating
+from pepiniere.agreements import call_services, selectors, services, signature_services, templating
 from pepiniere.agreements.forms import (
     ScheduleForm,
     SignatureForm,
@@ -254,7 +254,7 @@ def sign_funder(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     error = None
     if form.is_valid():
         try:
-            services.sign_as_funder(
+            signature_services.sign_as_funder(
                 agreement=agreement,
                 actor=request.user,
                 consent=form.cleaned_data["consent"],
@@ -388,7 +388,7 @@ def version_pdf(request: HttpRequest, pk: int, kind: str) -> HttpResponseBase:
     if not can_see_agreement(request.user, version.agreement):
         raise Http404
     if kind == "signee" and version.signed_at is not None:
-        version = services.sealed_pdf_of(version)
+        version = signature_services.sealed_pdf_of(version)
     field = {"a-signer": version.pdf, "signee": version.sealed_pdf}.get(kind)
     if not field or version.sent_at is None:
         raise Http404
@@ -419,7 +419,7 @@ def template_edit(request: HttpRequest, slug: str) -> HttpResponse:
     error = None
     if request.method == "POST":
         if request.POST.get("action") == "reset":
-            services.reset_agreement_template(call=call, actor=request.user)
+            call_services.reset_agreement_template(call=call, actor=request.user)
             messages.success(request, _("Le texte par défaut est rétabli."))
             return redirect("agreements:template", call.slug)
         if form.is_valid():
@@ -433,7 +433,7 @@ def template_edit(request: HttpRequest, slug: str) -> HttpResponse:
                     return _preview(body)
             else:
                 try:
-                    services.save_agreement_template(
+                    call_services.save_agreement_template(
                         call=call,
                         actor=request.user,
                         body=body,
@@ -491,7 +491,7 @@ def schedule_edit(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.set_call_schedule(
+                call_services.set_call_schedule(
                     call=call, actor=request.user, steps=form.cleaned_data["steps"]
                 )
             except ScheduleRefused as refused:
@@ -553,7 +553,7 @@ def mine(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         if request.method == "POST":
             if form.is_valid():
                 try:
-                    services.sign_as_beneficiary(
+                    signature_services.sign_as_beneficiary(
                         agreement=full,
                         actor=request.user,
                         consent=form.cleaned_data["consent"],
@@ -589,7 +589,7 @@ def mine(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "latest": latest,
             "form": form,
             "error": error,
-            "consent_text": services.CONSENT,
+            "consent_text": signature_services.CONSENT,
         },
         status=422 if error else 200,
     )

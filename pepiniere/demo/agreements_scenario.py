@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from pepiniere.agreements import rendering, services, templating
+from pepiniere.agreements import call_services, rendering, services, signature_services, templating
 from pepiniere.agreements.models import Agreement
 from pepiniere.applications import services as application_services
 from pepiniere.applications.models import Application
@@ -102,7 +102,7 @@ def _sign_both(
 ) -> None:
     organisation = agreement.award.application.organisation
     sha = agreement.versions.order_by("-number").values_list("sha256", flat=True)[0]
-    services.sign_as_beneficiary(
+    signature_services.sign_as_beneficiary(
         agreement=agreement,
         actor=beneficiary,
         consent=True,
@@ -113,7 +113,7 @@ def _sign_both(
         user_agent="Mozilla/5.0 (démonstration)",
         now=beneficiary_at,
     )
-    services.sign_as_funder(
+    signature_services.sign_as_funder(
         agreement=agreement,
         actor=funder_signatory,
         consent=True,
@@ -147,7 +147,7 @@ def _agreements_2015(
         .order_by("application__number")
     )
     _complete_parties([a.application.organisation for a in awards], rng)
-    services.save_agreement_template(
+    call_services.save_agreement_template(
         call=eco,
         actor=officer,
         body=templating.default_template(),
@@ -386,7 +386,7 @@ def _build(
     call, applications = _current_call(
         base=base, open_call=open_call, users=users, today=today, rng=rng
     )
-    services.save_agreement_template(
+    call_services.save_agreement_template(
         call=call,
         actor=officer,
         body=templating.default_template(),

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import Model
 
-from pepiniere.agreements import services
+from pepiniere.agreements import services, signature_services
 from pepiniere.agreements.models import Agreement
 from pepiniere.applications.models import Application
 from pepiniere.grants import services as grant_services
@@ -36,7 +36,7 @@ class World:
         return refreshed(agreement)
 
     def sign_beneficiary(self, agreement: Agreement) -> Agreement:
-        services.sign_as_beneficiary(
+        signature_services.sign_as_beneficiary(
             agreement=agreement,
             actor=self.applicant,
             consent=True,
@@ -48,7 +48,7 @@ class World:
         return refreshed(agreement)
 
     def sign_funder(self, agreement: Agreement, actor: Any = None) -> Agreement:
-        services.sign_as_funder(
+        signature_services.sign_as_funder(
             agreement=agreement,
             actor=actor or self.finance,
             consent=True,

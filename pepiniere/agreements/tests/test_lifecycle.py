@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 
-from pepiniere.agreements import hooks, services, signing
+from pepiniere.agreements import hooks, services, signature_services, signing
 from pepiniere.agreements.models import AgreementStatus, Signature
 from pepiniere.agreements.schedule import ScheduleRefused, StepSpec
 from pepiniere.agreements.tests.factories import World, pdfa_conformance, refreshed
@@ -101,7 +101,7 @@ def test_beneficiary_signature_is_refused_when_the_pdf_changed_since_display():
     world = World()
     agreement = world.send()
     with pytest.raises(services.AgreementError, match="a changé depuis son affichage"):
-        services.sign_as_beneficiary(
+        signature_services.sign_as_beneficiary(
             agreement=agreement,
             actor=world.applicant,
             consent=True,
@@ -116,7 +116,7 @@ def test_beneficiary_signature_needs_consent_name_and_title():
     world = World()
     agreement = world.send()
     with pytest.raises(services.AgreementError) as refused:
-        services.sign_as_beneficiary(
+        signature_services.sign_as_beneficiary(
             agreement=agreement,
             actor=world.applicant,
             consent=False,
@@ -139,7 +139,7 @@ def test_only_members_sign_for_the_beneficiary_and_only_staff_for_the_funder():
     world = World()
     agreement = world.send()
     with pytest.raises(services.AgreementError, match="représentant légal"):
-        services.sign_as_beneficiary(
+        signature_services.sign_as_beneficiary(
             agreement=agreement,
             actor=world.officer,
             consent=True,

@@ -3,7 +3,7 @@ import hashlib
 import pytest
 from django.urls import reverse
 
-from pepiniere.agreements import services, signing
+from pepiniere.agreements import services, signature_services, signing
 from pepiniere.agreements.models import AgreementStatus, Signature
 from pepiniere.agreements.tests.factories import World, pdfa_conformance, refreshed
 from pepiniere.applications.models import Status
@@ -140,7 +140,7 @@ def test_a_seal_left_for_later_is_made_at_the_first_download_then_kept(client):
     world = World()
     agreement = world.sign_beneficiary(world.send())
     version = agreement.versions.get()
-    services.sign_as_funder(
+    signature_services.sign_as_funder(
         agreement=agreement,
         actor=world.finance,
         consent=True,
