@@ -13,7 +13,7 @@ from pepiniere.agreements import templating
 from pepiniere.agreements.models import AgreementTemplate, CallScheduleStep
 from pepiniere.agreements.permissions import can_manage_agreements
 from pepiniere.agreements.schedule import StepSpec, check_steps
-from pepiniere.agreements.services import AgreementError
+from pepiniere.agreements.services import AgreementError, check_allowed, replace_steps
 from pepiniere.audit.services import record
 from pepiniere.calls.models import Call
 
@@ -21,23 +21,9 @@ from pepiniere.calls.models import Call
 @transaction.atomic
 def set_call_schedule(*, call: Call, actor: Any, steps: list[StepSpec]) -> list[CallScheduleStep]:
     """The call's default schedule (copied into each agreement prepared after)."""
-    verdict = can_manage_agreements(actor, call)
-    if not verdict:
-        raise AgreementError(verdict.reason)
+    check_allowed(can_manage_agreements(actor, call))
     steps = check_steps(steps)
-    CallScheduleStep.objects.filter(call=call).delete()
-    saved = CallScheduleStep.objects.bulk_create(
-        [
-            CallScheduleStep(
-                call=call,
-                position=position,
-                percent=s.percent,
-                trigger=s.trigger,
-                label=s.label[:200],
-            )
-            for position, s in enumerate(steps, start=1)
-        ]
-    )
+    saved = replace_steps(CallScheduleStep, steps, call=call)
     record(
         actor=actor,
         obj=call,
@@ -52,9 +38,7 @@ def set_call_schedule(*, call: Call, actor: Any, steps: list[StepSpec]) -> list[
 def save_agreement_template(
     *, call: Call, actor: Any, body: str, funder_address: str
 ) -> AgreementTemplate:
-    verdict = can_manage_agreements(actor, call)
-    if not verdict:
-        raise AgreementError(verdict.reason)
+    check_allowed(can_manage_agreements(actor, call))
     try:
         templating.check_template(body)
     except templating.TemplateRefused as refused:
@@ -74,9 +58,7 @@ def save_agreement_template(
 
 @transaction.atomic
 def reset_agreement_template(*, call: Call, actor: Any) -> None:
-    verdict = can_manage_agreements(actor, call)
-    if not verdict:
-        raise AgreementError(verdict.reason)
+    check_allowed(can_manage_agreements(actor, call))
     # The funder's address is kept: only the wording goes back to the default.
     AgreementTemplate.objects.filter(call=call).update(
         body=templating.default_template(), updated_by=actor, updated_at=timezone.now()

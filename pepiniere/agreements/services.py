@@ -19,6 +19,7 @@ from pepiniere.agreements.models import (
     Agreement,
     AgreementStatus,
     AgreementVersion,
+    CallScheduleStep,
     ScheduleStep,
 )
 from pepiniere.agreements.permissions import can_manage_agreements
@@ -29,6 +30,7 @@ from pepiniere.audit.services import record
 from pepiniere.grants import services as grant_services
 from pepiniere.grants.models import Award
 from pepiniere.lib.money import CENT, format_eur
+from pepiniere.lib.permissions import Verdict
 
 
 class AgreementError(Exception):
@@ -60,6 +62,45 @@ def latest_version(agreement: Agreement) -> AgreementVersion:
     return version
 
 
+def check_allowed(verdict: Verdict) -> None:
+    """In a service: refuse with the verdict's reason when it does not allow."""
+    if not verdict:
+        raise AgreementError(verdict.reason)
+
+
+def _managed(agreement: Agreement, actor: Any) -> Agreement:
+    """The agreement locked, once `actor` is checked to manage its call's agreements."""
+    agreement = lock_agreement(agreement)
+    check_allowed(can_manage_agreements(actor, agreement.award.application.call))
+    return agreement
+
+
+def move(
+    agreement: Agreement,
+    status: str,
+    *,
+    actor: Any,
+    action: str,
+    at: datetime.datetime | None,
+    reason: str = "",
+    fields: tuple[str, ...] = (),
+) -> None:
+    """The agreement's new status saved (with the other `fields` the caller set) and its audit
+    row, from the status it had."""
+    before = agreement.status
+    agreement.status = status
+    agreement.save(update_fields=["status", *fields])
+    record(
+        actor=actor,
+        obj=agreement,
+        action=action,
+        from_state=before,
+        to_state=agreement.status,
+        reason=reason,
+        at=at,
+    )
+
+
 def reference_for(award: Award) -> str:
     application = award.application
     call = application.call
@@ -82,16 +123,20 @@ def _default_terms(award: Award) -> dict[str, Any]:
     return {"aid_rate": rate, "eligible_budget": budget, "start_date": start, "end_date": end}
 
 
-def _save_schedule(version: AgreementVersion, steps: list[StepSpec]) -> None:
-    version.schedule.all().delete()
-    ScheduleStep.objects.bulk_create(
+def replace_steps[S: (ScheduleStep, CallScheduleStep)](
+    model: type[S], steps: list[StepSpec], **owner: Any
+) -> list[S]:
+    """The schedule of `owner` (a version's, or a call's default one) replaced by `steps`, in
+    their order."""
+    model._default_manager.filter(**owner).delete()
+    return model._default_manager.bulk_create(
         [
-            ScheduleStep(
-                version=version,
+            model(
                 position=position,
                 percent=step.percent,
                 trigger=step.trigger,
                 label=step.label[:200],
+                **owner,
             )
             for position, step in enumerate(steps, start=1)
         ]
@@ -146,9 +191,7 @@ def prepare_agreement(
         "application__call__funder", "application__organisation"
     ).get(pk=award.pk)
     application = award.application
-    verdict = can_manage_agreements(actor, application.call)
-    if not verdict:
-        raise AgreementError(verdict.reason)
+    check_allowed(can_manage_agreements(actor, application.call))
     # The application row is the lock under which an award gets at most one agreement.
     application = application_services._locked(application)
     existing = Agreement.objects.filter(award=award).first()
@@ -170,7 +213,7 @@ def prepare_agreement(
         created_at=now,
         **_default_terms(award),
     )
-    _save_schedule(version, call_schedule(application.call))
+    replace_steps(ScheduleStep, call_schedule(application.call), version=version)
     record(
         actor=actor, obj=agreement, action="prepare_agreement", to_state=agreement.status, at=now
     )
@@ -192,10 +235,7 @@ def update_draft(
     now: datetime.datetime | None = None,
 ) -> AgreementVersion:
     """Edit the terms of the draft version (an amendment's amount and purpose too)."""
-    agreement = lock_agreement(agreement)
-    verdict = can_manage_agreements(actor, agreement.award.application.call)
-    if not verdict:
-        raise AgreementError(verdict.reason)
+    agreement = _managed(agreement, actor)
     if agreement.status != AgreementStatus.DRAFT:
         raise AgreementError(_("Seul un brouillon se modifie ; envoyé, il se signe ou se résilie."))
     version = latest_version(agreement)
@@ -223,7 +263,7 @@ def update_draft(
     version.start_date = start_date
     version.end_date = end_date
     version.save()
-    _save_schedule(version, steps)
+    replace_steps(ScheduleStep, steps, version=version)
     record(actor=actor, obj=agreement, action="update_agreement", reason=version.label, at=now)
     return version
 
@@ -244,10 +284,7 @@ def send_agreement(
     """Freeze the draft version's text and PDF (the SHA-256 the signatures will name) and send it
     to the beneficiary for signature."""
     now = now or timezone.now()
-    agreement = lock_agreement(agreement)
-    verdict = can_manage_agreements(actor, agreement.award.application.call)
-    if not verdict:
-        raise AgreementError(verdict.reason)
+    agreement = _managed(agreement, actor)
     if agreement.status != AgreementStatus.DRAFT:
         raise AgreementError(
             _("Cette convention a déjà été envoyée (elle est « %(s)s »).")
@@ -269,15 +306,11 @@ def send_agreement(
     version.sent_by = actor
     version.sent_at = now
     version.save()
-    before = agreement.status
-    agreement.status = AgreementStatus.SENT
-    agreement.save(update_fields=["status"])
-    record(
+    move(
+        agreement,
+        AgreementStatus.SENT,
         actor=actor,
-        obj=agreement,
         action="send_agreement",
-        from_state=before,
-        to_state=agreement.status,
         reason=version.label,
         at=now,
     )
@@ -304,10 +337,7 @@ def create_amendment(
     the amendment is fully signed. A higher amount is checked against the envelope and the de
     minimis ceiling now, and committed at the amendment's full signature."""
     now = now or timezone.now()
-    agreement = lock_agreement(agreement)
-    verdict = can_manage_agreements(actor, agreement.award.application.call)
-    if not verdict:
-        raise AgreementError(verdict.reason)
+    agreement = _managed(agreement, actor)
     if agreement.status != AgreementStatus.SIGNED:
         raise AgreementError(
             _("Un avenant se prépare sur une convention signée ; celle-ci est « %(s)s ».")
@@ -342,16 +372,12 @@ def create_amendment(
         created_by=actor,
         created_at=now,
     )
-    _save_schedule(version, steps)
-    before = agreement.status
-    agreement.status = AgreementStatus.DRAFT
-    agreement.save(update_fields=["status"])
-    record(
+    replace_steps(ScheduleStep, steps, version=version)
+    move(
+        agreement,
+        AgreementStatus.DRAFT,
         actor=actor,
-        obj=agreement,
         action="amend_agreement",
-        from_state=before,
-        to_state=agreement.status,
         reason=f"{version.label} : {version.purpose}",
         at=now,
     )
@@ -365,10 +391,7 @@ def terminate_agreement(
     """Terminate (résilier), from any state but closed: the application is terminated, payments
     cancel what is unpaid and raise the recovery (agreement_terminated)."""
     now = now or timezone.now()
-    agreement = lock_agreement(agreement)
-    verdict = can_manage_agreements(actor, agreement.award.application.call)
-    if not verdict:
-        raise AgreementError(verdict.reason)
+    agreement = _managed(agreement, actor)
     if agreement.status in (AgreementStatus.CLOSED, AgreementStatus.TERMINATED):
         raise AgreementError(
             _("Cette convention est déjà « %(s)s ».") % {"s": agreement.get_status_display()}
@@ -378,19 +401,16 @@ def terminate_agreement(
     application_services.terminate_application(
         application=agreement.award.application, actor=actor, reason=reason.strip(), now=now
     )
-    before = agreement.status
-    agreement.status = AgreementStatus.TERMINATED
     agreement.terminated_at = now
     agreement.termination_reason = reason.strip()
-    agreement.save(update_fields=["status", "terminated_at", "termination_reason"])
-    record(
+    move(
+        agreement,
+        AgreementStatus.TERMINATED,
         actor=actor,
-        obj=agreement,
         action="terminate_agreement",
-        from_state=before,
-        to_state=agreement.status,
         reason=reason.strip(),
         at=now,
+        fields=("terminated_at", "termination_reason"),
     )
     for provider in hooks.agreement_terminated:
         provider(agreement=agreement, actor=actor, now=now, reason=reason.strip())
@@ -412,16 +432,13 @@ def close_agreement(
     application_services.close_application(
         application=agreement.award.application, actor=actor, reason=agreement.reference, now=now
     )
-    before = agreement.status
-    agreement.status = AgreementStatus.CLOSED
     agreement.closed_at = now
-    agreement.save(update_fields=["status", "closed_at"])
-    record(
+    move(
+        agreement,
+        AgreementStatus.CLOSED,
         actor=actor,
-        obj=agreement,
         action="close_agreement",
-        from_state=before,
-        to_state=agreement.status,
         at=now,
+        fields=("closed_at",),
     )
     return agreement

@@ -27,10 +27,15 @@ from pepiniere.agreements.models import (
     SignatureSide,
 )
 from pepiniere.agreements.permissions import can_sign_for_beneficiary, can_sign_for_funder
-from pepiniere.agreements.services import AgreementError, latest_version, lock_agreement
+from pepiniere.agreements.services import (
+    AgreementError,
+    check_allowed,
+    latest_version,
+    lock_agreement,
+    move,
+)
 from pepiniere.agreements.signing import SignatureRequest, get_signer
 from pepiniere.applications import services as application_services
-from pepiniere.audit.services import record
 from pepiniere.grants import services as grant_services
 from pepiniere.lib.permissions import Verdict
 
@@ -160,9 +165,7 @@ def _sign(
     rules = _SIDES[side]
     agreement = lock_agreement(agreement)
     version = latest_version(agreement)
-    verdict = rules.may_sign(actor, version)
-    if not verdict:
-        raise AgreementError(verdict.reason)
+    check_allowed(rules.may_sign(actor, version))
     _check_signature_input(
         version, consent=consent, name=name, title=title, shown_sha256=shown_sha256
     )
@@ -197,15 +200,11 @@ def _sign(
     )
     if rules.takes_effect:
         _take_effect(agreement, version, actor=actor, now=now, seal=seal)
-    before = agreement.status
-    agreement.status = rules.status
-    agreement.save(update_fields=["status"])
-    record(
+    move(
+        agreement,
+        rules.status,
         actor=actor,
-        obj=agreement,
         action=rules.action,
-        from_state=before,
-        to_state=agreement.status,
         reason=_("%(label)s signée par %(name)s, %(title)s (SHA-256 %(h)s)")
         % {
             "label": version.label,

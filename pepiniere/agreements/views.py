@@ -3,6 +3,7 @@ actions), the call's template and schedule, and the beneficiary's « Ma conventi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -27,6 +28,7 @@ from pepiniere.agreements.models import (
     AgreementStatus,
     AgreementTemplate,
     AgreementVersion,
+    Signature,
     Trigger,
 )
 from pepiniere.agreements.permissions import (
@@ -244,6 +246,34 @@ def send(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("agreements:detail", agreement.pk)
 
 
+def _sign_with(
+    sign: Callable[..., Signature],
+    request: AuthenticatedHttpRequest,
+    agreement: Agreement,
+    form: SignatureForm,
+) -> str | None:
+    """Sign (as the beneficiary or the funder) with what the form holds; None once signed, else
+    the message to show (the refusal's per-field errors are added to the form)."""
+    if not form.is_valid():
+        return _("Corrigez les champs signalés.")
+    try:
+        sign(
+            agreement=agreement,
+            actor=request.user,
+            consent=form.cleaned_data["consent"],
+            name=form.cleaned_data["name"],
+            title=form.cleaned_data["title"],
+            shown_sha256=form.cleaned_data["shown_sha256"],
+            ip_address=client_ip(request) or None,
+            user_agent=request.headers.get("user-agent", ""),
+        )
+    except services.AgreementError as refused:
+        for field, message in refused.errors.items():
+            form.add_error(field if field in form.fields else None, message)
+        return refused.message
+    return None
+
+
 @login_required
 @require_POST
 def sign_funder(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
@@ -251,28 +281,10 @@ def sign_funder(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     latest = list(agreement.versions.all())[-1]
     can_sign_for_funder(request.user, latest).enforce()
     form = SignatureForm(request.POST)
-    error = None
-    if form.is_valid():
-        try:
-            signature_services.sign_as_funder(
-                agreement=agreement,
-                actor=request.user,
-                consent=form.cleaned_data["consent"],
-                name=form.cleaned_data["name"],
-                title=form.cleaned_data["title"],
-                shown_sha256=form.cleaned_data["shown_sha256"],
-                ip_address=client_ip(request) or None,
-                user_agent=request.headers.get("user-agent", ""),
-            )
-        except services.AgreementError as refused:
-            error = refused.message
-            for field, message in refused.errors.items():
-                form.add_error(field if field in form.fields else None, message)
-        else:
-            messages.success(request, _("Convention signée par les deux parties, scellée."))
-            return redirect("agreements:detail", agreement.pk)
-    else:
-        error = _("Corrigez les champs signalés.")
+    error = _sign_with(signature_services.sign_as_funder, request, agreement, form)
+    if error is None:
+        messages.success(request, _("Convention signée par les deux parties, scellée."))
+        return redirect("agreements:detail", agreement.pk)
     agreement = _staff_agreement(request, pk)
     return render(
         request,
@@ -551,32 +563,13 @@ def mine(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             },
         )
         if request.method == "POST":
-            if form.is_valid():
-                try:
-                    signature_services.sign_as_beneficiary(
-                        agreement=full,
-                        actor=request.user,
-                        consent=form.cleaned_data["consent"],
-                        name=form.cleaned_data["name"],
-                        title=form.cleaned_data["title"],
-                        shown_sha256=form.cleaned_data["shown_sha256"],
-                        ip_address=client_ip(request) or None,
-                        user_agent=request.headers.get("user-agent", ""),
-                    )
-                except services.AgreementError as refused:
-                    error = refused.message
-                    for field, message in refused.errors.items():
-                        form.add_error(field if field in form.fields else None, message)
-                else:
-                    messages.success(
-                        request,
-                        _(
-                            "Merci : votre signature est enregistrée. Le financeur signe à son tour."
-                        ),
-                    )
-                    return redirect("agreements:mine", application.pk)
-            else:
-                error = _("Corrigez les champs signalés.")
+            error = _sign_with(signature_services.sign_as_beneficiary, request, full, form)
+            if error is None:
+                messages.success(
+                    request,
+                    _("Merci : votre signature est enregistrée. Le financeur signe à son tour."),
+                )
+                return redirect("agreements:mine", application.pk)
     elif request.method == "POST":
         raise Http404
     return render(
