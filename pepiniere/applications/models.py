@@ -98,7 +98,12 @@ class Application(models.Model):
         indexes = [models.Index(fields=["call", "status"])]
 
     def __str__(self) -> str:
-        return self.reference or self.title or f"Dossier #{self.pk}"
+        return self.name_of(reference=self.reference, title=self.title, pk=self.pk)
+
+    @staticmethod
+    def name_of(*, reference: str | None, title: str, pk: int | None) -> str:
+        """How an application is named, from its columns (for reads that fetch no instance)."""
+        return reference or title or f"Dossier #{pk}"
 
     @property
     def is_editable_by_applicant(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -11,6 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from pepiniere.audit.models import AuditEntry
+from pepiniere.lib.bulk import insert_rows
 
 
 def record(
@@ -41,38 +43,33 @@ def record(
 def record_many(
     *,
     actor: Any,
-    objs: list[models.Model],
+    model: type[models.Model],
+    objects: Sequence[tuple[int, str]],
     action: str,
     from_state: str = "",
     to_state: str = "",
-    reasons: list[str],
+    reasons: Sequence[str],
     public: bool = True,
     at: datetime.datetime | None = None,
-) -> list[AuditEntry]:
-    """One audit row per object of a batch (a payment run's orders), in one INSERT per thousand
-    rows: the same rows `record` writes one by one."""
-    if len(objs) != len(reasons):
+) -> int:
+    """One audit row per object of a batch (a payment run's orders): the rows `record` writes
+    one by one, from each object's (pk, str(obj)), without a model instance per object or per
+    row (lib/bulk.py: a run writes 10 000). Returns the number of rows."""
+    if len(objects) != len(reasons):
         raise ValueError("one reason per object")
-    at = at or timezone.now()
-    actor = actor if actor is not None and actor.is_authenticated else None
-    types = ContentType.objects.get_for_models(*{type(obj) for obj in objs})
-    return AuditEntry.objects.bulk_create(
-        [
-            AuditEntry(
-                actor=actor,
-                at=at,
-                content_type=types[type(obj)],
-                object_id=obj.pk,
-                object_repr=str(obj)[:200],
-                action=action,
-                from_state=from_state,
-                to_state=to_state,
-                reason=reason,
-                public=public,
-            )
-            for obj, reason in zip(objs, reasons, strict=True)
-        ],
-        batch_size=1000,
+    return insert_rows(
+        AuditEntry,
+        ["object_id", "object_repr", "reason"],
+        ((pk, name[:200], reason) for (pk, name), reason in zip(objects, reasons, strict=True)),
+        same={
+            "actor": actor if actor is not None and actor.is_authenticated else None,
+            "at": at or timezone.now(),
+            "content_type": ContentType.objects.get_for_model(model),
+            "action": action,
+            "from_state": from_state,
+            "to_state": to_state,
+            "public": public,
+        },
     )
 
 

@@ -128,6 +128,15 @@ def parse_amount(text: str) -> Decimal:
     return value.quantize(CENT)
 
 
+def format_eur_cents(cents: int) -> str:
+    """12345678 → « 123 456,78 € », exactly what `format_eur(from_cents(cents))` writes in French
+    (narrow no-break spaces between thousands, a no-break space before €), without Babel's
+    pattern machinery: a payment run writes one per order, 10 000 in a run."""
+    units, rest = divmod(abs(cents), 100)
+    grouped = f"{units:,}".replace(",", "\u202f")
+    return f"{'-' if cents < 0 else ''}{grouped},{rest:02d}\xa0€"
+
+
 def format_eur(amount: Decimal | int | None, *, locale: str = "fr_FR", cents: bool = True) -> str:
     if amount is None:
         return ""

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Q, QuerySet
 
@@ -85,16 +85,41 @@ def payable_bank_account(organisation: Organisation) -> BankAccount | None:
 def payable_bank_accounts(organisation_ids: Iterable[int]) -> dict[int, BankAccount]:
     """`payable_bank_account` for many organisations in one query: {organisation id: account},
     leaving out those without a payable account."""
-    accounts: dict[int, BankAccount] = {}
-    held: set[int] = set()
-    for account in BankAccount.objects.filter(
+    accounts = _live_bank_accounts(organisation_ids).defer("rib")
+    return _payable((account.organisation_id, account.status, account) for account in accounts)
+
+
+class BankDetails(NamedTuple):
+    holder: str
+    iban: str
+    bic: str
+
+
+def payable_bank_details(organisation_ids: Iterable[int]) -> dict[int, BankDetails]:
+    """`payable_bank_accounts` reading only what a payment order copies, without a model
+    instance per account (a payment run reads thousands): {organisation id: details}."""
+    rows = _live_bank_accounts(organisation_ids).values_list(
+        "organisation_id", "status", "holder", "iban", "bic"
+    )
+    return _payable((org, status, BankDetails(*details)) for org, status, *details in rows)
+
+
+def _live_bank_accounts(organisation_ids: Iterable[int]) -> QuerySet[BankAccount]:
+    return BankAccount.objects.filter(
         organisation_id__in=list(organisation_ids),
         status__in=[BankAccountStatus.PENDING, BankAccountStatus.VALIDATED],
-    ).defer("rib"):
-        if account.status == BankAccountStatus.PENDING:
-            held.add(account.organisation_id)
+    )
+
+
+def _payable[T](rows: Iterable[tuple[int, str, T]]) -> dict[int, T]:
+    """The validated account of each organisation, none for those with a change pending."""
+    accounts: dict[int, T] = {}
+    held: set[int] = set()
+    for organisation_id, status, account in rows:
+        if status == BankAccountStatus.PENDING:
+            held.add(organisation_id)
         else:
-            accounts[account.organisation_id] = account
+            accounts[organisation_id] = account
     return {pk: account for pk, account in accounts.items() if pk not in held}
 
 

@@ -148,7 +148,11 @@ class Instalment(models.Model):
         indexes = [models.Index(fields=["status", "award"])]
 
     def __str__(self) -> str:
-        return f"{self.award.application} — {self.label}"
+        return self.name_of(application=str(self.award.application), label=self.label)
+
+    @staticmethod
+    def name_of(*, application: str, label: str) -> str:
+        return f"{application} — {label}"
 
     @property
     def is_final(self) -> bool:
@@ -435,7 +439,11 @@ class PaymentOrder(models.Model):
 
     @property
     def end_to_end_id(self) -> str:
-        return f"PEP-R{self.run_id:06d}-I{self.instalment_id:06d}"
+        return self.end_to_end_id_of(run_id=self.run_id, instalment_id=self.instalment_id)
+
+    @staticmethod
+    def end_to_end_id_of(*, run_id: int, instalment_id: int) -> str:
+        return f"PEP-R{run_id:06d}-I{instalment_id:06d}"
 
 
 class RecoveryStatus(models.TextChoices):

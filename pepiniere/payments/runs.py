@@ -14,19 +14,25 @@ Money never leaves twice:
 from __future__ import annotations
 
 import datetime
+from bisect import bisect_right
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pepiniere.applications.models import Application
 from pepiniere.audit.services import record, record_many
+from pepiniere.calls.models import Call
 from pepiniere.grants import budget
-from pepiniere.lib.money import format_eur, to_cents
+from pepiniere.lib.bulk import insert_rows
+from pepiniere.lib.money import format_eur, format_eur_cents, from_cents, to_cents
+from pepiniere.organisations.selectors import payable_bank_accounts, payable_bank_details
 from pepiniere.payments import notifications
 from pepiniere.payments.errors import PaymentError
 from pepiniere.payments.files import OrderLine, Payer
@@ -49,9 +55,7 @@ def payable_accounts(organisation_ids: Iterable[int]) -> dict[int, Any]:
     """The organisations' validated bank accounts, in one query ({organisation id: account});
     an organisation with none validated, or with a change pending, is left out: its payments
     are held (a forged change of bank details is the classic fraud route)."""
-    from pepiniere.organisations.selectors import payable_bank_accounts
-
-    return dict(payable_bank_accounts(organisation_ids))
+    return payable_bank_accounts(organisation_ids)
 
 
 def holds(instalments: Iterable[Instalment]) -> dict[int, str]:
@@ -121,20 +125,32 @@ def make_payment_run(
     now = now or timezone.now()
     if actor is not None and not can_run_payments(actor, funder):
         raise PaymentError(can_run_payments(actor, funder).reason, kind="forbidden")
+    # Rows, not model instances: a run takes thousands of instalments (bench/payments.py).
     candidates = list(
         Instalment.objects.select_for_update(of=("self",))
         .filter(status=S.AUTHORISED, award__application__call__funder=funder)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "amount",
+            "label",
+            "award__application__organisation_id",
+            "award__application__organisation__name",
+            "award__application__organisation__siret",
+            "award__application_id",
+            "award__application__reference",
+            "award__application__title",
+        )
+    )
+    accounts = payable_bank_details({row[3] for row in candidates})
+    ready = [row for row in candidates if row[3] in accounts]
+    held_ids = [row[0] for row in candidates if row[3] not in accounts]
+    held = [
+        (instalment, _("coordonnées bancaires en attente de validation"))
+        for instalment in Instalment.objects.filter(pk__in=held_ids)
         .select_related("award__application__organisation")
         .order_by("pk")
-    )
-    accounts = payable_accounts({i.award.application.organisation_id for i in candidates})
-    held: list[tuple[Instalment, str]] = []
-    ready: list[Instalment] = []
-    for instalment in candidates:
-        if instalment.award.application.organisation_id in accounts:
-            ready.append(instalment)
-        else:
-            held.append((instalment, _("coordonnées bancaires en attente de validation")))
+    ]
     if not ready:
         return RunOutcome(run=None, ordered=0, held=held, total=Decimal("0"))
     run = PaymentRun.objects.create(
@@ -146,40 +162,43 @@ def make_payment_run(
     )
     run.reference = f"LOT-{timezone.localdate(now).year}-{run.pk:06d}"
     run.save(update_fields=["reference"])
-    orders = []
-    for instalment in ready:
-        account = accounts[instalment.award.application.organisation_id]
-        organisation = instalment.award.application.organisation
-        orders.append(
-            PaymentOrder(
-                run=run,
-                instalment=instalment,
-                amount=instalment.amount,
-                beneficiary_name=getattr(account, "holder", "") or organisation.name,
-                beneficiary_siret=organisation.siret,
-                iban=account.iban,
-                bic=account.bic,
-            )
-        )
     try:
         with transaction.atomic():
-            PaymentOrder.objects.bulk_create(orders)
+            ordered = insert_rows(
+                PaymentOrder,
+                ["instalment", "amount", "beneficiary_name", "beneficiary_siret", "iban", "bic"],
+                (
+                    (pk, amount, account.holder or name, siret, account.iban, account.bic)
+                    for pk, amount, _label, organisation, name, siret, *_rest in ready
+                    for account in [accounts[organisation]]
+                ),
+                same={"run": run},
+            )
     except IntegrityError:
         raise PaymentError(
             _("Une de ces tranches est déjà dans un autre lot : recommencez."), kind="conflict"
         ) from None
-    moved = Instalment.objects.filter(pk__in=[i.pk for i in ready], status=S.AUTHORISED).update(
-        status=S.ORDERED
-    )
-    assert moved == len(ready)  # the rows are locked: nobody else moved them
-    total = sum((i.amount for i in ready), Decimal("0"))
+    moved = Instalment.objects.filter(orders__run=run, status=S.AUTHORISED).update(status=S.ORDERED)
+    assert moved == ordered == len(ready)  # the rows are locked: nobody else moved them
+    cents = [to_cents(row[1]) for row in ready]
+    total = from_cents(sum(cents))
     record_many(
         actor=actor,
-        objs=[order.instalment for order in orders],
+        model=Instalment,
+        objects=[
+            (
+                pk,
+                Instalment.name_of(
+                    application=Application.name_of(reference=reference, title=title, pk=app_pk),
+                    label=label,
+                ),
+            )
+            for pk, _amount, label, _o, _n, _s, app_pk, reference, title in ready
+        ],
         action="order_instalment",
         from_state=S.AUTHORISED,
         to_state=S.ORDERED,
-        reasons=[f"{run.reference} — {format_eur(order.amount)}" for order in orders],
+        reasons=[f"{run.reference} — {format_eur_cents(c)}" for c in cents],
         public=False,
         at=now,
     )
@@ -188,11 +207,11 @@ def make_payment_run(
         obj=run,
         action="create_payment_run",
         to_state=RunStatus.CREATED,
-        reason=_("%(n)d ordre(s), %(total)s") % {"n": len(orders), "total": format_eur(total)},
+        reason=_("%(n)d ordre(s), %(total)s") % {"n": ordered, "total": format_eur(total)},
         public=False,
         at=now,
     )
-    return RunOutcome(run=run, ordered=len(orders), held=held, total=total)
+    return RunOutcome(run=run, ordered=ordered, held=held, total=total)
 
 
 @transaction.atomic
@@ -289,61 +308,63 @@ def _pay(order: PaymentOrder, *, actor: Any, now: datetime.datetime) -> None:
 
 
 def order_lines(run: PaymentRun) -> list[OrderLine]:
-    """The run's live orders as the file writers' lines, in one query."""
-    live = Q(status__in=[S.PLANNED, S.REQUESTED, S.CHECKED, S.AUTHORISED, S.ORDERED, S.PAID])
-    steps = (
-        Instalment.objects.filter(live, award_id=OuterRef("instalment__award_id"))
-        .order_by()
-        .values("award_id")
-        .annotate(n=Count("pk"))
-        .values("n")
+    """The run's live orders as the file writers' lines, in three queries whatever their number
+    (rows, not model instances: a run has thousands): the orders, the rank of each instalment
+    among its award's live ones ("tranche 2 sur 3"), the budget lines of the calls."""
+    live_orders = run.orders.exclude(status=OrderStatus.CANCELLED)
+    rows = live_orders.order_by("pk").values_list(
+        "instalment_id",
+        "amount",
+        "beneficiary_name",
+        "beneficiary_siret",
+        "iban",
+        "bic",
+        "instalment__award_id",
+        "instalment__position",
+        "instalment__award__agreement__reference",
+        "instalment__award__application__call_id",
     )
-    rank = (
-        Instalment.objects.filter(
-            live,
-            award_id=OuterRef("instalment__award_id"),
-            position__lte=OuterRef("instalment__position"),
-        )
-        .order_by()
-        .values("award_id")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    orders = (
-        run.orders.exclude(status=OrderStatus.CANCELLED)
-        .annotate(steps=Subquery(steps), rank=Subquery(rank))
-        .select_related(
-            "instalment__award__application__call__programme",
-            "instalment__award__application__call__axis",
-            "instalment__award__agreement",
-        )
-        .order_by("pk")
-    )
-    lines = []
-    for order in orders:
-        award = order.instalment.award
-        call = award.application.call
-        reference = award.agreement.reference
-        budget_line = " / ".join(
+    positions: dict[int, list[int]] = defaultdict(list)
+    for award_id, position in (
+        Instalment.objects.exclude(status=S.CANCELLED)
+        .filter(award_id__in=live_orders.values("instalment__award_id"))
+        .order_by("award_id", "position")
+        .values_list("award_id", "position")
+    ):
+        positions[award_id].append(position)
+    budget_lines = {
+        call.pk: " / ".join(
             part
             for part in (call.programme.title, call.axis.title if call.axis else "", call.slug)
             if part
         )
-        purpose = _("Convention %(ref)s — tranche %(n)d sur %(of)d") % {
-            "ref": reference,
-            "n": order.rank or order.instalment.position,
-            "of": order.steps or 1,
-        }
+        for call in Call.objects.filter(
+            pk__in=live_orders.values("instalment__award__application__call_id")
+        ).select_related("programme", "axis")
+    }
+    purpose = _("Convention %(ref)s — tranche %(n)d sur %(of)d")
+    lines = []
+    for instalment_id, amount, name, siret, iban, bic, award_id, position, reference, call in rows:
+        steps = positions[award_id]
         lines.append(
             OrderLine(
-                end_to_end_id=order.end_to_end_id,
-                amount_cents=to_cents(order.amount),
-                beneficiary_name=order.beneficiary_name,
-                beneficiary_siret=order.beneficiary_siret,
-                iban=order.iban,
-                bic=order.bic,
-                budget_line=budget_line,
-                purpose=purpose[:140],
+                end_to_end_id=PaymentOrder.end_to_end_id_of(
+                    run_id=run.pk, instalment_id=instalment_id
+                ),
+                amount_cents=to_cents(amount),
+                beneficiary_name=name,
+                beneficiary_siret=siret,
+                iban=iban,
+                bic=bic,
+                budget_line=budget_lines[call],
+                purpose=(
+                    purpose
+                    % {
+                        "ref": reference,
+                        "n": bisect_right(steps, position) or position,
+                        "of": len(steps) or 1,
+                    }
+                )[:140],
                 agreement_reference=reference,
             )
         )

@@ -7,9 +7,18 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pepiniere.lib.env import env_bool, env_int
-from pepiniere.lib.money import AmountError, format_eur, parse_amount, to_cents
+from pepiniere.lib.money import (
+    AmountError,
+    format_eur,
+    format_eur_cents,
+    from_cents,
+    parse_amount,
+    to_cents,
+)
 
 
 def _run(*args, **env):
@@ -84,3 +93,16 @@ def test_money_is_shown_in_french_format_and_converted_to_exact_cents():
     assert to_cents(Decimal("0.1") + Decimal("0.2")) == 30
     with pytest.raises(ValueError):
         parse_amount("NaN")
+
+
+@pytest.mark.parametrize(
+    "cents", [0, 1, 5, 99, 100, 99_999, 100_000, 123_456, 99_999_999, 100_000_000, -5, -123_456]
+)
+def test_the_fast_euro_formatter_writes_what_babel_writes(cents):
+    assert format_eur_cents(cents) == format_eur(from_cents(cents))
+
+
+@given(st.integers(min_value=-(10**14) + 1, max_value=10**14 - 1))
+def test_the_fast_euro_formatter_writes_what_babel_writes_for_any_amount(cents):
+    # Any MoneyField amount (14 digits, 2 decimals), negative ones too (recoveries).
+    assert format_eur_cents(cents) == format_eur(from_cents(cents))
