@@ -65,6 +65,8 @@ class SafeCsvWriter:
         self._number_format = number_format
 
     def cell(self, value: CellValue) -> str:
+        if type(value) is str:  # most cells: skip the number and date tests
+            return neutralise(value)
         if value is None:
             return ""
         if _is_number(value):

@@ -37,8 +37,8 @@ given in the group header and in the block. Names and remittance text are transl
 SEPA Latin character set (`sepa_text`: « Région » → « Region »). The creditor's BIC is written when
 known and left out otherwise (IBAN-only, allowed in SEPA since 2016); a debtor without BIC gets
 `NOTPROVIDED`. SIRETs go in `Id/OrgId/Othr` with the ISO code `SRET`. Written incrementally with
-lxml's `xmlfile`: memory does not grow with the number of orders (only one tuple per order is kept
-for the control sums, which the header needs before the orders).
+lxml's `xmlfile`: the XML is never held in memory; only each order's name in SEPA characters is
+kept between the checks (which the header's control sums need before the orders) and the writing.
 
 `sepa_errors(xml)` validates against the official XSD vendored in `schemas/` and adds the rules the
 schema cannot express: control sums and counts present and right, currency EUR, amounts in whole
@@ -272,7 +272,9 @@ def _check_payer(payer: Payer, *, need_account: bool) -> None:
         )
 
 
-def _check_line(line: OrderLine, seen: set[str]) -> None:
+def _check_line(line: OrderLine, seen: set[str]) -> str:
+    """Refuse the line (PaymentFileError) or return the beneficiary's name in SEPA characters."""
+
     def refuse(problem: str) -> PaymentFileError:
         return PaymentFileError(
             _("Ordre %(id)s (%(name)s) : %(problem)s.")
@@ -293,7 +295,8 @@ def _check_line(line: OrderLine, seen: set[str]) -> None:
         raise refuse(_("le montant doit être un nombre entier de centimes"))
     if line.amount_cents <= 0:
         raise refuse(_("le montant doit être positif"))
-    if not sepa_text(line.beneficiary_name, NAME_MAX):
+    sepa_name = sepa_text(line.beneficiary_name, NAME_MAX)
+    if not sepa_name:
         raise refuse(_("le nom du bénéficiaire est vide une fois écrit en caractères SEPA"))
     # Its check digits were checked when the organisation was registered; here only its shape.
     if line.beneficiary_siret and not _SIRET.fullmatch(line.beneficiary_siret):
@@ -308,6 +311,7 @@ def _check_line(line: OrderLine, seen: set[str]) -> None:
         raise refuse(problem)
     if line.bic and not _BIC.fullmatch(compact(line.bic)):
         raise refuse(_("« %(bic)s » n'est pas un BIC") % {"bic": line.bic})
+    return sepa_name
 
 
 # --- mandatement ----------------------------------------------------------------------------
@@ -405,10 +409,8 @@ def write_sepa(
     if created_at.tzinfo is None:
         raise PaymentFileError(_("La date de création du fichier doit porter son fuseau horaire."))
     seen: set[str] = set()
-    total = 0
-    for line in lines:
-        _check_line(line, seen)
-        total += line.amount_cents
+    names = [_check_line(line, seen) for line in lines]  # checked, and reused when writing
+    total = sum(line.amount_cents for line in lines)
     count = len(lines)
     if count == 0:
         raise PaymentFileError(
@@ -448,13 +450,13 @@ def write_sepa(
                         with xf.element(_NS + "Othr"):
                             _leaf(xf, "Id", "NOTPROVIDED")
                 _leaf(xf, "ChrgBr", "SLEV")
-                for line in lines:
-                    _write_transaction(xf, line)
+                for line, name in zip(lines, names, strict=True):
+                    _write_transaction(xf, line, name)
         xf.flush()
     return count
 
 
-def _write_transaction(xf: Any, line: OrderLine) -> None:
+def _write_transaction(xf: Any, line: OrderLine, sepa_name: str) -> None:
     with xf.element(_NS + "CdtTrfTxInf"):
         with xf.element(_NS + "PmtId"):
             _leaf(xf, "EndToEndId", line.end_to_end_id)
@@ -463,12 +465,7 @@ def _write_transaction(xf: Any, line: OrderLine) -> None:
         if line.bic:
             with xf.element(_NS + "CdtrAgt"), xf.element(_NS + "FinInstnId"):
                 _leaf(xf, "BICFI", compact(line.bic))
-        _party(
-            xf,
-            "Cdtr",
-            sepa_text(line.beneficiary_name, NAME_MAX),
-            "".join(line.beneficiary_siret.split()),
-        )
+        _party(xf, "Cdtr", sepa_name, "".join(line.beneficiary_siret.split()))
         with xf.element(_NS + "CdtrAcct"), xf.element(_NS + "Id"):
             _leaf(xf, "IBAN", compact(line.iban))
         with xf.element(_NS + "RmtInf"):
