@@ -47,7 +47,7 @@ def insert_rows(
     # Names from the model, quoted by the backend; every value is a parameter.
     sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
         connection.ops.quote_name(model._meta.db_table),
-        ", ".join(connection.ops.quote_name(field.column) for field in columns),
+        ", ".join(connection.ops.quote_name(str(field.column)) for field in columns),
         ", ".join(["%s"] * len(columns)),
     )
     preparers = [_preparer(field, connection) for field in given]

@@ -1,5 +1,6 @@
 """Instalments, payment requests with their statement of expenses, payment runs and orders,
-recoveries. The lifecycles are in workflow.py; services.py is the only code that changes a status.
+recoveries. The lifecycles are in workflow.py; the services (services.py and the modules it gathers)
+are the only code that changes a status.
 
 Money never leaves twice, and the database says so on its own:
 - an instalment is in at most one payment order that is not cancelled (partial unique index);

@@ -1,7 +1,8 @@
-"""Recoveries (ordre de reversement, titre de recette): raised → issued → recovered | written off.
+"""Recoveries (ordre de reversement, titre de recette): raised → issued → recovered | written off,
+and the termination of an agreement that raises one.
 
-Raised by the final instalment's check (a negative balance) or by a termination (services.py),
-or by hand by finance; issued by finance with the reference of the titre de recette; recorded as
+Raised by the final instalment's check (a negative balance, instalments.py) or by a termination
+(`terminate_payments`, below), or by hand by finance; issued by finance with the reference of the titre de recette; recorded as
 received (the ledger's paid and committed go down by the amount) or written off (admis en
 non-valeur: the money is lost, the ledger keeps it paid)."""
 
@@ -19,9 +20,11 @@ from django.utils.translation import gettext as _
 from pepiniere.audit.services import record
 from pepiniere.grants import budget
 from pepiniere.grants.models import Award
-from pepiniere.lib.money import CENT, format_eur
-from pepiniere.payments import workflow
+from pepiniere.lib.money import CENT, format_eur, from_cents, to_cents
+from pepiniere.payments import arithmetic, workflow
 from pepiniere.payments.errors import PaymentError
+from pepiniere.payments.instalments import cancel_locked
+from pepiniere.payments.ledger import accepted_eligible, close_if_done, parts_of, release_unpaid
 from pepiniere.payments.models import GrantAccount, Recovery, RecoveryStatus
 from pepiniere.payments.permissions import can_manage_recoveries
 
@@ -122,8 +125,6 @@ def record_recovered(
     *, recovery: Recovery, actor: Any, now: datetime.datetime | None = None
 ) -> Recovery:
     """issued → recovered: the money came back; the award's recovered total and the ledger move."""
-    from pepiniere.payments.services import close_if_done, parts_of
-
     now = now or timezone.now()
     recovery = _locked(recovery, actor)
     before, after = _move(recovery, "record_recovered")
@@ -159,8 +160,6 @@ def write_off_recovery(
     *, recovery: Recovery, actor: Any, reason: str, now: datetime.datetime | None = None
 ) -> Recovery:
     """raised/issued → written off (admis en non-valeur), with the reason."""
-    from pepiniere.payments.services import close_if_done
-
     now = now or timezone.now()
     recovery = _locked(recovery, actor)
     if not reason.strip():
@@ -179,4 +178,69 @@ def write_off_recovery(
         at=now,
     )
     close_if_done(award=recovery.award, actor=actor, now=now)
+    return recovery
+
+
+# --- termination --------------------------------------------------------------------------
+
+
+def on_agreement_terminated(**kwargs: Any) -> None:
+    """The agreements.hooks.agreement_terminated provider (see terminate_payments)."""
+    terminate_payments(**kwargs)
+
+
+@transaction.atomic
+def terminate_payments(
+    *, agreement: Any, actor: Any, now: datetime.datetime | None = None, reason: str = ""
+) -> Recovery | None:
+    """agreements.hooks.agreement_terminated provider (inside the termination transaction):
+    cancel every unpaid instalment, release the unpaid commitment, and raise the recovery of
+    what was paid beyond what the accepted expenses justify."""
+    now = now or timezone.now()
+    award = agreement.award
+    account = GrantAccount.objects.select_for_update().filter(award=award).first()
+    if account is None:
+        return None  # terminated before signature: nothing was planned nor paid
+    for instalment in award.instalments.select_for_update().filter(status__in=workflow.UNPAID):
+        cancel_locked(
+            instalment,
+            actor=actor,
+            reason=_("Convention résiliée : %(r)s") % {"r": reason},
+            now=now,
+        )
+    version = agreement.current_version or agreement.versions.order_by("-number").first()
+    recovery_cents = arithmetic.termination_recovery_cents(
+        award_cents=to_cents(account.ceiling),
+        aid_rate=version.aid_rate,
+        accepted_eligible_cents=to_cents(accepted_eligible(award)),
+        paid_cents=to_cents(account.net_paid),
+    )
+    release_unpaid(account=account, award=award, actor=actor, now=now)
+    account.closed_at = now
+    account.save(update_fields=["closed_at"])
+    if not recovery_cents:
+        return None
+    recovery = Recovery.objects.create(
+        award=award,
+        amount=from_cents(recovery_cents),
+        reason=_(
+            "Résiliation (%(reason)s) : %(paid)s versés, %(justified)s justifiés par les dépenses "
+            "retenues."
+        )
+        % {
+            "reason": reason,
+            "paid": format_eur(account.net_paid),
+            "justified": format_eur(account.net_paid - from_cents(recovery_cents)),
+        },
+        raised_by=actor,
+        raised_at=now,
+    )
+    record(
+        actor=actor,
+        obj=recovery,
+        action="raise_recovery",
+        to_state=RecoveryStatus.RAISED,
+        reason=f"{format_eur(recovery.amount)} — {recovery.reason}",
+        at=now,
+    )
     return recovery

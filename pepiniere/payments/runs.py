@@ -36,6 +36,7 @@ from pepiniere.organisations.selectors import payable_bank_accounts, payable_ban
 from pepiniere.payments import notifications
 from pepiniere.payments.errors import PaymentError
 from pepiniere.payments.files import OrderLine, Payer
+from pepiniere.payments.ledger import close_if_done, locked_account, parts_of
 from pepiniere.payments.models import (
     GrantAccount,
     Instalment,
@@ -259,11 +260,9 @@ def confirm_run_paid(
 
 
 def _pay(order: PaymentOrder, *, actor: Any, now: datetime.datetime) -> None:
-    from pepiniere.payments.services import close_if_done, parts_of
-
     instalment = order.instalment
     award = instalment.award
-    account = GrantAccount.objects.select_for_update().get(award=award)
+    account = locked_account(award)
     try:
         with transaction.atomic():
             GrantAccount.objects.filter(pk=account.pk).update(paid=F("paid") + order.amount)

@@ -6,7 +6,8 @@
                  requested/checked ──return (reason)──▶ planned        any unpaid ──cancel──▶ cancelled
     Recovery:    raised ──issue──▶ issued ──▶ recovered | written off
 
-services.py has one function per transition and nothing else changes a status."""
+The payments services (instalments.py, runs.py, recoveries.py, gathered in services.py) have one
+function per transition and nothing else changes a status."""
 
 from __future__ import annotations
 
