@@ -27,7 +27,12 @@ from pepiniere.lib.permissions import Verdict
 from pepiniere.organisations.models import OrganisationKind
 from pepiniere.payments import arithmetic, notifications, workflow
 from pepiniere.payments.errors import PaymentError
-from pepiniere.payments.ledger import accepted_eligible, close_if_done, locked_account
+from pepiniere.payments.ledger import (
+    accepted_eligible,
+    close_if_done,
+    locked_account,
+    open_recovery,
+)
 from pepiniere.payments.models import (
     ExpenseLine,
     FinancialReportLine,
@@ -37,8 +42,6 @@ from pepiniere.payments.models import (
     OrderStatus,
     PaymentOrder,
     PaymentRequest,
-    Recovery,
-    RecoveryStatus,
 )
 from pepiniere.payments.permissions import can_authorise, can_check, can_request
 from pepiniere.payments.statements import Expense, ReportLine, claim_key
@@ -52,17 +55,12 @@ def _enforce(verdict: Verdict) -> None:
 
 
 def _move(instalment: Instalment, name: str) -> tuple[str, str]:
-    try:
-        transition = workflow.check(workflow.INSTALMENT, name, instalment.status)
-    except workflow.IllegalTransition:
-        raise PaymentError(
-            _("Cette tranche est « %(s)s » : cette action n'est plus possible.")
-            % {"s": instalment.get_status_display()},
-            kind="state",
-        ) from None
-    before = instalment.status
-    instalment.status = transition.target
-    return before, transition.target
+    return workflow.advance(
+        workflow.INSTALMENT,
+        name,
+        instalment,
+        refusal=_("Cette tranche est « %(s)s » : cette action n'est plus possible."),
+    )
 
 
 def locked_instalment(instalment: Instalment) -> Instalment:
@@ -389,7 +387,7 @@ def check_request(
         "n": len(lines),
         "accepted": format_eur(accepted),
     }
-    recovery: Recovery | None = None
+    cents = 0  # the final instalment's balance; negative: a recovery
     if instalment.is_final:
         account = locked_account(award)
         cents = final_amount(award, instalment, account)
@@ -403,21 +401,6 @@ def check_request(
             after = instalment.status = S.CANCELLED
             instalment.cancelled_at = now
             instalment.note = _("solde nul ou négatif")
-            if cents < 0:
-                recovery = Recovery.objects.create(
-                    award=award,
-                    amount=from_cents(-cents),
-                    reason=_(
-                        "Solde négatif : les dépenses retenues (%(accepted)s) au taux de %(rate)s %% "
-                        "justifient moins que ce qui a été versé."
-                    )
-                    % {
-                        "accepted": format_eur(accepted_eligible(award)),
-                        "rate": instalment.version.aid_rate,
-                    },
-                    raised_by=actor,
-                    raised_at=now,
-                )
     instalment.save()
     record(
         actor=actor,
@@ -428,14 +411,20 @@ def check_request(
         reason=reason,
         at=now,
     )
-    if recovery is not None:
-        record(
+    if cents < 0:
+        open_recovery(
+            award=award,
+            amount=from_cents(-cents),
+            reason=_(
+                "Solde négatif : les dépenses retenues (%(accepted)s) au taux de %(rate)s %% "
+                "justifient moins que ce qui a été versé."
+            )
+            % {
+                "accepted": format_eur(accepted_eligible(award)),
+                "rate": instalment.version.aid_rate,
+            },
             actor=actor,
-            obj=recovery,
-            action="raise_recovery",
-            to_state=RecoveryStatus.RAISED,
-            reason=f"{format_eur(recovery.amount)} — {recovery.reason}",
-            at=now,
+            now=now,
         )
     if instalment.is_final and instalment.status == S.CANCELLED:
         close_if_done(award=award, actor=actor, now=now)

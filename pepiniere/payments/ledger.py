@@ -19,7 +19,13 @@ from pepiniere.grants import budget
 from pepiniere.grants.models import Award
 from pepiniere.lib.money import format_eur, from_cents, to_cents
 from pepiniere.payments import arithmetic
-from pepiniere.payments.models import ExpenseLine, GrantAccount, InstalmentStatus, RecoveryStatus
+from pepiniere.payments.models import (
+    ExpenseLine,
+    GrantAccount,
+    InstalmentStatus,
+    Recovery,
+    RecoveryStatus,
+)
 
 S = InstalmentStatus
 
@@ -116,3 +122,22 @@ def close_if_done(*, award: Award, actor: Any, now: datetime.datetime) -> bool:
 
     agreement_services.close_agreement(agreement=award.agreement, actor=actor, now=now)
     return True
+
+
+def open_recovery(
+    *, award: Award, amount: Decimal, reason: str, actor: Any, now: datetime.datetime
+) -> Recovery:
+    """A new recovery (raised) and its audit row: the final check's negative balance, a
+    termination, or finance by hand."""
+    recovery = Recovery.objects.create(
+        award=award, amount=amount, reason=reason, raised_by=actor, raised_at=now
+    )
+    record(
+        actor=actor,
+        obj=recovery,
+        action="raise_recovery",
+        to_state=RecoveryStatus.RAISED,
+        reason=f"{format_eur(amount)} — {reason}",
+        at=now,
+    )
+    return recovery

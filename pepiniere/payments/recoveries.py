@@ -24,8 +24,14 @@ from pepiniere.lib.money import CENT, format_eur, from_cents, to_cents
 from pepiniere.payments import arithmetic, workflow
 from pepiniere.payments.errors import PaymentError
 from pepiniere.payments.instalments import cancel_locked
-from pepiniere.payments.ledger import accepted_eligible, close_if_done, parts_of, release_unpaid
-from pepiniere.payments.models import GrantAccount, Recovery, RecoveryStatus
+from pepiniere.payments.ledger import (
+    accepted_eligible,
+    close_if_done,
+    open_recovery,
+    parts_of,
+    release_unpaid,
+)
+from pepiniere.payments.models import GrantAccount, Recovery
 from pepiniere.payments.permissions import can_manage_recoveries
 
 
@@ -44,17 +50,12 @@ def _locked(recovery: Recovery, actor: Any) -> Recovery:
 
 
 def _move(recovery: Recovery, name: str) -> tuple[str, str]:
-    try:
-        transition = workflow.check(workflow.RECOVERY, name, recovery.status)
-    except workflow.IllegalTransition:
-        raise PaymentError(
-            _("Ce reversement est « %(s)s » : cette action n'est plus possible.")
-            % {"s": recovery.get_status_display()},
-            kind="state",
-        ) from None
-    before = recovery.status
-    recovery.status = transition.target
-    return before, transition.target
+    return workflow.advance(
+        workflow.RECOVERY,
+        name,
+        recovery,
+        refusal=_("Ce reversement est « %(s)s » : cette action n'est plus possible."),
+    )
 
 
 @transaction.atomic
@@ -82,18 +83,7 @@ def raise_recovery(
         )
     if not reason.strip():
         raise PaymentError(_("Indiquez le motif du reversement."), kind="reason")
-    recovery = Recovery.objects.create(
-        award=award, amount=amount, reason=reason.strip(), raised_by=actor, raised_at=now
-    )
-    record(
-        actor=actor,
-        obj=recovery,
-        action="raise_recovery",
-        to_state=RecoveryStatus.RAISED,
-        reason=f"{format_eur(amount)} — {recovery.reason}",
-        at=now,
-    )
-    return recovery
+    return open_recovery(award=award, amount=amount, reason=reason.strip(), actor=actor, now=now)
 
 
 @transaction.atomic
@@ -220,7 +210,7 @@ def terminate_payments(
     account.save(update_fields=["closed_at"])
     if not recovery_cents:
         return None
-    recovery = Recovery.objects.create(
+    return open_recovery(
         award=award,
         amount=from_cents(recovery_cents),
         reason=_(
@@ -232,15 +222,6 @@ def terminate_payments(
             "paid": format_eur(account.net_paid),
             "justified": format_eur(account.net_paid - from_cents(recovery_cents)),
         },
-        raised_by=actor,
-        raised_at=now,
-    )
-    record(
         actor=actor,
-        obj=recovery,
-        action="raise_recovery",
-        to_state=RecoveryStatus.RAISED,
-        reason=f"{format_eur(recovery.amount)} — {recovery.reason}",
-        at=now,
+        now=now,
     )
-    return recovery

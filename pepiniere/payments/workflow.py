@@ -12,6 +12,7 @@ function per transition and nothing else changes a status."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from pepiniere.payments.models import InstalmentStatus as S
 from pepiniere.payments.models import RecoveryStatus as R
@@ -72,3 +73,18 @@ def check(table: dict[str, Transition], name: str, current: str) -> Transition:
             f"{name} is not possible from {current} (only from {', '.join(sorted(transition.sources))})"
         )
     return transition
+
+
+def advance(table: dict[str, Transition], name: str, obj: Any, *, refusal: str) -> tuple[str, str]:
+    """Move `obj` (an instalment or a recovery, not saved) by the transition `name`; returns
+    (before, after). From a state it does not leave from: PaymentError(kind="state") saying
+    `refusal` % {"s": the state's name}."""
+    from pepiniere.payments.errors import PaymentError
+
+    try:
+        transition = check(table, name, obj.status)
+    except IllegalTransition:
+        raise PaymentError(refusal % {"s": obj.get_status_display()}, kind="state") from None
+    before = obj.status
+    obj.status = transition.target
+    return before, transition.target
