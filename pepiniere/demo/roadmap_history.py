@@ -243,7 +243,8 @@ def build_roadmap_history(
     for run, (_month, batch) in zip(runs, sorted(by_month.items()), strict=True):
         record_many(
             actor=finance,
-            objs=list(batch),
+            model=Instalment,
+            objects=[(i.pk, str(i)) for i in batch],
             action="record_payment",
             from_state=InstalmentStatus.ORDERED,
             to_state=InstalmentStatus.PAID,
