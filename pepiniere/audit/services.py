@@ -43,6 +43,32 @@ def record(
 def record_many(
     *,
     actor: Any,
+    objs: Sequence[models.Model],
+    action: str,
+    from_state: str = "",
+    to_state: str = "",
+    reasons: Sequence[str],
+    public: bool = True,
+    at: datetime.datetime | None = None,
+) -> int:
+    """One audit row per object of a batch: the rows `record` writes one by one, in a few
+    statements (lib/bulk.py). Returns the number of rows."""
+    types = ContentType.objects.get_for_models(*{type(obj) for obj in objs})
+    return _insert_entries(
+        [(types[type(obj)], obj.pk, str(obj)) for obj in objs],
+        actor=actor,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        reasons=reasons,
+        public=public,
+        at=at,
+    )
+
+
+def record_rows(
+    *,
+    actor: Any,
     model: type[models.Model],
     objects: Sequence[tuple[int, str]],
     action: str,
@@ -52,19 +78,44 @@ def record_many(
     public: bool = True,
     at: datetime.datetime | None = None,
 ) -> int:
-    """One audit row per object of a batch (a payment run's orders): the rows `record` writes
-    one by one, from each object's (pk, str(obj)), without a model instance per object or per
-    row (lib/bulk.py: a run writes 10 000). Returns the number of rows."""
-    if len(objects) != len(reasons):
+    """`record_many` from each object's (pk, str(obj)), for a batch read as rows: a payment
+    run's 10 000 instalments need no model instance to be audited."""
+    content_type = ContentType.objects.get_for_model(model)
+    return _insert_entries(
+        [(content_type, pk, name) for pk, name in objects],
+        actor=actor,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        reasons=reasons,
+        public=public,
+        at=at,
+    )
+
+
+def _insert_entries(
+    targets: Sequence[tuple[ContentType, int, str]],
+    *,
+    actor: Any,
+    action: str,
+    from_state: str,
+    to_state: str,
+    reasons: Sequence[str],
+    public: bool,
+    at: datetime.datetime | None,
+) -> int:
+    if len(targets) != len(reasons):
         raise ValueError("one reason per object")
     return insert_rows(
         AuditEntry,
-        ["object_id", "object_repr", "reason"],
-        ((pk, name[:200], reason) for (pk, name), reason in zip(objects, reasons, strict=True)),
+        ["content_type", "object_id", "object_repr", "reason"],
+        (
+            (content_type, pk, name[:200], reason)
+            for (content_type, pk, name), reason in zip(targets, reasons, strict=True)
+        ),
         same={
             "actor": actor if actor is not None and actor.is_authenticated else None,
             "at": at or timezone.now(),
-            "content_type": ContentType.objects.get_for_model(model),
             "action": action,
             "from_state": from_state,
             "to_state": to_state,

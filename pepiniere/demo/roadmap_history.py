@@ -243,8 +243,7 @@ def build_roadmap_history(
     for run, (_month, batch) in zip(runs, sorted(by_month.items()), strict=True):
         record_many(
             actor=finance,
-            model=Instalment,
-            objects=[(i.pk, str(i)) for i in batch],
+            objs=list(batch),
             action="record_payment",
             from_state=InstalmentStatus.ORDERED,
             to_state=InstalmentStatus.PAID,

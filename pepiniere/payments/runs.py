@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pepiniere.applications.models import Application
-from pepiniere.audit.services import record, record_many
+from pepiniere.audit.services import record, record_rows
 from pepiniere.calls.models import Call
 from pepiniere.grants import budget
 from pepiniere.lib.bulk import insert_rows
@@ -183,7 +183,7 @@ def make_payment_run(
     assert moved == ordered == len(ready)  # the rows are locked: nobody else moved them
     cents = [to_cents(row[1]) for row in ready]
     total = from_cents(sum(cents))
-    record_many(
+    record_rows(
         actor=actor,
         model=Instalment,
         objects=[
