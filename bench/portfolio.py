@@ -491,7 +491,7 @@ def run(args: argparse.Namespace, n_orgs: int) -> int:
 
 def kpi_figures(args: argparse.Namespace, seeded: dict[str, Any]) -> None:
     """RCR01 over the whole portfolio and a campaign launch for 10 000 organisations, through
-    the kpi helper's functions (portfolio.indicators, portfolio.services), skipped with the reason
+    the kpi helper's functions (portfolio.indicators, portfolio.services_campaigns), skipped with the reason
     when they are not there."""
     import importlib
 
@@ -510,7 +510,7 @@ def kpi_figures(args: argparse.Namespace, seeded: dict[str, Any]) -> None:
     )
     wb.line("target RCR01 < 2 s", "met" if seconds < 2 else "MISSED")
 
-    services = importlib.import_module("pepiniere.portfolio.services")
+    services = importlib.import_module("pepiniere.portfolio.services_campaigns")
     call = seeded["campaign_call"]
     t = time.perf_counter()
     result = services.launch_campaign(

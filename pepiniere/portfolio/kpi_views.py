@@ -22,7 +22,7 @@ from pepiniere.applications.permissions import is_member
 from pepiniere.audit.services import trail_for
 from pepiniere.calls.models import Call
 from pepiniere.lib.http import AuthenticatedHttpRequest, HtmxHttpRequest
-from pepiniere.portfolio import bulk, figures, selectors, services
+from pepiniere.portfolio import bulk, figures, selectors, services, services_campaigns
 from pepiniere.portfolio.forms import CampaignForm
 from pepiniere.portfolio.models import KpiCampaign, KpiImport, KpiReport, ReportStatus
 from pepiniere.portfolio.permissions import (
@@ -334,7 +334,7 @@ def new_campaign(request: AuthenticatedHttpRequest) -> HttpResponse:
         scope = form.scope_objects()
         funder = scope["programme"].funder if scope["programme"] else scope["call"].funder
         try:
-            result = services.launch_campaign(
+            result = services_campaigns.launch_campaign(
                 actor=request.user,
                 funder=funder,
                 programme=scope["programme"],
@@ -382,7 +382,7 @@ def campaign(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "total": sum(counts.values()),
             "can_manage": bool(can_manage_campaigns(request.user, campaign.funder_id)),
             "reminders": campaign.reminders.all(),
-            "steps": services.reminder_steps(campaign),
+            "steps": services_campaigns.reminder_steps(campaign),
         },
     )
 
@@ -392,7 +392,7 @@ def campaign(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign(request, pk)
     can_manage_campaigns(request.user, campaign.funder_id).enforce()
-    services.close_campaign(campaign=campaign, actor=request.user)
+    services_campaigns.close_campaign(campaign=campaign, actor=request.user)
     messages.success(request, _("Campagne close : plus de relance."))
     return redirect("kpi:campaign", campaign.pk)
 

@@ -227,11 +227,11 @@ def build_world() -> World:
         iban="FR7630006000011234567890189",
         rib=SimpleUploadedFile("rib.pdf", PDF_BYTES, "application/pdf"),
     )
-    from pepiniere.portfolio import services as kpi_services
+    from pepiniere.portfolio import services_campaigns as kpi_campaigns
     from pepiniere.portfolio.models import KpiImport
 
     today = timezone.localdate()
-    kpi_campaign = kpi_services.launch_campaign(
+    kpi_campaign = kpi_campaigns.launch_campaign(
         actor=officer,
         funder=call.funder,
         call=call,

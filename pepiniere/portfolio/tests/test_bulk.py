@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from pepiniere.accounts.models import Role
 from pepiniere.lib.spreadsheet import SafeXlsxSheet
 from pepiniere.lib.testing.factories import make_call, make_organisation, make_user
-from pepiniere.portfolio import bulk, services
+from pepiniere.portfolio import bulk, services, services_campaigns
 from pepiniere.portfolio.models import (
     ImportStatus,
     KpiImport,
@@ -37,7 +37,7 @@ def campaign_world():
     for org in orgs:
         award(org, call, D(2016, 3, 1))
     report(orgs[1], 2015, baseline=True, fte=5, headcount=5, revenue=50000)
-    campaign = services.launch_campaign(
+    campaign = services_campaigns.launch_campaign(
         actor=officer, funder=call.funder, call=call, period_year=2016, due_date=D(2017, 5, 31)
     ).campaign
     # Delta's report is already validated (an earlier import or review).

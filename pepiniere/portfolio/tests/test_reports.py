@@ -14,7 +14,7 @@ from pepiniere.accounts.models import Role
 from pepiniere.audit.services import trail_for
 from pepiniere.lib.testing.factories import make_call, make_organisation, make_user, plain
 from pepiniere.lib.testing.factories import page_text as html_text
-from pepiniere.portfolio import services
+from pepiniere.portfolio import services, services_campaigns
 from pepiniere.portfolio.models import KpiCorrection, ReportSource, ReportStatus
 from pepiniere.portfolio.tests.factories import award, report
 
@@ -30,7 +30,7 @@ def kpi():
     organisation = make_organisation(member=member, name="Voilier SAS")
     award(organisation, call, D(2016, 3, 1))
     baseline = report(organisation, 2015, baseline=True, fte=10, headcount=12, revenue=100000)
-    campaign = services.launch_campaign(
+    campaign = services_campaigns.launch_campaign(
         actor=officer,
         funder=call.funder,
         call=call,

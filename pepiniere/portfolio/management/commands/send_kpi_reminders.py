@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from pepiniere.portfolio.services import send_due_reminders
+from pepiniere.portfolio.services_campaigns import send_due_reminders
 
 
 class Command(BaseCommand):
