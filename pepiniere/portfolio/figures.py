@@ -1,18 +1,20 @@
-"""The KPI set: how each figure is typed, read and checked.
+"""The KPI set: how each figure is typed, read, checked and shown.
 
 Used by the report form, its services and the bulk import, so that one rule reads a typed figure
-(French numbers, « 1 200,5 ») and one set of consistency checks warns about it."""
+(French numbers, « 1 200,5 ») and one set of consistency checks warns about it; and by every page
+that shows a figure (``display``), so that an FTE reads the same everywhere."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from babel.numbers import format_decimal
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from pepiniere.lib.money import MAX_AMOUNT, AmountError, parse_amount, parse_decimal
+from pepiniere.lib.money import MAX_AMOUNT, AmountError, format_eur, parse_amount, parse_decimal
 from pepiniere.portfolio.models import KPI_FIELDS, KpiReport, QuestionKind
 
 
@@ -105,6 +107,26 @@ def shown(value: Decimal | int | None) -> str:
         text = format(value, "f")
         return text.replace(".", ",")
     return str(value)
+
+
+# Pages show FTE with one decimal, always (« 64,4 » beside « 191,3 », « 12,0 »): the figures are
+# typed and stored with two, and exports keep the two.
+FTE_ON_PAGES = Decimal("0.1")
+
+
+def display(value: Any, kind: str = "") -> str:
+    """A figure on a page in the page's language (« 1 200 », « 12,5 », « 550 000 € »; « — » for
+    none): FTE (kind "fte") with one decimal, money in whole euros, a share with « % »."""
+    if value is None or value == "":
+        return "—"
+    locale = "en_GB" if (get_language() or "fr").startswith("en") else "fr_FR"
+    if kind == "money":
+        return format_eur(Decimal(value), locale=locale, cents=False)
+    if kind == "fte":
+        rounded = Decimal(value).quantize(FTE_ON_PAGES, rounding=ROUND_HALF_UP)
+        return format_decimal(rounded, format="#,##0.0", locale=locale)
+    text = format_decimal(Decimal(value), format="#,##0.##", locale=locale)
+    return f"{text}\u00a0%" if kind == "percent" else text
 
 
 def parse_extra(question: dict[str, Any], text: str) -> Any:

@@ -42,6 +42,50 @@ def default_days_after() -> list[int]:
     return [7, 30]
 
 
+# Field factories: the campaign, report, correction, reminder and import share these shapes (a
+# status, who acted and when, a semester, a JSON document); a migration sees the same fields.
+SEMESTERS = [(1, _("1er semestre")), (2, _("2d semestre"))]
+
+
+def _status(choices: Any, default: str, **options: Any) -> Any:
+    return models.CharField(_("statut"), max_length=10, choices=choices, default=default, **options)
+
+
+def _actor(verbose: Any, *, optional: bool = False) -> Any:
+    """Who did it: never deleted while a record names them (PROTECT); an optional actor (who
+    submitted, who validated) is forgotten with the account instead (SET_NULL)."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=optional,
+        blank=optional,
+        on_delete=models.SET_NULL if optional else models.PROTECT,
+        related_name="+",
+        verbose_name=verbose,
+    )
+
+
+def _moment(verbose: Any, *, optional: bool = False) -> Any:
+    return models.DateTimeField(verbose, null=optional, blank=optional)
+
+
+def _semester() -> Any:
+    return models.PositiveSmallIntegerField(_("semestre"), null=True, blank=True, choices=SEMESTERS)
+
+
+def _document(verbose: Any, default: Any) -> Any:
+    return models.JSONField(verbose, default=default, blank=True)
+
+
+def _of_campaign(related_name: str, on_delete: Any = models.CASCADE, **options: Any) -> Any:
+    return models.ForeignKey(
+        "portfolio.KpiCampaign",
+        on_delete=on_delete,
+        related_name=related_name,
+        verbose_name=_("campagne"),
+        **options,
+    )
+
+
 class KpiCampaign(models.Model):
     """One call for figures: every organisation supported by a programme (or a call) reports its
     KPIs for one period (a year, or a semester) by a due date."""
@@ -73,34 +117,18 @@ class KpiCampaign(models.Model):
         _("période"), max_length=10, choices=PeriodKind.choices, default=PeriodKind.YEAR
     )
     period_year = models.PositiveSmallIntegerField(_("année"))
-    period_semester = models.PositiveSmallIntegerField(
-        _("semestre"),
-        null=True,
-        blank=True,
-        choices=[(1, _("1er semestre")), (2, _("2d semestre"))],
-    )
+    period_semester = _semester()
     due_date = models.DateField(_("date limite de réponse"))
     # Days before / after the due date on which the organisations that have not submitted yet
     # are reminded (each step once: KpiReminder).
-    reminder_days_before = models.JSONField(
-        _("relances avant l'échéance (jours)"), default=default_days_before, blank=True
-    )
-    reminder_days_after = models.JSONField(
-        _("relances après l'échéance (jours)"), default=default_days_after, blank=True
-    )
+    reminder_days_before = _document(_("relances avant l'échéance (jours)"), default_days_before)
+    reminder_days_after = _document(_("relances après l'échéance (jours)"), default_days_after)
     # [{"key": "q1", "label": "…", "kind": "text" | "number" | "yes_no"}]
-    extra_questions = models.JSONField(_("questions complémentaires"), default=list, blank=True)
-    status = models.CharField(
-        _("statut"), max_length=10, choices=CampaignStatus.choices, default=CampaignStatus.LAUNCHED
-    )
-    launched_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("lancée par"),
-    )
-    launched_at = models.DateTimeField(_("lancée le"))
-    closed_at = models.DateTimeField(_("close le"), null=True, blank=True)
+    extra_questions = _document(_("questions complémentaires"), list)
+    status = _status(CampaignStatus.choices, CampaignStatus.LAUNCHED)
+    launched_by = _actor(_("lancée par"))
+    launched_at = _moment(_("lancée le"))
+    closed_at = _moment(_("close le"), optional=True)
 
     class Meta:
         verbose_name = _("campagne d'indicateurs")
@@ -178,14 +206,7 @@ class KpiReport(models.Model):
         related_name="kpi_reports",
         verbose_name=_("structure"),
     )
-    campaign = models.ForeignKey(
-        KpiCampaign,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="reports",
-        verbose_name=_("campagne"),
-    )
+    campaign = _of_campaign("reports", models.PROTECT, null=True, blank=True)
     # The award whose baseline this is (baselines only).
     award = models.ForeignKey(
         "grants.Award",
@@ -196,20 +217,9 @@ class KpiReport(models.Model):
         verbose_name=_("aide attribuée"),
     )
     period_year = models.PositiveSmallIntegerField(_("année"))
-    period_semester = models.PositiveSmallIntegerField(
-        _("semestre"),
-        null=True,
-        blank=True,
-        choices=[(1, _("1er semestre")), (2, _("2d semestre"))],
-    )
+    period_semester = _semester()
     is_baseline = models.BooleanField(_("situation de référence"), default=False)
-    status = models.CharField(
-        _("statut"),
-        max_length=10,
-        choices=ReportStatus.choices,
-        default=ReportStatus.DUE,
-        db_index=True,
-    )
+    status = _status(ReportStatus.choices, ReportStatus.DUE, db_index=True)
     source = models.CharField(
         _("origine"), max_length=10, choices=ReportSource.choices, default=ReportSource.CAMPAIGN
     )
@@ -235,35 +245,21 @@ class KpiReport(models.Model):
         blank=True,
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
-    extra_answers = models.JSONField(_("réponses complémentaires"), default=dict, blank=True)
+    extra_answers = _document(_("réponses complémentaires"), dict)
     # What the organisation typed, as typed ({field: text}, extra answers under "extra-<key>"):
     # the form shows it back, a value that does not parse yet is never lost.
-    draft_values = models.JSONField(_("saisie en cours"), default=dict, blank=True)
+    draft_values = _document(_("saisie en cours"), dict)
     # Codes of the consistency warnings the submitter confirmed (checks.py).
-    warnings_confirmed = models.JSONField(_("alertes confirmées"), default=list, blank=True)
+    warnings_confirmed = _document(_("alertes confirmées"), list)
     # Incremented by every draft save: lets the browser know its copy is the latest.
     draft_revision = models.PositiveIntegerField(_("révision du brouillon"), default=0)
 
-    created_at = models.DateTimeField(_("créé le"))
-    updated_at = models.DateTimeField(_("modifié le"))
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("transmis par"),
-    )
-    submitted_at = models.DateTimeField(_("transmis le"), null=True, blank=True)
-    validated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("validé par"),
-    )
-    validated_at = models.DateTimeField(_("validé le"), null=True, blank=True)
+    created_at = _moment(_("créé le"))
+    updated_at = _moment(_("modifié le"))
+    submitted_by = _actor(_("transmis par"), optional=True)
+    submitted_at = _moment(_("transmis le"), optional=True)
+    validated_by = _actor(_("validé par"), optional=True)
+    validated_at = _moment(_("validé le"), optional=True)
 
     class Meta:
         verbose_name = _("rapport d'indicateurs")
@@ -335,13 +331,8 @@ class KpiCorrection(models.Model):
     old_value = models.CharField(_("ancienne valeur"), max_length=40, blank=True)
     new_value = models.CharField(_("nouvelle valeur"), max_length=40, blank=True)
     reason = models.TextField(_("motif"))
-    corrected_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("corrigé par"),
-    )
-    corrected_at = models.DateTimeField(_("corrigé le"))
+    corrected_by = _actor(_("corrigé par"))
+    corrected_at = _moment(_("corrigé le"))
 
     class Meta:
         verbose_name = _("correction d'indicateur")
@@ -359,15 +350,10 @@ class KpiCorrection(models.Model):
 class KpiReminder(models.Model):
     """One reminder step of a campaign, sent once (``send_kpi_reminders`` is idempotent)."""
 
-    campaign = models.ForeignKey(
-        KpiCampaign,
-        on_delete=models.CASCADE,
-        related_name="reminders",
-        verbose_name=_("campagne"),
-    )
+    campaign = _of_campaign("reminders")
     # "before-14", "after-7": the side of the due date and the number of days.
     step = models.CharField(_("étape"), max_length=20)
-    sent_at = models.DateTimeField(_("envoyée le"))
+    sent_at = _moment(_("envoyée le"))
     report_count = models.PositiveIntegerField(_("rapports relancés"), default=0)
 
     class Meta:
@@ -392,28 +378,16 @@ class KpiImport(models.Model):
     """A filled XLSX template uploaded for a campaign: parsed into a line-by-line preview, then
     confirmed (all accepted lines in one transaction) or cancelled."""
 
-    campaign = models.ForeignKey(
-        KpiCampaign,
-        on_delete=models.CASCADE,
-        related_name="imports",
-        verbose_name=_("campagne"),
-    )
+    campaign = _of_campaign("imports")
     file_name = models.CharField(_("nom du fichier"), max_length=200)
     sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
     # [{"line": 2, "report": id, "siren": "…", "name": "…", "outcome": "accepted" | "warned" |
     #   "refused", "messages": ["…"], "values": {field: "…"}}]
-    lines = models.JSONField(_("lignes"), default=list, blank=True)
-    status = models.CharField(
-        _("statut"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.PREVIEW
-    )
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("déposé par"),
-    )
-    uploaded_at = models.DateTimeField(_("déposé le"))
-    confirmed_at = models.DateTimeField(_("importé le"), null=True, blank=True)
+    lines = _document(_("lignes"), list)
+    status = _status(ImportStatus.choices, ImportStatus.PREVIEW)
+    uploaded_by = _actor(_("déposé par"))
+    uploaded_at = _moment(_("déposé le"))
+    confirmed_at = _moment(_("importé le"), optional=True)
 
     class Meta:
         verbose_name = _("import d'indicateurs")

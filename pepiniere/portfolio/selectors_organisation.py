@@ -13,8 +13,6 @@ from django.apps import apps as django_apps
 from django.db.models import Count, QuerySet
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import number_format
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
@@ -23,6 +21,7 @@ from pepiniere.applications.models import Application, Status
 from pepiniere.applications.permissions import can_open_backoffice
 from pepiniere.lib.money import format_eur
 from pepiniere.organisations.models import Organisation
+from pepiniere.portfolio.figures import display
 from pepiniere.portfolio.models import KpiReport, ReportSource, ReportStatus
 from pepiniere.portfolio.selectors_portfolio import portfolio_calls
 
@@ -62,13 +61,8 @@ MONEY_SERIES = {"revenue", "raised"}
 
 
 def _display(key: str, value: Any) -> str:
-    """A table cell as French readers write it (« 1 100 000 € », « 14,5 »)."""
-    if value is None:
-        return "—"
-    english = (get_language() or "fr").startswith("en")
-    if key in MONEY_SERIES:
-        return format_eur(Decimal(value), locale="en_GB" if english else "fr_FR", cents=False)
-    return number_format(value, decimal_pos=1 if key == "fte" else 0, force_grouping=True)
+    """A table cell as the other KPI pages write it (« 1 100 000 € », « 14,5 »)."""
+    return display(value, "money" if key in MONEY_SERIES else "fte" if key == "fte" else "")
 
 
 @dataclass

@@ -168,3 +168,50 @@ def test_the_command_writes_csv_and_refuses_an_unknown_slug(portfolio):
     assert "RCR01,created,2020,13.00,FTE,0" in text
     with pytest.raises(CommandError, match="unknown programme 'nope'"):
         call_command("indicators", "--programme", "nope")
+
+
+def test_pages_show_fte_with_one_decimal_everywhere(client):
+    """« 191,3 » beside « 64,4 » (stored 64.38), « 30,0 »: one format for FTE on every page
+    (indicators, drill-down, the programmes' promises, an organisation's page); exports keep
+    two decimals."""
+    import re
+
+    from django.urls import reverse
+
+    from pepiniere.accounts.models import Role
+    from pepiniere.lib.testing.factories import make_user, page_text, plain
+
+    def read(url: str) -> str:
+        # Each cell apart (tags read as spaces), typographic spaces as plain ones.
+        return " ".join(plain(re.sub(r"<[^>]+>", " ", page_text(client.get(url)))).split())
+
+    funder = make_funder()
+    call1 = make_call(funder=funder, title="Innovation 2016")
+    call2 = make_call(funder=funder, programme=call1.programme, title="Formation 2016")
+    x = make_organisation(name="Xylème")
+    y = make_organisation(name="Yole")
+    award(x, call1, D(2016, 3, 1))
+    award(y, call2, D(2016, 3, 1))
+    report(x, 2015, baseline=True, fte=10, headcount=10)
+    report(x, 2020, fte="201.30", headcount=210)
+    report(y, 2015, baseline=True, fte=20, headcount=20)
+    report(y, 2020, fte="84.38", headcount=90)
+    client.force_login(make_user(role=Role.OFFICER, funder=funder))
+
+    text = read(reverse("kpi:indicators") + "?annee=2020")
+    assert "255,7 ETP créés · 30,0 ETP maintenus · 0,0 ETP de recherche créés" in text
+    assert "Innovation 2016 191,3 10,0 0,0 1" in text
+    assert "Formation 2016 64,4 20,0 0,0 1" in text
+    assert "64,38" not in text and "255,68" not in text
+
+    text = read(reverse("kpi:drill_down") + "?annee=2020")
+    assert "84,4" in text and "201,3" in text and "10,0" in text and "84,38" not in text
+
+    text = read(reverse("portfolio:organisation", args=[y.pk]))
+    assert "84,4" in text and "20,0" in text and "84,38" not in text
+
+    rows = indicators.drill_down(indicators.Scope(funder_ids=frozenset({funder.pk})), 2020)
+    assert {r["name"]: r["created"] for r in rows} == {
+        "Xylème": Decimal("191.30"),
+        "Yole": Decimal("64.38"),
+    }

@@ -283,5 +283,5 @@ def test_the_programme_s_promise_stands_beside_the_jobs_rcr01_counts(
     assert 'hx-get="/suivi/portefeuille/emplois/"' in client.get(LIST).content.decode()
     text = plain(strip_tags(page_text(client.get(reverse("portfolio:jobs")))))
     assert "Annoncé : Des milliers d'emplois en trois ans." in text
-    assert "2015–2018 : 4 ETP créés, dans 1 structure soutenue" in text
-    assert f"2015–{latest} : 10 ETP créés, dans 1 structure soutenue" in text
+    assert "2015–2018 : 4,0 ETP créés, dans 1 structure soutenue" in text
+    assert f"2015–{latest} : 10,0 ETP créés, dans 1 structure soutenue" in text

@@ -7,7 +7,10 @@ document.addEventListener("DOMContentLoaded", function () {
   if (!window.Chart || !source || !canvas) { return; }
   var data = JSON.parse(source.textContent);
   var lang = document.documentElement.lang || "fr";
-  var number = new Intl.NumberFormat(lang === "en" ? "en-GB" : "fr-FR", { maximumFractionDigits: 1 });
+  var locale = lang === "en" ? "en-GB" : "fr-FR";
+  var number = new Intl.NumberFormat(locale, { maximumFractionDigits: 1 });
+  // FTE as the tables show them: always one decimal (« 64,4 », « 12,0 »).
+  var fte = new Intl.NumberFormat(locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
   var names = data.names;
   new window.Chart(canvas, {
     type: "bar",
@@ -24,7 +27,7 @@ document.addEventListener("DOMContentLoaded", function () {
       animation: false,
       scales: { y: { ticks: { callback: function (value) { return number.format(value); } } } },
       plugins: { tooltip: { callbacks: { label: function (item) {
-        return item.dataset.label + (lang === "fr" ? " : " : ": ") + number.format(item.parsed.y);
+        return item.dataset.label + (lang === "fr" ? " : " : ": ") + fte.format(item.parsed.y);
       } } } }
     }
   });

@@ -9,6 +9,8 @@ document.addEventListener("DOMContentLoaded", function () {
   var lang = document.documentElement.lang || "fr";
   var locale = lang === "en" ? "en-GB" : "fr-FR";
   var numbers = new Intl.NumberFormat(locale, { maximumFractionDigits: 1 });
+  // FTE as the table under the charts shows them: always one decimal (« 64,4 », « 12,0 »).
+  var fte = new Intl.NumberFormat(locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
   var compact = new Intl.NumberFormat(locale, { notation: "compact", maximumFractionDigits: 1 });
   var money = { revenue: true, raised: true };
   var green = "#1d5e3a";
@@ -34,7 +36,7 @@ document.addEventListener("DOMContentLoaded", function () {
         maintainAspectRatio: false,
         animation: false,
         plugins: { legend: { display: false }, tooltip: { callbacks: { label: function (item) {
-          return numbers.format(item.parsed.y);
+          return (key === "fte" ? fte : numbers).format(item.parsed.y);
         } } } },
         scales: { y: { beginAtZero: true, ticks: { callback: function (value) { return axis.format(value); } } } }
       }
