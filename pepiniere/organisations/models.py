@@ -119,6 +119,9 @@ class Organisation(models.Model):
                 fields=["rna"], condition=~models.Q(rna=""), name="unique_organisation_rna"
             ),
         ]
+        # Lists sorted by name (the portfolio): the database walks this index and stops at the
+        # end of the page instead of sorting every organisation.
+        indexes = [models.Index(fields=["name", "id"], name="organisation_name_id")]
 
     def __str__(self) -> str:
         return self.name

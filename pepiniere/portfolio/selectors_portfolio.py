@@ -102,6 +102,11 @@ class PortfolioFilters:
         return {k: v for k, v in asdict(self).items() if v and not (k == "sort" and v == "name")}
 
     @property
+    def narrows_awards(self) -> bool:
+        """Whether a filter on the award (not on the organisation) is set."""
+        return any((self.programme, self.call, self.axis, self.sector, self.year))
+
+    @property
     def award_year(self) -> int | None:
         # A malformed year is a 400 (lib.params), never a silently dropped filter.
         if not self.year:
@@ -113,9 +118,8 @@ def scoped_awards(
     funder_ids: set[int] | None, filters: PortfolioFilters, *, membership: bool = False
 ) -> QuerySet[Award]:
     """The awards that count: those the funders pay a share of, within the award filters.
-    `membership`: only to know which organisations are in (an IN list, where a duplicate row
-    does no harm): the shares are joined, which the database drives from the funder's shares
-    instead of testing every award."""
+    `membership`: only to know whether an organisation is in (inside an EXISTS, where a
+    duplicate row does no harm): the shares are joined."""
     awards = Award.objects.all()
     if funder_ids is not None and membership:
         awards = awards.filter(shares__funder_id__in=funder_ids)
@@ -178,9 +182,17 @@ def portfolio(funder_ids: set[int] | None, filters: PortfolioFilters) -> QuerySe
     (rows without figures: `page_figures` adds them to one page)."""
     awards = scoped_awards(funder_ids, filters)
     members = scoped_awards(funder_ids, filters, membership=True)
-    organisations = Organisation.objects.filter(
-        pk__in=members.values("application__organisation_id")
-    ).select_related("departement", "size_band")
+    if filters.narrows_awards:
+        # Few awards match (a call, an axis, a year): the database starts from them.
+        supported = Q(pk__in=members.values("application__organisation_id"))
+    else:
+        # Every award of the funder: an EXISTS per organisation (three index look-ups), never
+        # an IN list of every member; sorted by name, the database walks the (name, id) index
+        # and stops at the end of the page.
+        supported = Q(Exists(members.filter(application__organisation_id=OuterRef("pk"))))
+    organisations = Organisation.objects.filter(supported).select_related(
+        "departement", "size_band"
+    )
     if filters.departement:
         organisations = organisations.filter(departement_id=filters.departement)
     if filters.size_band:

@@ -195,11 +195,12 @@ def insert_reports(organisations: QuerySet[Organisation], template: KpiReport) -
     ).values_list("pk", *(f"report_{f.attname}" for f in constants))
     select, params = rows.query.sql_with_params()
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in [organisation_field, *constants])
+    columns = ", ".join(quote(str(f.column)) for f in [organisation_field, *constants])
     table = quote(KpiReport._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {table} ({columns}) {select}", params)  # noqa: S608
-        return cursor.rowcount
+        inserted: int = cursor.rowcount
+    return inserted
 
 
 @transaction.atomic
