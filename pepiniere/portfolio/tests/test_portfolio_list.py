@@ -191,6 +191,25 @@ def test_pages_of_any_size_cost_the_same_number_of_queries(
         client.get(LIST, {"per_page": "25", "page": "2", "q": "série", "departement": "33"})
 
 
+def test_a_large_portfolio_is_counted_up_to_a_cap_and_paged_that_far(
+    client, officer, portfolio, monkeypatch
+):
+    from pepiniere.portfolio import views_portfolio
+
+    monkeypatch.setattr(views_portfolio, "COUNT_CAP", 2)
+    client.force_login(officer)
+    response = client.get(LIST, {"per_page": "25"})
+    text = plain(page_text(response))
+    assert "Plus de 2 structures soutenues" in text
+    assert "affinez avec les filtres ou la recherche, ou exportez la liste complète" in text
+    assert _names(response) == ["Atelier Vélo", "Covoit Béarn"]  # the pages stop at the cap
+    # Under the cap the count is exact; the export is never capped.
+    narrowed = plain(page_text(client.get(LIST, {"departement": "33"})))
+    assert "1 structure soutenue" in narrowed and "Plus de" not in narrowed
+    export = client.get(EXPORT, {"format": "csv"}).content.decode("utf-8-sig")
+    assert len(list(csv.reader(io.StringIO(export), delimiter=";"))) == 1 + 3
+
+
 def test_pagination_keeps_the_filters(client, officer, calls, portfolio):
     for n in range(30):
         support(make_organisation(name=f"Structure en série {n:02d}"), calls["formation"])
