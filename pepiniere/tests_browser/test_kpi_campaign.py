@@ -37,7 +37,7 @@ def test_officer_launches_porteur_submits_officer_validates_and_rcr01_moves(page
     expect(page.get_by_text("Campagne lancée : 1 structures sollicitées")).to_be_visible()
     expect(page.get_by_role("link", name="Bateaux Partagés")).to_be_visible()
     page.goto(f"{live_server.url}/indicateurs/emplois/?annee=2016")
-    expect(page.locator("#rcr01-created")).to_have_text("0")
+    expect(page.locator("#rcr01-created")).to_have_text("0,0")
 
     # The porteur fills the report: it saves itself, then is submitted.
     page.context.clear_cookies()
