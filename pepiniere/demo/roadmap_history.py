@@ -18,6 +18,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.contrib.contenttypes.models import ContentType
+
 from pepiniere.agreements.models import (
     Agreement,
     AgreementStatus,
@@ -29,10 +31,13 @@ from pepiniere.agreements.models import (
 )
 from pepiniere.agreements.services import reference_for
 from pepiniere.applications.models import Application, Status
+from pepiniere.audit.models import AuditEntry
 from pepiniere.audit.services import record_many
 from pepiniere.calls.models import Call
+from pepiniere.demo.agreements_scenario import FIRST_NAMES, LAST_NAMES
 from pepiniere.grants import budget
 from pepiniere.grants.models import Award
+from pepiniere.lib.bulk import insert_rows
 from pepiniere.lib.money import format_eur
 from pepiniere.organisations.models import BankAccount, BankAccountStatus, Membership
 from pepiniere.payments.models import (
@@ -123,7 +128,7 @@ def build_roadmap_history(
     for a, version in zip(awards, versions, strict=True):
         organisation = a.application.organisation
         for side, signer, name, title, days in (
-            (SignatureSide.BENEFICIARY, members[organisation.pk], "", "", 10),
+            (SignatureSide.BENEFICIARY, members[organisation.pk], _person(a), "", 10),
             (SignatureSide.FUNDER, finance.pk, finance.full_name, FUNDER_TITLE, 0),
         ):
             signatures.append(
@@ -131,8 +136,8 @@ def build_roadmap_history(
                     version=version,
                     side=side,
                     signer_id=signer,
-                    signer_name=name or f"Représentant légal de {organisation.name}",
-                    signer_title=title or "Représentant légal",
+                    signer_name=name,
+                    signer_title=title or _title(organisation.kind),
                     signed_at=_at(_signed(a).date() - datetime.timedelta(days=days)),
                     sha256="",
                     consent=CONSENT,
@@ -253,6 +258,7 @@ def build_roadmap_history(
     Application.objects.filter(pk__in=[a.application_id for a in awards]).update(
         status=Status.CLOSED
     )
+    _agreement_journal(agreements, versions, officer=officer, finance=finance)
     paid: dict[int, Decimal] = defaultdict(Decimal)
     for a in awards:
         paid[a.application.call_id] += a.amount
@@ -275,3 +281,51 @@ def _end(award: Award) -> datetime.date:
 
 def _signed(award: Award) -> datetime.datetime:
     return _at(award.decision_date + datetime.timedelta(days=45), 16)
+
+
+def _person(award: Award) -> str:
+    """A fictional legal representative, the same at every build."""
+    n = award.application_id
+    return f"{FIRST_NAMES[n % len(FIRST_NAMES)]} {LAST_NAMES[(n // 7) % len(LAST_NAMES)]}"
+
+
+def _title(kind: str) -> str:
+    return "Président·e" if kind == "association" else "Gérant·e"
+
+
+def _agreement_journal(
+    agreements: list[Agreement], versions: list[AgreementVersion], *, officer: Any, finance: Any
+) -> None:
+    """Each agreement's journal as the platform writes it: recorded (from the archive), signed
+    by both parties, closed; dated when it happened (one INSERT for all)."""
+    kind = ContentType.objects.get_for_model(Agreement)
+    rows = []
+    for agreement, version in zip(agreements, versions, strict=True):
+        assert version.signed_at is not None and agreement.closed_at is not None
+        for actor, at, action, before, after, reason in (
+            (officer, agreement.created_at, "prepare_agreement", "", "draft",
+             "Convention papier reprise de l'archive du service instructeur."),
+            (finance, version.signed_at, "sign_agreement_funder", "signed_beneficiary", "signed",
+             "Signée sur papier par les deux parties."),
+            (finance, agreement.closed_at, "close_agreement", "signed", "closed",
+             "Solde versé sur rapport final."),
+        ):  # fmt: skip
+            rows.append(
+                (kind.pk, agreement.pk, str(agreement), reason, actor.pk, at, action, before, after)
+            )
+    insert_rows(
+        AuditEntry,
+        [
+            "content_type",
+            "object_id",
+            "object_repr",
+            "reason",
+            "actor",
+            "at",
+            "action",
+            "from_state",
+            "to_state",
+        ],  # fmt: skip
+        rows,
+        same={"public": True},
+    )
