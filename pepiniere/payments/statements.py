@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -161,9 +162,12 @@ def validate_expenses(
     period_start: datetime.date,
     period_end: datetime.date,
     claimed: set[tuple[str, str]],
+    today: datetime.date | None = None,
 ) -> list[Expense]:
     """Check every line, noting each problem on its cell or line; the expenses when all are good
-    (an empty list when there is any error: look at the rows)."""
+    (an empty list when there is any error: look at the rows). An invoice dated after `today`
+    (the day of the request) is refused: an expense is declared once invoiced."""
+    today = today or timezone.localdate()
     expenses: list[Expense] = []
     seen: dict[tuple[str, str], int] = {}
     for number, row in enumerate(rows, start=1):
@@ -174,7 +178,15 @@ def validate_expenses(
                 row.cell(key).errors.append(_("%(n)d caractères au plus.") % {"n": limit})
         date_cell = row.cell("invoice_date")
         invoice_date = _date(date_cell) if date_cell.value else None
-        if invoice_date is not None and not (period_start <= invoice_date <= period_end):
+        if invoice_date is not None and invoice_date > today:
+            date_cell.errors.append(
+                _(
+                    "Facture datée du %(date)s, après aujourd'hui (%(today)s) : une dépense se "
+                    "déclare une fois facturée."
+                )
+                % {"date": long_date(invoice_date), "today": long_date(today)}
+            )
+        elif invoice_date is not None and not (period_start <= invoice_date <= period_end):
             date_cell.errors.append(
                 _(
                     "Facture du %(date)s hors de la période du projet (du %(start)s au %(end)s) : "

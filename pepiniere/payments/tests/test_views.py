@@ -5,8 +5,10 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from pepiniere.accounts.models import Role
+from pepiniere.lib.dates import long_date
 from pepiniere.lib.testing.factories import make_funder, make_user, page_text, plain
 from pepiniere.organisations.models import OrganisationKind
 from pepiniere.payments import services
@@ -80,12 +82,14 @@ def test_impossible_lines_get_their_message_on_the_line_and_nothing_typed_is_los
     final = world.instalments()[2]
     client.force_login(world.member)
     url = reverse("payments:request", args=[final.pk])
+    future = timezone.localdate() + datetime.timedelta(days=30)
     rows = [
         {**GOOD, "invoice_reference": "FA-101", "amount_excl_vat": "-50"},
         {**GOOD, "invoice_reference": "FA-102", "amount_incl_vat": "900"},
         {**GOOD, "invoice_reference": "FA-103", "invoice_date": "2025-12-31"},
         {**GOOD, "supplier": "Cabinet Martin", "invoice_reference": "fa 7"},
         {**GOOD, "invoice_reference": "FA-104"},
+        {**GOOD, "invoice_reference": "FA-105", "invoice_date": future.isoformat()},
     ]
     response = _post_lines(client, url, rows, report="Mon rapport final")
     assert response.status_code == 400
@@ -94,6 +98,7 @@ def test_impossible_lines_get_their_message_on_the_line_and_nothing_typed_is_los
     assert "Le montant TTC (900,00 €) ne peut pas être inférieur au montant HT (1 000,00 €)" in text
     assert "Facture du 31 décembre 2025 hors de la période du projet" in text
     assert "figure déjà dans une autre demande de versement de votre structure" in text
+    assert f"Facture datée du {long_date(future)}, après aujourd'hui" in text
     # every value typed comes back, the good line too
     for value in ("-50", "FA-104", "fa 7", "2025-12-31", "Mon rapport final"):
         assert value in text
