@@ -124,26 +124,32 @@ def payer() -> Any:
     )
 
 
-def write_both(lines: list[Any], folder: Path) -> tuple[Path, Path]:
+def write_both(
+    lines: list[Any],
+    folder: Path,
+    *,
+    reference: str = "PEP-R000012",
+    payer_: Any = None,
+    execution_date: date = date(2026, 12, 10),
+    name: str = "run",
+) -> tuple[Path, Path]:
+    """Both files of a run into `folder`, as the command writes them."""
     from pepiniere.payments.files import write_mandatement, write_sepa
 
-    sepa_path, csv_path = folder / "run.xml", folder / "run.csv"
+    payer_ = payer_ or payer()
+    sepa_path, csv_path = folder / f"{name}.xml", folder / f"{name}.csv"
     with sepa_path.open("wb") as out:
         write_sepa(
             lines,
             out,
-            message_id="PEP-R000012",
-            payer=payer(),
-            execution_date=date(2026, 12, 10),
+            message_id=reference,
+            payer=payer_,
+            execution_date=execution_date,
             created_at=datetime(2026, 12, 3, 18, 40, tzinfo=ZoneInfo("Europe/Paris")),
         )
     with csv_path.open("wb") as out:
         write_mandatement(
-            lines,
-            out,
-            run_reference="PEP-R000012",
-            payer=payer(),
-            execution_date=date(2026, 12, 10),
+            lines, out, run_reference=reference, payer=payer_, execution_date=execution_date
         )
     return sepa_path, csv_path
 
@@ -395,7 +401,6 @@ def whole_run(funder: Any, actor: Any, folder: Path) -> tuple[Any, dict[str, flo
     """The operator's payment run, as `pepiniere payment_run` does it: make the run, read its
     lines, write both files. Returns the run and the seconds of each phase."""
     from pepiniere.payments import runs
-    from pepiniere.payments.files import write_mandatement, write_sepa
 
     phases: dict[str, float] = {}
     t = time.perf_counter()
@@ -406,24 +411,14 @@ def whole_run(funder: Any, actor: Any, folder: Path) -> tuple[Any, dict[str, flo
     lines = runs.order_lines(outcome.run)
     phases["order_lines"] = time.perf_counter() - t
     t = time.perf_counter()
-    payer_ = runs.payer_of(funder)
-    with (folder / "db-run.xml").open("wb") as out:
-        write_sepa(
-            lines,
-            out,
-            message_id=outcome.run.reference,
-            payer=payer_,
-            execution_date=outcome.run.execution_date,
-            created_at=datetime(2026, 12, 3, 18, 40, tzinfo=ZoneInfo("Europe/Paris")),
-        )
-    with (folder / "db-run.csv").open("wb") as out:
-        write_mandatement(
-            lines,
-            out,
-            run_reference=outcome.run.reference,
-            payer=payer_,
-            execution_date=outcome.run.execution_date,
-        )
+    write_both(
+        lines,
+        folder,
+        reference=outcome.run.reference,
+        payer_=runs.payer_of(funder),
+        execution_date=outcome.run.execution_date,
+        name="db-run",
+    )
     phases["both writers"] = time.perf_counter() - t
     return outcome, phases
 
