@@ -159,6 +159,29 @@ def live_server(request: pytest.FixtureRequest) -> Iterator[Any]:
     server.stop()
 
 
+def _migrated_state_back() -> None:
+    """A transactional test that ran earlier on this worker (a concurrency test, with its
+    serialized rollback) flushed the database when it ended: the départements, sectors and legal
+    forms the migrations load were gone, and a browser test after it failed (« Departement
+    matching query does not exist »), depending on which worker xdist gave it. Put back what the
+    migrations left, from the copy Django serialised when it made the test database."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    from pepiniere.territories.models import Departement
+
+    if Departement.objects.exists():
+        return
+    contents = getattr(connection, "_test_serialized_contents", None)
+    if not contents:
+        pytest.fail(
+            "the database was flushed before the browser tests and Django kept no serialised "
+            "copy of the migrated state to put back"
+        )
+    call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
+    connection.creation.deserialize_db_from_string(contents)
+
+
 def _snapshot_reference_data() -> list[tuple[Any, list[Any]]]:
     from django.apps import apps
 
@@ -205,6 +228,7 @@ def _reference_snapshot(django_db_setup: None, django_db_blocker: Any) -> Iterat
     types...), read before the first browser test, put back after the last one so that the next
     tests of this worker find it."""
     with django_db_blocker.unblock():
+        _migrated_state_back()
         snapshot = _snapshot_reference_data()
     yield snapshot
     with django_db_blocker.unblock():
