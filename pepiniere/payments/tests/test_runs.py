@@ -124,3 +124,21 @@ def test_an_instalment_already_in_a_live_order_stops_the_run_whole():
         )
     ) == ["authorised", "authorised"]
     assert PaymentOrder.objects.count() == 1
+
+
+def test_confirming_a_run_moves_each_calls_ledger_and_each_award_by_what_it_paid():
+    from pepiniere.grants.models import BudgetLine, BudgetScope
+    from pepiniere.payments.models import GrantAccount
+
+    worlds, instalments = _worlds(3)
+    run = runs.create_payment_run(funder=worlds[0].call.funder, actor=worlds[0].finance)
+    assert services.confirm_run_paid(run=run, actor=worlds[0].finance) == 3
+    for world, instalment in zip(worlds, instalments, strict=True):
+        line = BudgetLine.objects.get(scope=BudgetScope.CALL, call=world.call)
+        assert line.paid == instalment.amount
+        assert GrantAccount.objects.get(award=world.award).paid == instalment.amount
+        instalment.refresh_from_db()
+        assert instalment.status == "paid"
+        assert AuditEntry.objects.filter(action="record_payment", object_id=instalment.pk).count()
+    run.refresh_from_db()
+    assert run.status == "paid"
