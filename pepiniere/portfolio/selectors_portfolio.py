@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, fields
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from pepiniere.accounts.models import Role
@@ -160,21 +160,12 @@ def _search(organisations: QuerySet[Organisation], text: str) -> QuerySet[Organi
     return organisations
 
 
-def _figures(awards: QuerySet[Award]) -> dict[str, Any]:
-    per_org = (
-        awards.filter(application__organisation_id=OuterRef("pk"))
-        .order_by()
-        .values("application__organisation_id")
-    )
-
-    def sub(expression: Any) -> Subquery:
-        return Subquery(per_org.annotate(v=expression).values("v")[:1])
-
-    return {
-        "total": sub(Sum("amount")),
-        "first_award": sub(Min("decision_date")),
-        "last_award": sub(Max("decision_date")),
-    }
+# sort key → the aggregate of the organisation's awards it sorts on
+_FIGURE_SORTS: dict[str, Any] = {
+    "total": lambda: Sum("applications__award__amount"),
+    "first_award": lambda: Min("applications__award__decision_date"),
+    "last_award": lambda: Max("applications__award__decision_date"),
+}
 
 
 def portfolio(funder_ids: set[int] | None, filters: PortfolioFilters) -> QuerySet[Organisation]:
@@ -202,9 +193,12 @@ def portfolio(funder_ids: set[int] | None, filters: PortfolioFilters) -> QuerySe
     if filters.q:
         organisations = _search(organisations, filters.q)
     sort = SORTS.get(filters.sort, "name")
-    if sort.lstrip("-") in {"total", "first_award", "last_award"}:
-        key = sort.lstrip("-")
-        organisations = organisations.annotate(**{key: _figures(awards)[key]})
+    if (key := sort.lstrip("-")) in _FIGURE_SORTS:
+        # One grouped join over the scoped awards (the database hashes or sorts them once),
+        # never a correlated subquery per organisation.
+        organisations = organisations.filter(applications__award__in=awards).annotate(
+            **{key: _FIGURE_SORTS[key]()}
+        )
     if sort == "departement":
         return organisations.order_by("departement_id", "name", "pk")
     return organisations.order_by(sort, "name", "pk")

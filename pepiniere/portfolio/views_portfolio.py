@@ -3,6 +3,7 @@ follow-up page (the same staff, and the organisation's own members)."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from typing import Any
 
@@ -61,7 +62,11 @@ def portfolio_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     per_page = _page_size(request)
     funder_ids = portfolio_funder_ids(request.user)
     organisations = portfolio(funder_ids, filters)
-    page = CappedPaginator(organisations, per_page, cap=COUNT_CAP).get_page(request.GET.get("page"))
+    # Counted without the aggregate a sort by amount or date needs (the same organisations).
+    unsorted = portfolio(funder_ids, dataclasses.replace(filters, sort="name"))
+    page = CappedPaginator(organisations, per_page, cap=COUNT_CAP, count_from=unsorted).get_page(
+        request.GET.get("page")
+    )
     figures = page_figures(funder_ids, filters, [o.pk for o in page.object_list])
     rows = [(o, figures.get(o.pk)) for o in page.object_list]
     calls = list(
