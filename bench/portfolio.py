@@ -262,9 +262,11 @@ def seed(n_orgs: int, seed_value: int) -> dict[str, Any]:
 def _insert_reports(
     connection: Any, organisations: list, first_award: dict, officer_id: int, rng: random.Random
 ) -> int:
-    """Ten yearly reports per organisation, through one executemany per batch (the ORM would
-    spend minutes building a million model instances). Every column of the model is written:
-    the varying ones here, the others with their default, prepared by their own field."""
+    """Ten yearly reports per organisation, through one executemany per batch on SQLite and
+    COPY on PostgreSQL (the ORM would spend minutes building a million model instances, and
+    PostgreSQL's executemany took 7 minutes for a million rows). Every column of the model is
+    written: the varying ones here, the others with their default, prepared by their own
+    field."""
     from django.db import transaction
 
     try:
@@ -327,13 +329,23 @@ def _insert_reports(
                     )
                 )
                 if len(batch) >= 20000:
-                    cursor.executemany(sql, batch)
-                    count += len(batch)
+                    count += _write_rows(cursor, sql, f"COPY {table} ({columns}) FROM STDIN", batch)
                     batch = []
         if batch:
-            cursor.executemany(sql, batch)
-            count += len(batch)
+            count += _write_rows(cursor, sql, f"COPY {table} ({columns}) FROM STDIN", batch)
     return count
+
+
+def _write_rows(cursor: Any, insert: str, copy: str, rows: list[tuple]) -> int:
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with cursor.cursor.copy(copy) as stream:
+            for row in rows:
+                stream.write_row(row)
+    else:
+        cursor.executemany(insert, rows)
+    return len(rows)
 
 
 def analyze() -> None:
