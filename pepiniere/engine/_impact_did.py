@@ -116,12 +116,12 @@ def callaway_santanna(panel: Panel, alpha: float) -> ImpactEstimate:
     usable: list[tuple[int, int]] = []  # (award year, column of the year before it)
     without_pre = 0
     for g in cohorts.tolist():
-        members = int((panel.first_treated == g).sum())
+        cohort_size = int((panel.first_treated == g).sum())
         if n_years and g > years[-1]:
             continue  # funded after the window: neither treated nor a control here
         base = column_of.get(g - 1)
         if base is None:
-            without_pre += members
+            without_pre += cohort_size
         else:
             usable.append((g, base))
     if without_pre:
@@ -386,4 +386,4 @@ def _demean(
         out -= unit_means[unit]
         if float(np.abs(unit_means).max(initial=0.0)) <= _TWFE_TOLERANCE * scale:
             break
-    return out
+    return np.asarray(out, dtype=np.float64)

@@ -72,7 +72,9 @@ def local_linear(x: FloatArray, y: FloatArray, alpha: float) -> ImpactEstimate:
     left, right = x < 0, x >= 0
     n_left, n_right = int(left.sum()), int(right.sum())
 
-    def empty(code: str, text: str, bandwidth: float | None = None, **params: object) -> ImpactEstimate:
+    def empty(
+        code: str, text: str, bandwidth: float | None = None, **params: object
+    ) -> ImpactEstimate:
         said.add(code, text, **params)
         return ImpactEstimate(
             effect=None,
@@ -199,7 +201,7 @@ def _nn_variance(distance: FloatArray, outcome: FloatArray) -> FloatArray:
     # The J closest candidates; a stable sort keeps the left neighbour first on ties.
     nearest = np.argsort(gap, axis=1, kind="stable")[:, :j]
     neighbours = outcome[np.take_along_axis(clipped, nearest, axis=1)]
-    return (j / (j + 1)) * (outcome - neighbours.mean(axis=1)) ** 2
+    return np.asarray((j / (j + 1)) * (outcome - neighbours.mean(axis=1)) ** 2, dtype=np.float64)
 
 
 def _local_coefficients(
@@ -245,9 +247,9 @@ def _ik_bandwidths(x: FloatArray, y: FloatArray) -> tuple[float, float]:
     xl, yl = -x[left], y[left]
     xr, yr = x[right], y[right]
     second, regulariser = [], 0.0
-    for distance, outcome, pilot, variance, sign in (
-        (xl, yl, pilots[0], var_l, 1.0),
-        (xr, yr, pilots[1], var_r, 1.0),
+    for distance, outcome, pilot, variance in (
+        (xl, yl, pilots[0], var_l),
+        (xr, yr, pilots[1], var_r),
     ):
         pilot = min(pilot, span)
         inside = distance <= pilot
@@ -255,8 +257,8 @@ def _ik_bandwidths(x: FloatArray, y: FloatArray) -> tuple[float, float]:
             pilot = float(distance.max())
             inside = np.ones(len(distance), dtype=np.bool_)
         coefficients = _local_coefficients(distance, outcome, pilot, 2)
-        # Distances on the left are -x, so the second derivative keeps its sign.
-        second.append(sign * 2.0 * float(coefficients[2]))
+        # Distances on the left are -x, which leaves the second derivative unchanged.
+        second.append(2.0 * float(coefficients[2]))
         regulariser += 2160.0 * variance / (int(inside.sum()) * pilot**4)
     curvature = (second[1] - second[0]) ** 2
     h = (
