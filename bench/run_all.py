@@ -24,6 +24,7 @@ HERE = Path(__file__).resolve().parent
 BENCHMARKS: dict[str, tuple[bool, bool]] = {
     "assignment": (True, False),
     "calibration": (True, False),
+    "impact_simulation": (True, False),
     "selection": (True, False),
     "ranking_snapshot": (True, False),
     "iclr_uncertainty": (False, False),

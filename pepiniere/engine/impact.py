@@ -62,8 +62,8 @@ class ImpactEstimate:
     - ``warnings``: French sentences for the page; ``notices``: the same as codes and numbers.
 
     Extras: ``alpha``; ``n_obs`` (rows used); ``by_relative_year_se`` (standard error of each
-    event-study coefficient); ``pretrend_p_value`` (joint Wald test that every ``k < -1``
-    coefficient is 0; ``None`` without two pre-award years); RDD: ``effect_bias_corrected``,
+    event-study coefficient); ``pretrend_p_value`` (joint test that the ``k < -1``
+    coefficients are 0; ``None`` when no placebo year has enough funded firms); RDD: ``effect_bias_corrected``,
     ``pilot_bandwidth`` (the bias-estimation bandwidth ``b``), ``density_p_value`` (McCrary test).
     """
 
@@ -132,11 +132,10 @@ def estimate_rdd(
     assumptions and warnings: :mod:`pepiniere.engine._impact_rdd`.
     """
     level = _check_alpha(alpha)
-    try:
-        centre = float(cutoff)
-    except (TypeError, ValueError):
-        raise ValueError(f"cutoff must be a number, got {cutoff!r}") from None
-    if isinstance(cutoff, bool) or not math.isfinite(centre):
+    if isinstance(cutoff, bool) or not isinstance(cutoff, numbers.Real | Decimal):
+        raise ValueError(f"cutoff must be a number, got {cutoff!r}")
+    centre = float(cutoff)
+    if not math.isfinite(centre):
         raise ValueError(f"cutoff must be a finite number, got {cutoff!r}")
     running, outcome = _read_scores(rows)
     return _impact_rdd.local_linear(running - centre, outcome, level)
