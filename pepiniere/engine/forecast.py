@@ -18,7 +18,12 @@ terms). The forecast is a nonparametric posterior predictive simulation:
 2. each future year picks one historical year with those weights: every firm gets a change
    recorded *in that same year*, so good and bad years (common shocks: the economy, a programme's
    rules) hit the whole portfolio together instead of averaging out across firms;
-3. each firm draws its change uniformly among the changes of firms of its current size band in
+3. a smoothed bootstrap of that year (Silverman 1986): the whole portfolio's changes are shifted
+   by a common ``N(0, s^2)``, ``s = 1.06 sd(yearly growth) m^(-1/5)`` over the ``m`` recorded
+   years, so a future year can be somewhat better or worse than any recorded one (in 40 simulated
+   portfolios x 3 years forecast from six recorded years of change, the 80 % and 95 % intervals
+   covered 77 % and 89 % without it, 85 % and 97 % with it);
+4. each firm draws its change uniformly among the changes of firms of its current size band in
    the picked year (the whole year when its band has none), and its FTE becomes
    ``max((1 + fte) * exp(change) - 1, 0)``; the band is updated every year.
 
@@ -287,7 +292,7 @@ class _History:
             )
         start = last[current]
         observed = float(start.sum())
-        change, change_year, change_band, history_years = self._changes()
+        change, change_year, change_band, history_years, spread = self._changes()
         base = JobsForecast(
             origin_year=origin,
             observed=observed,
@@ -319,6 +324,7 @@ class _History:
             change_year,
             change_band,
             len(history_years),
+            1.06 * spread * len(history_years) ** -0.2,
             horizon,
             draws,
             seed,
@@ -343,9 +349,14 @@ class _History:
 
     def _changes(
         self,
-    ) -> tuple[NDArray[np.float64], NDArray[np.intp], NDArray[np.intp], list[int]]:
-        """Every recorded yearly change, sorted by (calendar year, size band)."""
-        changes, labels, bands, years = [], [], [], []
+    ) -> tuple[NDArray[np.float64], NDArray[np.intp], NDArray[np.intp], list[int], float]:
+        """Every recorded yearly change, sorted by (calendar year, size band); the calendar
+        years; the standard deviation of the portfolio's yearly growth across those years."""
+        changes: list[NDArray[np.float64]] = []
+        labels: list[NDArray[np.intp]] = []
+        bands: list[NDArray[np.intp]] = []
+        years: list[int] = []
+        growth: list[float] = []
         for j in range(len(self.years) - 1):
             if self.years[j + 1] != self.years[j] + 1:
                 continue
@@ -354,15 +365,18 @@ class _History:
                 continue
             before, after = self.fte[both, j], self.fte[both, j + 1]
             changes.append(np.log1p(after) - np.log1p(before))
+            # The year's growth of the portfolio's 1 + FTE total, for the year-to-year spread.
+            growth.append(math.log((after.sum() + after.size) / (before.sum() + before.size)))
             bands.append(_band(before))
             labels.append(np.full(int(both.sum()), len(years), dtype=np.intp))
             years.append(self.years[j + 1])
         if not years:
             empty = np.zeros(0, dtype=np.intp)
-            return np.zeros(0), empty, empty, []
+            return np.zeros(0), empty, empty, [], 0.0
         change, label, band = np.concatenate(changes), np.concatenate(labels), np.concatenate(bands)
         order = np.lexsort((change, band, label))
-        return change[order], label[order], band[order], years
+        spread = float(np.std(growth, ddof=1)) if len(growth) > 1 else 0.0
+        return change[order], label[order], band[order], years, spread
 
 
 def _band(fte: NDArray[np.float64]) -> NDArray[np.intp]:
@@ -375,6 +389,7 @@ def _simulate(
     change_year: NDArray[np.intp],
     change_band: NDArray[np.intp],
     n_years: int,
+    jitter: float,
     horizon: int,
     draws: int,
     seed: int,
@@ -392,6 +407,11 @@ def _simulate(
     picked = np.empty((draws, horizon), dtype=np.intp)
     for b in range(draws):
         picked[b] = rng.choice(n_years, size=horizon, p=weights[b])
+    shift = (
+        rng.normal(scale=jitter, size=(draws, horizon))
+        if jitter > 0
+        else np.zeros((draws, horizon))
+    )
     totals = np.empty((draws, horizon))
     subset_totals = {step: np.empty(draws) for step in subsets}
     chunk = max(1, _CHUNK // max(start.size, 1))
@@ -407,7 +427,8 @@ def _simulate(
             count = np.where(fallback, year_count[year], count)
             offset = np.where(fallback, year_start[year], offset)
             index = offset + (rng.random(state.shape) * count).astype(np.intp)
-            state = np.maximum((1.0 + state) * np.exp(change[index]) - 1.0, 0.0)
+            moved = change[index] + shift[rows, k][:, None]
+            state = np.maximum((1.0 + state) * np.exp(moved) - 1.0, 0.0)
             totals[rows, k] = state.sum(axis=1)
             if k + 1 in subsets:
                 subset_totals[k + 1][rows] = state[:, subsets[k + 1]].sum(axis=1)
