@@ -385,3 +385,37 @@ def test_rdd_ignores_row_order_and_outcome_or_score_shifts(
     assert moved.bandwidth == pytest.approx(base.bandwidth, rel=1e-9)
     slid = estimate_rdd([(u, x + 100.0, y) for u, x, y in rows], cutoff=112.0)
     assert slid.effect == pytest.approx(base.effect, abs=1e-6)
+
+
+def test_scores_on_a_grid_still_give_a_valid_interval() -> None:
+    # Consensus scores are averages of marks: many applicants share a score. Nearest-neighbour
+    # variances then include every tied applicant (an interval covering 24 % of the time when
+    # ties were broken by outcome, before the fix).
+    covered, density_alarms = 0, 0
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        x = np.round(rng.normal(12.0, 3.0, size=1500) * 2) / 2
+        y = 1.0 + 0.25 * (x - 13) + 1.0 * (x >= 13) + rng.normal(size=x.size)
+        result = estimate_rdd(
+            list(zip(range(x.size), x.tolist(), y.tolist(), strict=True)), cutoff=13
+        )
+        assert result.ci_low is not None and result.ci_high is not None
+        covered += result.ci_low <= 1.0 <= result.ci_high
+        density_alarms += "density_jump" in codes(result)
+    assert covered >= 17
+    assert density_alarms <= 3  # no manipulation here: 5 % expected
+
+
+def test_coarse_scores_near_the_cutoff_are_reported() -> None:
+    rng = np.random.default_rng(14)
+    x = rng.integers(7, 14, size=3000).astype(float)  # 7, 8, 9 below the cut-off
+    y = 0.1 * x + 1.0 * (x >= 10) + rng.normal(size=x.size)
+    rows = list(zip(range(x.size), x.tolist(), y.tolist(), strict=True))
+    result = estimate_rdd(rows, cutoff=10)
+    assert codes(result) == {"few_score_values"}
+    assert any("valeur(s) différente(s)" in text for text in result.warnings)
+    assert result.ci_low is not None and result.ci_high is not None
+    assert result.ci_low < 1.0 < result.ci_high
+    assert result.bandwidth is not None and result.bandwidth > 3.0  # widened to reach 7
+    two_values = estimate_rdd([r for r in rows if r[1] >= 8], cutoff=10)
+    assert two_values.effect is None and "too_few_near_cutoff" in codes(two_values)
