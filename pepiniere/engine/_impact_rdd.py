@@ -23,12 +23,16 @@ Estimation
 3. Robust bias-corrected interval (Calonico, Cattaneo and Titiunik 2014, Econometrica): the
    leading bias of each intercept, ``(m''(0)/2) * sum_i a_i x_i^2`` with ``a`` the intercept's
    weights, is estimated with a local quadratic (triangular kernel) at the pilot bandwidth ``b``
-   (IK's second-derivative bandwidth, averaged over the two sides, and never below ``h``) and
-   subtracted (``effect_bias_corrected``). Its standard error treats the bias-corrected estimate
-   as what it is, one linear combination ``sum_i w_i Y_i`` of the outcomes, so the variance of the
-   bias estimate is included: ``sum_i w_i^2 sigma_i^2``. The ``sigma_i^2`` are nearest-neighbour
-   estimates (three neighbours on the same side, as rdrobust's default): they need no bandwidth
-   and stay valid under heteroskedasticity. The interval is normal.
+   and subtracted (``effect_bias_corrected``). Its standard error treats the bias-corrected
+   estimate as what it is, one linear combination ``sum_i w_i Y_i`` of the outcomes, so the
+   variance of the bias estimate is included: ``sum_i w_i^2 sigma_i^2``. The ``sigma_i^2`` are
+   nearest-neighbour estimates (three neighbours on the same side, as rdrobust's default): they
+   need no bandwidth and stay valid under heteroskedasticity. The interval is normal.
+   The pilot bandwidth is ``b = h`` (``rho = h / b = 1``, which Calonico, Cattaneo and Farrell
+   2018, JASA, show keeps robust bias-corrected intervals valid, with good coverage accuracy):
+   measured in ``bench/impact_simulation.py``, IK's separate second-derivative bandwidth
+   (``b > h``) left the robust standard error 7 % too small and covered 92.5 % instead of 95 %;
+   ``b = h`` covers 95 % with a standard error matching the estimate's spread.
 4. Density test (McCrary 2008): histogram of the scores in bins of width ``2 sd(X) n^(-1/2)``
    that never straddle the cut-off, local linear fits of the bin heights on each side at
    0.7 times McCrary's rule-of-thumb bandwidth (undersmoothed, see ``UNDERSMOOTHING``), the log difference of the two densities at 0 and its
@@ -111,13 +115,13 @@ def local_linear(x: FloatArray, y: FloatArray, alpha: float) -> ImpactEstimate:
             above=n_right,
         )
 
-    h, b = _ik_bandwidths(x, y)
+    h = _ik_bandwidth(x, y)
     xl, yl, xr, yr = -x[left][::-1], y[left][::-1], x[right], y[right]  # both sides as distances
     # Scores on a coarse grid: widen the bandwidth until each side has three score values with
     # positive weight, the fewest a local linear fit and its variance need (rdrobust's
     # "masspoints" adjustment does the same in spirit).
     h = max(h, _reach_for_values(xl), _reach_for_values(xr))
-    b = max(b, h)
+    b = h  # see the module docstring, step 3
     near_left, near_right = int((xl < h).sum()), int((xr < h).sum())
     density_p = _density_test(x, alpha, said)
     if min(near_left, near_right) < MIN_NEAR_CUTOFF:
@@ -250,8 +254,8 @@ def _local_coefficients(
     return scaled / bandwidth ** np.arange(degree + 1)
 
 
-def _ik_bandwidths(x: FloatArray, y: FloatArray) -> tuple[float, float]:
-    """Imbens-Kalyanaraman (2012) bandwidth ``h`` and the pilot bandwidth ``b`` for the bias."""
+def _ik_bandwidth(x: FloatArray, y: FloatArray) -> float:
+    """Imbens-Kalyanaraman (2012) MSE-optimal bandwidth of the local linear estimator."""
     n = len(x)
     left, right = x < 0, x >= 0
     n_left, n_right = int(left.sum()), int(right.sum())
@@ -305,8 +309,7 @@ def _ik_bandwidths(x: FloatArray, y: FloatArray) -> tuple[float, float]:
     )
     if not math.isfinite(h) or h <= 0.0:
         h = span
-    b = max(h, 0.5 * (min(pilots[0], span) + min(pilots[1], span)))
-    return float(h), float(b)
+    return float(h)
 
 
 def _grid_step(x: FloatArray) -> float:

@@ -57,8 +57,9 @@ class ImpactEstimate:
     - ``method``: ``"callaway-santanna"``, ``"twfe"`` or ``"rdd-local-linear"``;
     - ``bandwidth``: RDD only, the main bandwidth ``h`` in running-variable units;
     - ``by_relative_year``: DiD only, ``{k: (effect, ci_low, ci_high)}`` for ``k`` = year minus
-      award year; ``k = -1`` is the reference year, reported as ``(0.0, 0.0, 0.0)``; ``k < -1``
-      are placebo (pre-trend) effects;
+      award year, with pointwise ``1 - alpha`` intervals; ``k = -1`` is the reference year,
+      reported as ``(0.0, 0.0, 0.0)``; ``k < -1`` are placebo (pre-trend) effects, each compared
+      with the year before the award (long differences, not CS's varying base);
     - ``warnings``: French sentences for the page; ``notices``: the same as codes and numbers.
 
     Extras: ``alpha``; ``n_obs`` (rows used); ``by_relative_year_se`` (standard error of each
