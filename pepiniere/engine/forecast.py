@@ -144,7 +144,7 @@ def forecast_jobs(
     _check_positive(draws, "draws")
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         raise ValueError(f"seed must be an integer, got {seed!r}")
-    history = _History(rows)
+    history = _History.read(rows)
     return history.forecast(history.last_year, horizon, draws, int(seed), targets={})[0]
 
 
@@ -165,7 +165,7 @@ def backtest(
     _check_positive(draws, "draws")
     if isinstance(origin_year, bool) or not isinstance(origin_year, numbers.Integral):
         raise ValueError(f"origin_year must be an integer, got {origin_year!r}")
-    history = _History(rows)
+    history = _History.read(rows)
     origin = int(origin_year)
     if history.last_year is None or origin not in history.year_index:
         raise ValueError(f"origin_year {origin_year!r} is not a year of the data")
@@ -209,14 +209,18 @@ def _check_positive(value: object, name: str) -> None:
 class _History:
     """The firm x year FTE matrix in canonical firm order (NaN = not reported)."""
 
-    def __init__(self, rows: Iterable[tuple[Hashable, int, float]] | None) -> None:
-        if rows is None:
-            return
-        data = rows if isinstance(rows, list) else list(rows)
+    def __init__(
+        self, unit_ids: list[Hashable], years: list[int], fte: NDArray[np.float64]
+    ) -> None:
+        self.unit_ids, self.years, self.fte = unit_ids, years, fte
+        self.year_index = {year: j for j, year in enumerate(years)}
+
+    @classmethod
+    def read(cls, rows: Iterable[tuple[Hashable, int, float]]) -> _History:
         units: list[Hashable] = []
         years: list[int] = []
         values: list[float] = []
-        for position, row in enumerate(data, start=1):
+        for position, row in enumerate(rows, start=1):
             try:
                 unit, year, fte = row
             except (TypeError, ValueError):
@@ -234,31 +238,27 @@ class _History:
             years.append(int(year))
             values.append(value)
         try:
-            self.unit_ids = canonical_order(units)
+            unit_ids = canonical_order(units)
         except TypeError:
             raise TypeError("unit ids must be hashable") from None
-        position_of = {u: i for i, u in enumerate(self.unit_ids)}
+        position_of = {u: i for i, u in enumerate(unit_ids)}
         distinct = sorted(set(years))
-        self.year_index = {year: j for j, year in enumerate(distinct)}
-        self.years = distinct
-        self.fte = np.full((len(self.unit_ids), len(distinct)), np.nan)
+        column_of = {year: j for j, year in enumerate(distinct)}
+        fte_matrix = np.full((len(unit_ids), len(distinct)), np.nan)
         for unit, year, value in zip(units, years, values, strict=True):
-            i, j = position_of[unit], self.year_index[year]
-            if not math.isnan(self.fte[i, j]):
+            i, j = position_of[unit], column_of[year]
+            if not math.isnan(fte_matrix[i, j]):
                 raise ValueError(f"unit {unit!r} has two rows for year {year}; keep one")
-            self.fte[i, j] = value
+            fte_matrix[i, j] = value
+        return cls(unit_ids, distinct, fte_matrix)
 
     @property
     def last_year(self) -> int | None:
         return self.years[-1] if self.years else None
 
     def until(self, year: int) -> _History:
-        past = _History(None)
-        past.unit_ids = self.unit_ids
-        past.years = [y for y in self.years if y <= year]
-        past.year_index = {y: j for j, y in enumerate(past.years)}
-        past.fte = self.fte[:, : len(past.years)]
-        return past
+        years = [y for y in self.years if y <= year]
+        return _History(self.unit_ids, years, self.fte[:, : len(years)])
 
     def forecast(
         self,
