@@ -37,8 +37,10 @@ as losses). Deterministic: units are put in canonical order and the simulation u
 :func:`backtest` re-runs the forecast as if the data stopped at a past year and compares it with
 what the following years recorded.
 
-Cost: ``draws * firms * horizon`` random draws, simulated in chunks; about a second for 10 000
-firms and 2 000 draws. The number of draws is lowered for very large portfolios (at least 200).
+Cost: ``draws * firms * horizon`` random draws, simulated in chunks; the number of draws is
+lowered so that this stays under 20 million (at least 200 draws): measured 1.3 s CPU for 10 000
+firms x 10 years (666 draws), 5.7 s for 100 000 firms (200 draws), so a page reads a forecast a
+task computed.
 """
 
 from __future__ import annotations

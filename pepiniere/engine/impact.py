@@ -207,30 +207,40 @@ def _read_panel(rows: Iterable[tuple[Hashable, int, int | None, float]]) -> Pane
     expected = "(unit_id, year, first_treated_year or None, outcome)"
     units, years, firsts, outcomes = _columns(rows, 4, expected)
     n = len(units)
-    if not all(type(y) is int for y in years):
+    # Fast paths for plain ints and floats (a million rows); anything else is checked one by one.
+    plain_years = all(type(y) is int for y in years)
+    if not plain_years:
         for unit, year in zip(units, years, strict=True):
             if not _is_int(year):
                 raise ValueError(f"year of unit {unit!r} is {year!r}, not an integer")
-    if not all(type(v) is float for v in outcomes):
+    plain_outcomes = all(type(v) is float for v in outcomes)
+    if not plain_outcomes:
         for unit, year, value in zip(units, years, outcomes, strict=True):
             _number(value, f"outcome of unit {unit!r} in {year}")
-    y = np.fromiter((float(v) for v in outcomes), dtype=np.float64, count=n)
+    if plain_outcomes:
+        y = np.array(outcomes, dtype=np.float64)
+    else:
+        y = np.fromiter((float(v) for v in outcomes), dtype=np.float64, count=n)
     if n and not np.isfinite(y).all():
         bad = int(np.flatnonzero(~np.isfinite(y))[0])
         raise ValueError(f"outcome of unit {units[bad]!r} in {years[bad]} is not a finite number")
+    if not all(f is None or type(f) is int for f in firsts):
+        for unit, first in zip(units, firsts, strict=True):
+            if first is not None and not _is_int(first):
+                raise ValueError(
+                    f"first_treated_year of unit {unit!r} is {first!r}; expected an integer or None"
+                )
     never = np.fromiter((f is None for f in firsts), dtype=np.bool_, count=n)
-    for unit, first in zip(units, firsts, strict=True):
-        if first is not None and not _is_int(first):
-            raise ValueError(
-                f"first_treated_year of unit {unit!r} is {first!r}; expected an integer or None"
-            )
     try:
         unit_ids = canonical_order(units)
     except TypeError:
         raise TypeError("unit ids must be hashable") from None
     position = {u: i for i, u in enumerate(unit_ids)}
-    unit_index = np.fromiter((position[u] for u in units), dtype=np.intp, count=n)
-    year_values = np.fromiter((int(v) for v in years), dtype=np.int64, count=n)
+    unit_index = np.array(list(map(position.__getitem__, units)), dtype=np.intp)
+    if plain_years:
+        year_values = np.array(years, dtype=np.int64)
+    else:
+        year_values = np.fromiter((int(v) for v in years), dtype=np.int64, count=n)
     first_values = np.fromiter(
         (0 if f is None else int(f) for f in firsts), dtype=np.int64, count=n
     )
