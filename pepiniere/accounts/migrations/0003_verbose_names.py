@@ -2,6 +2,7 @@
 
 import django.db.models.deletion
 from django.conf import settings
+from pepiniere.lib.migrations import RelabelField
 from django.db import migrations, models
 
 
@@ -17,12 +18,12 @@ class Migration(migrations.Migration):
             name='user',
             options={'ordering': ['email'], 'verbose_name': 'utilisateur·rice', 'verbose_name_plural': 'utilisateur·rices'},
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='rolegrant',
             name='funder',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='role_grants', to='programmes.funder', verbose_name='financeur'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='rolegrant',
             name='user',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='role_grants', to=settings.AUTH_USER_MODEL, verbose_name='compte'),

@@ -2,6 +2,7 @@
 
 import django.db.models.deletion
 from django.conf import settings
+from pepiniere.lib.migrations import RelabelField
 from django.db import migrations, models
 
 
@@ -17,27 +18,27 @@ class Migration(migrations.Migration):
             name='apitoken',
             options={'verbose_name': "jeton d'API", 'verbose_name_plural': "jetons d'API"},
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='apitoken',
             name='created_at',
             field=models.DateTimeField(auto_now_add=True, verbose_name='créé le'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='apitoken',
             name='key_hash',
             field=models.CharField(max_length=64, unique=True, verbose_name='empreinte de la clé'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='apitoken',
             name='last_used_at',
             field=models.DateTimeField(blank=True, null=True, verbose_name='dernière utilisation le'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='apitoken',
             name='revoked',
             field=models.BooleanField(default=False, verbose_name='révoqué'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='apitoken',
             name='user',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL, verbose_name='compte'),

@@ -3,6 +3,7 @@
 import django.db.models.deletion
 import pepiniere.applications.models
 from django.conf import settings
+from pepiniere.lib.migrations import RelabelField
 from django.db import migrations, models
 
 
@@ -36,242 +37,242 @@ class Migration(migrations.Migration):
             name='internalnote',
             options={'ordering': ['-created_at'], 'verbose_name': 'note interne', 'verbose_name_plural': 'notes internes'},
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='application',
             name='answers',
             field=models.JSONField(blank=True, default=dict, verbose_name='réponses'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='application',
             name='call',
             field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='applications', to='calls.call', verbose_name='appel à projets'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='application',
             name='created_at',
             field=models.DateTimeField(auto_now_add=True, verbose_name='créé le'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='application',
             name='created_by',
             field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='applications_created', to=settings.AUTH_USER_MODEL, verbose_name='créé par'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='application',
             name='draft_revision',
             field=models.PositiveIntegerField(default=0, verbose_name='révision du brouillon'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='application',
             name='number',
             field=models.PositiveIntegerField(blank=True, editable=False, null=True, verbose_name='numéro'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='application',
             name='organisation',
             field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='applications', to='organisations.organisation', verbose_name='structure'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='application',
             name='search_text',
             field=models.TextField(blank=True, default='', editable=False, verbose_name='texte de recherche'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='application',
             name='updated_at',
             field=models.DateTimeField(auto_now=True, verbose_name='modifié le'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='applicationversion',
             name='answers',
             field=models.JSONField(default=dict, verbose_name='réponses'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='applicationversion',
             name='application',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='applications.application', verbose_name='dossier de candidature'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='applicationversion',
             name='attachments',
             field=models.JSONField(default=list, verbose_name='pièces justificatives'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='applicationversion',
             name='draft_revision',
             field=models.PositiveIntegerField(verbose_name='révision du brouillon'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='applicationversion',
             name='number',
             field=models.PositiveSmallIntegerField(verbose_name='numéro'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='applicationversion',
             name='project_budget',
             field=models.DecimalField(decimal_places=2, max_digits=14, null=True, verbose_name='budget total du projet'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='applicationversion',
             name='requested_amount',
             field=models.DecimalField(decimal_places=2, max_digits=14, null=True, verbose_name='montant demandé'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='applicationversion',
             name='submitted_at',
             field=models.DateTimeField(verbose_name='déposée le'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='applicationversion',
             name='submitted_by',
             field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='déposée par'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='applicationversion',
             name='summary',
             field=models.TextField(verbose_name='résumé du projet'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='applicationversion',
             name='title',
             field=models.CharField(max_length=200, verbose_name='titre du projet'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='attachment',
             name='application',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachment_set', to='applications.application', verbose_name='dossier de candidature'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='attachment',
             name='content_type',
             field=models.CharField(max_length=100, verbose_name='type de fichier'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='attachment',
             name='field_key',
             field=models.SlugField(verbose_name='question'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='attachment',
             name='file',
             field=models.FileField(max_length=200, upload_to=pepiniere.applications.models.attachment_path, verbose_name='fichier'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='attachment',
             name='original_name',
             field=models.CharField(max_length=200, verbose_name='nom du fichier'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='attachment',
             name='removed_from_draft',
             field=models.BooleanField(default=False, verbose_name='retirée du brouillon'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='attachment',
             name='sha256',
             field=models.CharField(max_length=64, verbose_name='empreinte SHA-256'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='attachment',
             name='size',
             field=models.PositiveIntegerField(verbose_name='taille (octets)'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='attachment',
             name='token',
             field=models.CharField(max_length=32, unique=True, verbose_name='jeton'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='attachment',
             name='uploaded_at',
             field=models.DateTimeField(auto_now_add=True, verbose_name='jointe le'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='attachment',
             name='uploaded_by',
             field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='jointe par'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='export',
             name='created_at',
             field=models.DateTimeField(auto_now_add=True, verbose_name='demandé le'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='export',
             name='done',
             field=models.PositiveIntegerField(default=0, verbose_name='lignes écrites'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='export',
             name='error',
             field=models.TextField(blank=True, verbose_name='erreur'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='export',
             name='file',
             field=models.FileField(blank=True, upload_to='exports/', verbose_name='fichier'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='export',
             name='filters',
             field=models.JSONField(default=dict, verbose_name='filtres'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='export',
             name='finished_at',
             field=models.DateTimeField(blank=True, null=True, verbose_name='terminé le'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='export',
             name='format',
             field=models.CharField(choices=[('csv', 'CSV'), ('xlsx', 'XLSX')], max_length=5, verbose_name='format'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='export',
             name='requested_by',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='demandé par'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='export',
             name='status',
             field=models.CharField(choices=[('pending', 'en attente'), ('running', 'en cours'), ('done', 'prêt'), ('failed', 'échec')], default='pending', max_length=10, verbose_name='statut'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='export',
             name='total',
             field=models.PositiveIntegerField(default=0, verbose_name='lignes à écrire'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='informationrequest',
             name='answered_at',
             field=models.DateTimeField(blank=True, null=True, verbose_name='répondue le'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='informationrequest',
             name='application',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='information_requests', to='applications.application', verbose_name='dossier de candidature'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='informationrequest',
             name='requested_at',
             field=models.DateTimeField(verbose_name='demandée le'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='informationrequest',
             name='requested_by',
             field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='demandée par'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='internalnote',
             name='application',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='internal_notes', to='applications.application', verbose_name='dossier de candidature'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='internalnote',
             name='author',
             field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='auteur'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='internalnote',
             name='created_at',
             field=models.DateTimeField(auto_now_add=True, verbose_name='écrite le'),

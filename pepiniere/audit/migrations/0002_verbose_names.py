@@ -2,6 +2,7 @@
 
 import django.db.models.deletion
 from django.conf import settings
+from pepiniere.lib.migrations import RelabelField
 from django.db import migrations, models
 
 
@@ -14,27 +15,27 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AlterField(
+        RelabelField(
             model_name='auditentry',
             name='actor',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='auteur'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='auditentry',
             name='content_type',
             field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='contenttypes.contenttype', verbose_name="type d'objet"),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='auditentry',
             name='object_id',
             field=models.PositiveBigIntegerField(verbose_name="identifiant de l'objet"),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='auditentry',
             name='object_repr',
             field=models.CharField(max_length=200, verbose_name='objet'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='auditentry',
             name='public',
             field=models.BooleanField(default=True, verbose_name='visible du porteur'),

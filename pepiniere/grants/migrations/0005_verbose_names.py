@@ -2,6 +2,7 @@
 
 import django.db.models.deletion
 from django.conf import settings
+from pepiniere.lib.migrations import RelabelField
 from django.db import migrations, models
 
 
@@ -26,177 +27,177 @@ class Migration(migrations.Migration):
             name='callpolicy',
             options={'verbose_name': "règles d'attribution de l'appel", 'verbose_name_plural': "règles d'attribution des appels"},
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='aidrecord',
             name='award',
             field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='aid_record', to='grants.award', verbose_name='aide attribuée sur la plateforme'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='aidrecord',
             name='organisation',
             field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='aid_records', to='organisations.organisation', verbose_name='structure'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='aidrecord',
             name='recorded_at',
             field=models.DateTimeField(verbose_name='enregistré le'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='aidrecord',
             name='recorded_by',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='enregistré par'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='award',
             name='application',
             field=models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='award', to='applications.application', verbose_name='dossier de candidature'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='award',
             name='awarded_at',
             field=models.DateTimeField(verbose_name='attribué le'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='award',
             name='awarded_by',
             field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='attribué par'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='award',
             name='scenario',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='awards', to='selection.scenario', verbose_name='scénario'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='awardshare',
             name='award',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='shares', to='grants.award', verbose_name='aide attribuée'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='awardshare',
             name='funder',
             field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='award_shares', to='programmes.funder', verbose_name='financeur'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='budgetline',
             name='axis',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='budget_lines', to='programmes.axis', verbose_name='axe'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='budgetline',
             name='call',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='budget_lines', to='calls.call', verbose_name='appel à projets'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='budgetline',
             name='funder',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='budget_lines', to='programmes.funder', verbose_name='financeur'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='budgetline',
             name='programme',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='budget_lines', to='programmes.programme', verbose_name='programme'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='callpolicy',
             name='call',
             field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='grant_policy', to='calls.call', verbose_name='appel à projets'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='decisionletter',
             name='application',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='decision_letters', to='applications.application', verbose_name='dossier de candidature'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='decisionletter',
             name='body_html',
             field=models.TextField(blank=True, verbose_name='courrier (HTML)'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='decisionletter',
             name='comments',
             field=models.JSONField(blank=True, default=list, verbose_name='avis des expert·es'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='decisionletter',
             name='decision_date',
             field=models.DateField(blank=True, null=True, verbose_name='date de la décision'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='decisionletter',
             name='decision_reference',
             field=models.CharField(blank=True, max_length=100, verbose_name='référence de la décision'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='decisionletter',
             name='emailed_at',
             field=models.DateTimeField(blank=True, null=True, verbose_name='envoyé par courriel le'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='decisionletter',
             name='layout',
             field=models.JSONField(blank=True, default=dict, verbose_name='mise en page'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='decisionletter',
             name='recipients',
             field=models.JSONField(blank=True, default=list, verbose_name='destinataires'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='decisionletter',
             name='scores',
             field=models.JSONField(blank=True, default=list, verbose_name='notes'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='decisionletter',
             name='sent_at',
             field=models.DateTimeField(verbose_name='envoyé le'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='decisionletter',
             name='sent_by',
             field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='envoyé par'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='decisionletter',
             name='signatory',
             field=models.CharField(blank=True, max_length=200, verbose_name='signataire'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='lettertemplate',
             name='call',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='letter_templates', to='calls.call', verbose_name='appel à projets'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='lettertemplate',
             name='updated_at',
             field=models.DateTimeField(verbose_name='modifié le'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='lettertemplate',
             name='updated_by',
             field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='modifié par'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='linkedundertaking',
             name='confirmed_by',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='confirmé par'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='linkedundertaking',
             name='declared_at',
             field=models.DateTimeField(verbose_name='déclaré le'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='linkedundertaking',
             name='declared_by',
             field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='déclaré par'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='linkedundertaking',
             name='linked_organisation',
             field=models.ForeignKey(blank=True, help_text="Renseigné quand l'entreprise liée est aussi inscrite sur la plateforme.", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='declared_as_linked', to='organisations.organisation', verbose_name='structure liée'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='linkedundertaking',
             name='organisation',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='linked_undertakings', to='organisations.organisation', verbose_name='structure'),

@@ -2,6 +2,7 @@
 
 import django.db.models.deletion
 from django.conf import settings
+from pepiniere.lib.migrations import RelabelField
 from django.db import migrations, models
 
 
@@ -29,92 +30,92 @@ class Migration(migrations.Migration):
             name='organisation',
             options={'ordering': ['name'], 'verbose_name': 'structure', 'verbose_name_plural': 'structures'},
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='joinrequest',
             name='created_at',
             field=models.DateTimeField(auto_now_add=True, verbose_name='demandée le'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='joinrequest',
             name='decided_at',
             field=models.DateTimeField(blank=True, null=True, verbose_name='décidé le'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='joinrequest',
             name='decided_by',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='décidé par'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='joinrequest',
             name='organisation',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='join_requests', to='organisations.organisation', verbose_name='structure'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='joinrequest',
             name='user',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='join_requests', to=settings.AUTH_USER_MODEL, verbose_name='compte'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='memberinvitation',
             name='accepted_by',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='acceptée par'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='memberinvitation',
             name='created_at',
             field=models.DateTimeField(auto_now_add=True, verbose_name='envoyée le'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='memberinvitation',
             name='invited_by',
             field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='invité·e par'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='memberinvitation',
             name='organisation',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitations', to='organisations.organisation', verbose_name='structure'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='memberinvitation',
             name='token',
             field=models.CharField(max_length=64, unique=True, verbose_name='jeton'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='membership',
             name='joined_at',
             field=models.DateTimeField(auto_now_add=True, verbose_name='membre depuis le'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='membership',
             name='organisation',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='organisations.organisation', verbose_name='structure'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='membership',
             name='user',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL, verbose_name='compte'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='organisation',
             name='created_at',
             field=models.DateTimeField(auto_now_add=True, verbose_name='créé le'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='organisation',
             name='members',
             field=models.ManyToManyField(related_name='organisations', through='organisations.Membership', to=settings.AUTH_USER_MODEL, verbose_name='membres'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='sizeband',
             name='max_employees',
             field=models.PositiveIntegerField(blank=True, null=True, verbose_name='effectif maximal'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='sizeband',
             name='min_employees',
             field=models.PositiveIntegerField(blank=True, null=True, verbose_name='effectif minimal'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='sizeband',
             name='position',
             field=models.PositiveSmallIntegerField(default=0, verbose_name='position'),

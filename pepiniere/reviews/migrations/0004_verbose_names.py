@@ -2,6 +2,7 @@
 
 import django.db.models.deletion
 from django.conf import settings
+from pepiniere.lib.migrations import RelabelField
 from django.db import migrations, models
 
 
@@ -60,287 +61,287 @@ class Migration(migrations.Migration):
             name='reviewerprofile',
             options={'verbose_name': "profil d'expert·e", 'verbose_name_plural': "profils d'expert·es"},
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='assignment',
             name='affinity',
             field=models.FloatField(default=0, verbose_name='affinité'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='assignment',
             name='application',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='applications.application', verbose_name='dossier de candidature'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='assignment',
             name='assigned_at',
             field=models.DateTimeField(verbose_name='affecté le'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='assignment',
             name='assigned_by',
             field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='affecté par'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='assignment',
             name='reviewer',
             field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assignments', to=settings.AUTH_USER_MODEL, verbose_name='expert·e'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='assignment',
             name='status',
             field=models.CharField(choices=[('assigned', 'à évaluer'), ('submitted', 'évalué'), ('withdrawn', 'retiré (conflit)'), ('conflicted', "écarté (conflit d'intérêts)")], default='assigned', max_length=10, verbose_name='statut'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='assignmentrun',
             name='call',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignment_runs', to='calls.call', verbose_name='appel à projets'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='assignmentrun',
             name='confirmed_at',
             field=models.DateTimeField(blank=True, null=True, verbose_name='confirmé le'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='assignmentrun',
             name='created_at',
             field=models.DateTimeField(verbose_name='calculée le'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='assignmentrun',
             name='created_by',
             field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='créé par'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='assignmentrun',
             name='pairs',
             field=models.JSONField(default=list, verbose_name='paires proposées'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='assignmentrun',
             name='problems',
             field=models.JSONField(default=list, verbose_name='problèmes'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='bid',
             name='application',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='bids', to='applications.application', verbose_name='dossier de candidature'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='bid',
             name='level',
             field=models.CharField(choices=[('want', 'je souhaite'), ('can', 'je peux'), ('cannot', 'je ne peux pas')], max_length=10, verbose_name="niveau d'intérêt"),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='bid',
             name='reviewer',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='bids', to=settings.AUTH_USER_MODEL, verbose_name='expert·e'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='callreviewer',
             name='call',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pool', to='calls.call', verbose_name='appel à projets'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='callreviewer',
             name='max_load',
             field=models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='charge maximale'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='callreviewer',
             name='reviewer',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='call_pools', to=settings.AUTH_USER_MODEL, verbose_name='expert·e'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='conflict',
             name='declared_at',
             field=models.DateTimeField(verbose_name='déclaré le'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='conflict',
             name='organisation',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='conflicts', to='organisations.organisation', verbose_name='structure'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='conflict',
             name='reviewer',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='conflicts', to=settings.AUTH_USER_MODEL, verbose_name='expert·e'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='conflict',
             name='source',
             field=models.CharField(choices=[('membership', 'membre de la structure'), ('siren', 'SIREN déclaré (employeur ou relation)'), ('declared', "déclaré par l'expert·e")], max_length=20, verbose_name='origine'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='conflictrequest',
             name='assignment',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='conflict_requests', to='reviews.assignment', verbose_name='affectation'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='conflictrequest',
             name='decided_at',
             field=models.DateTimeField(blank=True, null=True, verbose_name='décidé le'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='conflictrequest',
             name='decided_by',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='décidé par'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='conflictrequest',
             name='requested_at',
             field=models.DateTimeField(verbose_name='demandé le'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='conflictrequest',
             name='status',
             field=models.CharField(choices=[('pending', 'en attente de la décision du chargé de mission'), ('accepted', "accepté : l'évaluation ne compte plus"), ('refused', 'refusé')], default='pending', max_length=10, verbose_name='statut'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='criterionscore',
             name='comment',
             field=models.TextField(blank=True, verbose_name='commentaire'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='criterionscore',
             name='criterion',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='calls.criterion', verbose_name='critère'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='criterionscore',
             name='review',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='scores', to='reviews.review', verbose_name='évaluation'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='criterionscore',
             name='score',
             field=models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True, verbose_name='note'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='invitation',
             name='accepted_at',
             field=models.DateTimeField(blank=True, null=True, verbose_name='acceptée le'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='invitation',
             name='accepted_by',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='acceptée par'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='invitation',
             name='call',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reviewer_invitations', to='calls.call', verbose_name='appel à projets'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='invitation',
             name='email',
             field=models.EmailField(max_length=254, verbose_name='adresse électronique'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='invitation',
             name='invited_at',
             field=models.DateTimeField(verbose_name='invité·e le'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='invitation',
             name='invited_by',
             field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='invité·e par'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='invitation',
             name='token',
             field=models.CharField(max_length=40, unique=True, verbose_name='jeton'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='jurydecision',
             name='application',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='jury_decisions', to='applications.application', verbose_name='dossier de candidature'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='jurydecision',
             name='decided_at',
             field=models.DateTimeField(verbose_name='décidée le'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='jurydecision',
             name='decided_by',
             field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='décidée par'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='jurydecision',
             name='decision',
             field=models.CharField(max_length=10, verbose_name='décision'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='jurydecision',
             name='justification',
             field=models.TextField(blank=True, verbose_name='justification'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='jurydecision',
             name='proposed',
             field=models.CharField(max_length=10, verbose_name='décision proposée'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='jurydecision',
             name='rank',
             field=models.PositiveIntegerField(verbose_name='rang'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='jurydecision',
             name='session',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='decisions', to='reviews.jurysession', verbose_name='séance du jury'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='jurysession',
             name='call',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='jury_sessions', to='calls.call', verbose_name='appel à projets'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='jurysession',
             name='closed_at',
             field=models.DateTimeField(blank=True, null=True, verbose_name='close le'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='rankingsnapshot',
             name='call',
             field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='ranking_snapshot', to='calls.call', verbose_name='appel à projets'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='rankingsnapshot',
             name='computed_at',
             field=models.DateTimeField(verbose_name='calculé le'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='rankingsnapshot',
             name='fingerprint',
             field=models.CharField(max_length=64, verbose_name='empreinte des évaluations'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='rankingsnapshot',
             name='payload',
             field=models.JSONField(verbose_name='classement calculé'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='review',
             name='assignment',
             field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='review', to='reviews.assignment', verbose_name='affectation'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='review',
             name='status',
             field=models.CharField(choices=[('draft', 'brouillon'), ('submitted', 'remise')], default='draft', max_length=10, verbose_name='statut'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='review',
             name='submitted_at',
             field=models.DateTimeField(blank=True, null=True, verbose_name='remise le'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='review',
             name='updated_at',
             field=models.DateTimeField(auto_now=True, verbose_name='modifiée le'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='reviewerprofile',
             name='user',
             field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='reviewer_profile', to=settings.AUTH_USER_MODEL, verbose_name="compte de l'expert·e"),

@@ -2,6 +2,7 @@
 
 import django.db.models.deletion
 from django.conf import settings
+from pepiniere.lib.migrations import RelabelField
 from django.db import migrations, models
 
 
@@ -14,37 +15,37 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AlterField(
+        RelabelField(
             model_name='scenario',
             name='call',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='scenarios', to='calls.call', verbose_name='appel à projets'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='scenario',
             name='created_at',
             field=models.DateTimeField(verbose_name='créé le'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='scenario',
             name='created_by',
             field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='créé par'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='scenario',
             name='ran_at',
             field=models.DateTimeField(blank=True, null=True, verbose_name='calculé le'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='scenario',
             name='ranking_digest',
             field=models.CharField(blank=True, editable=False, max_length=64, verbose_name='empreinte du classement'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='scenario',
             name='result',
             field=models.JSONField(blank=True, default=dict, editable=False, verbose_name='résultat'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='scenario',
             name='sent_to_jury_by',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='envoyé au jury par'),
