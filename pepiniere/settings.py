@@ -274,7 +274,7 @@ X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy (Django's own middleware): only our own files run or style a page; no
 # inline script, style attribute or handler anywhere (templates, htmx: see base.html), scripts that
 # Django's admin writes inline carry the request's nonce. Checked page by page by
-# tests_project/test_csp.py and, in Chromium, by tests_browser/test_csp.py.
+# tests_demo/test_csp.py and, in Chromium, by tests_browser/test_csp.py.
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],

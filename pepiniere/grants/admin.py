@@ -61,6 +61,10 @@ class AidRecordAdmin(AuditedAdminMixin, FunderScopedAdminMixin, admin.ModelAdmin
     list_filter = ["source"]
     search_fields = ["organisation__name", "funder_name", "reference"]
     list_select_related = ["organisation"]
+    # Thousands of awards and organisations: a search box, not a <select> of every one (whose
+    # labels each cost a query).
+    autocomplete_fields = ["organisation"]
+    raw_id_fields = ["award", "recorded_by"]
 
 
 # Letters, their policy and de minimis links: every admin change is audited (issue 10).
@@ -70,10 +74,12 @@ class CallScopedAdmin(AuditedAdminMixin, FunderScopedAdminMixin, admin.ModelAdmi
 
 class ApplicationScopedAdmin(AuditedAdminMixin, FunderScopedAdminMixin, admin.ModelAdmin):
     funder_lookup = "application__call__funder"
+    raw_id_fields = ["application", "sent_by"]
 
 
 class OrganisationScopedAdmin(AuditedAdminMixin, FunderScopedAdminMixin, admin.ModelAdmin):
     funder_lookup = "organisation__applications__call__funder"
+    autocomplete_fields = ["organisation", "linked_organisation"]
 
 
 admin.site.register(CallPolicy, CallScopedAdmin)

@@ -2,9 +2,10 @@
 every same-site link of the pages reached (GET only, breadth-first), and find no server error and
 no link that answers the person who sees it with 403 or 404 (or sends them to the login page).
 
-The demo scenario is built once for the module in the test database. The crawl is bounded so that
+The demo scenario is built once for the package (tests_demo/conftest.py). The crawl is bounded so that
 it stays well under a minute on two cores: links whose path differs only by numbers (one
-application, one review, one scenario…) are followed for the first few of each kind met, and a
+application, one review, one scenario…) or by a dated slug (one call of the roadmap) are followed
+for the first few of each kind met, and a
 path's query strings (filters, sorts, pages) for its first few: a sample of each kind of page,
 every kind reached. Files (PDF, CSV, XLSX) are requested and their status checked, not read.
 The Django admin is checked on its index and the pages it links to (not crawled further: it is
@@ -14,52 +15,31 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from django.db import transaction
-from django.test import Client, override_settings
+from django.test import Client
 
 from pepiniere.accounts.models import User
 from pepiniere.demo.scenario import ACCOUNTS
+from pepiniere.tests_demo.conftest import DEMO
+
+pytestmark = DEMO
 
 HREF = re.compile(r'<a\b[^>]*?\bhref="([^"]*)"', re.I)
-NUMBER = re.compile(r"\d+")
+# A path segment with a digit in it is an identifier: a number (/dossiers/12/) or a dated slug
+# (/appels/economie-collaborative-2015/). The roadmap has dozens of calls: one kind of page each.
+NUMBER = re.compile(r"[^/]*\d[^/]*")
 PER_PATTERN = 3  # concrete URLs followed per path pattern (/dossiers/<n>/, …)
 PER_QUERY = 3  # query strings followed per path (filters, sorts, pages)
 MAX_PAGES = 400  # per role: a safety net, far above what the demo needs
 SKIP_PREFIXES = ("/static/", "/i18n/", "/api/v1/docs", "/compte/deconnexion")
 
 
-@pytest.fixture(scope="module")
-def demo_media(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("demo") / "private"
-
-
-@pytest.fixture(autouse=True)
-def _private_media(settings: Any, demo_media: Path) -> None:
-    """The demo's files (attachments, letters) stay where the module's demo put them."""
-    settings.MEDIA_ROOT = demo_media
-
-
-@pytest.fixture(scope="module")
-def demo_users(
-    django_db_setup: None, django_db_blocker: Any, demo_media: Path
-) -> Iterator[dict[str, User]]:
-    """The demo's founding case in the test database, for the whole module, rolled back after."""
-    from pepiniere.demo.scenario import build
-
-    with (
-        django_db_blocker.unblock(),
-        override_settings(MEDIA_ROOT=demo_media),
-        transaction.atomic(),
-    ):
-        build()
-        yield {email: User.objects.get(email=email) for email, _name, _role in ACCOUNTS}
-        transaction.set_rollback(True)
+@pytest.fixture
+def demo_users(demo: dict[str, Any]) -> dict[str, User]:
+    return {email: User.objects.get(email=email) for email, _name, _role in ACCOUNTS}
 
 
 def _links(html: str, base: str) -> list[str]:
@@ -133,7 +113,6 @@ def _query(url: str) -> str:
     return f"?{query}" if query else ""
 
 
-@pytest.mark.django_db
 @pytest.mark.parametrize("email", [email for email, _name, _role in ACCOUNTS])
 def test_no_link_of_a_role_answers_an_error_to_it(demo_users: dict[str, User], email: str) -> None:
     client = Client(raise_request_exception=False)
@@ -143,7 +122,6 @@ def test_no_link_of_a_role_answers_an_error_to_it(demo_users: dict[str, User], e
     assert not problems, f"{email}:\n" + "\n".join(problems)
 
 
-@pytest.mark.django_db
 def test_an_anonymous_visitor_meets_no_error(demo_users: dict[str, User]) -> None:
     statuses, problems = crawl(Client(raise_request_exception=False), "/")
     # Links to log in are expected on public pages; everything else must open.

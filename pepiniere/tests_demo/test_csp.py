@@ -5,13 +5,14 @@ would block (htmx's own indicator styles are turned off in base.html)."""
 import re
 from pathlib import Path
 
-import pytest
 from django.conf import settings
 from django.test import Client
 
 from pepiniere.accounts.models import User
-from pepiniere.demo.scenario import build
 from pepiniere.lib.testing.crawl import crawl
+from pepiniere.tests_demo.conftest import DEMO
+
+pytestmark = DEMO
 
 ROOT = Path(settings.BASE_DIR) / "pepiniere"
 # Rendered to PDF only (never served to a browser): its <style> is the letter's page layout.
@@ -67,10 +68,7 @@ def _policy(response) -> dict[str, str]:
     }
 
 
-@pytest.mark.django_db
-@pytest.mark.xdist_group("demo-crawl")
-def test_every_page_of_every_demo_role_has_the_strict_policy():
-    build()
+def test_every_page_of_every_demo_role_has_the_strict_policy(demo):
     problems: list[str] = []
     nonces: set[str] = set()
     for role, start, admin in (

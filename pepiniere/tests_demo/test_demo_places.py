@@ -1,10 +1,10 @@
 """The demo's organisations are where they say they are: commune, département and the place a
 name mentions agree (a « Pau » structure filed under Gironde makes a reader doubt every figure)."""
 
-import pytest
-
-from pepiniere.demo.scenario import build
 from pepiniere.organisations.models import Organisation
+from pepiniere.tests_demo.conftest import DEMO
+
+pytestmark = DEMO
 
 # Places a demo name may mention, and their département.
 PLACES = {
@@ -27,9 +27,7 @@ PLACES = {
 }
 
 
-@pytest.mark.django_db
-def test_every_demo_organisation_s_commune_is_in_its_departement_and_its_name_agrees():
-    build()
+def test_every_demo_organisation_s_commune_is_in_its_departement_and_its_name_agrees(demo):
     organisations = list(Organisation.objects.all())
     assert len(organisations) >= 45
     wrong = [

@@ -1,22 +1,22 @@
 import random
 
-import pytest
 from django.urls import reverse
 
 from pepiniere.accounts.models import Role
 from pepiniere.applications.models import Application, Status
 from pepiniere.calls.models import Call
-from pepiniere.demo.scenario import build
 from pepiniere.demo.selection_scenario import build_selection
 from pepiniere.grants import budget
 from pepiniere.grants.models import BudgetLine
 from pepiniere.lib.testing.factories import page_text, plain
 from pepiniere.selection.models import Scenario
+from pepiniere.tests_demo.conftest import DEMO
+
+pytestmark = DEMO
 
 
-@pytest.mark.django_db
-def test_demo_selection_awards_within_the_envelope_and_one_de_minimis_refusal(client):
-    facts = build()
+def test_demo_selection_awards_within_the_envelope_and_one_de_minimis_refusal(demo, client):
+    facts = demo
     users = facts["users"]
     eco = Call.objects.get(slug="economie-collaborative-2015")
     if not Scenario.objects.filter(call=eco).exists():  # until scenario.py calls it

@@ -4,16 +4,16 @@
 
 import re
 
-import pytest
 from django.apps import apps
 from django.test import Client
 
 from pepiniere.accounts.models import User
 from pepiniere.audit.labels import ACTION_LABELS
-from pepiniere.demo.scenario import build
 from pepiniere.lib.testing.crawl import crawl
+from pepiniere.tests_demo.conftest import DEMO
 
-pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("demo-crawl")]
+pytestmark = DEMO
+
 
 START = {
     "porteur": ["/", "/dossiers/", "/structures/", "/compte/"],
@@ -59,8 +59,7 @@ def _problems(url: str, text: str, codes: re.Pattern[str]) -> list[str]:
     return found
 
 
-def test_pages_of_every_demo_role_are_in_french():
-    build()
+def test_pages_of_every_demo_role_are_in_french(demo):
     codes = _codes()
     problems: list[str] = []
     for role, start in START.items():
@@ -76,8 +75,7 @@ def test_pages_of_every_demo_role_are_in_french():
     assert not problems, "\n".join(problems[:40])
 
 
-def test_admin_pages_are_in_french():
-    build()
+def test_admin_pages_are_in_french(demo):
     codes = _codes()
     client = Client()
     client.force_login(User.objects.get(email="admin@pepiniere.test"))

@@ -64,7 +64,9 @@ def read(html: str) -> tuple[str, list[str]]:
 
 
 def _shape(url: str) -> str:
-    return re.sub(r"\d+", "N", urlsplit(url).path)
+    """/dossiers/12/ and /dossiers/13/ are one shape, and so are two calls' pages
+    (/appels/innovation-2015/, /appels/formation-2016/): a segment with a digit is an identifier."""
+    return re.sub(r"[^/]*\d[^/]*", "N", urlsplit(url).path)
 
 
 def crawl(
