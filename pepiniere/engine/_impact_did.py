@@ -28,7 +28,11 @@ Aggregations, each weighting ``ATT(g, t)`` by the number of cohort-``g`` firms i
 
 - ``effect`` (CS "simple"): over every ``t >= g``, i.e. every funded firm-year at or after the
   award weighs the same;
-- ``by_relative_year[k]``: over the cells with ``t - g = k`` (the event study).
+- ``by_relative_year[k]``: over the cells with ``t - g = k`` (the event study);
+- ``by_calendar_year[t]`` (CS "calendar"): over the cells of year ``t`` at or after the award,
+  i.e. the average effect on the firms already funded in ``t``; times their number
+  (``n_treated_by_calendar_year[t]``) it is the total the support caused that year (e.g. jobs),
+  with the interval multiplied likewise.
 
 The estimand is the average over the funded firm-years of this sample (the weights are taken as
 given, not as estimated population shares), which is what a funder's report states.
@@ -146,6 +150,10 @@ def callaway_santanna(panel: Panel, alpha: float) -> ImpactEstimate:
     psi = np.zeros((n_units, n_k))
     numerator = np.zeros(n_k)
     weight = np.zeros(n_k)
+    # The same by calendar year, over the cells at or after the award (CS "calendar" aggregation).
+    psi_year = np.zeros((n_units, n_years))
+    numerator_year = np.zeros(n_years)
+    weight_year = np.zeros(n_years)
     used_treated = np.zeros(n_units, dtype=np.bool_)
     used_control = np.zeros(n_units, dtype=np.bool_)
     missing_base = 0
@@ -173,8 +181,15 @@ def callaway_santanna(panel: Panel, alpha: float) -> ImpactEstimate:
             weight[m] += n_t
             # Cell weight n_t times the influence function (d - mean) / n of each side,
             # scaled by sqrt(n / (n - 1)) (Welch's variance for a single cell).
-            psi[members[treated_ok], m] += (d_t - mean_t) * (n_t * _scale(n_t))
-            psi[control_index[control_ok], m] -= (d_c - mean_c) * (n_t * _scale(n_c))
+            treated_part = (d_t - mean_t) * (n_t * _scale(n_t))
+            control_part = (d_c - mean_c) * (n_t * _scale(n_c))
+            psi[members[treated_ok], m] += treated_part
+            psi[control_index[control_ok], m] -= control_part
+            if years[j] >= g:
+                numerator_year[j] += n_t * (mean_t - mean_c)
+                weight_year[j] += n_t
+                psi_year[members[treated_ok], j] += treated_part
+                psi_year[control_index[control_ok], j] -= control_part
             used_treated[members[treated_ok]] = True
             used_control[control_index[control_ok]] = True
     if missing_base:
@@ -264,6 +279,15 @@ def callaway_santanna(panel: Panel, alpha: float) -> ImpactEstimate:
     psi_effect = psi_k[:, post_cols] @ share
     se = math.sqrt(float(psi_effect @ psi_effect))
 
+    by_calendar: dict[int, tuple[float, float, float]] = {}
+    funded_by_year: dict[int, int] = {}
+    for j in np.flatnonzero(weight_year > 0).tolist():
+        b = float(numerator_year[j] / weight_year[j])
+        column = psi_year[:, j] / weight_year[j]
+        year_se = math.sqrt(float(column @ column))
+        by_calendar[int(years[j])] = (b, b - critical * year_se, b + critical * year_se)
+        funded_by_year[int(years[j])] = int(weight_year[j])
+
     pretrend_p = _pretrend(
         coef, covariance, ks, weight[present], min(n_treated, n_control), alpha, said
     )
@@ -282,6 +306,9 @@ def callaway_santanna(panel: Panel, alpha: float) -> ImpactEstimate:
         n_obs=panel.n_obs,
         by_relative_year_se=by_year_se,
         pretrend_p_value=pretrend_p,
+        by_calendar_year=by_calendar,
+        n_treated_by_calendar_year=funded_by_year,
+        n_treated_obs=int(weight[present][post_cols].sum()),
     )
 
 

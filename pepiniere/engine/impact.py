@@ -66,6 +66,10 @@ class ImpactEstimate:
     event-study coefficient); ``pretrend_p_value`` (joint test that the ``k < -1``
     coefficients are 0; ``None`` when no placebo year has enough funded firms); RDD: ``effect_bias_corrected``,
     ``pilot_bandwidth`` (the bias-estimation bandwidth ``b``), ``density_p_value`` (McCrary test).
+    DiD: ``by_calendar_year {t: (effect, ci_low, ci_high)}``, the average effect in year ``t`` on
+    the firms funded by then, and ``n_treated_by_calendar_year {t: n}``, their number (the total
+    caused in ``t``, e.g. attributable jobs, is the product, interval included);
+    ``n_treated_obs``, the funded firm-years ``effect`` averages over.
     """
 
     effect: float | None
@@ -86,6 +90,9 @@ class ImpactEstimate:
     effect_bias_corrected: float | None = None
     pilot_bandwidth: float | None = None
     density_p_value: float | None = None
+    by_calendar_year: dict[int, tuple[float, float, float]] = field(default_factory=dict)
+    n_treated_by_calendar_year: dict[int, int] = field(default_factory=dict)
+    n_treated_obs: int = 0
 
 
 def estimate_did(

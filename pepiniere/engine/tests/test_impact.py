@@ -71,6 +71,24 @@ def test_noiseless_panel_gives_the_exact_effect_and_event_study() -> None:
     assert min(result.by_relative_year) < -1 < 0 < max(result.by_relative_year)
 
 
+def test_calendar_years_give_the_total_effect_caused_each_year() -> None:
+    rows, planted = make_panel(seed=1, noise=0.0)
+    result = estimate_did(rows)
+    expected: dict[int, list[float]] = {}
+    for _, year, award, _ in rows:
+        if award is not None and year >= award:
+            expected.setdefault(year, []).append(0.2 * (1 + year - award))
+    assert result.n_treated_by_calendar_year == {t: len(v) for t, v in sorted(expected.items())}
+    for year, (effect, low, high) in result.by_calendar_year.items():
+        assert effect == pytest.approx(np.mean(expected[year]), abs=1e-9)
+        assert low <= effect <= high
+    total = sum(
+        result.n_treated_by_calendar_year[t] * e for t, (e, _, _) in result.by_calendar_year.items()
+    )
+    assert result.n_treated_obs == sum(len(v) for v in expected.values())
+    assert total == pytest.approx(planted * result.n_treated_obs)
+
+
 def test_two_by_two_is_a_difference_of_mean_changes_with_welch_standard_error() -> None:
     changes_treated, changes_control = [3.0, 5.0, 4.0], [1.0, 2.0, 0.0, 1.0]
     rows: list[Row] = []
@@ -379,6 +397,7 @@ def test_rdd_ignores_row_order_and_outcome_or_score_shifts(
     random.Random(order).shuffle(shuffled)
     base = estimate_rdd(rows, cutoff=12.0)
     assert estimate_rdd(shuffled, cutoff=12.0) == base
+    assert estimate_rdd([(f"x{u}", x, y) for u, x, y in shuffled], cutoff=12.0) == base
     moved = estimate_rdd([(u, x, y + shift) for u, x, y in rows], cutoff=12.0)
     assert base.effect is not None and moved.effect is not None
     assert moved.effect == pytest.approx(base.effect, abs=1e-7)
