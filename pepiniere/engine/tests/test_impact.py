@@ -438,3 +438,10 @@ def test_coarse_scores_near_the_cutoff_are_reported() -> None:
     assert result.bandwidth is not None and result.bandwidth > 3.0  # widened to reach 7
     two_values = estimate_rdd([r for r in rows if r[1] >= 8], cutoff=10)
     assert two_values.effect is None and "too_few_near_cutoff" in codes(two_values)
+
+
+def test_twfe_without_any_funded_firm_has_nothing_to_estimate() -> None:
+    rows = [(i, t, None, float(i * t)) for i in range(5) for t in (2020, 2021)]
+    result = estimate_twfe(rows)
+    assert result.effect is None and "no_variation" in codes(result)
+    assert "no_treated" in codes(estimate_did(rows))
