@@ -57,6 +57,7 @@ Cost: sorting and a few passes over the data; a fraction of a second for 100 000
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -135,7 +136,7 @@ def local_linear(x: FloatArray, y: FloatArray, alpha: float) -> ImpactEstimate:
             above=near_right,
             wanted=MIN_NEAR_CUTOFF,
         )
-        return _with(estimate, pilot_bandwidth=b, density_p_value=density_p)
+        return replace(estimate, pilot_bandwidth=b, density_p_value=density_p)
 
     values = min(_distinct(xl[xl < h]), _distinct(xr[xr < h]))
     if values < MIN_SCORE_VALUES:
@@ -146,7 +147,7 @@ def local_linear(x: FloatArray, y: FloatArray, alpha: float) -> ImpactEstimate:
             values=values,
             wanted=MIN_SCORE_VALUES,
         )
-    conventional, robust, variance_conv, variance_robust = 0.0, 0.0, 0.0, 0.0
+    conventional, robust, variance_robust = 0.0, 0.0, 0.0
     for sign, distance, outcome in ((1.0, xr, yr), (-1.0, xl, yl)):
         a = _intercept_weights(distance, h, degree=1)
         c = _coefficient_weights(distance, b, degree=2, power=2)
@@ -155,7 +156,6 @@ def local_linear(x: FloatArray, y: FloatArray, alpha: float) -> ImpactEstimate:
         sigma2 = _nn_variance(distance, outcome)
         conventional += sign * float(a @ outcome)
         robust += sign * float(w @ outcome)
-        variance_conv += float(a**2 @ sigma2)
         variance_robust += float(w**2 @ sigma2)
     se = math.sqrt(variance_robust)
     critical = float(stats.norm.ppf(1.0 - alpha / 2.0))
@@ -184,12 +184,6 @@ def _reach_for_values(distance: FloatArray, wanted: int = 3) -> float:
     if values.size > wanted:
         return float(values[wanted])
     return float(values[-1] + (values[-1] - values[-2]))  # the caller ensured >= wanted values
-
-
-def _with(estimate: ImpactEstimate, **changes: float | None) -> ImpactEstimate:
-    from dataclasses import replace
-
-    return replace(estimate, **changes)  # type: ignore[arg-type]
 
 
 def _distinct(values: FloatArray) -> int:
