@@ -31,8 +31,7 @@ coverage of the 80 % and 95 % intervals over all forecast years.
 Speed: 100 000 firms x 10 years for ``estimate_did`` (target < 10 s, issue 13) and 100 000
 applicants for ``estimate_rdd`` (target < 2 s), each against a plain numpy baseline on the same
 data in the same run: two-way demeaning and OLS (DiD; once on ready arrays, once reading the rows
-into arrays first), two weighted least squares fits at the
-chosen bandwidth (RDD).
+into arrays first), two weighted least squares fits at the chosen bandwidth (RDD).
 """
 
 from __future__ import annotations
