@@ -19,6 +19,12 @@ for a page that words them in its reader's language. When the data cannot identi
 the developer). Everything is deterministic: units are put in a canonical order
 (:func:`~pepiniere.engine.ranking.canonical_order`) before any sum, so the input order does not
 matter; bootstraps are not used.
+
+Reading a DiD result for a page (outcome = FTE): ``effect`` is the jobs the support added per
+funded firm and year, on average over the years since each award; ``by_calendar_year[t]`` times
+``n_treated_by_calendar_year[t]`` is the total jobs attributable in year ``t`` (the interval
+scales the same way); ``by_relative_year`` is the event-study chart. Cost per attributable job is
+the money over that total.
 """
 
 from __future__ import annotations
