@@ -148,7 +148,7 @@ def test_the_command_prints_json_and_one_line_per_outcome(portfolio, capsys):
     assert lines[0] == (
         "RCR01 2020: 17.00 FTE created, 28.00 maintained, 2.00 research created, over 4 organisation(s)"
     )
-    assert len(lines) == 5
+    assert len(lines) == 9  # one line per indicator: RCR01 twice, RCO01/02/04/05, RCR02/17/19
 
 
 def test_the_command_writes_csv_and_refuses_an_unknown_slug(portfolio):

@@ -1,5 +1,6 @@
-"""Print the EU common indicators of the portfolio (RCO01, RCO02, RCO05, RCR01 with created,
-maintained and research jobs kept apart), for a programme, a call or everything:
+"""Print the EU common indicators of the portfolio (RCO01, RCO02, RCO04, RCO05, RCR01 with created,
+maintained and research jobs kept apart, RCR02, RCR17, RCR19), for a programme, a call or
+everything:
 
     pepiniere indicators [--programme SLUG | --call SLUG] [--year YYYY] [--format json|csv]
 
@@ -16,12 +17,12 @@ from django.core.management.base import BaseCommand, CommandError
 
 from pepiniere.calls.models import Call
 from pepiniere.lib.spreadsheet import SafeCsvWriter
-from pepiniere.portfolio import indicators
+from pepiniere.portfolio import indicators, indicators_results
 from pepiniere.programmes.models import Programme
 
 
 class Command(BaseCommand):
-    help = "Print the RCO01, RCO02, RCO05 and RCR01 indicators (JSON or CSV)."
+    help = "Print the RCO01/02/04/05 and RCR01/02/17/19 indicators (JSON or CSV)."
 
     def add_arguments(self, parser: Any) -> None:
         scope = parser.add_mutually_exclusive_group()
@@ -51,6 +52,8 @@ class Command(BaseCommand):
             raise CommandError("--since comes after --year")
         summary = indicators.summary(scope, year, series_from=since)
         rows = _rows(summary)
+        results = indicators_results.totals(scope, year)
+        rows += _result_rows(results, year)
         if options["format"] == "json":
             self.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False))
         else:
@@ -75,6 +78,7 @@ class Command(BaseCommand):
             f"RCO02: {summary.rco02} enterprise(s) supported by grants",
             f"RCO05: {summary.rco05} new enterprise(s) supported",
             "RCO01: " + ", ".join(f"{n} {size}" for size, n in summary.rco01.items()),
+            *_result_lines(results, year),
         ):
             print(line, file=sys.stderr)
 
@@ -129,3 +133,42 @@ def _rows(summary: indicators.Summary) -> list[dict[str, Any]]:
         }
     )
     return rows
+
+
+UNITS = {"count": "enterprises", "money": "EUR", "percent": "%"}
+
+
+def _result_rows(
+    results: dict[str, dict[str, indicators_results.Cell]], year: int
+) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for code, indicator in indicators_results.INDICATORS.items():
+        for measure in indicator.measures:
+            cell = results[code][measure.key]
+            rows.append(
+                {
+                    "indicator": code,
+                    "breakdown": measure.key,
+                    "year": year,
+                    "value": None if cell.value is None else str(cell.value),
+                    "unit": UNITS[measure.kind],
+                    "unvalidated": 0,
+                }
+            )
+    return rows
+
+
+def _result_lines(results: dict[str, dict[str, indicators_results.Cell]], year: int) -> list[str]:
+    rco04 = results["RCO04"]["supported"].value
+    rcr02, rcr17, rcr19 = results["RCR02"], results["RCR17"], results["RCR19"]
+    return [
+        "RCO04: not applicable (no non-financial support recorded)"
+        if rco04 is None
+        else f"RCO04: {rco04} enterprise(s) with non-financial support",
+        f"RCR02 up to {year}: {rcr02['cofunding'].value} EUR co-financing, "
+        f"{rcr02['equity'].value} EUR equity and {rcr02['loans'].value} EUR loans raised",
+        f"RCR17 {year}: {rcr17['surviving'].value} of {rcr17['observable'].value} new "
+        "enterprise(s) supported at least 3 years ago still active",
+        f"RCR19 {year}: {rcr19['higher'].value} of {rcr19['compared'].value} enterprise(s) "
+        "with a higher turnover than at the baseline",
+    ]
