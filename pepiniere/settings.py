@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "pepiniere.agreements",
     "pepiniere.payments",
     "pepiniere.portfolio",
+    "pepiniere.impact",
     "pepiniere.home",
     "pepiniere.api",
     "pepiniere.demo",

@@ -18,6 +18,7 @@ urlpatterns = [
     path("instruction/conception/", include("pepiniere.builder.urls")),
     path("indicateurs/", include("pepiniere.portfolio.kpi_urls")),
     path("suivi/", include("pepiniere.portfolio.urls")),
+    path("impact/", include("pepiniere.impact.urls")),
     path("instruction/", include("pepiniere.applications.staff_urls")),
     path("expertise/", include("pepiniere.reviews.urls")),
     path("api/v1/", api.urls),

@@ -315,9 +315,9 @@ def _survival_frame(scope: Scope, year: int) -> tuple[Any, dict[str, Any]]:
         period_year__gte=OuterRef("first_year") + SURVIVAL_YEARS,
         period_year__lte=year,
     )
+    young: Any = new_enterprises(scope)  # annotated with first_year (the stubs cannot tell)
     frame = (
-        new_enterprises(scope)
-        .filter(first_year__lte=year - SURVIVAL_YEARS)
+        young.filter(first_year__lte=year - SURVIVAL_YEARS)
         .annotate(survives=Exists(active))
     )
     return frame, {
