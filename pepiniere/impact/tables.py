@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -86,6 +87,7 @@ class Indicators:
     series: Table
     charts: list[dict[str, Any]]
     masked: bool  # whether secrecy was applied (public)
+    computed_at: Any = None
 
     def csv_rows(self) -> Iterator[list[Any]]:
         """(indicateur, mesure, détail, groupe ou année, valeur, unité): one row per cell."""
@@ -300,7 +302,7 @@ def build(scope: indicators.Scope, year: int, dimension: str, *, mask: bool) -> 
             ),
         ),
     ]
-    return Indicators(year, blocks, breakdown, series, charts, mask)
+    return Indicators(year, blocks, breakdown, series, charts, mask, timezone.now())
 
 
 def _chart(ident: str, table: Table, columns: list[int], label: str) -> dict[str, Any]:

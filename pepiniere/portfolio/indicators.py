@@ -205,7 +205,9 @@ def _group_expression(dimension: str, scope: Scope) -> Any:
         "sector": "application__call__sectors__pk",
     }.get(dimension)
     if path is not None:
-        return Subquery(first.values(path)[:1], output_field=IntegerField())
+        # A sector's key is its code (text), the others are integer ids.
+        kind = CharField() if dimension == "sector" else IntegerField()
+        return Subquery(first.values(path)[:1], output_field=kind)
     if dimension == "award_year":
         return Subquery(first.values("decision_date__year")[:1], output_field=IntegerField())
     raise ValueError(f"unknown dimension {dimension!r}")

@@ -247,9 +247,6 @@ def _award_group(dimension: str) -> Any:
 
 
 def _raised_frame(scope: Scope, year: int | None) -> tuple[Any, dict[str, Any]]:
-    first_year = Subquery(
-        _first_award(scope).values("decision_date__year")[:1], output_field=IntegerField()
-    )
     condition = Q(
         kpi_reports__status__in=COUNTED,
         kpi_reports__is_baseline=False,
@@ -257,12 +254,21 @@ def _raised_frame(scope: Scope, year: int | None) -> tuple[Any, dict[str, Any]]:
     )
     if year is not None:
         condition &= Q(kpi_reports__period_year__lte=year)
+    # « From the year of its first award »: for each award year y of the scope, the enterprises
+    # aided that year and their reports from y on, OR-ed (so: from the first award year).
+    # Uncorrelated IN lists the database builds once each; a correlated « first award year » per
+    # report row took 0.5–1 s on the demo, this 0.05 s.
+    after_an_award = Q(pk__in=[])
+    for day in scope.awards().dates("decision_date", "year"):
+        aided = scope.awards().filter(decision_date__year=day.year)
+        after_an_award |= Q(
+            pk__in=aided.values("application__organisation_id"),
+            raised__period_year__gte=day.year,
+        )
     frame = (
         _enterprises(scope)
-        .annotate(
-            first_year=first_year, raised=FilteredRelation("kpi_reports", condition=condition)
-        )
-        .filter(raised__period_year__gte=F("first_year"))
+        .annotate(raised=FilteredRelation("kpi_reports", condition=condition))
+        .filter(after_an_award)
         .annotate(
             in_equity=Coalesce(F("raised__equity_raised"), MONEY_ZERO, output_field=MONEY),
             in_loans=Coalesce(F("raised__loans_raised"), MONEY_ZERO, output_field=MONEY),

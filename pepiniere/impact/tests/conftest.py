@@ -79,3 +79,12 @@ def world(db):
         "applicant": make_user(role=Role.APPLICANT),
         "admin": make_user(role=Role.ADMIN),
     }
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -1,0 +1,284 @@
+"""How many of the jobs were caused by the support: the counterfactual estimates of a scope (a
+programme or a call), from the impact engine (DESIGN.md, "Impact engine contract").
+
+- **Difference in differences** (``estimate_did``): one row per organisation and KPI year
+  (counted yearly reports with an FTE), outcome = annual FTE; ``first_treated_year`` = the year of
+  the organisation's first award in the scope; the controls are the applicants of the same calls
+  that were rejected and never received any award (an organisation aided elsewhere is neither a
+  clean control nor treated here, and is left out).
+- **Jobs attributable** = the engine's average effect per funded firm and followed year (FTE) ×
+  the number of funded firms in the estimate, with the interval scaled the same way (the number
+  of firms is taken as known; only the effect is uncertain). It is the extra FTE the funded firms
+  had on average in the years after their award, compared with what the rejected applicants'
+  path says they would have had.
+- **Three years after the award** (the founding promise): the event-study effect at k = 3 × the
+  funded firms, with its interval.
+- **Regression discontinuity** (``estimate_rdd``) at each call's cut-off: running = the
+  application's selection score (the call's ranking: weighted mean of the reviewers' criterion
+  means, ``reviews.ranking``), cut-off = the lowest score that was funded, outcome = FTE three
+  years after the call's decision year minus FTE the year before it. Funded below the cut-off
+  or rejected above it (the envelope ran out) is read as the sharp design reads it; the engine
+  says when too few applicants lie near the cut-off.
+- **Cost per attributable job** = the scope's total awarded ÷ jobs attributable; its interval
+  is the total ÷ the interval's bounds (unbounded when the interval reaches zero).
+
+The estimates are cached per (scope, data version): the version changes with any KPI report,
+award or review, so a page never shows figures older than its data."""
+
+from __future__ import annotations
+
+import importlib
+import time
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import Exists, IntegerField, Min, OuterRef, Subquery, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from pepiniere.applications.models import Application, Status
+from pepiniere.calls.models import Call
+from pepiniere.grants.models import Award
+from pepiniere.impact import freshness
+from pepiniere.organisations.models import Organisation
+from pepiniere.portfolio.indicators import COUNTED, Scope, _first_award, supported
+from pepiniere.portfolio.models import KpiReport
+
+HORIZON = 3
+MIN_SIDE = 5  # applicants with an outcome on each side of a cut-off before trying an RDD
+
+
+def _engine() -> Any | None:
+    try:
+        return importlib.import_module("pepiniere.engine.impact")
+    except ImportError:
+        return None
+
+
+@dataclass
+class Interval:
+    value: float
+    low: float | None
+    high: float | None
+
+
+@dataclass
+class CallDiscontinuity:
+    call: str
+    cutoff: float
+    applicants: int
+    effect: Interval | None
+    bandwidth: float | None
+    n_treated: int
+    n_control: int
+    warnings: list[str]
+
+
+@dataclass
+class Evaluation:
+    available: bool  # False: the engine is not installed
+    computed_at: Any
+    seconds: float
+    n_treated: int = 0
+    n_control: int = 0
+    per_firm: Interval | None = None
+    attributable: Interval | None = None
+    at_horizon: Interval | None = None  # per firm, k = HORIZON
+    at_horizon_total: Interval | None = None
+    event_study: list[tuple[int, float, float, float]] = field(default_factory=list)
+    pretrend_p_value: float | None = None
+    awarded: Decimal = Decimal("0")
+    cost_per_job: tuple[Decimal, Decimal | None, Decimal | None] | None = None
+    warnings: list[str] = field(default_factory=list)
+    discontinuities: list[CallDiscontinuity] = field(default_factory=list)
+
+
+def evaluate(scope: Scope, version: str | None = None) -> Evaluation:
+    """The cached evaluation of the scope (computed again when its data changed)."""
+    version = version if version is not None else freshness.data_version()
+    return freshness.cached("evaluation", scope, (), version, lambda: compute(scope))
+
+
+def _calls(scope: Scope) -> Any:
+    return Call.objects.filter(pk__in=scope.awards().values("application__call_id"))
+
+
+def _controls(scope: Scope) -> Any:
+    """Rejected applicants of the scope's calls that never received any award."""
+    rejected = Application.objects.filter(
+        call__in=_calls(scope), status=Status.REJECTED, organisation_id=OuterRef("pk")
+    )
+    any_award = Award.objects.filter(application__organisation_id=OuterRef("pk"))
+    return Organisation.objects.filter(Exists(rejected)).exclude(Exists(any_award))
+
+
+def did_rows(scope: Scope) -> list[tuple[int, int, int | None, float]]:
+    first = dict(
+        supported(scope)
+        .annotate(
+            first=Subquery(
+                _first_award(scope).values("decision_date__year")[:1], output_field=IntegerField()
+            )
+        )
+        .values_list("pk", "first")
+    )
+    controls = set(_controls(scope).values_list("pk", flat=True))
+    reports = (
+        KpiReport.objects.filter(
+            organisation_id__in=set(first) | controls,
+            status__in=COUNTED,
+            is_baseline=False,
+            period_semester__isnull=True,
+            fte__isnull=False,
+        )
+        .order_by()
+        .values_list("organisation_id", "period_year", "fte")
+    )
+    return [(org, year, first.get(org), float(fte or 0)) for org, year, fte in reports]
+
+
+def _interval(value: float | None, low: float | None, high: float | None) -> Interval | None:
+    return None if value is None else Interval(value, low, high)
+
+
+def _scaled(interval: Interval | None, n: int) -> Interval | None:
+    if interval is None:
+        return None
+    return Interval(
+        interval.value * n,
+        None if interval.low is None else interval.low * n,
+        None if interval.high is None else interval.high * n,
+    )
+
+
+def _euros(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+
+
+def _cost(
+    awarded: Decimal, jobs: Interval | None
+) -> tuple[Decimal, Decimal | None, Decimal | None] | None:
+    """Total awarded ÷ attributable jobs; the interval from the jobs' bounds (None: unbounded)."""
+    if jobs is None or jobs.value <= 0:
+        return None
+
+    def per(n: float | None) -> Decimal | None:
+        return None if n is None or n <= 0 else _euros(awarded / Decimal(str(n)))
+
+    return _euros(awarded / Decimal(str(jobs.value))), per(jobs.high), per(jobs.low)
+
+
+def compute(scope: Scope) -> Evaluation:
+    started = time.perf_counter()
+    engine = _engine()
+    evaluation = Evaluation(available=engine is not None, computed_at=timezone.now(), seconds=0.0)
+    if engine is None:
+        return evaluation
+    rows = did_rows(scope)
+    awarded = Award.objects.filter(pk__in=scope.awards().values("pk")).aggregate(
+        total=Sum("amount")
+    )["total"] or Decimal("0")
+    evaluation.awarded = awarded
+    if rows:
+        did = engine.estimate_did(rows, alpha=0.05)
+        evaluation.n_treated, evaluation.n_control = did.n_treated, did.n_control
+        evaluation.per_firm = _interval(did.effect, did.ci_low, did.ci_high)
+        evaluation.attributable = _scaled(evaluation.per_firm, did.n_treated)
+        evaluation.event_study = sorted((k, *values) for k, values in did.by_relative_year.items())
+        at = did.by_relative_year.get(HORIZON)
+        if at is not None:
+            evaluation.at_horizon = Interval(*at)
+            evaluation.at_horizon_total = _scaled(evaluation.at_horizon, did.n_treated)
+        evaluation.pretrend_p_value = getattr(did, "pretrend_p_value", None)
+        evaluation.warnings = list(did.warnings)
+        evaluation.cost_per_job = _cost(awarded, evaluation.attributable)
+    else:
+        evaluation.warnings = [_("Aucun rapport d'indicateurs : rien à comparer.")]
+    evaluation.discontinuities = discontinuities(scope, engine)
+    evaluation.seconds = time.perf_counter() - started
+    return evaluation
+
+
+def discontinuities(scope: Scope, engine: Any) -> list[CallDiscontinuity]:
+    from pepiniere.reviews.ranking import ranking_for
+
+    calls = list(_calls(scope).order_by("closes_at", "pk"))
+    decided = dict(
+        Award.objects.filter(application__call__in=calls)
+        .order_by()
+        .values("application__call_id")
+        .annotate(first=Min("decision_date"))
+        .values_list("application__call_id", "first")
+    )
+    awarded_ids = set(
+        Award.objects.filter(application__call__in=calls).values_list("application_id", flat=True)
+    )
+    organisations = Application.objects.filter(call__in=calls).values("organisation_id")
+    fte = {
+        (org, year): float(value or 0)
+        for org, year, value in KpiReport.objects.filter(
+            organisation_id__in=organisations,
+            status__in=COUNTED,
+            is_baseline=False,
+            period_semester__isnull=True,
+            fte__isnull=False,
+        )
+        .order_by()
+        .values_list("organisation_id", "period_year", "fte")
+    }
+    result = []
+    for call in calls:
+        if call.pk not in decided:
+            continue
+        year = decided[call.pk].year
+        ranking = ranking_for(call)
+        scored = [
+            (row.application.pk, row.application.organisation_id, row.weighted_raw)
+            for row in ranking.rows
+        ]
+        funded = [score for pk, _org, score in scored if pk in awarded_ids]
+        if not funded:
+            continue
+        cutoff = min(funded)
+        rows = []
+        for pk, org, score in scored:
+            before, after = fte.get((org, year - 1)), fte.get((org, year + HORIZON))
+            if before is not None and after is not None:
+                rows.append((pk, float(score), after - before))
+        above = sum(1 for _pk, score, _y in rows if score >= cutoff)
+        below = len(rows) - above
+        if min(above, below) < MIN_SIDE:
+            result.append(
+                CallDiscontinuity(
+                    call.title,
+                    cutoff,
+                    len(rows),
+                    None,
+                    None,
+                    above,
+                    below,
+                    [
+                        _(
+                            "Trop peu de candidats de part et d'autre du seuil de sélection "
+                            "(%(above)s au-dessus, %(below)s en dessous) : pas d'estimation."
+                        )
+                        % {"above": above, "below": below}
+                    ],
+                )
+            )
+            continue
+        estimate = engine.estimate_rdd(rows, cutoff=cutoff, alpha=0.05)
+        result.append(
+            CallDiscontinuity(
+                call.title,
+                cutoff,
+                len(rows),
+                _interval(estimate.effect, estimate.ci_low, estimate.ci_high),
+                estimate.bandwidth,
+                estimate.n_treated,
+                estimate.n_control,
+                list(estimate.warnings),
+            )
+        )
+    return result
