@@ -208,3 +208,17 @@ def test_the_command_prints_every_indicator(portfolio):
     assert "RCR19,higher,2020,1,enterprises,0" in lines
     assert "RCO04,supported,2020,,enterprises,0" in lines
     del err
+
+
+def test_sector_breakdowns_read_text_keys(portfolio):
+    from pepiniere.calls.models import Sector
+    from pepiniere.portfolio import indicators
+
+    fintech = Sector.objects.get(code="fintech")
+    portfolio["call1"].sectors.add(fintech)
+    scope = Scope(programme_id=portfolio["programme"].pk)
+    groups = {g.label: g.cells for g in results.breakdown(scope, 2020, "sector")}
+    assert groups["Fintech et finance participative"]["RCR02"]["cofunding"] == results.Cell(Decimal("60000.00"), 1)
+    assert "non renseigné" in groups  # call 2 has no sector
+    # RCR01 by sector used to read the sector's code as an integer.
+    assert indicators.rcr01_by(scope, 2020, "sector") == []  # nobody has FTE in both reports
