@@ -42,10 +42,12 @@ from pepiniere.calls.models import Call
 from pepiniere.grants.models import Award
 from pepiniere.impact import freshness
 from pepiniere.organisations.models import Organisation
-from pepiniere.portfolio.indicators import COUNTED, Scope, _first_award, supported
+from pepiniere.portfolio.indicators import COUNTED, Scope, _first_award, rcr01, supported
 from pepiniere.portfolio.models import KpiReport
+from pepiniere.programmes.models import Programme
 
 HORIZON = 3
+SECRECY_THRESHOLD = 3
 MIN_SIDE = 5  # applicants with an outcome on each side of a cut-off before trying an RDD
 
 
@@ -74,6 +76,10 @@ class CallDiscontinuity:
     n_control: int
     warnings: list[str]
 
+    @property
+    def publishable(self) -> bool:
+        return min(self.n_treated, self.n_control) >= SECRECY_THRESHOLD
+
 
 @dataclass
 class Evaluation:
@@ -92,6 +98,43 @@ class Evaluation:
     cost_per_job: tuple[Decimal, Decimal | None, Decimal | None] | None = None
     warnings: list[str] = field(default_factory=list)
     discontinuities: list[CallDiscontinuity] = field(default_factory=list)
+    promise: str = ""
+    promise_year: int | None = None
+    gross_at_promise: Decimal | None = None
+
+    @property
+    def publishable(self) -> bool:
+        """Public pages: an estimate built on fewer than three funded or rejected firms is not."""
+        return min(self.n_treated, self.n_control) >= SECRECY_THRESHOLD
+
+    @property
+    def event_rows(self) -> list[tuple[int, int, float, float, float]]:
+        """(k, |k|, effect, low, high) for the table (|k| words « 2 ans avant »)."""
+        return [(k, abs(k), e, lo, hi) for k, e, lo, hi in self.event_study]
+
+    @property
+    def event_chart(self) -> list[dict[str, Any]]:
+        """The event study as impact.js draws it: the effect and its bounds by relative year."""
+        labels = [str(k) for k, *_rest in self.event_study]
+        return [
+            {
+                "id": "chart-event-study",
+                "type": "line",
+                "kind": "fte",
+                "labels": labels,
+                "datasets": [
+                    {
+                        "label": str(name),
+                        "values": [str(round(row[i], 2)) for row in self.event_study],
+                    }
+                    for i, name in (
+                        (1, _("effet")),
+                        (2, _("borne basse (95 %)")),
+                        (3, _("borne haute (95 %)")),
+                    )
+                ],
+            }
+        ]
 
 
 def evaluate(scope: Scope, version: str | None = None) -> Evaluation:
@@ -196,6 +239,11 @@ def compute(scope: Scope) -> Evaluation:
     else:
         evaluation.warnings = [_("Aucun rapport d'indicateurs : rien à comparer.")]
     evaluation.discontinuities = discontinuities(scope, engine)
+    if scope.programme_id is not None:
+        programme = Programme.objects.get(pk=scope.programme_id)
+        evaluation.promise = programme.description
+        evaluation.promise_year = programme.start_date.year + HORIZON
+        evaluation.gross_at_promise = rcr01(scope, evaluation.promise_year).created
     evaluation.seconds = time.perf_counter() - started
     return evaluation
 
@@ -236,6 +284,7 @@ def discontinuities(scope: Scope, engine: Any) -> list[CallDiscontinuity]:
         scored = [
             (row.application.pk, row.application.organisation_id, row.weighted_raw)
             for row in ranking.rows
+            if row.n_reviews > 0  # an application nobody scored has no selection score
         ]
         funded = [score for pk, _org, score in scored if pk in awarded_ids]
         if not funded:

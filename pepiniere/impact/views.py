@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from pepiniere.applications.exports import CONTENT_TYPES
 from pepiniere.calls.models import Call
-from pepiniere.impact import freshness, tables
+from pepiniere.impact import evaluation, freshness, tables
 from pepiniere.impact.permissions import (
     can_view_call,
     can_view_dashboard,
@@ -92,7 +92,10 @@ def _figures(scope: indicators.Scope, year: int, dimension: str, *, mask: bool) 
 def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = _dashboard(request)
     figures = _figures(context["scope"], context["year"], context["dimension"], mask=False)
+    per_scope = context["selected_call"] or context["selected_programme"]
     context.update(
+        evaluation=evaluation.evaluate(context["scope"]) if per_scope else None,
+        gross=figures.blocks[0].figures[0][1],
         figures=figures,
         dimensions=indicators.DIMENSIONS,
         query=request.GET.urlencode(),
@@ -126,6 +129,9 @@ def public_programme(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "programme": programme,
             "figures": figures,
+            "evaluation": evaluation.evaluate(indicators.Scope(programme_id=programme.pk)),
+            "gross": figures.blocks[0].figures[0][1],
+            "public": True,
             "year": figures.year,
             "dimension": dimension,
             "dimensions": {d: indicators.DIMENSIONS[d] for d in PUBLIC_DIMENSIONS},

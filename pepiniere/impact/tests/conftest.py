@@ -88,3 +88,65 @@ def fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def rejected(world):
+    """Two rejected applicants of « Innovation »: one never aided (a control), one aided by the
+    neighbouring funder later (neither a control nor treated)."""
+    from pepiniere.applications.models import Application, Status
+
+    control = make_organisation(name="Recalée", creation_date=D(2010, 1, 1))
+    elsewhere = make_organisation(name="Aidée ailleurs", creation_date=D(2010, 1, 1))
+    for organisation in (control, elsewhere):
+        Application.objects.create(
+            call=world["innovation"],
+            organisation=organisation,
+            created_by=world["applicant"],
+            status=Status.REJECTED,
+        )
+    award(elsewhere, world["other_call"], D(2017, 3, 1))
+    report(control, 2015, fte=4)
+    report(control, 2020, fte=5)
+    report(elsewhere, 2015, fte=8)
+    return {"control": control, "elsewhere": elsewhere}
+
+
+class FakeEstimate:
+    def __init__(self, **values):
+        self.std_error = 0.5
+        self.bandwidth = None
+        self.by_relative_year = {}
+        self.warnings = []
+        self.pretrend_p_value = None
+        self.__dict__.update(values)
+
+
+@pytest.fixture
+def fake_engine(monkeypatch):
+    """An engine whose answers are known: 2.5 FTE per firm [1.0; 4.0], 3 years on: 3.0 [2.0; 4.0]."""
+    from types import SimpleNamespace
+
+    from pepiniere.impact import evaluation
+
+    seen = {}
+
+    def estimate_did(rows, *, alpha):
+        seen["did"] = sorted(rows)
+        return FakeEstimate(
+            effect=2.5,
+            ci_low=1.0,
+            ci_high=4.0,
+            n_treated=5,
+            n_control=4,
+            method="callaway-santanna",
+            by_relative_year={-2: (0.1, -0.5, 0.7), -1: (0.0, 0.0, 0.0), 3: (3.0, 2.0, 4.0)},
+            warnings=["Peu de candidats non retenus : l'intervalle est large."],
+        )
+
+    def estimate_rdd(rows, *, cutoff, alpha):
+        return FakeEstimate(effect=1.0, ci_low=-1.0, ci_high=3.0, n_treated=10, n_control=10)
+
+    engine = SimpleNamespace(estimate_did=estimate_did, estimate_rdd=estimate_rdd)
+    monkeypatch.setattr(evaluation, "_engine", lambda: engine)
+    return seen

@@ -3,9 +3,12 @@
    missing cell as null (a gap, never a number). */
 document.addEventListener("DOMContentLoaded", function () {
   "use strict";
-  var source = document.getElementById("impact-chart-data");
-  if (!window.Chart || !source) { return; }
-  var charts = JSON.parse(source.textContent);
+  if (!window.Chart) { return; }
+  var charts = [];
+  ["impact-chart-data", "impact-event-data"].forEach(function (id) {
+    var source = document.getElementById(id);
+    if (source) { charts = charts.concat(JSON.parse(source.textContent)); }
+  });
   var lang = document.documentElement.lang || "fr";
   var locale = lang === "en" ? "en-GB" : "fr-FR";
   var colours = ["#1d5e3a", "#9cc3ad", "#c9a227", "#5b7fa6"];
@@ -31,7 +34,9 @@ document.addEventListener("DOMContentLoaded", function () {
             label: set.label,
             data: set.values.map(function (v) { return v === null ? null : Number(v); }),
             backgroundColor: colours[i % colours.length],
-            borderColor: colours[i % colours.length]
+            borderColor: colours[i % colours.length],
+            borderDash: chart.type === "line" && i > 0 ? [6, 4] : [],
+            spanGaps: false
           };
         })
       },
