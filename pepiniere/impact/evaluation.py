@@ -27,35 +27,36 @@ award or review, so a page never shows figures older than its data."""
 
 from __future__ import annotations
 
-import importlib
 import time
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Exists, IntegerField, Min, OuterRef, Subquery, Sum
+from django.db.models import Avg, Exists, IntegerField, Min, OuterRef, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pepiniere.applications.models import Application, Status
 from pepiniere.calls.models import Call
+from pepiniere.engine import impact as impact_engine
 from pepiniere.grants.models import Award
 from pepiniere.impact import freshness
 from pepiniere.organisations.models import Organisation
 from pepiniere.portfolio.indicators import COUNTED, Scope, _first_award, rcr01, supported
 from pepiniere.portfolio.models import KpiReport
 from pepiniere.programmes.models import Programme
+from pepiniere.reviews.models import CriterionScore, Review
 
 HORIZON = 3
+# An award's application moves on (contracted, closed, terminated); a rejected one stays.
+FUNDED_STATES = [Status.AWARDED, Status.CONTRACTED, Status.CLOSED, Status.TERMINATED]
 SECRECY_THRESHOLD = 3
 MIN_SIDE = 5  # applicants with an outcome on each side of a cut-off before trying an RDD
 
 
 def _engine() -> Any | None:
-    try:
-        return importlib.import_module("pepiniere.engine.impact")
-    except ImportError:
-        return None
+    """The pure estimators (one indirection: the tests give known answers through it)."""
+    return impact_engine
 
 
 @dataclass
@@ -167,18 +168,27 @@ def did_rows(scope: Scope) -> list[tuple[int, int, int | None, float]]:
         .values_list("pk", "first")
     )
     controls = set(_controls(scope).values_list("pk", flat=True))
+    fte = _fte_by_year(set(first) | controls)
+    return [(org, year, first.get(org), value) for (org, year), value in fte.items()]
+
+
+def _fte_by_year(organisations: Any) -> dict[tuple[int, int], float]:
+    """{(organisation, year): annual FTE} from the counted yearly reports; a year with only a
+    baseline (the year before an award, asked at the award) takes the baseline's figure."""
     reports = (
         KpiReport.objects.filter(
-            organisation_id__in=set(first) | controls,
+            organisation_id__in=organisations,
             status__in=COUNTED,
-            is_baseline=False,
             period_semester__isnull=True,
             fte__isnull=False,
         )
-        .order_by()
+        .order_by("is_baseline")  # yearly reports first: they win over a baseline of the year
         .values_list("organisation_id", "period_year", "fte")
     )
-    return [(org, year, first.get(org), float(fte or 0)) for org, year, fte in reports]
+    fte: dict[tuple[int, int], float] = {}
+    for organisation, year, value in reports:
+        fte.setdefault((organisation, year), float(value or 0))
+    return fte
 
 
 def _interval(value: float | None, low: float | None, high: float | None) -> Interval | None:
@@ -248,9 +258,46 @@ def compute(scope: Scope) -> Evaluation:
     return evaluation
 
 
-def discontinuities(scope: Scope, engine: Any) -> list[CallDiscontinuity]:
-    from pepiniere.reviews.ranking import ranking_for
+def selection_scores(calls: list[Call]) -> dict[int, tuple[int, int, float]]:
+    """{application id: (call id, organisation id, score)} for the scored applications of the
+    calls, funded or rejected: the ranking's score (reviews.ranking's weighted_raw: the mean of
+    the counted reviews' scores per criterion, weighted by the criteria's weights), in one
+    grouped query (the stored ranking leaves out applications whose grant has been closed)."""
+    means = (
+        CriterionScore.objects.filter(
+            review__in=Review.objects.counted(),
+            review__assignment__application__call__in=calls,
+            review__assignment__application__status__in=[*FUNDED_STATES, Status.REJECTED],
+            score__isnull=False,
+        )
+        .order_by()
+        .values(
+            "review__assignment__application_id",
+            "review__assignment__application__call_id",
+            "review__assignment__application__organisation_id",
+            "criterion_id",
+            "criterion__weight",
+        )
+        .annotate(mean=Avg("score"))
+    )
+    sums: dict[int, list[Any]] = {}
+    for row in means:
+        entry = sums.setdefault(
+            row["review__assignment__application_id"],
+            [
+                row["review__assignment__application__call_id"],
+                row["review__assignment__application__organisation_id"],
+                0.0,
+                0.0,
+            ],
+        )
+        weight = float(row["criterion__weight"])
+        entry[2] += weight * float(row["mean"])
+        entry[3] += weight
+    return {pk: (c, o, total / w) for pk, (c, o, total, w) in sums.items() if w > 0}
 
+
+def discontinuities(scope: Scope, engine: Any) -> list[CallDiscontinuity]:
     calls = list(_calls(scope).order_by("closes_at", "pk"))
     decided = dict(
         Award.objects.filter(application__call__in=calls)
@@ -262,30 +309,15 @@ def discontinuities(scope: Scope, engine: Any) -> list[CallDiscontinuity]:
     awarded_ids = set(
         Award.objects.filter(application__call__in=calls).values_list("application_id", flat=True)
     )
+    scores = selection_scores(calls)
     organisations = Application.objects.filter(call__in=calls).values("organisation_id")
-    fte = {
-        (org, year): float(value or 0)
-        for org, year, value in KpiReport.objects.filter(
-            organisation_id__in=organisations,
-            status__in=COUNTED,
-            is_baseline=False,
-            period_semester__isnull=True,
-            fte__isnull=False,
-        )
-        .order_by()
-        .values_list("organisation_id", "period_year", "fte")
-    }
+    fte = _fte_by_year(organisations)
     result = []
     for call in calls:
         if call.pk not in decided:
             continue
         year = decided[call.pk].year
-        ranking = ranking_for(call)
-        scored = [
-            (row.application.pk, row.application.organisation_id, row.weighted_raw)
-            for row in ranking.rows
-            if row.n_reviews > 0  # an application nobody scored has no selection score
-        ]
+        scored = [(pk, org, score) for pk, (c, org, score) in scores.items() if c == call.pk]
         funded = [score for pk, _org, score in scored if pk in awarded_ids]
         if not funded:
             continue

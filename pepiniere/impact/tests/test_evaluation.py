@@ -34,8 +34,8 @@ def test_the_engine_gets_funded_firms_and_never_aided_rejected_ones(world, rejec
     }  # « Aidée ailleurs » (aided by another funder) is neither; « Étrangère » is out of scope
     control = [(y, fte) for u, y, _f, fte in rows if u == rejected["control"].pk]
     assert sorted(control) == [(2015, 4.0), (2020, 5.0)]
-    # Yearly reports only (baselines are the same year's figures, asked at the award).
-    assert len(rows) == 5 + 2
+    # Yearly reports, and the baselines (the year before each award has no yearly report here).
+    assert len(rows) == 5 * 2 + 2
 
 
 def test_attributable_jobs_cost_per_job_and_warnings_on_the_dashboard(
