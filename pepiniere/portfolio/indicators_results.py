@@ -322,10 +322,7 @@ def _survival_frame(scope: Scope, year: int) -> tuple[Any, dict[str, Any]]:
         period_year__lte=year,
     )
     young: Any = new_enterprises(scope)  # annotated with first_year (the stubs cannot tell)
-    frame = (
-        young.filter(first_year__lte=year - SURVIVAL_YEARS)
-        .annotate(survives=Exists(active))
-    )
+    frame = young.filter(first_year__lte=year - SURVIVAL_YEARS).annotate(survives=Exists(active))
     return frame, {
         "observable": Count("pk"),
         "surviving": Count("pk", filter=Q(survives=True)),

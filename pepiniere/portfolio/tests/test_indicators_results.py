@@ -218,7 +218,9 @@ def test_sector_breakdowns_read_text_keys(portfolio):
     portfolio["call1"].sectors.add(fintech)
     scope = Scope(programme_id=portfolio["programme"].pk)
     groups = {g.label: g.cells for g in results.breakdown(scope, 2020, "sector")}
-    assert groups["Fintech et finance participative"]["RCR02"]["cofunding"] == results.Cell(Decimal("60000.00"), 1)
+    assert groups["Fintech et finance participative"]["RCR02"]["cofunding"] == results.Cell(
+        Decimal("60000.00"), 1
+    )
     assert "non renseigné" in groups  # call 2 has no sector
     # RCR01 by sector used to read the sector's code as an integer.
     assert indicators.rcr01_by(scope, 2020, "sector") == []  # nobody has FTE in both reports
