@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 
 from pepiniere.applications.models import Application, Status
 from pepiniere.calls.models import Call
+from pepiniere.engine import forecast as forecast_engine
 from pepiniere.engine import impact as impact_engine
 from pepiniere.grants.models import Award
 from pepiniere.impact import freshness
@@ -99,6 +100,7 @@ class Evaluation:
     cost_per_job: tuple[Decimal, Decimal | None, Decimal | None] | None = None
     warnings: list[str] = field(default_factory=list)
     discontinuities: list[CallDiscontinuity] = field(default_factory=list)
+    forecast: Any = None  # engine.forecast.JobsForecast of the funded firms
     promise: str = ""
     promise_year: int | None = None
     gross_at_promise: Decimal | None = None
@@ -112,6 +114,37 @@ class Evaluation:
     def event_rows(self) -> list[tuple[int, int, float, float, float]]:
         """(k, |k|, effect, low, high) for the table (|k| words « 2 ans avant »)."""
         return [(k, abs(k), e, lo, hi) for k, e, lo, hi in self.event_study]
+
+    @property
+    def forecast_chart(self) -> list[dict[str, Any]]:
+        """The forecast as impact.js draws it: recorded total at the origin, then the median and
+        the 80 % and 95 % bounds."""
+        forecast = self.forecast
+        if forecast is None or not forecast.years:
+            return []
+        start = [str(round(forecast.observed, 1))]
+        series = [
+            (_("prévision (médiane)"), "point"),
+            (_("borne basse 80 %"), "low_80"),
+            (_("borne haute 80 %"), "high_80"),
+            (_("borne basse 95 %"), "low_95"),
+            (_("borne haute 95 %"), "high_95"),
+        ]
+        return [
+            {
+                "id": "chart-forecast",
+                "type": "line",
+                "kind": "fte",
+                "labels": [str(forecast.origin_year)] + [str(y.year) for y in forecast.years],
+                "datasets": [
+                    {
+                        "label": str(name),
+                        "values": start + [str(round(getattr(y, key), 1)) for y in forecast.years],
+                    }
+                    for name, key in series
+                ],
+            }
+        ]
 
     @property
     def event_chart(self) -> list[dict[str, Any]]:
@@ -191,6 +224,24 @@ def _fte_by_year(organisations: Any) -> dict[tuple[int, int], float]:
     return fte
 
 
+def forecast_rows(scope: Scope) -> list[tuple[int, int, float]]:
+    """(organisation, year, FTE) of the scope's funded organisations (yearly reports and
+    baselines), for the jobs forecast."""
+    fte = _fte_by_year(supported(scope).values("pk"))
+    return [(org, year, value) for (org, year), value in fte.items()]
+
+
+def jobs_forecast(scope: Scope, *, until: int | None = None) -> Any:
+    """The next HORIZON years of FTE of the funded firms that reported in the last year (the
+    engine's year-block bootstrap of the portfolio's own yearly changes: engine/forecast.py)."""
+    rows = forecast_rows(scope)
+    if until is not None:
+        rows = [row for row in rows if row[1] <= until]
+    if not rows:
+        return None
+    return forecast_engine.forecast_jobs(rows, horizon=HORIZON)
+
+
 def _interval(value: float | None, low: float | None, high: float | None) -> Interval | None:
     return None if value is None else Interval(value, low, high)
 
@@ -249,6 +300,7 @@ def compute(scope: Scope) -> Evaluation:
     else:
         evaluation.warnings = [_("Aucun rapport d'indicateurs : rien à comparer.")]
     evaluation.discontinuities = discontinuities(scope, engine)
+    evaluation.forecast = jobs_forecast(scope)
     if scope.programme_id is not None:
         programme = Programme.objects.get(pk=scope.programme_id)
         evaluation.promise = programme.description

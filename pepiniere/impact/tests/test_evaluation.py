@@ -90,3 +90,48 @@ def test_without_the_engine_the_page_says_so(client, world, monkeypatch):
     client.force_login(world["officer"])
     url = reverse("impact:dashboard") + f"?programme={world['programme'].slug}&annee=2020"
     assert "n'est pas encore installée sur cette plateforme" in visible(client.get(url))
+
+
+def test_the_real_engine_runs_through_the_page_and_says_what_it_cannot_tell(
+    client, world, rejected
+):
+    client.force_login(world["officer"])
+    url = reverse("impact:dashboard") + f"?programme={world['programme'].slug}&annee=2020"
+    response = client.get(url)
+    assert response.status_code == 200
+    text = visible(response)
+    assert "Emplois attribuables à l'aide" in text
+    # One rejected applicant and reports five years apart: the engine warns in French.
+    assert "À lire avant de citer ces chiffres" in text
+
+
+def test_the_backtest_command_prints_coverage(world):
+    import io
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from pepiniere.lib.testing.factories import make_organisation
+    from pepiniere.portfolio.tests.factories import award, report
+
+    for i in range(6):
+        firm = make_organisation(name=f"Suivie {i}")
+        award(firm, world["innovation"], evaluation_date(2015))
+        for year in range(2014, 2022):
+            report(firm, year, fte=5 + i + (year - 2014) * (1 + i % 3))
+    out = io.StringIO()
+    call_command(
+        "impact_backtest", "--call", world["innovation"].slug, "--origin", "2018", stdout=out
+    )
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("forecast from 2018: 6 firms")
+    assert [line[:5] for line in lines[1:4]] == ["2019:", "2020:", "2021:"]
+    assert any(line.startswith("coverage: 80 % interval") for line in lines)
+    with pytest.raises(CommandError, match="unknown programme"):
+        call_command("impact_backtest", "--programme", "nope")
+
+
+def evaluation_date(year):
+    import datetime
+
+    return datetime.date(year, 3, 1)

@@ -35,8 +35,8 @@ def test_dashboard_shows_every_indicator_with_its_definition(
 ):
     client.force_login(world["officer"])
     url = reverse("impact:dashboard") + f"?programme={world['programme'].slug}&annee=2020"
-    # The indicators (44 queries) and the counterfactual section (15), computed once.
-    with django_assert_max_num_queries(59):
+    # The indicators (44 queries), the counterfactual section and the forecast (16), computed once.
+    with django_assert_max_num_queries(60):
         response = client.get(url)
     text = visible(plain(page_text(response)))
     for code in ("RCR01", "RCO01", "RCO02", "RCO04", "RCO05", "RCR02", "RCR17", "RCR19"):
@@ -105,7 +105,7 @@ def test_public_page_needs_no_login_and_shows_aggregates(
     client, world, django_assert_max_num_queries
 ):
     url = reverse("impact:public_programme", args=[world["programme"].slug]) + "?annee=2020"
-    with django_assert_max_num_queries(52):
+    with django_assert_max_num_queries(53):
         response = client.get(url)
     text = visible(plain(page_text(response)))
     assert "Impact du programme « Feuille de route numérique »" in text

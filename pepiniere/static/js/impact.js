@@ -5,7 +5,7 @@ document.addEventListener("DOMContentLoaded", function () {
   "use strict";
   if (!window.Chart) { return; }
   var charts = [];
-  ["impact-chart-data", "impact-event-data"].forEach(function (id) {
+  ["impact-chart-data", "impact-event-data", "impact-forecast-data"].forEach(function (id) {
     var source = document.getElementById(id);
     if (source) { charts = charts.concat(JSON.parse(source.textContent)); }
   });
