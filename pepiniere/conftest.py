@@ -1,6 +1,40 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Registered by pytest-xdist, but the suite must also run with ``-p no:xdist`` (strict markers).
+    config.addinivalue_line("markers", "xdist_group(name): run the group's tests on one worker")
+    config.pluginmanager.register(_LoadGroupSuffix(), "pepiniere-loadgroup")
+
+
+class _LoadGroupSuffix:
+    """pytest-xdist 3.8 groups a test by appending "@<group>" to ``item._nodeid``, which pytest 9
+    no longer reads (the id now lives in ``item._id``): the group is silently ignored and its tests
+    spread over every worker (each browser test starting its own Chromium, each demo test building
+    the demo again). Put the suffix where pytest 9 reads it, named as xdist names it. Does nothing
+    when xdist already did it, or without ``--dist loadgroup``."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[Any]) -> None:
+        if not getattr(config.option, "loadgroup", False):
+            return
+        try:
+            from _pytest.nodeid import NodeId
+        except ImportError:  # older pytest: xdist's own suffix works
+            return
+        for item in items:
+            names = sorted(
+                {
+                    str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                    for m in item.iter_markers("xdist_group")
+                }
+            )
+            if names and "@" not in item.nodeid.rsplit("]", 1)[-1]:
+                item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(names)}")
 
 
 @pytest.fixture(autouse=True)

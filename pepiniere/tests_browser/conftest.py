@@ -51,33 +51,6 @@ def _skip_reason() -> str | None:
     return None
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    # Registered by pytest-xdist, but the suite must also run with ``-p no:xdist`` (strict markers).
-    config.addinivalue_line("markers", "xdist_group(name): run the group's tests on one worker")
-    config.pluginmanager.register(_LoadGroupSuffix(), "pepiniere-browser-loadgroup")
-
-
-class _LoadGroupSuffix:
-    """pytest-xdist 3.8 groups a test by appending "@<group>" to ``item._nodeid``, which pytest 9
-    no longer reads (the id now lives in ``item._id``): the group is silently ignored and the
-    browser tests spread over every worker, each starting its own Chromium. Put the suffix where
-    pytest 9 reads it. Does nothing when xdist already did it, or without ``--dist loadgroup``."""
-
-    @pytest.hookimpl(trylast=True)
-    def pytest_collection_modifyitems(
-        self, config: pytest.Config, items: list[pytest.Item]
-    ) -> None:
-        if not getattr(config.option, "loadgroup", False):
-            return
-        try:
-            from _pytest.nodeid import NodeId
-        except ImportError:  # older pytest: xdist's own suffix works
-            return
-        for item in items:
-            if HERE in Path(item.path).parents and "@" not in item.nodeid.rsplit("]", 1)[-1]:
-                item._id = NodeId.parse(f"{item.nodeid}@browser")
-
-
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # tryfirst: the marks must be there before pytest-xdist reads xdist_group in its own hook.
