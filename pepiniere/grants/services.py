@@ -579,6 +579,7 @@ def amend_award_amount(
         % {"old": format_eur(old), "new": format_eur(amount)},
         at=now,
     )
+    hooks.announce_amendment(award=award, actor=actor, old_amount=old)
     return award
 
 

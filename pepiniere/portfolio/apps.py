@@ -14,6 +14,13 @@ class PortfolioConfig(AppConfig):
 
         award_made.register(ask_baseline_for_award)
 
+        # What each funder gave each organisation, as the portfolio list sorts it.
+        from pepiniere.grants.hooks import award_amended
+        from pepiniere.portfolio import summaries
+
+        award_made.register(summaries.award_made)
+        award_amended.register(summaries.award_amended)
+
         # The applicant's home (Mes dossiers) lists the reports to transmit.
         from pepiniere.applications.selectors import applicant_tasks
         from pepiniere.portfolio.selectors import applicant_tasks as kpi_tasks

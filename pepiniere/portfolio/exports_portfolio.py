@@ -17,6 +17,7 @@ from pepiniere.lib.spreadsheet import CellValue, SafeCsvWriter, SafeXlsxSheet, d
 from pepiniere.portfolio.selectors_portfolio import (
     PortfolioFilters,
     figures_by_organisation,
+    figures_of,
     portfolio,
 )
 
@@ -53,7 +54,7 @@ def export_rows(
 
     def rows() -> Iterator[list[Any]]:
         for organisation in organisations.iterator(chunk_size=CHUNK):
-            f = figures.get(organisation.pk)
+            f = figures_of(organisation) or figures.get(organisation.pk)
             yield [
                 organisation.name,
                 organisation.siren,

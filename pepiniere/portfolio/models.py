@@ -396,3 +396,57 @@ class KpiImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign} — {self.file_name}"
+
+
+class SupportSummary(models.Model):
+    """What one funder gave one organisation, all its awards together: how many, how much, the
+    first and the last decision. The portfolio list sorts, pages and counts on these rows (an
+    index per sort) instead of adding up the awards on every page view. A row with no funder
+    sums every award (the administrators' portfolio).
+
+    Derived data, written only by pepiniere.portfolio.summaries: when an award is made or its
+    amount amended (the grants hooks), and rebuilt in bulk (migration, demo, benchmark)."""
+
+    funder = models.ForeignKey(
+        "programmes.Funder",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("financeur"),
+    )
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.CASCADE,
+        related_name="support_summaries",
+        verbose_name=_("structure"),
+    )
+    awards = models.PositiveIntegerField(_("aides attribuées"))
+    total = MoneyField(_("montant attribué"))
+    first_award = models.DateField(_("première aide"))
+    last_award = models.DateField(_("dernière aide"))
+
+    class Meta:
+        verbose_name = _("soutien d'un financeur à une structure")
+        verbose_name_plural = _("soutiens des financeurs aux structures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["funder", "organisation"],
+                condition=Q(funder__isnull=False),
+                name="one_support_summary_per_funder",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation"],
+                condition=Q(funder__isnull=True),
+                name="one_support_summary_for_all_funders",
+            ),
+        ]
+        # The list's sorts within one funder (either direction walks the same index).
+        indexes = [
+            models.Index(fields=["funder", "total"], name="support_summary_total"),
+            models.Index(fields=["funder", "first_award"], name="support_summary_first"),
+            models.Index(fields=["funder", "last_award"], name="support_summary_last"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} ← {self.funder_id}: {self.total} €"

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, fields
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from pepiniere.accounts.models import Role
@@ -160,7 +160,19 @@ def _search(organisations: QuerySet[Organisation], text: str) -> QuerySet[Organi
     return organisations
 
 
-# sort key → the aggregate of the organisation's awards it sorts on
+def summary_scope(funder_ids: set[int] | None, filters: PortfolioFilters) -> Q | None:
+    """The support summaries (models.SupportSummary) that hold this list's figures, None when
+    they do not: a filter on the award (the figures are those of the awards it keeps), or a
+    person of several funders (an award two of them share counts once, a sum of their rows
+    would count it twice)."""
+    if filters.narrows_awards or (funder_ids is not None and len(funder_ids) != 1):
+        return None
+    if funder_ids is None:
+        return Q(support_summaries__funder__isnull=True)
+    return Q(support_summaries__funder_id=next(iter(funder_ids)))
+
+
+# sort key → the aggregate of the organisation's awards it sorts on (without summaries)
 _FIGURE_SORTS: dict[str, Any] = {
     "total": lambda: Sum("applications__award__amount"),
     "first_award": lambda: Min("applications__award__decision_date"),
@@ -169,21 +181,22 @@ _FIGURE_SORTS: dict[str, Any] = {
 
 
 def portfolio(funder_ids: set[int] | None, filters: PortfolioFilters) -> QuerySet[Organisation]:
-    """The organisations supported by these funders (None: every funder), filtered and sorted
-    (rows without figures: `page_figures` adds them to one page)."""
-    awards = scoped_awards(funder_ids, filters)
-    members = scoped_awards(funder_ids, filters, membership=True)
-    if filters.narrows_awards:
-        # Few awards match (a call, an axis, a year): the database starts from them.
-        supported = Q(pk__in=members.values("application__organisation_id"))
+    """The organisations supported by these funders (None: every funder), filtered and sorted.
+    With one funder (or all) and no filter on the award, each carries its figures from its
+    support summary (`figures_of`), one joined row, sorted on its indexes; otherwise the rows
+    have no figures (`page_figures` adds them to one page)."""
+    scope = summary_scope(funder_ids, filters)
+    if scope is not None:
+        # The annotations reuse the filter's join (one summary row per organisation).
+        organisations = Organisation.objects.filter(scope).annotate(
+            summary_awards=F("support_summaries__awards"),
+            total=F("support_summaries__total"),
+            first_award=F("support_summaries__first_award"),
+            last_award=F("support_summaries__last_award"),
+        )
     else:
-        # Every award of the funder: an EXISTS per organisation (three index look-ups), never
-        # an IN list of every member; sorted by name, the database walks the (name, id) index
-        # and stops at the end of the page.
-        supported = Q(Exists(members.filter(application__organisation_id=OuterRef("pk"))))
-    organisations = Organisation.objects.filter(supported).select_related(
-        "departement", "size_band"
-    )
+        organisations = Organisation.objects.filter(_supported(funder_ids, filters))
+    organisations = organisations.select_related("departement", "size_band")
     if filters.departement:
         organisations = organisations.filter(departement_id=filters.departement)
     if filters.size_band:
@@ -193,15 +206,26 @@ def portfolio(funder_ids: set[int] | None, filters: PortfolioFilters) -> QuerySe
     if filters.q:
         organisations = _search(organisations, filters.q)
     sort = SORTS.get(filters.sort, "name")
-    if (key := sort.lstrip("-")) in _FIGURE_SORTS:
+    if scope is None and (key := sort.lstrip("-")) in _FIGURE_SORTS:
         # One grouped join over the scoped awards (the database hashes or sorts them once),
         # never a correlated subquery per organisation.
+        awards = scoped_awards(funder_ids, filters)
         organisations = organisations.filter(applications__award__in=awards).annotate(
             **{key: _FIGURE_SORTS[key]()}
         )
     if sort == "departement":
         return organisations.order_by("departement_id", "name", "pk")
     return organisations.order_by(sort, "name", "pk")
+
+
+def _supported(funder_ids: set[int] | None, filters: PortfolioFilters) -> Q:
+    members = scoped_awards(funder_ids, filters, membership=True)
+    if filters.narrows_awards:
+        # Few awards match (a call, an axis, a year): the database starts from them.
+        return Q(pk__in=members.values("application__organisation_id"))
+    # Every award of several funders: an EXISTS per organisation (three index look-ups), never
+    # an IN list of every member.
+    return Q(Exists(members.filter(application__organisation_id=OuterRef("pk"))))
 
 
 @dataclass
@@ -213,41 +237,49 @@ class OrganisationFigures:
     calls: list[str] | None = None
 
 
+def figures_of(organisation: Organisation) -> OrganisationFigures | None:
+    """The figures an organisation of `portfolio` carries from its support summary, None when
+    it carries none (then `page_figures` or `figures_by_organisation` has them)."""
+    awards = getattr(organisation, "summary_awards", None)
+    if awards is None:
+        return None
+    return OrganisationFigures(
+        awards=awards,
+        total=organisation.total,  # type: ignore[attr-defined]
+        first_award=organisation.first_award,  # type: ignore[attr-defined]
+        last_award=organisation.last_award,  # type: ignore[attr-defined]
+    )
+
+
 def page_figures(
-    funder_ids: set[int] | None, filters: PortfolioFilters, organisation_ids: Iterable[int]
+    funder_ids: set[int] | None, filters: PortfolioFilters, organisations: Iterable[Organisation]
 ) -> dict[int, OrganisationFigures]:
     """Awards, amount, first and last decision of each organisation of one page, within the
-    filters (one query)."""
-    ids = list(organisation_ids)
-    if not ids:
-        return {}
-    rows = (
-        scoped_awards(funder_ids, filters)
-        .filter(application__organisation_id__in=ids)
-        .order_by()
-        .values("application__organisation_id")
-        .annotate(
-            n=Count("pk", distinct=True),
-            total=Sum("amount"),
-            first=Min("decision_date"),
-            last=Max("decision_date"),
+    filters: those they carry (no query), else one grouped query over their awards."""
+    page = list(organisations)
+    carried = {o.pk: f for o in page if (f := figures_of(o)) is not None}
+    if len(carried) == len(page):
+        return carried
+    return _grouped_figures(
+        scoped_awards(funder_ids, filters).filter(
+            application__organisation_id__in=[o.pk for o in page]
         )
     )
-    return {
-        row["application__organisation_id"]: OrganisationFigures(
-            awards=row["n"], total=row["total"], first_award=row["first"], last_award=row["last"]
-        )
-        for row in rows
-    }
 
 
 def figures_by_organisation(
     funder_ids: set[int] | None, filters: PortfolioFilters
 ) -> dict[int, OrganisationFigures]:
-    """The same figures for the whole filtered portfolio (exports: one grouped query)."""
+    """The same figures for the whole filtered portfolio (exports: one grouped query; none when
+    the rows carry their summaries)."""
+    if summary_scope(funder_ids, filters) is not None:
+        return {}
+    return _grouped_figures(scoped_awards(funder_ids, filters))
+
+
+def _grouped_figures(awards: QuerySet[Award]) -> dict[int, OrganisationFigures]:
     rows = (
-        scoped_awards(funder_ids, filters)
-        .order_by()
+        awards.order_by()
         .values("application__organisation_id")
         .annotate(
             n=Count("pk", distinct=True),

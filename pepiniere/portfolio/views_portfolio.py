@@ -67,7 +67,7 @@ def portfolio_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = CappedPaginator(organisations, per_page, cap=COUNT_CAP, count_from=unsorted).get_page(
         request.GET.get("page")
     )
-    figures = page_figures(funder_ids, filters, [o.pk for o in page.object_list])
+    figures = page_figures(funder_ids, filters, page.object_list)
     rows = [(o, figures.get(o.pk)) for o in page.object_list]
     calls = list(
         portfolio_calls(funder_ids).select_related("programme", "axis").order_by("-closes_at", "pk")

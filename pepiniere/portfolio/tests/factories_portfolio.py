@@ -13,6 +13,7 @@ from pepiniere.applications.models import Application, Status
 from pepiniere.calls.models import Call
 from pepiniere.grants.models import Award, AwardShare
 from pepiniere.organisations.models import Organisation
+from pepiniere.portfolio.summaries import write_summaries
 from pepiniere.programmes.models import Funder
 
 
@@ -59,6 +60,7 @@ def support(
     )
     for funder, part in (shares or {call.funder: amount}).items():
         AwardShare.objects.create(award=award, funder=funder, amount=Decimal(part))
+    write_summaries([organisation.pk])  # what the award hook does
     return award
 
 
