@@ -238,6 +238,16 @@ def seed(n_orgs: int, seed_value: int) -> dict[str, Any]:
     timings["applications and awards"] = time.perf_counter() - t
 
     t = time.perf_counter()
+    try:
+        from pepiniere.portfolio.summaries import write_summaries
+    except ImportError:  # a branch without the portfolio's support summaries
+        pass
+    else:
+        with transaction.atomic():
+            write_summaries()  # what the award hooks write, for every award at once
+        timings["support summaries"] = time.perf_counter() - t
+
+    t = time.perf_counter()
     first_award: dict[int, Award] = {}
     for award, (application, _d) in zip(awards, awarded, strict=True):
         current = first_award.get(application.organisation_id)

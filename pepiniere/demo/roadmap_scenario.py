@@ -40,6 +40,7 @@ from pepiniere.organisations.models import (
     Organisation,
     SizeBand,
 )
+from pepiniere.portfolio.summaries import write_summaries
 from pepiniere.programmes.models import Axis, Funder, Programme
 from pepiniere.reviews.models import (
     Assignment,
@@ -401,6 +402,9 @@ def build_roadmap(
         facts["roadmap_calls"].append(call)
         facts["roadmap_awards"] += awards
         facts["roadmap_rejected"] += rejected
+    # The awards above are written in bulk, past the award hooks: the portfolio's summaries of
+    # what the Région gave each organisation, written once for all of them.
+    write_summaries()
     facts["roadmap_applicants"] = applicants
     facts["cloud"] = applicants[0].organisation
     return facts

@@ -450,3 +450,62 @@ class SupportSummary(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation_id} ← {self.funder_id}: {self.total} €"
+
+
+class SupportedAward(models.Model):
+    """One award as one funder's portfolio counts it (a row per funder paying a share, and one
+    with no funder for every funder together), with what the list's award filters read: the
+    call (its programme, axis and sectors) and the decision date. A list filtered on the award
+    finds its organisations on one index range per call instead of joining every award,
+    application and share. Derived data, written with the summaries."""
+
+    funder = models.ForeignKey(
+        "programmes.Funder",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("financeur"),
+    )
+    award = models.ForeignKey(
+        "grants.Award", on_delete=models.CASCADE, related_name="+", verbose_name=_("aide")
+    )
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.CASCADE,
+        related_name="supported_awards",
+        verbose_name=_("structure"),
+    )
+    call = models.ForeignKey(
+        "calls.Call", on_delete=models.CASCADE, related_name="+", verbose_name=_("appel")
+    )
+    decision_date = models.DateField(_("date de la décision"))
+    amount = MoneyField(_("montant attribué"))
+
+    class Meta:
+        verbose_name = _("aide d'un portefeuille")
+        verbose_name_plural = _("aides des portefeuilles")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["award", "funder"],
+                condition=Q(funder__isnull=False),
+                name="one_supported_award_per_funder",
+            ),
+            models.UniqueConstraint(
+                fields=["award"],
+                condition=Q(funder__isnull=True),
+                name="one_supported_award_for_all_funders",
+            ),
+        ]
+        indexes = [
+            # The award filters: calls (programme, call, axis, sector) and a year of decision.
+            models.Index(
+                fields=["funder", "call", "decision_date", "organisation"],
+                name="supported_award_filters",
+            ),
+            # A page's figures within the filters.
+            models.Index(fields=["organisation", "funder"], name="supported_award_organisation"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.award_id} ← {self.funder_id}: {self.amount} €"

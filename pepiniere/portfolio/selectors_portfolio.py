@@ -26,6 +26,7 @@ from pepiniere.calls.models import Call
 from pepiniere.grants.models import Award, AwardShare
 from pepiniere.lib.params import parse_int
 from pepiniere.organisations.models import Organisation
+from pepiniere.portfolio.models import SupportedAward
 from pepiniere.programmes.models import Programme
 
 PORTFOLIO_ROLES = (Role.OFFICER, Role.FINANCE)
@@ -160,19 +161,44 @@ def _search(organisations: QuerySet[Organisation], text: str) -> QuerySet[Organi
     return organisations
 
 
-def summary_scope(funder_ids: set[int] | None, filters: PortfolioFilters) -> Q | None:
-    """The support summaries (models.SupportSummary) that hold this list's figures, None when
-    they do not: a filter on the award (the figures are those of the awards it keeps), or a
-    person of several funders (an award two of them share counts once, a sum of their rows
-    would count it twice)."""
-    if filters.narrows_awards or (funder_ids is not None and len(funder_ids) != 1):
-        return None
+def _funder_key(funder_ids: set[int] | None) -> dict[str, Any] | None:
+    """Which rows of the derived tables (models.SupportSummary, SupportedAward) hold this
+    person's figures: one funder's, or every funder's (an administrator); None for a person of
+    several funders (an award two of them share counts once, a sum of their rows would count it
+    twice: their list adds up the awards themselves)."""
     if funder_ids is None:
-        return Q(support_summaries__funder__isnull=True)
-    return Q(support_summaries__funder_id=next(iter(funder_ids)))
+        return {"funder__isnull": True}
+    if len(funder_ids) == 1:
+        return {"funder_id": next(iter(funder_ids))}
+    return None
 
 
-# sort key → the aggregate of the organisation's awards it sorts on (without summaries)
+def _award_conditions(key: dict[str, Any], filters: PortfolioFilters) -> dict[str, Any]:
+    """The award filters on SupportedAward: the calls they keep (programme, call, axis, sector
+    are the call's), the year of decision."""
+    conditions = dict(key)
+    if filters.programme or filters.call or filters.axis or filters.sector:
+        calls = Call.objects.all()
+        if filters.programme:
+            calls = calls.filter(programme__slug=filters.programme)
+        if filters.call:
+            calls = calls.filter(slug=filters.call)
+        if filters.axis:
+            calls = calls.filter(axis__code=filters.axis)
+        if filters.sector:
+            calls = calls.filter(sectors__code=filters.sector)
+        conditions["call__in"] = calls.values("pk")
+    if (year := filters.award_year) is not None:
+        conditions["decision_date__gte"] = datetime.date(year, 1, 1)
+        conditions["decision_date__lte"] = datetime.date(year, 12, 31)
+    return conditions
+
+
+def _on_relation(relation: str, conditions: dict[str, Any]) -> dict[str, Any]:
+    return {f"{relation}__{name}": value for name, value in conditions.items()}
+
+
+# sort key → the aggregate of the organisation's awards it sorts on (several funders)
 _FIGURE_SORTS: dict[str, Any] = {
     "total": lambda: Sum("applications__award__amount"),
     "first_award": lambda: Min("applications__award__decision_date"),
@@ -182,18 +208,41 @@ _FIGURE_SORTS: dict[str, Any] = {
 
 def portfolio(funder_ids: set[int] | None, filters: PortfolioFilters) -> QuerySet[Organisation]:
     """The organisations supported by these funders (None: every funder), filtered and sorted.
-    With one funder (or all) and no filter on the award, each carries its figures from its
-    support summary (`figures_of`), one joined row, sorted on its indexes; otherwise the rows
-    have no figures (`page_figures` adds them to one page)."""
-    scope = summary_scope(funder_ids, filters)
-    if scope is not None:
+
+    One funder (or every one): without a filter on the award, each organisation carries its
+    figures from its support summary (one joined row, sorted on the summary's indexes); with
+    one, the organisations come from the awards the filters keep (SupportedAward, one index
+    range per call), and carry the figures of those awards when sorted on them. Several
+    funders: the awards themselves. Rows without figures get them from `page_figures`."""
+    key = _funder_key(funder_ids)
+    sort = SORTS.get(filters.sort, "name")
+    figure_sort = (figure := sort.lstrip("-")) in _FIGURE_SORTS
+    if key is not None and not filters.narrows_awards:
         # The annotations reuse the filter's join (one summary row per organisation).
-        organisations = Organisation.objects.filter(scope).annotate(
+        organisations = Organisation.objects.filter(
+            **_on_relation("support_summaries", key)
+        ).annotate(
             summary_awards=F("support_summaries__awards"),
             total=F("support_summaries__total"),
             first_award=F("support_summaries__first_award"),
             last_award=F("support_summaries__last_award"),
         )
+    elif key is not None:
+        conditions = _award_conditions(key, filters)
+        if figure_sort:
+            # A few thousand awards at most within an award filter: grouped once.
+            organisations = Organisation.objects.filter(
+                **_on_relation("supported_awards", conditions)
+            ).annotate(
+                summary_awards=Count("supported_awards"),
+                total=Sum("supported_awards__amount"),
+                first_award=Min("supported_awards__decision_date"),
+                last_award=Max("supported_awards__decision_date"),
+            )
+        else:
+            organisations = Organisation.objects.filter(
+                pk__in=SupportedAward.objects.filter(**conditions).values("organisation_id")
+            )
     else:
         organisations = Organisation.objects.filter(_supported(funder_ids, filters))
     organisations = organisations.select_related("departement", "size_band")
@@ -205,13 +254,12 @@ def portfolio(funder_ids: set[int] | None, filters: PortfolioFilters) -> QuerySe
         organisations = organisations.filter(kind=filters.kind)
     if filters.q:
         organisations = _search(organisations, filters.q)
-    sort = SORTS.get(filters.sort, "name")
-    if scope is None and (key := sort.lstrip("-")) in _FIGURE_SORTS:
+    if key is None and figure_sort:
         # One grouped join over the scoped awards (the database hashes or sorts them once),
         # never a correlated subquery per organisation.
         awards = scoped_awards(funder_ids, filters)
         organisations = organisations.filter(applications__award__in=awards).annotate(
-            **{key: _FIGURE_SORTS[key]()}
+            **{figure: _FIGURE_SORTS[figure]()}
         )
     if sort == "departement":
         return organisations.order_by("departement_id", "name", "pk")
@@ -260,10 +308,14 @@ def page_figures(
     carried = {o.pk: f for o in page if (f := figures_of(o)) is not None}
     if len(carried) == len(page):
         return carried
-    return _grouped_figures(
-        scoped_awards(funder_ids, filters).filter(
-            application__organisation_id__in=[o.pk for o in page]
+    ids = [o.pk for o in page]
+    if (key := _funder_key(funder_ids)) is not None:
+        lines = SupportedAward.objects.filter(
+            **_award_conditions(key, filters), organisation_id__in=ids
         )
+        return _grouped_lines(lines)
+    return _grouped_figures(
+        scoped_awards(funder_ids, filters).filter(application__organisation_id__in=ids)
     )
 
 
@@ -272,9 +324,30 @@ def figures_by_organisation(
 ) -> dict[int, OrganisationFigures]:
     """The same figures for the whole filtered portfolio (exports: one grouped query; none when
     the rows carry their summaries)."""
-    if summary_scope(funder_ids, filters) is not None:
-        return {}
+    if (key := _funder_key(funder_ids)) is not None:
+        if not filters.narrows_awards:
+            return {}
+        return _grouped_lines(SupportedAward.objects.filter(**_award_conditions(key, filters)))
     return _grouped_figures(scoped_awards(funder_ids, filters))
+
+
+def _grouped_lines(lines: QuerySet[SupportedAward]) -> dict[int, OrganisationFigures]:
+    rows = (
+        lines.order_by()
+        .values("organisation_id")
+        .annotate(
+            n=Count("pk"),
+            total=Sum("amount"),
+            first=Min("decision_date"),
+            last=Max("decision_date"),
+        )
+    )
+    return {
+        row["organisation_id"]: OrganisationFigures(
+            awards=row["n"], total=row["total"], first_award=row["first"], last_award=row["last"]
+        )
+        for row in rows
+    }
 
 
 def _grouped_figures(awards: QuerySet[Award]) -> dict[int, OrganisationFigures]:

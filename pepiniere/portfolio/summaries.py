@@ -1,6 +1,7 @@
 """The support summaries (models.SupportSummary): one row per funder and organisation it
 supported, and one per organisation for every funder together, with the awards' number, total
-and first and last decision, as the portfolio list sorts and counts them.
+and first and last decision, as the portfolio list sorts and counts them; and their awards
+(models.SupportedAward) with the call and date the list's award filters read.
 
 One function writes them, from the awards, for a few organisations (an award made or amended:
 the grants hooks, inside the award's transaction) or for all (the migration that created the
@@ -24,11 +25,13 @@ def write_summaries(
     awards and the funders' shares; returns how many rows it wrote. `apps`: the migration's
     historical models (the same fields), the installed ones otherwise."""
     summary = apps.get_model("portfolio", "SupportSummary")
+    line = apps.get_model("portfolio", "SupportedAward")
     share = apps.get_model("grants", "AwardShare")
     award = apps.get_model("grants", "Award")
     organisation = apps.get_model("organisations", "Organisation")
     using = router.db_for_write(summary)
     summaries = summary.objects.using(using)
+    lines = line.objects.using(using)
     shares = share.objects.using(using)
     awards = award.objects.using(using)
     if organisation_ids is not None:
@@ -45,9 +48,35 @@ def write_summaries(
             .values_list("pk", flat=True)
         )
         summaries = summaries.filter(organisation_id__in=ids)
+        lines = lines.filter(organisation_id__in=ids)
         shares = shares.filter(award__application__organisation_id__in=ids)
         awards = awards.filter(application__organisation_id__in=ids)
     summaries.delete()
+    lines.delete()
+    # Each award as each funder paying a share of it counts it, and once for every funder.
+    written = _insert(
+        line,
+        using,
+        ["funder_id", "award_id", "organisation_id", "call_id", "decision_date", "amount"],
+        shares.order_by().values(
+            "funder_id",
+            "award_id",
+            "award__application__organisation_id",
+            "award__application__call_id",
+            "award__decision_date",
+            "award__amount",
+        ),
+    )
+    written += _insert(
+        line,
+        using,
+        ["award_id", "organisation_id", "call_id", "decision_date", "amount", "funder_id"],
+        awards.order_by()
+        .values(
+            "pk", "application__organisation_id", "application__call_id", "decision_date", "amount"
+        )
+        .annotate(funder=Value(None, output_field=IntegerField())),
+    )
     # One funder's figures: the awards it pays a share of (one share per award and funder).
     per_funder = (
         shares.order_by()
@@ -72,7 +101,7 @@ def write_summaries(
         )
     )
     columns = ["funder_id", "organisation_id", "awards", "total", "first_award", "last_award"]
-    written = _insert(summary, using, columns, per_funder)
+    written += _insert(summary, using, columns, per_funder)
     written += _insert(summary, using, [columns[1], columns[0], *columns[2:]], every_funder)
     return written
 

@@ -190,9 +190,13 @@ def test_pages_of_any_size_cost_the_same_number_of_queries(
     assert len(response.context["rows"]) == 33
     with django_assert_num_queries(10):
         client.get(LIST, {"per_page": "25", "page": "2", "q": "série", "departement": "33"})
-    # ... or, within a filter on the award, from one grouped query over the page's awards.
-    with django_assert_num_queries(11):
+    # ... or, within a filter on the award, sorted on them, from the awards the filter keeps;
+    # sorted by name, from one grouped query over the page's awards.
+    with django_assert_num_queries(10):
         response = client.get(LIST, {"per_page": "100", "axis": "formation", "sort": "-total"})
+    assert len(response.context["rows"]) == 32
+    with django_assert_num_queries(11):
+        response = client.get(LIST, {"per_page": "100", "axis": "formation", "year": "2016"})
     assert len(response.context["rows"]) == 32
 
 
