@@ -4,19 +4,26 @@ follow-up page (the same staff, and the organisation's own members)."""
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import io
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.text import capfirst
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from pepiniere.applications.exports import CONTENT_TYPES
 from pepiniere.calls.models import Sector
+from pepiniere.lib.dates import long_date
 from pepiniere.lib.http import AuthenticatedHttpRequest
+from pepiniere.lib.money import format_eur, format_eur_cents, to_cents
 from pepiniere.lib.pagination import CappedPaginator
 from pepiniere.lib.params import InvalidParameter, parse_int
 from pepiniere.organisations.models import Organisation, OrganisationKind, SizeBand
@@ -27,6 +34,7 @@ from pepiniere.portfolio.permissions_portfolio import (
 )
 from pepiniere.portfolio.selectors_organisation import organisation_for_page, organisation_page
 from pepiniere.portfolio.selectors_portfolio import (
+    OrganisationFigures,
     PortfolioFilters,
     page_figures,
     portfolio,
@@ -55,6 +63,45 @@ def _page_size(request: AuthenticatedHttpRequest) -> int:
     return size
 
 
+def _lines(rows: list[tuple[Organisation, OrganisationFigures | None]]) -> list[dict[str, Any]]:
+    """Each row of the page as the table shows it, written here once (200 rows a page: the
+    template reads prepared text instead of running filters and lookups in every cell)."""
+    french = not (get_language() or "fr").startswith("en")
+    kinds = {value: capfirst(label) for value, label in OrganisationKind.choices}
+    days: dict[datetime.date | None, str] = {}
+
+    def day(value: datetime.date | None) -> str:
+        if value not in days:
+            days[value] = long_date(value)
+        return days[value]
+
+    def money(value: Decimal | None) -> str:
+        if value is None:
+            return "—"
+        if french:  # what the eur filter writes, without Babel's pattern machinery
+            return format_eur_cents(to_cents(Decimal(value)))
+        return format_eur(Decimal(value), locale="en_GB")
+
+    lines = []
+    for organisation, f in rows:
+        lines.append(
+            {
+                "url": reverse("portfolio:organisation", args=[organisation.pk]),
+                "name": organisation.name,
+                "kind": kinds.get(organisation.kind, organisation.kind),
+                "identifier": organisation.siren or organisation.rna,
+                "departement": organisation.departement_id,
+                "departement_name": organisation.departement.name,
+                "size_band": organisation.size_band.label if organisation.size_band else "—",
+                "awards": f.awards if f else 0,
+                "total": money(f.total if f else None),
+                "first_award": day(f.first_award if f else None),
+                "last_award": day(f.last_award if f else None),
+            }
+        )
+    return lines
+
+
 @login_required
 def portfolio_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     can_view_portfolio(request.user).enforce()
@@ -79,6 +126,7 @@ def portfolio_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = {
         "page": page,
         "rows": rows,
+        "lines": _lines(rows),
         "filters": filters,
         "per_page": per_page,
         "page_sizes": PAGE_SIZES,
