@@ -2,12 +2,15 @@
 call or a call it co-funds), across calls, programmes and years, with its filters, sorts and
 search.
 
-One page costs a fixed number of queries whatever its size: the count, the page of organisations
-(with their département and size band), the figures of the page's organisations (awards, amounts,
-first and last decision) and their latest KPI report. Filters on the award (programme, call,
-axis, sector, year) restrict which awards make an organisation part of the list and which awards
-its figures add up; filters on the organisation (département, size band, kind, search) restrict
-the organisations."""
+One page costs a fixed number of queries whatever its size: the count (capped), the page of
+organisations with their département, size band and figures, and the filters' choices. The
+figures (awards, amount, first and last decision) come from the support summaries the award
+hooks keep (models.SupportSummary, one row per funder and organisation, indexed for each sort):
+nothing adds up awards on a page view. Filters on the award (programme, call, axis, sector, year)
+restrict which awards make an organisation part of the list and which awards its figures add up:
+those read the awards the filters keep (models.SupportedAward, by call and date); filters on the
+organisation (département, size band, kind, search) restrict the organisations. A person of
+several funders reads the awards themselves (a co-funded award counts once)."""
 
 from __future__ import annotations
 

@@ -89,6 +89,19 @@ def test_demo_is_the_founding_case_and_is_rebuilt_identically(tmp_path):
             "SELECT COUNT(*) FROM grants_budgetline l JOIN calls_call c ON c.id = l.call_id "
             "WHERE c.slug LIKE '%-2016' AND l.paid != l.committed"
         ).fetchone()[0]
+        # The portfolio's summaries hold what each funder gave each organisation, bulk-written
+        # roadmap awards and amended ones included.
+        summaries = db.execute(
+            "SELECT funder_id, organisation_id, awards, total, first_award, last_award "
+            "FROM portfolio_supportsummary WHERE funder_id IS NOT NULL ORDER BY 1, 2"
+        ).fetchall()
+        from_awards = db.execute(
+            "SELECT s.funder_id, a.organisation_id, COUNT(*), SUM(w.amount), "
+            "MIN(w.decision_date), MAX(w.decision_date) FROM grants_awardshare s "
+            "JOIN grants_award w ON w.id = s.award_id "
+            "JOIN applications_application a ON a.id = w.application_id GROUP BY 1, 2 ORDER BY 1, 2"
+        ).fetchall()
+    assert len(summaries) >= 250 and summaries == from_awards
     assert len(history) >= 50 and set(history) == {("closed", "closed", 1)}
     assert unpaid_2016 == 0
     assert str(envelope).startswith("550000")
