@@ -84,6 +84,15 @@ class CallDiscontinuity:
 
 
 @dataclass
+class YearJobs:
+    year: int
+    firms: int
+    per_firm: Interval
+    total: Interval | None
+    cost_per_job: tuple[Decimal, Decimal | None, Decimal | None] | None
+
+
+@dataclass
 class Evaluation:
     available: bool  # False: the engine is not installed
     computed_at: Any
@@ -101,9 +110,23 @@ class Evaluation:
     warnings: list[str] = field(default_factory=list)
     discontinuities: list[CallDiscontinuity] = field(default_factory=list)
     forecast: Any = None  # engine.forecast.JobsForecast of the funded firms
+    # {year: (effect per funded firm, low, high)} and {year: funded firms in the estimate}
+    by_calendar_year: dict[int, tuple[float, float, float]] = field(default_factory=dict)
+    treated_by_year: dict[int, int] = field(default_factory=dict)
     promise: str = ""
     promise_year: int | None = None
     gross_at_promise: Decimal | None = None
+
+    def in_year(self, year: int) -> YearJobs | None:
+        """Jobs attributable in one calendar year: the average effect that year on the firms
+        funded by then × their number (the engine's "calendar" aggregation), with the interval
+        scaled alike, and the cost per job: the money awarded to the scope ÷ that total."""
+        effect = self.by_calendar_year.get(year)
+        n = self.treated_by_year.get(year, 0)
+        if effect is None or not n:
+            return None
+        total = _scaled(Interval(*effect), n)
+        return YearJobs(year, n, Interval(*effect), total, _cost(self.awarded, total))
 
     @property
     def publishable(self) -> bool:
@@ -295,6 +318,8 @@ def compute(scope: Scope) -> Evaluation:
             evaluation.at_horizon = Interval(*at)
             evaluation.at_horizon_total = _scaled(evaluation.at_horizon, did.n_treated)
         evaluation.pretrend_p_value = getattr(did, "pretrend_p_value", None)
+        evaluation.by_calendar_year = dict(getattr(did, "by_calendar_year", {}))
+        evaluation.treated_by_year = dict(getattr(did, "n_treated_by_calendar_year", {}))
         evaluation.warnings = list(did.warnings)
         evaluation.cost_per_job = _cost(awarded, evaluation.attributable)
     else:

@@ -93,8 +93,11 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = _dashboard(request)
     figures = _figures(context["scope"], context["year"], context["dimension"], mask=False)
     per_scope = context["selected_call"] or context["selected_programme"]
+    result = evaluation.evaluate(context["scope"]) if per_scope else None
     context.update(
-        evaluation=evaluation.evaluate(context["scope"]) if per_scope else None,
+        evaluation=result,
+        in_year=result.in_year(context["year"]) if result else None,
+        at_promise=result.in_year(result.promise_year) if result and result.promise_year else None,
         gross=figures.blocks[0].figures[0][1],
         figures=figures,
         dimensions=indicators.DIMENSIONS,
@@ -123,13 +126,16 @@ def _public(request: HttpRequest, slug: str) -> tuple[Programme, tables.Indicato
 def public_programme(request: HttpRequest, slug: str) -> HttpResponse:
     """Anyone: the programme's aggregates; a cell on fewer than three enterprises is masked."""
     programme, figures, dimension = _public(request, slug)
+    result = evaluation.evaluate(indicators.Scope(programme_id=programme.pk))
     return render(
         request,
         "impact/public.html",
         {
             "programme": programme,
             "figures": figures,
-            "evaluation": evaluation.evaluate(indicators.Scope(programme_id=programme.pk)),
+            "evaluation": result,
+            "in_year": result.in_year(figures.year),
+            "at_promise": result.in_year(result.promise_year) if result.promise_year else None,
             "gross": figures.blocks[0].figures[0][1],
             "public": True,
             "year": figures.year,

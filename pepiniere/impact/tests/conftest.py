@@ -124,7 +124,8 @@ class FakeEstimate:
 
 @pytest.fixture
 def fake_engine(monkeypatch):
-    """An engine whose answers are known: 2.5 FTE per firm [1.0; 4.0], 3 years on: 3.0 [2.0; 4.0]."""
+    """An engine whose answers are known: 2.5 FTE per firm-year [1.0; 4.0]; 3 years on: 3.0
+    [2.0; 4.0]; in 2020, 3.0 [1.0; 5.0] on 5 firms; in 2018, 2.0 [1.0; 3.0] on 5 firms."""
     from types import SimpleNamespace
 
     from pepiniere.impact import evaluation
@@ -141,6 +142,8 @@ def fake_engine(monkeypatch):
             n_control=4,
             method="callaway-santanna",
             by_relative_year={-2: (0.1, -0.5, 0.7), -1: (0.0, 0.0, 0.0), 3: (3.0, 2.0, 4.0)},
+            by_calendar_year={2018: (2.0, 1.0, 3.0), 2020: (3.0, 1.0, 5.0)},
+            n_treated_by_calendar_year={2018: 5, 2020: 5},
             warnings=["Peu de candidats non retenus : l'intervalle est large."],
         )
 

@@ -44,11 +44,14 @@ def test_attributable_jobs_cost_per_job_and_warnings_on_the_dashboard(
     client.force_login(world["officer"])
     url = reverse("impact:dashboard") + f"?programme={world['programme'].slug}&annee=2020"
     text = visible(client.get(url))
-    # 2.5 FTE per firm × 5 firms = 12.5 [5.0; 20.0]; 200 000 € awarded ÷ 12.5 = 16 000 €.
+    # In 2020: 3.0 FTE per firm × 5 firms = 15 [5; 25]; 200 000 € ÷ 15 = 13 333 € [8 000; 40 000].
+    assert "Emplois attribuables à l'aide en 2020 (5 entreprises aidées) 15,0 5,0 25,0" in text
+    assert "dont par entreprise aidée en 2020 3,0 1,0 5,0" in text
+    assert "Coût par emploi attribuable en 2020 (200 000 € attribués) 13 333 € 8 000 € 40 000 €" in text
+    # Over every followed year: 2.5 per firm-year × 5 = 12.5 [5; 20]; three years on: 15 [10; 20].
     assert "Effet moyen par entreprise aidée et par année suivie 2,5 1,0 4,0" in text
-    assert "Emplois attribuables à l'aide (5 entreprises aidées) 12,5 5,0 20,0" in text
-    assert "Emplois attribuables trois ans après l'aide 15,0 10,0 20,0" in text
-    assert "Coût par emploi attribuable (200 000 € attribués) 16 000 € 10 000 € 40 000 €" in text
+    assert "emplois attribuables (5 entreprises aidées) 12,5 5,0 20,0" in text
+    assert "Emplois attribuables trois ans après l'aide de chaque entreprise 15,0 10,0 20,0" in text
     assert "Emplois créés, brut (RCR01, 2020) 15,0" in text
     assert "Peu de candidats non retenus : l'intervalle est large." in text
     assert "2 ans avant 0,1 -0,5 0,7" in text or "2 ans avant 0,1 −0,5 0,7" in text
@@ -56,7 +59,7 @@ def test_attributable_jobs_cost_per_job_and_warnings_on_the_dashboard(
     # The promise of the programme and its answer three years on (2015 + 3).
     assert "Annoncé : Des milliers d'emplois en trois ans." in text
     assert "Constaté en 2018, trois ans après le début du programme" in text
-    assert "15,0 ETP attribuables à l'aide trois ans après celle-ci (entre 10,0 et 20,0" in text
+    assert "10,0 ETP attribuables à l'aide cette année-là (entre 5,0 et 15,0" in text
     # The whole funder's scope has no counterfactual section (per programme or call only).
     assert "Emplois attribuables" not in visible(client.get(reverse("impact:dashboard")))
 
@@ -64,7 +67,7 @@ def test_attributable_jobs_cost_per_job_and_warnings_on_the_dashboard(
 def test_public_page_shows_the_estimate_when_built_on_enough_firms(client, world, fake_engine):
     url = reverse("impact:public_programme", args=[world["programme"].slug]) + "?annee=2020"
     text = visible(client.get(url))
-    assert "Emplois attribuables à l'aide (5 entreprises aidées) 12,5" in text
+    assert "Emplois attribuables à l'aide en 2020 (5 entreprises aidées) 15,0" in text
 
 
 def test_public_page_masks_an_estimate_on_too_few_firms(client, world, fake_engine, monkeypatch):
