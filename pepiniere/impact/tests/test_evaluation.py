@@ -47,7 +47,10 @@ def test_attributable_jobs_cost_per_job_and_warnings_on_the_dashboard(
     # In 2020: 3.0 FTE per firm × 5 firms = 15 [5; 25]; 200 000 € ÷ 15 = 13 333 € [8 000; 40 000].
     assert "Emplois attribuables à l'aide en 2020 (5 entreprises aidées) 15,0 5,0 25,0" in text
     assert "dont par entreprise aidée en 2020 3,0 1,0 5,0" in text
-    assert "Coût par emploi attribuable en 2020 (200 000 € attribués) 13 333 € 8 000 € 40 000 €" in text
+    assert (
+        "Coût par emploi attribuable en 2020 (200 000 € attribués) 13 333 € 8 000 € 40 000 €"
+        in text
+    )
     # Over every followed year: 2.5 per firm-year × 5 = 12.5 [5; 20]; three years on: 15 [10; 20].
     assert "Effet moyen par entreprise aidée et par année suivie 2,5 1,0 4,0" in text
     assert "emplois attribuables (5 entreprises aidées) 12,5 5,0 20,0" in text
