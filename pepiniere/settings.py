@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "pepiniere.payments",
     "pepiniere.portfolio",
     "pepiniere.impact",
+    "pepiniere.opendata",
     "pepiniere.home",
     "pepiniere.api",
     "pepiniere.demo",
