@@ -251,10 +251,9 @@ def grant(award: Award, funders: list[Funder]) -> dict[str, Any]:
         "recipientOrganization": [recipient],
         "fundingOrganization": [{"id": funder_org_id(f), "name": f.name} for f in funders],
         "grantProgramme": [{"title": award.application.call.title}],
-        "dateModified": local_date(version.signed_at).isoformat() if version.signed_at else "",
     }
-    if not result["dateModified"]:
-        del result["dateModified"]
+    if version.signed_at is not None:
+        result["dateModified"] = version.signed_at.astimezone(PARIS).isoformat(timespec="seconds")
     return result
 
 

@@ -1,0 +1,185 @@
+"""The SCDL and 360Giving exports: who is published, and the files pass the official schemas."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import json
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from pepiniere.opendata import export
+from pepiniere.opendata.models import PublicationPolicy, Withholding
+from pepiniere.opendata.tests.helpers import OpenWorld, shared_data
+
+pytestmark = pytest.mark.django_db
+
+
+def rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def frictionless_errors(text: str, tmp_path) -> list[str]:
+    from frictionless import Resource, Schema, system
+
+    schema = Schema.from_descriptor(str(shared_data("scdl", "schema.json")))
+    path = tmp_path / "subventions.csv"
+    path.write_text(text, encoding="utf-8")
+    with system.use_context(trusted=True):
+        report = Resource(path=str(path), schema=schema).validate()
+    return [error.message for task in report.tasks for error in task.errors] + [
+        error.message for error in report.errors
+    ]
+
+
+def giving_errors(package: dict) -> list[str]:
+    import jsonschema
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    folder = shared_data("360giving")
+    grant_schema = json.loads((folder / "360-giving-schema.json").read_text())
+    package_schema = json.loads((folder / "360-giving-package-schema.json").read_text())
+    remote = package_schema["properties"]["grants"]["items"]["$ref"]
+    registry = Registry().with_resource(
+        remote, Resource.from_contents(grant_schema, default_specification=DRAFT202012)
+    )
+    validator = jsonschema.Draft202012Validator(
+        package_schema,
+        registry=registry,
+        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+    )
+    return [f"{list(e.path)}: {e.message}" for e in validator.iter_errors(package)]
+
+
+def test_a_signed_agreement_is_one_scdl_row_that_passes_the_schema(tmp_path):
+    world = OpenWorld("23000")
+    world.signed()
+    text = export.scdl_csv(export.lines())
+    (row,) = rows(text)
+    funder, organisation = world.call.funder, world.application.organisation
+    assert row["nomAttribuant"] == funder.name
+    assert row["idAttribuant"] == funder.siret
+    assert row["idBeneficiaire"] == organisation.siret
+    assert row["montant"] == "23000.00"
+    assert row["pourcentageSubvention"] == "1"
+    assert row["dateConvention"] == timezone.localdate().isoformat()
+    assert row["referenceDecision"] == "CP-2026-001"
+    assert row["objet"] == "Capteurs pour vignes"
+    assert row["nature"] == "aide en numéraire"
+    assert row["conditionsVersement"] == "échelonné"  # 50/30/20 by default
+    start, end = row["datesPeriodeVersement"].split("/")
+    assert start == row["dateConvention"] and end >= start
+    assert row["notificationUE"] == "oui"
+    assert row["idRAE"] == "" and row["dispositifAide"] == ""
+    assert frictionless_errors(text, tmp_path) == []
+
+
+def test_the_reference_valid_example_passes_our_validation(tmp_path):
+    text = shared_data("scdl", "exemple_valide.csv").read_text(encoding="utf-8")
+    assert frictionless_errors(text, tmp_path) == []
+    bad = shared_data("scdl", "exemple_invalide_erreurs_cellules.csv").read_text(encoding="utf-8")
+    assert len(frictionless_errors(bad, tmp_path)) == 16  # as data/README.md says
+
+
+def test_a_co_funded_award_gives_each_funder_its_share(tmp_path):
+    world = OpenWorld("40000", state_part="10000")
+    world.signed()
+    text = export.scdl_csv(export.lines())
+    by_funder = {row["nomAttribuant"]: row for row in rows(text)}
+    assert by_funder[world.call.funder.name]["pourcentageSubvention"] == "0.75"
+    assert by_funder["État — Mission French Tech"]["pourcentageSubvention"] == "0.25"
+    assert {row["montant"] for row in by_funder.values()} == {"40000.00"}
+    assert frictionless_errors(text, tmp_path) == []
+    assert world.state is not None
+    (only,) = rows(export.scdl_csv(export.lines(world.state)))
+    assert only["idAttribuant"] == world.state.siret
+
+
+def test_unsigned_small_and_withheld_lines_are_absent():
+    unsigned = OpenWorld("40000")
+    unsigned.send()
+    small = OpenWorld("22999.99")
+    small.signed()
+    withheld = OpenWorld("30000")
+    withheld.signed()
+    Withholding.objects.create(
+        award=withheld.award,
+        funder=withheld.call.funder,
+        reason="Secret des affaires (art. L. 311-6 CRPA)",
+        withheld_by=withheld.officer,
+        withheld_at=timezone.now(),
+    )
+    found = export.lines()
+    assert export.count_outcomes(found) == {
+        "published": 0,
+        "withheld": 1,
+        "too_small": 1,
+        "not_signed": 1,
+    }
+    assert rows(export.scdl_csv(found)) == []
+    PublicationPolicy.objects.create(funder=small.call.funder, publish_below_threshold=True)
+    (row,) = rows(export.scdl_csv(export.lines()))
+    assert row["montant"] == "22999.99"
+
+
+def test_the_360giving_package_passes_the_schema_with_exact_amounts():
+    first = OpenWorld("23000")
+    first.signed()
+    second = OpenWorld("40000", state_part="10000.01")
+    second.signed()
+    text = export.giving_json(export.lines(), issued=datetime.date(2026, 12, 4))
+    assert '"amountAwarded": 23000.00' in text
+    package = json.loads(text, parse_float=Decimal)
+    assert giving_errors(json.loads(text)) == []
+    grants = package["grants"]
+    assert len(grants) == 2
+    assert len({g["id"] for g in grants}) == 2
+    assert grants[0]["id"] == (
+        f"FR-SIRET-{first.call.funder.siret}-{first.award.agreement.reference}"
+    )
+    assert grants[0]["currency"] == "EUR"
+    assert grants[0]["amountAwarded"] == Decimal("23000.00")
+    organisation = first.application.organisation
+    assert grants[0]["recipientOrganization"][0]["id"] == f"FR-SIREN-{organisation.siret[:9]}"
+    assert [f["id"] for f in grants[1]["fundingOrganization"]] == [
+        f"FR-SIRET-{second.call.funder.siret}",
+        f"FR-SIRET-{second.state.siret}",  # type: ignore[union-attr]
+    ]
+
+
+def test_the_command_prints_one_line_per_outcome_and_refuses_bad_input(tmp_path, capsys):
+    world = OpenWorld("30000")
+    world.signed()
+    OpenWorld("40000").send()
+    out = tmp_path / "subventions.csv"
+    call_command("export_opendata", "--format", "scdl", "--out", str(out))
+    printed = capsys.readouterr().out
+    assert "publiée(s) : 1 ligne(s)" in printed
+    assert "pas encore signée : 1 ligne(s)" in printed
+    assert "moins de 23 000 € : 0 ligne(s)" in printed
+    assert len(rows(out.read_text(encoding="utf-8"))) == 1
+    giving = tmp_path / "grants.json"
+    call_command(
+        "export_opendata",
+        "--format",
+        "360giving",
+        "--funder",
+        world.call.funder.siret,
+        "--out",
+        str(giving),
+    )
+    assert len(json.loads(giving.read_text())["grants"]) == 1
+    with pytest.raises(CommandError, match="Format inconnu"):
+        call_command("export_opendata", "--format", "xml", "--out", str(out))
+    with pytest.raises(CommandError, match="Aucun financeur n'a le SIRET 12345678901234"):
+        call_command(
+            "export_opendata", "--format", "scdl", "--funder", "12345678901234", "--out", str(out)
+        )
+    with pytest.raises(CommandError, match="n'existe pas"):
+        call_command("export_opendata", "--format", "scdl", "--out", str(tmp_path / "no" / "f"))
