@@ -258,15 +258,15 @@ def grant(award: Award, funders: list[Funder]) -> dict[str, Any]:
 
 
 class _ExactNumber(float):
-    """A number json.dumps writes from its Decimal text, so cents never go through a float."""
+    """A number the encoder below writes from its Decimal text, so cents never go through a
+    float's formatting."""
+
+    text: str
 
     def __new__(cls, text: str) -> _ExactNumber:
         number = super().__new__(cls, text)
-        number.text = text  # type: ignore[attr-defined]
+        number.text = text
         return number
-
-    def __repr__(self) -> str:
-        return self.text  # type: ignore[attr-defined,no-any-return]
 
 
 def _json_number(value: Decimal) -> _ExactNumber:

@@ -38,7 +38,7 @@ def frictionless_errors(text: str, tmp_path) -> list[str]:
 
 
 def giving_errors(package: dict) -> list[str]:
-    import jsonschema
+    import jsonschema  # type: ignore[import-untyped]
     from referencing import Registry, Resource
     from referencing.jsonschema import DRAFT202012
 
