@@ -152,6 +152,7 @@ def menu_items(request: HttpRequest) -> list[MenuItem]:
                 app == "kpi" and name not in {"mine", "report"},
             )
         )
+        items.append(MenuItem(_("Impact"), reverse("impact:dashboard"), app == "impact"))
     if user.is_staff:
         items.append(MenuItem(_("Administration"), reverse("admin:index")))
     items.append(
