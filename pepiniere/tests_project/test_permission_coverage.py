@@ -48,6 +48,8 @@ PUBLIC = {
     "set_language": "language switcher",
     "admin:login": "the admin's login page",
     "admin:logout": "the admin's logout",
+    "impact:public_programme": "a programme's impact figures (aggregates, statistical secrecy)",
+    "impact:public_csv": "the same figures as CSV (aggregates, statistical secrecy)",
 }
 
 # name → refusals: (role, method, data). Roles are those of lib/testing/world.py.
@@ -236,6 +238,8 @@ REFUSALS: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
     "kpi:import": [("other_officer", "POST", {}), ("applicant", "GET", {})],
     "kpi:indicators": [("applicant", "GET", {}), ("expert", "GET", {})],
     "kpi:drill_down": [("applicant", "GET", {}), ("anonymous", "GET", {})],
+    "impact:dashboard": [("anonymous", "GET", {}), ("applicant", "GET", {}), ("expert", "GET", {})],
+    "impact:dashboard_csv": [("anonymous", "GET", {}), ("applicant", "GET", {})],
 }
 
 
