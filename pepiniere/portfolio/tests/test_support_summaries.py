@@ -108,7 +108,9 @@ def test_co_funded_awards_count_once_for_a_person_of_both_funders(client):
     assert _rows(client, sort="-total")[0] == rows
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: reload the reference data (départements, legal forms) that the flush after
+# another transactional test has emptied.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_migration_writes_the_summaries_of_the_awards_made_before_it():
     executor = MigrationExecutor(connection)
     before = [("portfolio", "0001_initial")]
