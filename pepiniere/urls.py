@@ -19,6 +19,7 @@ urlpatterns = [
     path("indicateurs/", include("pepiniere.portfolio.kpi_urls")),
     path("suivi/", include("pepiniere.portfolio.urls")),
     path("impact/", include("pepiniere.impact.urls")),
+    path("donnees-ouvertes/", include("pepiniere.opendata.urls")),
     path("instruction/", include("pepiniere.applications.staff_urls")),
     path("expertise/", include("pepiniere.reviews.urls")),
     path("api/v1/", api.urls),

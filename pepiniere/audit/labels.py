@@ -137,6 +137,9 @@ ACTION_LABELS = {
     "account_closed": _("fermeture du compte"),
     "mfa_enabled": _("double facteur activé"),
     "mfa_disabled": _("double facteur désactivé"),
+    # Open data (pepiniere.opendata)
+    "withhold_open_data": _("ligne retirée des données ouvertes (exception légale)"),
+    "restore_open_data": _("ligne rétablie dans les données ouvertes"),
     # Administration
     "admin_create": _("création dans l'administration"),
     "admin_change": _("modification dans l'administration"),

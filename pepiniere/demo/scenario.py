@@ -31,6 +31,7 @@ from pepiniere.demo.roadmap_kpis import build_kpi_history
 from pepiniere.demo.roadmap_scenario import build_roadmap
 from pepiniere.demo.selection_scenario import build_selection
 from pepiniere.lib.pdf import new_pdf
+from pepiniere.opendata.services import publish_all
 from pepiniere.organisations import services as organisation_services
 from pepiniere.organisations.models import LegalForm, MemberRole, Membership, Organisation, SizeBand
 from pepiniere.programmes.models import Axis, Funder, FunderKind, Programme
@@ -530,6 +531,9 @@ def build(
     )
     # Last: a change of bank details waiting for agent@ holds that organisation's payments.
     facts.update(build_bank_change(region=region, today=today))
+    # The open-data page serves publications: publish once what the demo signed (afterwards the
+    # signing hook and `pepiniere publish_opendata` keep it up to date).
+    facts["open_data_publications"] = len(publish_all())
     return {
         **facts,
         "users": users,

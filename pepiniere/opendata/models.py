@@ -67,3 +67,28 @@ class Withholding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.funder} — {self.award}"
+
+
+class Publication(models.Model):
+    """One publication of a funder's open data: both files frozen as published at that moment.
+    The public page serves the latest; a new one is made only when the content changed."""
+
+    funder = models.ForeignKey(
+        "programmes.Funder",
+        on_delete=models.CASCADE,
+        related_name="open_data_publications",
+        verbose_name=_("financeur"),
+    )
+    published_at = models.DateTimeField(_("publiée le"), db_index=True)
+    scdl = models.TextField(_("fichier SCDL subventions (CSV)"))
+    giving = models.TextField(_("paquet 360Giving (JSON)"))
+    lines = models.PositiveIntegerField(_("lignes publiées"))
+
+    class Meta:
+        verbose_name = _("publication de données ouvertes")
+        verbose_name_plural = _("publications de données ouvertes")
+        ordering = ["funder", "-published_at", "-id"]
+        get_latest_by = "published_at"
+
+    def __str__(self) -> str:
+        return f"{self.funder} — {self.published_at:%Y-%m-%d %H:%M}"
