@@ -14,7 +14,6 @@ withheld it, or its agreement is under 23 000 € and the funder did not choose 
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 import json
@@ -28,6 +27,7 @@ from django.db.models import Prefetch, QuerySet
 
 from pepiniere.agreements.models import Agreement, AgreementVersion, Trigger
 from pepiniere.grants.models import Award, AwardShare
+from pepiniere.lib.spreadsheet import SafeCsvWriter
 from pepiniere.opendata.models import PublicationPolicy, Withholding
 from pepiniere.programmes.models import Funder
 
@@ -204,12 +204,15 @@ def scdl_row(line: Line) -> dict[str, str]:
 
 
 def scdl_csv(found: Iterable[Line]) -> str:
+    """The CSV (`,`, UTF-8 without BOM as the SCDL asks); text cells go through the spreadsheet
+    helper so a name starting with « = » cannot run as a formula."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=SCDL_FIELDS, lineterminator="\r\n")
-    writer.writeheader()
+    writer = SafeCsvWriter(buffer, lineterminator="\r\n")
+    writer.writerow(SCDL_FIELDS)
     for line in found:
         if line.outcome == PUBLISHED:
-            writer.writerow(scdl_row(line))
+            row = scdl_row(line)
+            writer.writerow([row[name] for name in SCDL_FIELDS])
     return buffer.getvalue()
 
 

@@ -6,18 +6,23 @@ what anyone downloads is exactly what was published, on the date shown."""
 from __future__ import annotations
 
 import csv
+import datetime
 import io
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Max, OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pepiniere.grants.models import Award
+from pepiniere.lib.dates import long_date
 from pepiniere.lib.http import AuthenticatedHttpRequest
+from pepiniere.lib.money import format_eur
 from pepiniere.opendata import export, services
 from pepiniere.opendata.models import Publication
 from pepiniere.programmes.models import Funder
@@ -46,7 +51,11 @@ def index(request: HttpRequest) -> HttpResponse:
 def funder_page(request: HttpRequest, siret: str) -> HttpResponse:
     funder = _funder(siret)
     publication = services.latest_publication(funder)
-    rows = list(csv.DictReader(io.StringIO(publication.scdl))) if publication else []
+    rows = (
+        [_shown(row) for row in csv.DictReader(io.StringIO(publication.scdl))]
+        if publication
+        else []
+    )
     return render(
         request,
         "opendata/funder.html",
@@ -57,6 +66,19 @@ def funder_page(request: HttpRequest, siret: str) -> HttpResponse:
             "can_manage": bool(services.can_manage(request.user, funder)),
         },
     )
+
+
+def _shown(row: dict[str, str]) -> dict[str, str]:
+    """A published SCDL row as a French page shows it (« 40 000,00 € », « 75 % », « 5 juillet
+    2015 »); the files keep the schema's forms."""
+    share = Decimal(row["pourcentageSubvention"]) * 100
+    return {
+        "beneficiary": row["nomBeneficiaire"],
+        "object": row["objet"],
+        "amount": format_eur(Decimal(row["montant"])),
+        "share": f"{number_format(share.normalize(), use_l10n=True)} %",
+        "date": long_date(datetime.date.fromisoformat(row["dateConvention"])),
+    }
 
 
 def _download(siret: str, kind: str) -> HttpResponse:

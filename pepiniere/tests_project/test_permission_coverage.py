@@ -50,6 +50,10 @@ PUBLIC = {
     "admin:logout": "the admin's logout",
     "impact:public_programme": "a programme's impact figures (aggregates, statistical secrecy)",
     "impact:public_csv": "the same figures as CSV (aggregates, statistical secrecy)",
+    "opendata:index": "open data: the funders that publish (décret n° 2017-779)",
+    "opendata:funder": "open data: a funder's published agreements",
+    "opendata:scdl": "open data: a funder's SCDL file",
+    "opendata:giving": "open data: a funder's 360Giving package",
 }
 
 # name → refusals: (role, method, data). Roles are those of lib/testing/world.py.
@@ -240,6 +244,9 @@ REFUSALS: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
     "kpi:drill_down": [("applicant", "GET", {}), ("anonymous", "GET", {})],
     "impact:dashboard": [("anonymous", "GET", {}), ("applicant", "GET", {}), ("expert", "GET", {})],
     "impact:dashboard_csv": [("anonymous", "GET", {}), ("applicant", "GET", {})],
+    "opendata:manage": [("anonymous", "GET", {}), ("other_officer", "GET", {})],
+    "opendata:withhold": [("other_officer", "POST", {"reason": "x"}), ("applicant", "POST", {})],
+    "opendata:restore": [("other_officer", "POST", {}), ("finance", "POST", {})],
 }
 
 

@@ -130,6 +130,13 @@ class World:
             "kpi:template": {"pk": o["kpi_campaign"].pk},
             "kpi:upload": {"pk": o["kpi_campaign"].pk},
             "kpi:import": {"pk": o["kpi_campaign"].pk, "import_pk": o["kpi_import"].pk},
+            **{
+                f"opendata:{page}": {
+                    "siret": self.call.funder.siret,
+                    "award_id": self.application.award.pk,
+                }
+                for page in ("funder", "scdl", "giving", "manage", "withhold", "restore")
+            },
         }
         if name in by_name:
             return {k: by_name[name][k] for k in converters}
@@ -155,6 +162,8 @@ def build_world() -> World:
 
     call, officer, (application, second) = ranked_call([("33", 40000, 5), ("40", 30000, 2)])
     applicant = application.created_by
+    call.funder.siret = "23330001900020"  # a SIRET (Luhn-valid) for the open-data pages
+    call.funder.save(update_fields=["siret"])
     assignment = Assignment.objects.filter(application=application).select_related("reviewer")[0]
     jury = make_user(role=Role.JURY, funder=call.funder)
     finance = make_user(role=Role.FINANCE, funder=call.funder)

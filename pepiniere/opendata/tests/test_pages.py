@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from pepiniere.accounts.models import Role
 from pepiniere.audit.models import AuditEntry
-from pepiniere.lib.testing.factories import make_user, page_text
+from pepiniere.lib.testing.factories import make_user, page_text, plain
 from pepiniere.opendata import services
 from pepiniere.opendata.models import Publication, Withholding
 from pepiniere.opendata.tasks import publish_open_data
@@ -47,8 +47,9 @@ def test_public_pages_need_no_login_and_keep_their_query_count(client, django_as
     assert "décret n° 2017-779 du 5 mai 2017" in page_text(response)
     with django_assert_num_queries(2):  # the funder, its last publication
         response = client.get(reverse("opendata:funder", args=[siret]))
-    text = page_text(response)
+    text = plain(page_text(response))
     assert "Capteurs pour vignes" in text and "Dernière publication le" in text
+    assert "40 000,00 €" in text and "75 %" in text  # French on the page, the schema's in files
     scdl = client.get(reverse("opendata:scdl", args=[siret]))
     assert scdl["Content-Type"].startswith("text/csv")
     assert len(list(csv.DictReader(io.StringIO(scdl.content.decode())))) == 1
