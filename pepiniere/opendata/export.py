@@ -16,16 +16,18 @@ from __future__ import annotations
 
 import datetime
 import io
+import itertools
 import json
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 
-from pepiniere.agreements.models import Agreement, AgreementVersion, Trigger
+from pepiniere.agreements.models import AgreementVersion, ScheduleStep, Trigger
 from pepiniere.grants.models import Award, AwardShare
 from pepiniere.lib.spreadsheet import SafeCsvWriter
 from pepiniere.opendata.models import PublicationPolicy, Withholding
@@ -62,69 +64,193 @@ SCDL_FIELDS = [
 ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
+class Version:
+    """The facts of an agreement's current (latest fully signed) version the files read."""
+
+    amount: Decimal
+    signed_at: datetime.datetime
+    start_date: datetime.date
+    end_date: datetime.date
+    triggers: tuple[str, ...]  # its schedule's triggers, by position
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """One award as the open data reads it: plain values, so a million of them stream."""
+
+    award_id: int
+    decision_date: datetime.date
+    decision_reference: str
+    de_minimis: bool
+    amount: Decimal
+    title: str
+    summary: str
+    call_title: str
+    lead: Funder
+    organisation_id: int
+    organisation_name: str
+    siret: str
+    siren: str
+    rna: str
+    agreement_reference: str | None
+    signed_on: datetime.date | None  # the initial agreement's full signature (amendments keep it)
+    version: Version | None
+
+
+@dataclass(frozen=True, slots=True)
 class Line:
-    award: Award
-    share: AwardShare
+    grant: Grant
+    funder: Funder
+    share_amount: Decimal
     outcome: str
-    withholding: Withholding | None = None
+    withholding_reason: str | None = None
 
     @property
-    def funder(self) -> Funder:
-        return self.share.funder
+    def award_id(self) -> int:
+        return self.grant.award_id
 
-    @property
-    def agreement(self) -> Agreement | None:
-        return getattr(self.award, "agreement", None)
 
-    @property
-    def version(self) -> AgreementVersion | None:
-        agreement = self.agreement
-        return agreement.current_version if agreement is not None else None
+_AWARD_COLUMNS = (
+    "id",
+    "decision_date",
+    "decision_reference",
+    "de_minimis",
+    "amount",
+    "application__title",
+    "application__summary",
+    "application__call__title",
+    "application__call__funder_id",
+    "application__organisation_id",
+    "application__organisation__name",
+    "application__organisation__siret",
+    "application__organisation__siren",
+    "application__organisation__rna",
+    "agreement__id",
+    "agreement__reference",
+)
+CHUNK = 2000
 
 
 def awards(funder: Funder | None = None) -> QuerySet[Award]:
-    """The awards with everything a line reads, in a fixed number of queries."""
-    queryset = Award.objects.select_related(
-        "application", "application__organisation", "application__call__funder", "agreement"
-    ).prefetch_related(
-        Prefetch("shares", queryset=AwardShare.objects.select_related("funder")),
-        Prefetch(
-            "agreement__versions",
-            queryset=AgreementVersion.objects.prefetch_related("schedule").order_by("number"),
-        ),
-        "open_data_withholdings",
-    )
+    """The awards a funder's lines come from (every award when None), in publication order."""
+    queryset = Award.objects.all()
     if funder is not None:
         queryset = queryset.filter(shares__funder=funder)
     return queryset.order_by("decision_date", "id")
 
 
-def lines(funder: Funder | None = None) -> list[Line]:
-    """Every funder's line of every award (only `funder`'s when given), with its outcome."""
+def iter_lines(funder: Funder | None = None, *, chunk: int = CHUNK) -> Iterator[Line]:
+    """Every funder's line of every award (only `funder`'s when given), with its outcome, in
+    award order then by share (largest first). Streams: five queries per `chunk` awards, and
+    only plain values are kept, whatever the number of awards."""
+    funders = {f.pk: f for f in Funder.objects.all()}
     below = set(
         PublicationPolicy.objects.filter(publish_below_threshold=True).values_list(
             "funder_id", flat=True
         )
     )
-    found: list[Line] = []
-    for award in awards(funder):
-        withheld = {w.funder_id: w for w in award.open_data_withholdings.all()}
-        agreement = getattr(award, "agreement", None)
-        version = agreement.current_version if agreement is not None else None
-        for share in award.shares.all():
-            if funder is not None and share.funder_id != funder.pk:
+    rows = awards(funder).values_list(*_AWARD_COLUMNS).iterator(chunk_size=chunk)
+    while batch := list(itertools.islice(rows, chunk)):
+        yield from _batch_lines(batch, funders, below, funder)
+
+
+def lines(funder: Funder | None = None) -> list[Line]:
+    return list(iter_lines(funder))
+
+
+def _batch_lines(
+    batch: list[tuple[Any, ...]],
+    funders: dict[int, Funder],
+    below: set[int],
+    only: Funder | None,
+) -> Iterator[Line]:
+    ids = [row[0] for row in batch]
+    shares: dict[int, list[tuple[int, Decimal]]] = defaultdict(list)
+    share_rows = AwardShare.objects.filter(award_id__in=ids).order_by(
+        "award_id", "-amount", "funder__name"
+    )
+    for award_id, funder_id, amount in share_rows.values_list("award_id", "funder_id", "amount"):
+        shares[award_id].append((funder_id, amount))
+    withheld = {
+        (award_id, funder_id): reason
+        for award_id, funder_id, reason in Withholding.objects.filter(award_id__in=ids).values_list(
+            "award_id", "funder_id", "reason"
+        )
+    }
+    versions = _versions([row[14] for row in batch if row[14] is not None])
+    for row in batch:
+        grant = _grant(row, funders[row[8]], *versions.get(row[14], (None, None)))
+        for funder_id, amount in shares[grant.award_id]:
+            if only is not None and funder_id != only.pk:
                 continue
+            reason = withheld.get((grant.award_id, funder_id))
+            version = grant.version
             if version is None:
                 outcome = NOT_SIGNED
-            elif share.funder_id in withheld:
+            elif reason is not None:
                 outcome = WITHHELD
-            elif version.amount < THRESHOLD and share.funder_id not in below:
+            elif version.amount < THRESHOLD and funder_id not in below:
                 outcome = TOO_SMALL
             else:
                 outcome = PUBLISHED
-            found.append(Line(award, share, outcome, withheld.get(share.funder_id)))
-    return found
+            yield Line(grant, funders[funder_id], amount, outcome, reason)
+
+
+def _grant(
+    row: tuple[Any, ...], lead: Funder, signed_on: datetime.date | None, version: Version | None
+) -> Grant:
+    """A Grant from one row of _AWARD_COLUMNS."""
+    award_id, decided, reference, de_minimis, amount, title, summary, call_title = row[:8]
+    organisation_id, name, siret, siren, rna = row[9:14]
+    return Grant(
+        award_id=award_id,
+        decision_date=decided,
+        decision_reference=reference,
+        de_minimis=de_minimis,
+        amount=amount,
+        title=title,
+        summary=summary,
+        call_title=call_title,
+        lead=lead,
+        organisation_id=organisation_id,
+        organisation_name=name,
+        siret=siret,
+        siren=siren,
+        rna=rna,
+        agreement_reference=row[15],
+        signed_on=signed_on,
+        version=version,
+    )
+
+
+def _versions(
+    agreement_ids: list[int],
+) -> dict[int, tuple[datetime.date | None, Version | None]]:
+    """Per agreement: the date its first version was fully signed and its current version."""
+    signed = (
+        AgreementVersion.objects.filter(agreement_id__in=agreement_ids, signed_at__isnull=False)
+        .order_by("agreement_id", "number")
+        .values_list("agreement_id", "id", "amount", "signed_at", "start_date", "end_date")
+    )
+    first: dict[int, Any] = {}
+    current: dict[int, tuple[Any, ...]] = {}
+    for row in signed:
+        first.setdefault(row[0], row[3])
+        current[row[0]] = row
+    triggers: dict[int, list[str]] = defaultdict(list)
+    steps = ScheduleStep.objects.filter(version_id__in=[row[1] for row in current.values()])
+    for version_id, trigger in steps.order_by("version_id", "position").values_list(
+        "version_id", "trigger"
+    ):
+        triggers[version_id].append(trigger)
+    return {
+        agreement_id: (
+            local_date(first[agreement_id]),
+            Version(row[2], row[3], row[4], row[5], tuple(triggers[row[1]])),
+        )
+        for agreement_id, row in current.items()
+    }
 
 
 def count_outcomes(found: Iterable[Line]) -> dict[str, int]:
@@ -143,53 +269,41 @@ def local_date(moment: datetime.datetime) -> datetime.date:
     return moment.astimezone(PARIS).date()
 
 
-def signature_date(agreement: Agreement) -> datetime.date:
-    """The date the initial agreement was signed by both parties (amendments keep it)."""
-    first = next(v for v in agreement.versions.all() if v.signed_at is not None)
-    assert first.signed_at is not None
-    return local_date(first.signed_at)
-
-
-def payment_terms(version: AgreementVersion) -> tuple[str, str]:
+def payment_terms(version: Version) -> tuple[str, str]:
     """conditionsVersement and datesPeriodeVersement from the version's schedule: one instalment
     paid at signature is « unique » on the signature date; otherwise the period runs from the
     signature to the end of the project (the later instalments follow its reports)."""
-    assert version.signed_at is not None
     signed = local_date(version.signed_at)
-    steps = list(version.schedule.all())
     end = max(version.end_date, signed)
-    if len(steps) <= 1:
-        if not steps or steps[0].trigger == Trigger.SIGNATURE:
+    if len(version.triggers) <= 1:
+        if not version.triggers or version.triggers[0] == Trigger.SIGNATURE:
             return "unique", signed.isoformat()
         return "unique", f"{signed.isoformat()}/{end.isoformat()}"
     return "échelonné", f"{signed.isoformat()}/{end.isoformat()}"
 
 
-def share_fraction(share: AwardShare, award: Award) -> Decimal:
-    fraction = (share.amount / award.amount).quantize(SHARE_PLACES, rounding=ROUND_HALF_UP)
+def share_fraction(share_amount: Decimal, award_amount: Decimal) -> Decimal:
+    fraction = (share_amount / award_amount).quantize(SHARE_PLACES, rounding=ROUND_HALF_UP)
     return max(fraction, CENT)  # the schema's minimum is 0.01
 
 
-def objet(award: Award) -> str:
-    application = award.application
-    return (application.title or application.call.title or str(application))[:256]
+def objet(grant: Grant) -> str:
+    return (grant.title or grant.call_title or f"Dossier {grant.award_id}")[:256]
 
 
 def scdl_row(line: Line) -> dict[str, str]:
-    award, share, agreement, version = line.award, line.share, line.agreement, line.version
-    assert agreement is not None and version is not None
-    organisation = award.application.organisation
+    grant, version = line.grant, line.grant.version
+    assert version is not None and grant.signed_on is not None
     conditions, period = payment_terms(version)
-    rna = organisation.rna if organisation.rna.startswith("W") else ""
     return {
-        "nomAttribuant": share.funder.name,
-        "idAttribuant": share.funder.siret,
-        "dateConvention": signature_date(agreement).isoformat(),
-        "referenceDecision": award.decision_reference,
-        "nomBeneficiaire": organisation.name,
-        "idBeneficiaire": organisation.siret,
-        "rnaBeneficiaire": rna,
-        "objet": objet(award),
+        "nomAttribuant": line.funder.name,
+        "idAttribuant": line.funder.siret,
+        "dateConvention": grant.signed_on.isoformat(),
+        "referenceDecision": grant.decision_reference,
+        "nomBeneficiaire": grant.organisation_name,
+        "idBeneficiaire": grant.siret,
+        "rnaBeneficiaire": grant.rna if grant.rna.startswith("W") else "",
+        "objet": objet(grant),
         "montant": decimal_text(version.amount),
         "nature": "aide en numéraire",
         "conditionsVersement": conditions,
@@ -197,22 +311,30 @@ def scdl_row(line: Line) -> dict[str, str]:
         "idRAE": "",
         # The field reads « au titre d'une aide de minimis notifiée à la Commission » (SCDL 2.1.1):
         # the platform's aid regime is de minimis or not (Award.de_minimis).
-        "notificationUE": "oui" if award.de_minimis else "non",
-        "pourcentageSubvention": f"{share_fraction(share, award).normalize():f}",
+        "notificationUE": "oui" if grant.de_minimis else "non",
+        "pourcentageSubvention": f"{share_fraction(line.share_amount, grant.amount).normalize():f}",
         "dispositifAide": "",
     }
 
 
-def scdl_csv(found: Iterable[Line]) -> str:
-    """The CSV (`,`, UTF-8 without BOM as the SCDL asks); text cells go through the spreadsheet
-    helper so a name starting with « = » cannot run as a formula."""
-    buffer = io.StringIO()
-    writer = SafeCsvWriter(buffer, lineterminator="\r\n")
+def write_scdl(found: Iterable[Line], stream: TextIO) -> int:
+    """The CSV (`,`, UTF-8 without BOM as the SCDL asks) of the published lines, written as they
+    come; text cells go through the spreadsheet helper so a name starting with « = » cannot run
+    as a formula. Returns the number of rows."""
+    writer = SafeCsvWriter(stream, lineterminator="\r\n")
     writer.writerow(SCDL_FIELDS)
+    written = 0
     for line in found:
         if line.outcome == PUBLISHED:
             row = scdl_row(line)
             writer.writerow([row[name] for name in SCDL_FIELDS])
+            written += 1
+    return written
+
+
+def scdl_csv(found: Iterable[Line]) -> str:
+    buffer = io.StringIO()
+    write_scdl(found, buffer)
     return buffer.getvalue()
 
 
@@ -223,41 +345,36 @@ def funder_org_id(funder: Funder) -> str:
     return f"XI-PEPINIERE-{funder.slug}"
 
 
-def recipient_org_id(organisation: Any) -> str:
-    if organisation.siren or organisation.siret:
-        return f"FR-SIREN-{organisation.siren or organisation.siret[:9]}"
-    if organisation.rna:
-        return f"FR-RNA-{organisation.rna}"
-    return f"XI-PEPINIERE-ORG-{organisation.pk}"
+def recipient_org_id(grant: Grant) -> str:
+    if grant.siren or grant.siret:
+        return f"FR-SIREN-{grant.siren or grant.siret[:9]}"
+    if grant.rna:
+        return f"FR-RNA-{grant.rna}"
+    return f"XI-PEPINIERE-ORG-{grant.organisation_id}"
 
 
-def grant(award: Award, funders: list[Funder]) -> dict[str, Any]:
-    agreement = award.agreement
-    version = agreement.current_version
+def giving_grant(grant: Grant, funders: list[Funder]) -> dict[str, Any]:
+    version = grant.version
     assert version is not None
-    organisation = award.application.organisation
-    lead = award.application.call.funder
-    recipient: dict[str, Any] = {"id": recipient_org_id(organisation), "name": organisation.name}
-    if organisation.siren or organisation.siret:
-        recipient["companyNumber"] = organisation.siren or organisation.siret[:9]
+    recipient: dict[str, Any] = {"id": recipient_org_id(grant), "name": grant.organisation_name}
+    if grant.siren or grant.siret:
+        recipient["companyNumber"] = grant.siren or grant.siret[:9]
     recipient["addressCountry"] = "FR"
-    result: dict[str, Any] = {
-        "id": f"{funder_org_id(lead)}-{agreement.reference}",
-        "title": objet(award),
-        "description": (award.application.summary or objet(award)),
+    return {
+        "id": f"{funder_org_id(grant.lead)}-{grant.agreement_reference}",
+        "title": objet(grant),
+        "description": grant.summary or objet(grant),
         "currency": "EUR",
         "amountAwarded": _json_number(version.amount),
-        "awardDate": award.decision_date.isoformat(),
+        "awardDate": grant.decision_date.isoformat(),
         "plannedDates": [
             {"startDate": version.start_date.isoformat(), "endDate": version.end_date.isoformat()}
         ],
         "recipientOrganization": [recipient],
         "fundingOrganization": [{"id": funder_org_id(f), "name": f.name} for f in funders],
-        "grantProgramme": [{"title": award.application.call.title}],
+        "grantProgramme": [{"title": grant.call_title}],
+        "dateModified": version.signed_at.astimezone(PARIS).isoformat(timespec="seconds"),
     }
-    if version.signed_at is not None:
-        result["dateModified"] = version.signed_at.astimezone(PARIS).isoformat(timespec="seconds")
-    return result
 
 
 class _ExactNumber(float):
@@ -276,28 +393,53 @@ def _json_number(value: Decimal) -> _ExactNumber:
     return _ExactNumber(decimal_text(value))
 
 
+def _published_grants(found: Iterable[Line]) -> Iterator[tuple[Grant, list[Funder]]]:
+    """Each published award once, with its publishing funders (an award's lines come together)."""
+    published = (line for line in found if line.outcome == PUBLISHED)
+    for _award_id, group in itertools.groupby(published, key=lambda line: line.award_id):
+        group_lines = list(group)
+        yield group_lines[0].grant, [line.funder for line in group_lines]
+
+
+def write_giving(found: Iterable[Line], stream: TextIO, *, issued: datetime.date) -> int:
+    """The 360Giving package, written grant by grant (the same text as one json.dumps with
+    indent=2 of the whole package). Returns the number of grants."""
+    stream.write(
+        "{\n"
+        '  "version": "1.4",\n'
+        '  "title": "Aides attribuées — Pépinière",\n'
+        f'  "issued": "{issued.isoformat()}",\n'
+        '  "grants": ['
+    )
+    written = 0
+    for grant, funders in _published_grants(found):
+        stream.write(",\n    " if written else "\n    ")
+        stream.writelines(_encode(giving_grant(grant, funders), level=2))
+        written += 1
+    stream.write("\n  ]\n}\n" if written else "]\n}\n")
+    return written
+
+
 def giving_package(found: Iterable[Line], *, issued: datetime.date) -> dict[str, Any]:
-    published: dict[int, tuple[Award, list[Funder]]] = {}
-    for line in found:
-        if line.outcome == PUBLISHED:
-            published.setdefault(line.award.pk, (line.award, []))[1].append(line.funder)
     return {
         "version": "1.4",
         "title": "Aides attribuées — Pépinière",
         "issued": issued.isoformat(),
-        "grants": [grant(award, funders) for award, funders in published.values()],
+        "grants": [giving_grant(grant, funders) for grant, funders in _published_grants(found)],
     }
 
 
 def giving_json(found: Iterable[Line], *, issued: datetime.date) -> str:
-    return _dumps(giving_package(found, issued=issued))
+    buffer = io.StringIO()
+    write_giving(found, buffer, issued=issued)
+    return buffer.getvalue()
 
 
-def _dumps(package: dict[str, Any]) -> str:
-    """JSON with each amount written from its Decimal text (json's pure-Python encoder, given
-    a float formatter that reads the exact text back)."""
+def _encode(value: dict[str, Any], *, level: int = 0) -> Iterator[str]:
+    """JSON chunks with each amount written from its Decimal text (json's pure-Python encoder,
+    given a float formatter that reads the exact text back), indented as at `level`."""
     encoder = json.JSONEncoder(ensure_ascii=False, indent=2)
-    chunks = json.encoder._make_iterencode(  # type: ignore[attr-defined]
+    return json.encoder._make_iterencode(  # type: ignore[attr-defined,no-any-return]
         {},
         encoder.default,
         json.encoder.py_encode_basestring,
@@ -308,5 +450,4 @@ def _dumps(package: dict[str, Any]) -> str:
         encoder.sort_keys,
         encoder.skipkeys,
         True,
-    )(package, 0)
-    return "".join(chunks) + "\n"
+    )(value, level)

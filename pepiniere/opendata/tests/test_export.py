@@ -183,3 +183,55 @@ def test_the_command_prints_one_line_per_outcome_and_refuses_bad_input(tmp_path,
         )
     with pytest.raises(CommandError, match="n'existe pas"):
         call_command("export_opendata", "--format", "scdl", "--out", str(tmp_path / "no" / "f"))
+
+
+def test_the_streamed_files_do_not_depend_on_the_chunk_size_and_match_one_whole_dump():
+    worlds = [OpenWorld(str(23000 + 1000 * n)) for n in range(3)]
+    for world in worlds:
+        world.signed()
+    co_funded = OpenWorld("40000", state_part="10000.01")
+    co_funded.signed()
+    issued = datetime.date(2026, 12, 4)
+    whole = export.lines()
+    assert [len(list(export.iter_lines(chunk=size))) for size in (1, 2, 50)] == [5, 5, 5]
+    for size in (1, 2):
+        chunked = list(export.iter_lines(chunk=size))
+        assert export.scdl_csv(chunked) == export.scdl_csv(whole)
+        assert export.giving_json(chunked, issued=issued) == export.giving_json(
+            whole, issued=issued
+        )
+    text = export.giving_json(whole, issued=issued)
+    # The grant-by-grant writer gives the text json.dumps gives of the whole package.
+    package = json.loads(text, parse_float=Decimal)
+    assert (
+        text
+        == json.dumps(package, ensure_ascii=False, indent=2, default=str)
+        .replace('"23000.00"', "23000.00")
+        .replace('"24000.00"', "24000.00")
+        .replace('"25000.00"', "25000.00")
+        .replace('"40000.00"', "40000.00")
+        + "\n"
+    )
+    assert json.loads(export.giving_json([], issued=issued))["grants"] == []
+
+
+def test_the_export_reads_a_fixed_number_of_queries_per_chunk(django_assert_max_num_queries):
+    for n in range(4):
+        OpenWorld(str(30000 + n)).signed()
+    # 2 (funders, policies) + 1 (awards) + 4 per chunk (shares, withholdings, versions, steps).
+    with django_assert_max_num_queries(2 + 1 + 4):
+        assert len(list(export.iter_lines(chunk=10))) == 4
+    with django_assert_max_num_queries(2 + 1 + 4 * 4):
+        assert len(list(export.iter_lines(chunk=1))) == 4
+
+
+def test_the_command_writes_nothing_when_a_published_funder_has_no_siret(tmp_path):
+    world = OpenWorld("30000")
+    world.signed()
+    world.call.funder.siret = ""
+    world.call.funder.save(update_fields=["siret"])
+    folder = tmp_path / "out"
+    folder.mkdir()
+    with pytest.raises(CommandError, match="sans SIRET"):
+        call_command("export_opendata", "--format", "scdl", "--out", str(folder / "s.csv"))
+    assert list(folder.iterdir()) == []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -50,29 +51,33 @@ class Command(BaseCommand):
         out = Path(options["out"])
         if not out.parent.exists():
             raise CommandError(f"Le dossier {out.parent} n'existe pas.")
-        found = export.lines(funder)
-        missing = sorted(
-            {line.funder.name for line in found if line.outcome == export.PUBLISHED}
-            - {line.funder.name for line in found if line.funder.siret}
-        )
-        if fmt == "scdl" and missing:
-            raise CommandError(
-                "Financeur(s) sans SIRET, l'idAttribuant du SCDL est obligatoire : "
-                + ", ".join(missing)
-            )
-        if fmt == "scdl":
-            text = export.scdl_csv(found)
-        else:
-            text = export.giving_json(found, issued=timezone.localdate())
+        counts = dict.fromkeys(export.OUTCOMES, 0)
+        missing: set[str] = set()
+
+        def counted() -> Iterator[export.Line]:
+            for line in export.iter_lines(funder):
+                counts[line.outcome] += 1
+                if line.outcome == export.PUBLISHED and not line.funder.siret:
+                    missing.add(line.funder.name)
+                yield line
+
+        # Streamed into a temporary file beside the target, which replaces it only on success.
         handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=".export_opendata-")
         try:
             with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-                stream.write(text)
+                if fmt == "scdl":
+                    export.write_scdl(counted(), stream)
+                else:
+                    export.write_giving(counted(), stream, issued=timezone.localdate())
+            if fmt == "scdl" and missing:
+                raise CommandError(
+                    "Financeur(s) sans SIRET, l'idAttribuant du SCDL est obligatoire : "
+                    + ", ".join(sorted(missing))
+                )
             os.replace(temporary, out)
         finally:
             if os.path.exists(temporary):
                 os.unlink(temporary)
-        counts = export.count_outcomes(found)
         for outcome in export.OUTCOMES:
             self.stdout.write(f"{LABELS[outcome]} : {counts[outcome]} ligne(s)")
         self.stdout.write(f"Écrit dans {out} ({fmt}).")
