@@ -18,14 +18,14 @@ import datetime
 import io
 import itertools
 import json
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, TextField
+from django.db.models.functions import Cast
 
 from pepiniere.agreements.models import AgreementVersion, ScheduleStep, Trigger
 from pepiniere.grants.models import Award, AwardShare
@@ -116,7 +116,7 @@ _AWARD_COLUMNS = (
     "decision_date",
     "decision_reference",
     "de_minimis",
-    "amount",
+    "amount_text",
     "application__title",
     "application__summary",
     "application__call__title",
@@ -126,10 +126,12 @@ _AWARD_COLUMNS = (
     "application__organisation__siret",
     "application__organisation__siren",
     "application__organisation__rna",
-    "agreement__id",
     "agreement__reference",
 )
 CHUNK = 2000
+# Amounts are read as text and made Decimals here: exact, and three times cheaper than the
+# database driver's conversion (SQLite keeps them as numbers; PostgreSQL's numeric text is exact).
+_TEXT = Cast("amount", TextField())
 
 
 def awards(funder: Funder | None = None) -> QuerySet[Award]:
@@ -140,52 +142,89 @@ def awards(funder: Funder | None = None) -> QuerySet[Award]:
     return queryset.order_by("decision_date", "id")
 
 
+class _Groups:
+    """Rows of one query in award order, handed out award by award: `take(award_id)` returns
+    the next award's rows when they are that award's (a query about the same awards, in the
+    same order, may have none for some)."""
+
+    def __init__(self, rows: Iterator[tuple[Any, ...]]) -> None:
+        self._rows = rows
+        self._next = next(rows, None)
+
+    def take(self, award_id: int) -> list[tuple[Any, ...]]:
+        found = []
+        while self._next is not None and self._next[0] == award_id:
+            found.append(self._next)
+            self._next = next(self._rows, None)
+        return found
+
+
 def iter_lines(funder: Funder | None = None, *, chunk: int = CHUNK) -> Iterator[Line]:
     """Every funder's line of every award (only `funder`'s when given), with its outcome, in
-    award order then by share (largest first). Streams: five queries per `chunk` awards, and
-    only plain values are kept, whatever the number of awards."""
+    award order then by share (largest first). Streams: four queries read side by side in the
+    same order (awards, shares, signed versions, their schedules), `chunk` rows at a time,
+    joined here award by award; only plain values are kept, whatever the number of awards."""
     funders = {f.pk: f for f in Funder.objects.all()}
     below = set(
         PublicationPolicy.objects.filter(publish_below_threshold=True).values_list(
             "funder_id", flat=True
         )
     )
-    rows = awards(funder).values_list(*_AWARD_COLUMNS).iterator(chunk_size=chunk)
-    while batch := list(itertools.islice(rows, chunk)):
-        yield from _batch_lines(batch, funders, below, funder)
-
-
-def lines(funder: Funder | None = None) -> list[Line]:
-    return list(iter_lines(funder))
-
-
-def _batch_lines(
-    batch: list[tuple[Any, ...]],
-    funders: dict[int, Funder],
-    below: set[int],
-    only: Funder | None,
-) -> Iterator[Line]:
-    ids = [row[0] for row in batch]
-    shares: dict[int, list[tuple[int, Decimal]]] = defaultdict(list)
-    share_rows = AwardShare.objects.filter(award_id__in=ids).order_by(
-        "award_id", "-amount", "funder__name"
-    )
-    for award_id, funder_id, amount in share_rows.values_list("award_id", "funder_id", "amount"):
-        shares[award_id].append((funder_id, amount))
+    withholdings = Withholding.objects.all()
+    shares = AwardShare.objects.all()
+    versions = AgreementVersion.objects.filter(signed_at__isnull=False)
+    steps = ScheduleStep.objects.filter(version__signed_at__isnull=False)
+    if funder is not None:
+        withholdings = withholdings.filter(funder=funder)
+        shares = shares.filter(funder=funder)
+        versions = versions.filter(agreement__award__shares__funder=funder)
+        steps = steps.filter(version__agreement__award__shares__funder=funder)
     withheld = {
         (award_id, funder_id): reason
-        for award_id, funder_id, reason in Withholding.objects.filter(award_id__in=ids).values_list(
+        for award_id, funder_id, reason in withholdings.values_list(
             "award_id", "funder_id", "reason"
         )
     }
-    versions = _versions([row[14] for row in batch if row[14] is not None])
-    for row in batch:
-        grant = _grant(row, funders[row[8]], *versions.get(row[14], (None, None)))
-        for funder_id, amount in shares[grant.award_id]:
-            if only is not None and funder_id != only.pk:
-                continue
-            reason = withheld.get((grant.award_id, funder_id))
-            version = grant.version
+    order = ("decision_date", "id")
+    share_groups = _Groups(
+        shares.order_by(*(f"award__{o}" for o in order), "-amount", "funder__name")
+        .annotate(amount_text=_TEXT)
+        .values_list("award_id", "funder_id", "amount_text")
+        .iterator(chunk_size=chunk)
+    )
+    by_award = tuple(f"agreement__award__{o}" for o in order)
+    version_groups = _Groups(
+        versions.order_by(*by_award, "number")
+        .annotate(amount_text=_TEXT)
+        .values_list(
+            "agreement__award_id", "id", "amount_text", "signed_at", "start_date", "end_date"
+        )
+        .iterator(chunk_size=chunk)
+    )
+    step_groups = _Groups(
+        steps.order_by(*(f"version__{o}" for o in by_award), "version__number", "position")
+        .values_list("version__agreement__award_id", "version_id", "trigger")
+        .iterator(chunk_size=chunk)
+    )
+    award_rows = awards(funder).annotate(amount_text=_TEXT).values_list(*_AWARD_COLUMNS)
+    for row in award_rows.iterator(chunk_size=chunk):
+        award_id = row[0]
+        signed = version_groups.take(award_id)
+        triggers = step_groups.take(award_id)
+        version = None
+        if signed:
+            current = signed[-1]
+            version = Version(
+                Decimal(current[2]),
+                current[3],
+                current[4],
+                current[5],
+                tuple(t[2] for t in triggers if t[1] == current[1]),
+            )
+        grant = _grant(row, funders[row[8]], local_date(signed[0][3]) if signed else None, version)
+        for _award_id, funder_id, amount in share_groups.take(award_id):
+            amount = Decimal(amount)
+            reason = withheld.get((award_id, funder_id))
             if version is None:
                 outcome = NOT_SIGNED
             elif reason is not None:
@@ -195,6 +234,10 @@ def _batch_lines(
             else:
                 outcome = PUBLISHED
             yield Line(grant, funders[funder_id], amount, outcome, reason)
+
+
+def lines(funder: Funder | None = None) -> list[Line]:
+    return list(iter_lines(funder))
 
 
 def _grant(
@@ -208,7 +251,7 @@ def _grant(
         decision_date=decided,
         decision_reference=reference,
         de_minimis=de_minimis,
-        amount=amount,
+        amount=Decimal(amount),
         title=title,
         summary=summary,
         call_title=call_title,
@@ -218,39 +261,10 @@ def _grant(
         siret=siret,
         siren=siren,
         rna=rna,
-        agreement_reference=row[15],
+        agreement_reference=row[14],
         signed_on=signed_on,
         version=version,
     )
-
-
-def _versions(
-    agreement_ids: list[int],
-) -> dict[int, tuple[datetime.date | None, Version | None]]:
-    """Per agreement: the date its first version was fully signed and its current version."""
-    signed = (
-        AgreementVersion.objects.filter(agreement_id__in=agreement_ids, signed_at__isnull=False)
-        .order_by("agreement_id", "number")
-        .values_list("agreement_id", "id", "amount", "signed_at", "start_date", "end_date")
-    )
-    first: dict[int, Any] = {}
-    current: dict[int, tuple[Any, ...]] = {}
-    for row in signed:
-        first.setdefault(row[0], row[3])
-        current[row[0]] = row
-    triggers: dict[int, list[str]] = defaultdict(list)
-    steps = ScheduleStep.objects.filter(version_id__in=[row[1] for row in current.values()])
-    for version_id, trigger in steps.order_by("version_id", "position").values_list(
-        "version_id", "trigger"
-    ):
-        triggers[version_id].append(trigger)
-    return {
-        agreement_id: (
-            local_date(first[agreement_id]),
-            Version(row[2], row[3], row[4], row[5], tuple(triggers[row[1]])),
-        )
-        for agreement_id, row in current.items()
-    }
 
 
 def count_outcomes(found: Iterable[Line]) -> dict[str, int]:
