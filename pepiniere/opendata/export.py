@@ -18,12 +18,15 @@ import datetime
 import io
 import itertools
 import json
-from collections.abc import Iterable, Iterator
+import re
+import secrets
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
+from django.db import connection, transaction
 from django.db.models import QuerySet, TextField
 from django.db.models.functions import Cast
 
@@ -64,18 +67,21 @@ SCDL_FIELDS = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
+# Plain slotted classes, not frozen ones: a frozen dataclass costs seven times as much to build,
+# and an export builds three of them per line. Nothing writes to them after construction.
+@dataclass(slots=True)
 class Version:
     """The facts of an agreement's current (latest fully signed) version the files read."""
 
     amount: Decimal
     signed_at: datetime.datetime
+    signed_on: datetime.date  # signed_at's date in Paris
     start_date: datetime.date
     end_date: datetime.date
     triggers: tuple[str, ...]  # its schedule's triggers, by position
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Grant:
     """One award as the open data reads it: plain values, so a million of them stream."""
 
@@ -98,7 +104,7 @@ class Grant:
     version: Version | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Line:
     grant: Grant
     funder: Funder
@@ -135,23 +141,26 @@ _TEXT = Cast("amount", TextField())
 
 
 def awards(funder: Funder | None = None) -> QuerySet[Award]:
-    """The awards a funder's lines come from (every award when None), in publication order."""
+    """The awards a funder's lines come from (every award when None), in the order they were
+    made (their ids)."""
     queryset = Award.objects.all()
     if funder is not None:
         queryset = queryset.filter(shares__funder=funder)
-    return queryset.order_by("decision_date", "id")
+    return queryset.order_by("id")
 
 
 class _Groups:
-    """Rows of one query in award order, handed out award by award: `take(award_id)` returns
-    the next award's rows when they are that award's (a query about the same awards, in the
-    same order, may have none for some)."""
+    """Rows of one query ordered by award id (their first column), handed out award by award:
+    `take(award_id)` returns that award's rows (none when the query has none), skipping rows of
+    awards the award query did not see."""
 
     def __init__(self, rows: Iterator[tuple[Any, ...]]) -> None:
         self._rows = rows
         self._next = next(rows, None)
 
     def take(self, award_id: int) -> list[tuple[Any, ...]]:
+        while self._next is not None and self._next[0] < award_id:
+            self._next = next(self._rows, None)
         found = []
         while self._next is not None and self._next[0] == award_id:
             found.append(self._next)
@@ -163,7 +172,20 @@ def iter_lines(funder: Funder | None = None, *, chunk: int = CHUNK) -> Iterator[
     """Every funder's line of every award (only `funder`'s when given), with its outcome, in
     award order then by share (largest first). Streams: four queries read side by side in the
     same order (awards, shares, signed versions, their schedules), `chunk` rows at a time,
-    joined here award by award; only plain values are kept, whatever the number of awards."""
+    joined here award by award; only plain values are kept, whatever the number of awards.
+    The four read one snapshot: a read-only transaction (REPEATABLE READ on PostgreSQL) when
+    none is open, else the caller's."""
+    if connection.in_atomic_block:
+        yield from _lines(funder, chunk)
+        return
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield from _lines(funder, chunk)
+
+
+def _lines(funder: Funder | None, chunk: int) -> Iterator[Line]:
     funders = {f.pk: f for f in Funder.objects.all()}
     below = set(
         PublicationPolicy.objects.filter(publish_below_threshold=True).values_list(
@@ -185,16 +207,14 @@ def iter_lines(funder: Funder | None = None, *, chunk: int = CHUNK) -> Iterator[
             "award_id", "funder_id", "reason"
         )
     }
-    order = ("decision_date", "id")
     share_groups = _Groups(
-        shares.order_by(*(f"award__{o}" for o in order), "-amount", "funder__name")
+        shares.order_by("award_id", "-amount", "funder__name")
         .annotate(amount_text=_TEXT)
         .values_list("award_id", "funder_id", "amount_text")
         .iterator(chunk_size=chunk)
     )
-    by_award = tuple(f"agreement__award__{o}" for o in order)
     version_groups = _Groups(
-        versions.order_by(*by_award, "number")
+        versions.order_by("agreement__award_id", "number")
         .annotate(amount_text=_TEXT)
         .values_list(
             "agreement__award_id", "id", "amount_text", "signed_at", "start_date", "end_date"
@@ -202,7 +222,7 @@ def iter_lines(funder: Funder | None = None, *, chunk: int = CHUNK) -> Iterator[
         .iterator(chunk_size=chunk)
     )
     step_groups = _Groups(
-        steps.order_by(*(f"version__{o}" for o in by_award), "version__number", "position")
+        steps.order_by("version__agreement__award_id", "version__number", "position")
         .values_list("version__agreement__award_id", "version_id", "trigger")
         .iterator(chunk_size=chunk)
     )
@@ -217,11 +237,15 @@ def iter_lines(funder: Funder | None = None, *, chunk: int = CHUNK) -> Iterator[
             version = Version(
                 Decimal(current[2]),
                 current[3],
+                local_date(current[3]),
                 current[4],
                 current[5],
                 tuple(t[2] for t in triggers if t[1] == current[1]),
             )
-        grant = _grant(row, funders[row[8]], local_date(signed[0][3]) if signed else None, version)
+        first_signed = None
+        if version is not None:
+            first_signed = version.signed_on if len(signed) == 1 else local_date(signed[0][3])
+        grant = _grant(row, funders[row[8]], first_signed, version)
         for _award_id, funder_id, amount in share_groups.take(award_id):
             amount = Decimal(amount)
             reason = withheld.get((award_id, funder_id))
@@ -245,25 +269,25 @@ def _grant(
 ) -> Grant:
     """A Grant from one row of _AWARD_COLUMNS."""
     award_id, decided, reference, de_minimis, amount, title, summary, call_title = row[:8]
-    organisation_id, name, siret, siren, rna = row[9:14]
-    return Grant(
-        award_id=award_id,
-        decision_date=decided,
-        decision_reference=reference,
-        de_minimis=de_minimis,
-        amount=Decimal(amount),
-        title=title,
-        summary=summary,
-        call_title=call_title,
-        lead=lead,
-        organisation_id=organisation_id,
-        organisation_name=name,
-        siret=siret,
-        siren=siren,
-        rna=rna,
-        agreement_reference=row[14],
-        signed_on=signed_on,
-        version=version,
+    organisation_id, name, siret, siren, rna, agreement_reference = row[9:15]
+    return Grant(  # positional, in the order of the fields (half the cost of keywords)
+        award_id,
+        decided,
+        reference,
+        de_minimis,
+        Decimal(amount),
+        title,
+        summary,
+        call_title,
+        lead,
+        organisation_id,
+        name,
+        siret,
+        siren,
+        rna,
+        agreement_reference,
+        signed_on,
+        version,
     )
 
 
@@ -287,7 +311,7 @@ def payment_terms(version: Version) -> tuple[str, str]:
     """conditionsVersement and datesPeriodeVersement from the version's schedule: one instalment
     paid at signature is « unique » on the signature date; otherwise the period runs from the
     signature to the end of the project (the later instalments follow its reports)."""
-    signed = local_date(version.signed_at)
+    signed = version.signed_on
     end = max(version.end_date, signed)
     if len(version.triggers) <= 1:
         if not version.triggers or version.triggers[0] == Trigger.SIGNATURE:
@@ -297,6 +321,8 @@ def payment_terms(version: Version) -> tuple[str, str]:
 
 
 def share_fraction(share_amount: Decimal, award_amount: Decimal) -> Decimal:
+    if share_amount == award_amount:
+        return Decimal(1)
     fraction = (share_amount / award_amount).quantize(SHARE_PLACES, rounding=ROUND_HALF_UP)
     return max(fraction, CENT)  # the schema's minimum is 0.01
 
@@ -305,30 +331,31 @@ def objet(grant: Grant) -> str:
     return (grant.title or grant.call_title or f"Dossier {grant.award_id}")[:256]
 
 
-def scdl_row(line: Line) -> dict[str, str]:
+def scdl_row(line: Line) -> list[str]:
+    """The line's SCDL row, its cells in the order of SCDL_FIELDS."""
     grant, version = line.grant, line.grant.version
     assert version is not None and grant.signed_on is not None
     conditions, period = payment_terms(version)
-    return {
-        "nomAttribuant": line.funder.name,
-        "idAttribuant": line.funder.siret,
-        "dateConvention": grant.signed_on.isoformat(),
-        "referenceDecision": grant.decision_reference,
-        "nomBeneficiaire": grant.organisation_name,
-        "idBeneficiaire": grant.siret,
-        "rnaBeneficiaire": grant.rna if grant.rna.startswith("W") else "",
-        "objet": objet(grant),
-        "montant": decimal_text(version.amount),
-        "nature": "aide en numéraire",
-        "conditionsVersement": conditions,
-        "datesPeriodeVersement": period,
-        "idRAE": "",
-        # The field reads « au titre d'une aide de minimis notifiée à la Commission » (SCDL 2.1.1):
-        # the platform's aid regime is de minimis or not (Award.de_minimis).
-        "notificationUE": "oui" if grant.de_minimis else "non",
-        "pourcentageSubvention": f"{share_fraction(line.share_amount, grant.amount).normalize():f}",
-        "dispositifAide": "",
-    }
+    return [
+        line.funder.name,  # nomAttribuant
+        line.funder.siret,  # idAttribuant
+        grant.signed_on.isoformat(),  # dateConvention
+        grant.decision_reference,  # referenceDecision
+        grant.organisation_name,  # nomBeneficiaire
+        grant.siret,  # idBeneficiaire
+        grant.rna if grant.rna.startswith("W") else "",  # rnaBeneficiaire
+        objet(grant),  # objet
+        decimal_text(version.amount),  # montant
+        "aide en numéraire",  # nature
+        conditions,  # conditionsVersement
+        period,  # datesPeriodeVersement
+        "",  # idRAE
+        # notificationUE reads « au titre d'une aide de minimis notifiée à la Commission »
+        # (SCDL 2.1.1): the platform's aid regime is de minimis or not (Award.de_minimis).
+        "oui" if grant.de_minimis else "non",
+        f"{share_fraction(line.share_amount, grant.amount).normalize():f}",  # pourcentageSubvention
+        "",  # dispositifAide
+    ]
 
 
 def write_scdl(found: Iterable[Line], stream: TextIO) -> int:
@@ -336,12 +363,11 @@ def write_scdl(found: Iterable[Line], stream: TextIO) -> int:
     come; text cells go through the spreadsheet helper so a name starting with « = » cannot run
     as a formula. Returns the number of rows."""
     writer = SafeCsvWriter(stream, lineterminator="\r\n")
-    writer.writerow(SCDL_FIELDS)
+    writer.writerow_text(SCDL_FIELDS)
     written = 0
     for line in found:
         if line.outcome == PUBLISHED:
-            row = scdl_row(line)
-            writer.writerow([row[name] for name in SCDL_FIELDS])
+            writer.writerow_text(scdl_row(line))
             written += 1
     return written
 
@@ -367,10 +393,16 @@ def recipient_org_id(grant: Grant) -> str:
     return f"XI-PEPINIERE-ORG-{grant.organisation_id}"
 
 
-def giving_grant(grant: Grant, funders: list[Funder]) -> dict[str, Any]:
+def giving_grant(
+    grant: Grant, funders: list[Funder], number: Callable[[Decimal], Any] = str
+) -> dict[str, Any]:
+    """The grant's 360Giving object; `number` writes its amount (exact text by default)."""
     version = grant.version
     assert version is not None
-    recipient: dict[str, Any] = {"id": recipient_org_id(grant), "name": grant.organisation_name}
+    recipient: dict[str, Any] = {
+        "id": recipient_org_id(grant),
+        "name": grant.organisation_name,
+    }
     if grant.siren or grant.siret:
         recipient["companyNumber"] = grant.siren or grant.siret[:9]
     recipient["addressCountry"] = "FR"
@@ -379,7 +411,7 @@ def giving_grant(grant: Grant, funders: list[Funder]) -> dict[str, Any]:
         "title": objet(grant),
         "description": grant.summary or objet(grant),
         "currency": "EUR",
-        "amountAwarded": _json_number(version.amount),
+        "amountAwarded": number(version.amount),
         "awardDate": grant.decision_date.isoformat(),
         "plannedDates": [
             {"startDate": version.start_date.isoformat(), "endDate": version.end_date.isoformat()}
@@ -391,20 +423,25 @@ def giving_grant(grant: Grant, funders: list[Funder]) -> dict[str, Any]:
     }
 
 
-class _ExactNumber(float):
-    """A number the encoder below writes from its Decimal text, so cents never go through a
-    float's formatting."""
-
-    text: str
-
-    def __new__(cls, text: str) -> _ExactNumber:
-        number = super().__new__(cls, text)
-        number.text = text
-        return number
+# An amount travels through json as a marker string — a NUL, a random key drawn for each file,
+# its exact decimal text — then the marker, quotes included, is replaced by that text: cents never
+# go through a float, and no user text can forge a marker it cannot know.
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # the C encoder
 
 
-def _json_number(value: Decimal) -> _ExactNumber:
-    return _ExactNumber(decimal_text(value))
+class _Amounts:
+    def __init__(self) -> None:
+        key = secrets.token_hex(8)
+        self.prefix = f"\x00{key}:"
+        # json writes the NUL as \u0000.
+        self.pattern = re.compile(r'"\\u0000' + key + r':(-?[0-9]+\.[0-9]{2})"')
+
+    def number(self, value: Decimal) -> str:
+        return self.prefix + decimal_text(value)
+
+    def encode(self, grant: dict[str, Any]) -> str:
+        """One grant as compact JSON, its amounts written from their Decimal text."""
+        return self.pattern.sub(r"\1", _ENCODE(grant))
 
 
 def _published_grants(found: Iterable[Line]) -> Iterator[tuple[Grant, list[Funder]]]:
@@ -416,8 +453,8 @@ def _published_grants(found: Iterable[Line]) -> Iterator[tuple[Grant, list[Funde
 
 
 def write_giving(found: Iterable[Line], stream: TextIO, *, issued: datetime.date) -> int:
-    """The 360Giving package, written grant by grant (the same text as one json.dumps with
-    indent=2 of the whole package). Returns the number of grants."""
+    """The 360Giving package, written grant by grant, one grant a line. Returns the number of
+    grants."""
     stream.write(
         "{\n"
         '  "version": "1.4",\n'
@@ -426,42 +463,16 @@ def write_giving(found: Iterable[Line], stream: TextIO, *, issued: datetime.date
         '  "grants": ['
     )
     written = 0
+    amounts = _Amounts()
     for grant, funders in _published_grants(found):
         stream.write(",\n    " if written else "\n    ")
-        stream.writelines(_encode(giving_grant(grant, funders), level=2))
+        stream.write(amounts.encode(giving_grant(grant, funders, amounts.number)))
         written += 1
     stream.write("\n  ]\n}\n" if written else "]\n}\n")
     return written
-
-
-def giving_package(found: Iterable[Line], *, issued: datetime.date) -> dict[str, Any]:
-    return {
-        "version": "1.4",
-        "title": "Aides attribuées — Pépinière",
-        "issued": issued.isoformat(),
-        "grants": [giving_grant(grant, funders) for grant, funders in _published_grants(found)],
-    }
 
 
 def giving_json(found: Iterable[Line], *, issued: datetime.date) -> str:
     buffer = io.StringIO()
     write_giving(found, buffer, issued=issued)
     return buffer.getvalue()
-
-
-def _encode(value: dict[str, Any], *, level: int = 0) -> Iterator[str]:
-    """JSON chunks with each amount written from its Decimal text (json's pure-Python encoder,
-    given a float formatter that reads the exact text back), indented as at `level`."""
-    encoder = json.JSONEncoder(ensure_ascii=False, indent=2)
-    return json.encoder._make_iterencode(  # type: ignore[attr-defined,no-any-return]
-        {},
-        encoder.default,
-        json.encoder.py_encode_basestring,
-        encoder.indent,
-        lambda o: o.text if isinstance(o, _ExactNumber) else float.__repr__(o),
-        encoder.key_separator,
-        encoder.item_separator,
-        encoder.sort_keys,
-        encoder.skipkeys,
-        True,
-    )(value, level)

@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from pepiniere.applications.models import Application
 from pepiniere.opendata import export
 from pepiniere.opendata.models import PublicationPolicy, Withholding
 from pepiniere.opendata.tests.helpers import OpenWorld, shared_data
@@ -201,18 +202,29 @@ def test_the_streamed_files_do_not_depend_on_the_chunk_size_and_match_one_whole_
             whole, issued=issued
         )
     text = export.giving_json(whole, issued=issued)
-    # The grant-by-grant writer gives the text json.dumps gives of the whole package.
     package = json.loads(text, parse_float=Decimal)
-    assert (
-        text
-        == json.dumps(package, ensure_ascii=False, indent=2, default=str)
-        .replace('"23000.00"', "23000.00")
-        .replace('"24000.00"', "24000.00")
-        .replace('"25000.00"', "25000.00")
-        .replace('"40000.00"', "40000.00")
-        + "\n"
-    )
+    assert [g["amountAwarded"] for g in package["grants"]] == [
+        Decimal("23000.00"), Decimal("24000.00"), Decimal("25000.00"), Decimal("40000.00")
+    ]  # fmt: skip
+    grant_lines = text.splitlines()[5:-2]  # one grant a line, between the header and the end
+    assert [json.loads(line.rstrip(","))["id"] for line in grant_lines] == [
+        g["id"] for g in package["grants"]
+    ]
     assert json.loads(export.giving_json([], issued=issued))["grants"] == []
+
+
+def test_user_text_cannot_forge_an_amount_in_the_360giving_file():
+    world = OpenWorld("30000")
+    world.signed()
+    Application.objects.filter(pk=world.application.pk).update(
+        title="\x00amount:1.00", summary="\\u0000amount:2.00"
+    )
+    (grant,) = json.loads(export.giving_json(export.lines(), issued=datetime.date(2026, 12, 4)))[
+        "grants"
+    ]
+    assert grant["title"] == "\x00amount:1.00"
+    assert grant["description"] == "\\u0000amount:2.00"
+    assert grant["amountAwarded"] == 30000
 
 
 def test_the_export_reads_a_fixed_number_of_queries_per_chunk(django_assert_max_num_queries):

@@ -1,0 +1,392 @@
+"""Open data exports at scale: 1 000 000 signed agreements into the SCDL CSV and the 360Giving JSON.
+
+    .venv/bin/python bench/_opendata_export.py                 # SQLite (a temp file)
+    .venv/bin/python bench/_opendata_export.py --postgres      # PostgreSQL (--db NAME)
+    .venv/bin/python bench/_opendata_export.py --n 100000      # a smaller portfolio
+
+Set-up (fresh database, removed at the end; neither timed nor counted in the figures): migrate,
+one signed agreement made by the platform's own services (the opendata tests' world: call,
+application, award, share, agreement, signed version, schedule), then that chain copied
+--n − 1 times row by row with bulk inserts (COPY on PostgreSQL), each copy with its own
+organisation (SIREN/SIRET with a valid Luhn key), reference, amount (23 000 € to 300 000 €, so
+every line is published) and one instalment at signature.
+
+Timed: `pepiniere export_opendata --format scdl|360giving --out FILE`, each in its own child
+process, as an operator runs it; its peak memory is that child's maximum resident size
+(os.wait4), Python and Django included. The files are checked: one row (one grant) per
+agreement, and a sample of the first 1 000 rows passes the SCDL schema (frictionless) and the
+first 200 grants the 360Giving package schema (jsonschema), when ../shared/data is there.
+Baseline, in the same run: the same SCDL rows, already in memory as strings, through the
+project's CSV writer (SafeCsvWriter) — no database, no check, no formatting.
+
+Targets: each export under 20 s, streamed, with a peak under 300 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import itertools
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _webbench as wb  # noqa: E402
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def configure(db_url: str, workdir: Path) -> dict[str, str]:
+    env = wb.bench_env(db_url, workdir)
+    os.environ.clear()
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    return env
+
+
+def _template() -> dict[str, int]:
+    """One signed agreement made by the services; the ids of its chain, table by table."""
+    from pepiniere.agreements.models import ScheduleStep
+    from pepiniere.opendata.tests.helpers import OpenWorld
+
+    world = OpenWorld("40000")
+    world.signed()
+    award = world.award
+    agreement = award.agreement
+    version = agreement.current_version
+    assert version is not None
+    steps = list(ScheduleStep.objects.filter(version=version).order_by("position"))
+    # One instalment at signature: « unique » in the SCDL file.
+    ScheduleStep.objects.filter(pk__in=[s.pk for s in steps[1:]]).delete()
+    ScheduleStep.objects.filter(pk=steps[0].pk).update(percent=Decimal(100), trigger="signature")
+    return {
+        "organisation": award.application.organisation_id,
+        "application": award.application_id,
+        "award": award.pk,
+        "share": award.shares.get().pk,
+        "agreement": agreement.pk,
+        "version": version.pk,
+        "step": steps[0].pk,
+    }
+
+
+def _clone(model: Any, template_id: int, n: int, vary: Any) -> int:
+    """Insert `n` copies of one row of `model`, `vary(i, row)` changing some columns; returns
+    the id of the first copy (ids follow)."""
+    from django.db import connection, transaction
+
+    table = model._meta.db_table
+    columns = [f.column for f in model._meta.concrete_fields]
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {quoted} FROM {table} WHERE id = %s", [template_id])  # noqa: S608
+        template = dict(zip(columns, cursor.fetchone(), strict=True))
+        cursor.execute(f"SELECT MAX(id) FROM {table}")  # noqa: S608
+        first = int(cursor.fetchone()[0]) + 1
+    insert = f"INSERT INTO {table} ({quoted}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
+    copy = f"COPY {table} ({quoted}) FROM STDIN"
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        for i in range(n):
+            row = dict(template, id=first + i)
+            row.update(vary(i, first + i))
+            yield tuple(row[c] for c in columns)
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        source = rows()
+        while batch := list(itertools.islice(source, 20_000)):
+            if connection.vendor == "postgresql":
+                with cursor.cursor.copy(copy) as stream:
+                    for row in batch:
+                        stream.write_row(row)
+            else:
+                cursor.executemany(insert, batch)
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), MAX(id)) FROM {table}"  # noqa: S608
+            )
+    return first
+
+
+def seed(n: int, seed_value: int) -> dict[str, float]:
+    from pepiniere.agreements.models import Agreement, AgreementVersion, ScheduleStep
+    from pepiniere.applications.models import Application
+    from pepiniere.demo.identifiers import luhn_complete
+    from pepiniere.grants.models import Award, AwardShare
+    from pepiniere.organisations.models import Organisation
+
+    rng = random.Random(seed_value)
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    ids = _template()
+    timings["one signed agreement by the services"] = time.perf_counter() - t
+    copies = n - 1
+    cents = [rng.randrange(2_300_000, 30_000_000) for _ in range(copies)]
+    amounts = [str(Decimal(c) / 100) for c in cents]  # the databases read decimal text
+    budgets = [str(Decimal(c * 2) / 100) for c in cents]
+    t = time.perf_counter()
+    organisation = _clone(
+        Organisation,
+        ids["organisation"],
+        copies,
+        lambda i, pk: {
+            "name": f"Structure {i:07d} de l'économie collaborative",
+            "siren": (siren := luhn_complete(f"{i + 10_000_000:08d}")),
+            "siret": luhn_complete(siren + "0001"),
+            "rna": "",
+        },
+    )
+    application = _clone(
+        Application,
+        ids["application"],
+        copies,
+        lambda i, pk: {
+            "organisation_id": organisation + i,
+            "number": i + 2,
+            "reference": f"BENCH-{i + 2:07d}",
+            "title": f"Projet collaboratif n° {i + 2}",
+            "search_text": "",
+        },
+    )
+    award = _clone(
+        Award,
+        ids["award"],
+        copies,
+        lambda i, pk: {
+            "application_id": application + i,
+            "amount": amounts[i],
+            "decision_reference": f"CP-2025-{i % 500:03d}",
+        },
+    )
+    _clone(
+        AwardShare,
+        ids["share"],
+        copies,
+        lambda i, pk: {"award_id": award + i, "amount": amounts[i]},
+    )
+    agreement = _clone(
+        Agreement,
+        ids["agreement"],
+        copies,
+        lambda i, pk: {"award_id": award + i, "reference": f"CONV-BENCH-{i + 2:07d}"},
+    )
+    version = _clone(
+        AgreementVersion,
+        ids["version"],
+        copies,
+        lambda i, pk: {
+            "agreement_id": agreement + i,
+            "amount": amounts[i],
+            "eligible_budget": budgets[i],
+        },
+    )
+    _clone(ScheduleStep, ids["step"], copies, lambda i, pk: {"version_id": version + i})
+    timings[f"{copies} copies of the chain (7 tables, bulk inserts)"] = time.perf_counter() - t
+    return timings
+
+
+def run_export(env: dict[str, str], fmt: str, out: Path) -> tuple[float, float, str]:
+    """One `export_opendata` in a child process: wall seconds, peak RSS (MB), its output."""
+    start = time.perf_counter()
+    child = subprocess.Popen(
+        [
+            wb.PYTHON,
+            "-m",
+            "pepiniere.manage",
+            "export_opendata",
+            "--format",
+            fmt,
+            "--out",
+            str(out),
+        ],
+        env=env,
+        cwd=wb.ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert child.stdout is not None
+    printed = child.stdout.read()
+    _pid, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - start
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        raise RuntimeError(f"export_opendata --format {fmt} failed:\n{printed}")
+    return seconds, usage.ru_maxrss / 1024, printed
+
+
+def check_scdl(path: Path, n: int, workdir: Path) -> str:
+    with path.open(encoding="utf-8", newline="") as stream:
+        reader = csv.reader(stream)
+        header = next(reader)
+        sample = list(itertools.islice(reader, 1000))
+        rows = len(sample) + sum(1 for _ in reader)
+    assert rows == n, f"{rows} rows for {n} agreements"
+    schema = SHARED / "scdl" / "schema.json"
+    if not schema.exists():
+        return "schema not checked (../shared/data absent)"
+    from frictionless import Resource, Schema, system
+
+    from pepiniere.lib.spreadsheet import SafeCsvWriter
+
+    sample_path = workdir / "sample.csv"
+    with sample_path.open("w", encoding="utf-8", newline="") as stream:
+        writer = SafeCsvWriter(stream, lineterminator="\r\n")
+        writer.writerow(header)
+        for row in sample:
+            writer.writerow(row)
+    with system.use_context(trusted=True):
+        report = Resource(
+            path=str(sample_path), schema=Schema.from_descriptor(str(schema))
+        ).validate()
+    errors = sum(len(task.errors) for task in report.tasks) + len(report.errors)
+    return f"{errors} error(s) in the first {len(sample)} rows (frictionless, SCDL schema)"
+
+
+def check_giving(path: Path, n: int) -> str:
+    """Counts the grants and their ids reading the file line by line (the writer puts each grant
+    between a `    {` and a `    }` line), and validates the first 200 grants in full."""
+    count, ids = 0, set()
+    sample: list[Any] = []
+    block: list[str] = []
+    with path.open(encoding="utf-8") as stream:
+        for line in stream:
+            if line == "    {\n":
+                block = [line]
+            elif block:
+                block.append(line)
+                if line.startswith('      "id": '):
+                    ids.add(line)
+                if line in ("    },\n", "    }\n"):
+                    count += 1
+                    if len(sample) < 200:
+                        sample.append(json.loads("".join(block).rstrip().rstrip(",")))
+                    block = []
+    assert count == n, f"{count} grants for {n} agreements"
+    assert len(ids) == n, "grant ids are not unique"
+    folder = SHARED / "360giving"
+    if not folder.exists():
+        return "schema not checked (../shared/data absent)"
+    import jsonschema  # type: ignore[import-untyped]
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    grant_schema = json.loads((folder / "360-giving-schema.json").read_text())
+    package_schema = json.loads((folder / "360-giving-package-schema.json").read_text())
+    remote = package_schema["properties"]["grants"]["items"]["$ref"]
+    registry = Registry().with_resource(
+        remote, Resource.from_contents(grant_schema, default_specification=DRAFT202012)
+    )
+    validator = jsonschema.Draft202012Validator(package_schema, registry=registry)
+    package = {"version": "1.4", "title": "sample", "issued": "2026-12-04", "grants": sample}
+    errors = list(validator.iter_errors(package))
+    return f"{count} grants, unique ids, {len(errors)} error(s) in the first 200 (jsonschema)"
+
+
+def baseline(path: Path, workdir: Path) -> float:
+    """The same rows, read into memory first, through SafeCsvWriter: no database, no check."""
+    from pepiniere.lib.spreadsheet import SafeCsvWriter
+
+    with path.open(encoding="utf-8", newline="") as stream:
+        rows = list(csv.reader(stream))
+    start = time.perf_counter()
+    with (workdir / "baseline.csv").open("w", encoding="utf-8", newline="") as stream:
+        writer = SafeCsvWriter(stream, lineterminator="\r\n")
+        for row in rows:
+            writer.writerow(row)
+    return time.perf_counter() - start
+
+
+def run(args: argparse.Namespace, env: dict[str, str], workdir: Path) -> int:
+    from pepiniere.grants.models import Award
+
+    t = time.perf_counter()
+    workaround = wb._migrate()
+    wb.line("migrate", time.perf_counter() - t, "s")
+    if workaround:
+        wb.line("WORKAROUND", workaround)
+    for step, seconds in seed(args.n, args.seed).items():
+        wb.line(f"seed: {step}", seconds, "s")
+    n = Award.objects.count()
+    wb.line("signed agreements", n)
+    from django.db import connection, connections
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+    connections.close_all()
+    wb.line("load average before the exports (1 min)", os.getloadavg()[0])
+
+    ok = True
+    scdl_path, giving_path = workdir / "subventions.csv", workdir / "360giving.json"
+    figures: dict[str, float] = {}
+    for fmt, path in (("scdl", scdl_path), ("360giving", giving_path)):
+        seconds, peak, printed = run_export(env, fmt, path)
+        figures[fmt] = seconds
+        size = path.stat().st_size / 1e6
+        wb.line(f"export {fmt}: wall time (child process, start-up included)", seconds, "s")
+        wb.line(f"export {fmt}: peak resident memory of the child", peak, "MB")
+        wb.line(f"export {fmt}: file size", size, "MB")
+        wb.line(f"export {fmt}: command says", printed.splitlines()[0])
+        met = seconds < 20 and peak < 300
+        ok &= met
+        wb.line(f"export {fmt}: target < 20 s and < 300 MB", "met" if met else "NOT MET")
+    wb.line("SCDL file", check_scdl(scdl_path, n, workdir))
+    wb.line("360Giving file", check_giving(giving_path, n))
+    csv_seconds = baseline(scdl_path, workdir)
+    wb.line("baseline: the same SCDL rows through SafeCsvWriter, from memory", csv_seconds, "s")
+    wb.line("ratio scdl export / baseline", figures["scdl"] / csv_seconds, "×")
+    wb.line("ratio 360giving export / baseline", figures["360giving"] / csv_seconds, "×")
+    wb.line("load average after (1 min)", os.getloadavg()[0])
+    return 0 if ok else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--postgres", action="store_true", help="PostgreSQL instead of SQLite")
+    parser.add_argument("--n", type=int, default=1_000_000, help="signed agreements")
+    parser.add_argument("--db", default="pepiniere_bench_opendata")
+    parser.add_argument("--seed", type=int, default=2017)
+    args = parser.parse_args()
+    database_url = os.environ.get("DATABASE_URL", "")
+    postgres = args.postgres or database_url.startswith("postgres")
+    server_url = wb.server_url_from(database_url)
+    wb.line("benchmark", "open data exports at scale (export_opendata in child processes)")
+    wb.line("database", f"PostgreSQL ({args.db})" if postgres else "SQLite (temp file)")
+    wb.line("load average before (1/5/15 min)", " / ".join(f"{x:.2f}" for x in os.getloadavg()))
+    workdir = Path(tempfile.mkdtemp(prefix="pepiniere-bench-opendata-"))
+    saved_env = dict(os.environ)
+    created = False
+    try:
+        if postgres:
+            wb.create_database(server_url, args.db)
+            created = True
+            env = configure(wb.database_url(server_url, args.db), workdir)
+        else:
+            env = configure(f"sqlite:///{workdir / 'bench.sqlite3'}", workdir)
+        return run(args, env, workdir)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        os.environ.clear()
+        os.environ.update(saved_env)
+        if created:
+            wb.drop_database(server_url, args.db)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
