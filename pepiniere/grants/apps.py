@@ -9,7 +9,7 @@ class GrantsConfig(AppConfig):
         # Selection's « first-time beneficiary » tag reads the awards through this extension
         # point: the later stage plugs into the earlier one (lifecycle = import order).
         from pepiniere.grants.selectors import organisations_aided_before
-        from pepiniere.selection.services import earlier_aid
+        from pepiniere.selection.hooks import earlier_aid
 
         earlier_aid.register(organisations_aided_before)
 

@@ -40,7 +40,7 @@ def funders_of_awarded_organisations() -> QuerySet[AwardShare]:
 
 def organisations_aided_before(call: Call, organisation_ids: set[int]) -> set[int]:
     """Organisations with an award on another call decided before this call closed (selection's
-    « first-time beneficiary » tag; registered with selection.services.earlier_aid)."""
+    « first-time beneficiary » tag; registered with selection.hooks.earlier_aid)."""
     before = timezone.localdate(call.closes_at)
     return set(
         Award.objects.filter(

@@ -7,7 +7,6 @@ import datetime
 import hashlib
 import json
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -20,10 +19,10 @@ from pepiniere.applications.models import Application
 from pepiniere.audit.services import record
 from pepiniere.calls.models import Call, FieldKind
 from pepiniere.engine.selection import Proposal, select
-from pepiniere.lib.extension import ExtensionPoint
 from pepiniere.lib.money import to_cents
 from pepiniere.reviews.ranking import Ranking, ranking_for
 from pepiniere.selection.constraints import ConstraintSpec, specs_from_json
+from pepiniere.selection.hooks import earlier_aid
 from pepiniere.selection.models import Rule, Scenario
 from pepiniere.selection.permissions import can_run_scenarios
 
@@ -55,11 +54,6 @@ def tag_fields(call: Call) -> list[Any]:
         for f in call.form_fields.all()
         if f.group_id is None and f.kind in (FieldKind.CHOICE, FieldKind.YES_NO)
     ]
-
-
-# Who was aided before is known to a later stage (grants/ registers at ready()): each provider
-# answers, for a call and organisation ids, those with an aid decided before the call closed.
-earlier_aid: ExtensionPoint[Callable[[Call, set[int]], set[int]]] = ExtensionPoint("earlier aid")
 
 
 def organisations_aided_before(call: Call, organisation_ids: set[int]) -> set[int]:
