@@ -173,15 +173,16 @@ def iter_lines(funder: Funder | None = None, *, chunk: int = CHUNK) -> Iterator[
     award order then by share (largest first). Streams: four queries read side by side in the
     same order (awards, shares, signed versions, their schedules), `chunk` rows at a time,
     joined here award by award; only plain values are kept, whatever the number of awards.
-    The four read one snapshot: a read-only transaction (REPEATABLE READ on PostgreSQL) when
-    none is open, else the caller's."""
-    if connection.in_atomic_block:
+    On PostgreSQL the four read one snapshot (a REPEATABLE READ, read-only transaction) when no
+    transaction is open; on SQLite each reads its own (a transaction there takes the write lock,
+    `transaction_mode` IMMEDIATE in settings, and would stop every writer for the whole export):
+    rows of an award the award query did not see are skipped."""
+    if connection.in_atomic_block or connection.vendor != "postgresql":
         yield from _lines(funder, chunk)
         return
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         yield from _lines(funder, chunk)
 
 
