@@ -122,7 +122,10 @@ def report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return _review_page(request, report)
     if request.method == "POST":
         typed = _typed_from_post(report, request.POST)
-        if "submit" in request.POST:
+        # An autosave never transmits. htmx adds the last button that had the focus to the values it
+        # sends: an autosave queued behind another and sent once « Transmettre » was clicked carries
+        # `submit`, and would transmit the report under the page's own submission.
+        if "submit" in request.POST and not request.htmx:
             confirmed = set(request.POST.getlist("confirm"))
             # Saved first, in its own transaction: a refused submission keeps what was typed.
             report = services.save_report_draft(report=report, actor=request.user, typed=typed)

@@ -105,7 +105,8 @@ def review_form(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             c.pk: (request.POST.get(f"score-{c.pk}", ""), request.POST.get(f"comment-{c.pk}", ""))
             for c in criteria
         }
-        submit = "submit" in request.POST
+        # An autosave never submits (htmx sends the last focused button along: see kpi_views.report).
+        submit = "submit" in request.POST and not request.htmx
         try:
             services.save_review(
                 assignment=assignment,

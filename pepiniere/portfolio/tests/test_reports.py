@@ -82,6 +82,22 @@ def test_autosave_keeps_what_was_typed_even_what_does_not_read_yet(kpi):
     assert "Indicateurs 2016" in page
 
 
+def test_an_autosave_that_carries_the_submit_button_only_saves_the_draft(kpi):
+    # htmx sends the last focused button with the form: an autosave queued while the porteur
+    # clicks « Transmettre » carries `submit`. Only the page's own submission transmits.
+    url = reverse("kpi:report", args=[kpi["report"].pk])
+    response = kpi["client"].post(url, {**GOOD, "submit": ""}, HTTP_HX_REQUEST="true")
+    assert "Brouillon enregistré à" in response.content.decode()
+    report = kpi["report"]
+    report.refresh_from_db()
+    assert report.status == ReportStatus.DRAFT
+    assert report.draft_values["revenue"] == "120 000"
+    response = kpi["client"].post(url, {**GOOD, "submit": ""}, follow=True)
+    assert "Rapport transmis" in page_text(response)
+    report.refresh_from_db()
+    assert report.status == ReportStatus.SUBMITTED
+
+
 def test_an_autosave_after_the_session_expired_is_refused_without_losing_the_page(kpi):
     url = reverse("kpi:report", args=[kpi["report"].pk])
     anonymous = Client()

@@ -85,6 +85,31 @@ def test_review_form_saves_a_draft_then_submits(client):
     assert assignment.review.status == ReviewStatus.SUBMITTED
 
 
+def test_an_autosave_that_carries_the_submit_button_only_saves_the_draft(client):
+    # htmx sends the last focused button with the form: an autosave queued while the expert
+    # clicks « Remettre » carries `submit`. Only the page's own submission hands the review in.
+    call, _officer, _applications, _reviewers = reviewed_call(n_applications=1, n_reviewers=2, k=1)
+    assignment = Assignment.objects.get()
+    criterion = call.criteria.get()
+    client.force_login(assignment.reviewer)
+    typed = {
+        f"score-{criterion.pk}": "4",
+        f"comment-{criterion.pk}": "Solide",
+        "overall": "Bon projet",
+        "recommendation": "fund",
+        "submit": "",
+    }
+    url = reverse("reviews:review", args=[assignment.pk])
+    response = client.post(url, typed, HTTP_HX_REQUEST="true")
+    assert "Brouillon enregistré à" in response.content.decode()
+    assignment.refresh_from_db()
+    assert assignment.status != AssignmentStatus.SUBMITTED
+    assert assignment.review.status == ReviewStatus.DRAFT
+    assert client.post(url, typed).status_code == 302
+    assignment.refresh_from_db()
+    assert assignment.review.status == ReviewStatus.SUBMITTED
+
+
 def test_blind_review_hides_other_reviews_until_one_submits_and_only_if_allowed(client):
     call, _officer, applications, reviewers = reviewed_call(n_applications=1, n_reviewers=2, k=2)
     call.show_other_reviews = True
