@@ -156,6 +156,9 @@ LOGIN_LIMIT_PER_ADDRESS = env_int("LOGIN_LIMIT_PER_ADDRESS", 200)
 # Reverse proxies in front of the app that append to X-Forwarded-For (0: REMOTE_ADDR is the client).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 AXES_ENABLED = env_bool("LOGIN_THROTTLE", True)
+# Requests a minute one API token may make (api/auth.py), counted in the default cache: set a
+# cache shared by the web processes (CACHES) for the limit to hold across them.
+API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 600)
 AXES_HANDLER = "pepiniere.accounts.throttle.LoginThrottleHandler"
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username", "ip_address"]
 AXES_FAILURE_LIMIT = 100  # percent of each parameter's own limit (LoginThrottleHandler)

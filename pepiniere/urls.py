@@ -6,6 +6,7 @@ from pepiniere.api.api import api
 urlpatterns = [
     path("", include("pepiniere.calls.urls")),
     path("accueil/", include("pepiniere.home.urls")),
+    path("compte/jetons-api/", include("pepiniere.api.urls")),
     path("compte/", include("pepiniere.accounts.urls")),
     path("structures/", include("pepiniere.organisations.urls")),
     path("dossiers/", include("pepiniere.applications.urls")),

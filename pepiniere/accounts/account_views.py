@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from pepiniere.accounts import mfa, privacy
+from pepiniere.accounts.hooks import account_sections
 from pepiniere.accounts.models import User
 
 
@@ -36,6 +37,7 @@ def account(request: HttpRequest) -> HttpResponse:
             "mfa_required": mfa.is_required(user),
             "may_turn_off": mfa.may_turn_off(user),
             "recovery_left": recovery_left,
+            "sections": [html for section in account_sections if (html := section(request))],
         },
     )
 

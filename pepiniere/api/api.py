@@ -7,14 +7,14 @@ import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from django.http import HttpRequest
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Path, Schema
-from ninja.errors import HttpError
-from ninja.security import HttpBearer, django_auth
+from ninja.errors import AuthenticationError, HttpError
 
-from pepiniere.api.models import ApiToken, hash_key
+from pepiniere.api.auth import AUTH, RateLimited
 from pepiniere.applications.models import Application
 from pepiniere.applications.permissions import can_view_application
 from pepiniere.applications.selectors import applications_of_user
@@ -25,29 +25,63 @@ from pepiniere.reviews.models import Assignment
 from pepiniere.reviews.permissions import can_review
 
 
-class TokenAuth(HttpBearer):
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
-        found = (
-            ApiToken.objects.filter(key_hash=hash_key(token), revoked=False)
-            .select_related("user")
-            .first()
-        )
-        if found is None or not found.user.is_active:
-            return None
-        ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
-        request.user = found.user
-        return found.user
+class PepiniereAPI(NinjaAPI):
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        """The schema, with the Retry-After header of every 429 declared (ninja has no place
+        for response headers)."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                limited = operation.get("responses", {}).get(429)
+                if limited is not None:
+                    limited["description"] = "Too many requests for this token"
+                    limited["headers"] = {
+                        "Retry-After": {
+                            "description": "Seconds to wait before the next request",
+                            "schema": {"type": "integer", "minimum": 1},
+                        }
+                    }
+        return schema
 
 
-api = NinjaAPI(
+api = PepiniereAPI(
     title="Pépinière API",
     version="1",
     urls_namespace="api",
     docs_url="/docs",  # Swagger UI from the static files django-ninja ships (no CDN)
-    description="Calls for projects, applications and expert reviews. Authenticate with "
-    "`Authorization: Bearer <token>` (tokens: `pepiniere create_api_token EMAIL NAME`).",
+    description=(
+        "Calls for projects, applications and expert reviews, with the caller's rights on the "
+        "pages. Authenticate with `Authorization: Bearer <key>`: each person makes, names, "
+        "dates (up to one year) and revokes their tokens on « Mon compte » (`/compte/`), "
+        "read-only or read-write; the key is shown once. An unknown, expired or revoked token "
+        f"gets 401. Each token may make {settings.API_RATE_LIMIT_PER_MINUTE} requests a minute; "
+        "beyond, 429 with a `Retry-After` header (seconds)."
+    ),
 )
-AUTH = [TokenAuth(), django_auth]
+
+
+@api.exception_handler(RateLimited)
+def _rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+    response = api.create_response(
+        request,
+        {
+            "detail": _("Trop de requêtes pour ce jeton : réessayez dans %(n)d secondes.")
+            % {"n": exc.retry_after}
+        },
+        status=429,
+    )
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(
+        request,
+        {"detail": _("Jeton absent, inconnu, expiré ou révoqué.")},
+        status=401,
+    )
+
 
 # An id in a path is a database id: 1 to 2⁶³−1 (BigAutoField). Anything else is a 422 from the
 # validation, never an integer overflow in the database driver.
@@ -55,7 +89,9 @@ ObjectId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 class ErrorOut(Schema):
-    """401 (no or bad token) and 404 (absent, or not the caller's to see: never told apart)."""
+    """401 (no token, or an unknown, expired or revoked one), 403 (a read-only token asked to
+    write), 404 (absent, or not the caller's to see: never told apart), 429 (too many requests
+    for this token: see the Retry-After header). A French message."""
 
     detail: str
 
@@ -67,7 +103,12 @@ class ValidationErrorOut(Schema):
 
 
 PUBLIC_ERRORS: dict[int, Any] = {404: ErrorOut, 422: ValidationErrorOut}
-AUTH_ERRORS: dict[int, Any] = {401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+AUTH_ERRORS: dict[int, Any] = {
+    401: ErrorOut,
+    404: ErrorOut,
+    422: ValidationErrorOut,
+    429: ErrorOut,
+}
 
 
 class CallOut(Schema):
@@ -144,7 +185,7 @@ def get_call(request: HttpRequest, slug: str) -> CallOut:
 
 @api.get(
     "/applications",
-    response={200: list[ApplicationOut], 401: ErrorOut},
+    response={200: list[ApplicationOut], 401: ErrorOut, 429: ErrorOut},
     auth=AUTH,
     tags=["applications"],
     summary="The applications of the caller's organisations",
@@ -164,13 +205,13 @@ def get_application(request: AuthenticatedHttpRequest, application_id: ObjectId)
         Application.objects.select_related("call", "organisation").filter(pk=application_id).first()
     )
     if application is None or not can_view_application(request.user, application):
-        raise HttpError(404, "Not found")
+        raise HttpError(404, _("Introuvable."))
     return _application_out(application)
 
 
 @api.get(
     "/reviews/assignments",
-    response={200: list[AssignmentOut], 401: ErrorOut},
+    response={200: list[AssignmentOut], 401: ErrorOut, 429: ErrorOut},
     auth=AUTH,
     tags=["reviews"],
     summary="The caller's review assignments",
@@ -199,7 +240,7 @@ def get_assignment(request: AuthenticatedHttpRequest, assignment_id: ObjectId) -
         .first()
     )
     if assignment is None or not can_review(request.user, assignment):
-        raise HttpError(404, "Not found")
+        raise HttpError(404, _("Introuvable."))
     return _assignment_out(assignment)
 
 

@@ -137,6 +137,8 @@ ACTION_LABELS = {
     "account_closed": _("fermeture du compte"),
     "mfa_enabled": _("double facteur activé"),
     "mfa_disabled": _("double facteur désactivé"),
+    "create_api_token": _("jeton d'API créé"),
+    "revoke_api_token": _("jeton d'API révoqué"),
     # Open data (pepiniere.opendata)
     "withhold_open_data": _("ligne retirée des données ouvertes (exception légale)"),
     "restore_open_data": _("ligne rétablie dans les données ouvertes"),

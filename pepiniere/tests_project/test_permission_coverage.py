@@ -65,6 +65,8 @@ REFUSALS: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
     "accounts:mfa_recovery_codes": [("anonymous", "GET", {})],
     "accounts:mfa_regenerate_codes": [("anonymous", "POST", {})],
     "accounts:mfa_turn_off": [("anonymous", "POST", {})],
+    "api_tokens:create": [("anonymous", "GET", {}), ("anonymous", "POST", {"name": "x"})],
+    "api_tokens:revoke": [("anonymous", "POST", {}), ("stranger", "POST", {})],
     "organisations:mine": [("anonymous", "GET", {})],
     "organisations:create": [("anonymous", "GET", {})],
     "organisations:detail": [("stranger", "GET", {}), ("officer", "GET", {})],

@@ -126,6 +126,7 @@ class World:
             "kpi:return": {"pk": o["kpi_baseline"].pk},
             "kpi:correct": {"pk": o["kpi_baseline"].pk},
             "kpi:campaign": {"pk": o["kpi_campaign"].pk},
+            "api_tokens:revoke": {"pk": o["api_token"].pk},
             "kpi:close": {"pk": o["kpi_campaign"].pk},
             "kpi:template": {"pk": o["kpi_campaign"].pk},
             "kpi:upload": {"pk": o["kpi_campaign"].pk},
@@ -256,6 +257,9 @@ def build_world() -> World:
     )
 
     payments = _payments(application, officer, applicant)
+    from pepiniere.api.models import ApiToken
+
+    api_token, _key = ApiToken.issue(user=applicant, name="Script du tableur")
 
     users = {
         "applicant": applicant,
@@ -297,6 +301,7 @@ def build_world() -> World:
             **payments,
             "kpi_campaign": kpi_campaign,
             "kpi_import": kpi_import,
+            "api_token": api_token,
         },
     )
 
