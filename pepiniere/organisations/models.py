@@ -98,6 +98,14 @@ class Organisation(models.Model):
         blank=True,
         help_text=_("Par exemple « Président », « Gérante », « Présidente de l'association »."),
     )
+    # False for a structure known only from a funder's published file (a historical grants
+    # import, pepiniere.opendata): nobody from it registered it; the first person who registers
+    # its SIREN becomes its owner (services.create_organisation) and it becomes verified.
+    verified = models.BooleanField(
+        _("enregistrée par ses membres"),
+        default=True,
+        help_text=_("Décoché : structure connue seulement par un import de subventions."),
+    )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("créé le"))
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL,

@@ -70,6 +70,8 @@ def create_organisation(*, actor: Any, data: dict[str, Any]) -> Organisation | J
     """Register the structure with its declarant as owner; when its SIREN or RNA is already
     registered, make a request to join that organisation instead (nothing is created for it)."""
     holder = identifier_holder(siret=data.get("siret", ""), rna=data.get("rna", ""))
+    if holder is not None and not holder.verified and not holder.members.exists():
+        return _claim_unverified(holder, actor=actor, data=data)
     if holder is None:
         organisation = Organisation(**data)
         try:
@@ -87,6 +89,23 @@ def create_organisation(*, actor: Any, data: dict[str, Any]) -> Organisation | J
     return request_to_join(
         organisation=holder, actor=actor, identifier=data.get("siret") or data.get("rna", "")
     )
+
+
+def _claim_unverified(
+    organisation: Organisation, *, actor: Any, data: dict[str, Any]
+) -> Organisation:
+    """A structure created by a grants import, which nobody registered: the first person to
+    register it fills it in and becomes its owner (its imported grants and aid stay on it)."""
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    for name, value in data.items():
+        setattr(organisation, name, value)
+    organisation.verified = True
+    organisation.save()
+    Membership.objects.create(user=actor, organisation=organisation, role=MemberRole.OWNER)
+    record(
+        actor=actor, obj=organisation, action="create", reason=_("structure importée, revendiquée")
+    )
+    return organisation
 
 
 @transaction.atomic

@@ -1,0 +1,588 @@
+"""Historical import of grants (issue 15): a funder's published file (SCDL or 360Giving, read by
+reading.py) becomes ImportedGrants, each record of the file getting one outcome with its reason:
+imported, flagged (imported with a problem noted), rejected or duplicate (its fingerprint is
+already imported, or an earlier record of the same file has it).
+
+The same evaluation serves the preview (the officer's page, `--dry-run`) and the import: nothing
+is written until the import is confirmed, and then everything is, in one transaction (an error
+half-way leaves nothing). The uploaded file is kept on its ImportBatch, so a confirmed preview
+imports those very bytes.
+
+Organisations are matched by SIREN (the SIRET's first nine digits), then by RNA; when none
+exists, an unverified one is created (Organisation.verified = False: the first person who
+registers that SIREN claims it). Its département, required on every organisation, comes from the
+record's postal code, else from the attribuant's SIREN when the attribuant is a commune
+(21 + its INSEE code) or a département (22 + its code), else from the importing funder's SIRET
+likewise; when none of those says it, no organisation is created and the grant is flagged.
+De minimis imported aid (reading.py says which) in euros is written to the organisation's de
+minimis ledger (grants.AidRecord, source « importée »), at the beneficiary's part of the amount
+and the date of the agreement (the files give no date of the decision granting the right)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from pepiniere.audit.services import record as audit
+from pepiniere.grants.models import AidRecord, AidSource
+from pepiniere.lib.spreadsheet import SafeCsvWriter
+from pepiniere.opendata.export import SCDL_FIELDS, decimal_text
+from pepiniere.opendata.models import ImportBatch, ImportedGrant, ImportOutcome, ImportStatus
+from pepiniere.opendata.reading import FileRefused, ParsedFile, Record, plain, read_file
+from pepiniere.organisations.models import Organisation, OrganisationKind
+from pepiniere.programmes.models import Funder
+from pepiniere.territories.models import Departement
+
+IMPORTED = ImportOutcome.IMPORTED.value
+FLAGGED = ImportOutcome.FLAGGED.value
+REJECTED = ImportOutcome.REJECTED.value
+DUPLICATE = ImportOutcome.DUPLICATE.value
+OUTCOMES = (IMPORTED, FLAGGED, REJECTED, DUPLICATE)
+
+REPORT_HEADER = [
+    "enregistrement (n° dans le fichier : 1 = première ligne de données après l'en-tête du "
+    "CSV, ou premier élément de « grants » en 360Giving)",
+    "resultat",
+    "motif",
+    "beneficiaire",
+    "montant",
+]
+CHUNK = 500  # ids per IN (…) query: under SQLite's variable limit
+
+
+@dataclass(slots=True)
+class ReportLine:
+    number: int
+    outcome: str
+    reason: str
+    beneficiary: str
+    amount: str
+
+
+@dataclass(slots=True)
+class _New:
+    """An organisation the import will create (its SIREN or RNA, its département)."""
+
+    siren: str
+    siret: str
+    rna: str
+    name: str
+    departement: str
+    kind: str
+
+
+@dataclass
+class Evaluation:
+    """What importing the file would do: one report line per record, and the records to write
+    (with the organisation each goes to: an existing id, a key of `new`, or None)."""
+
+    parsed: ParsedFile
+    lines: list[ReportLine]
+    to_write: list[tuple[Record, Funder | None, int | str | None]]
+    new: dict[str, _New]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(OUTCOMES, 0)
+        for line in self.lines:
+            counts[line.outcome] += 1
+        return counts
+
+
+class ImportError_(Exception):
+    """The import cannot run (the file is refused, or the database refused the write)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _chunks[T](items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _departement_of_public_body(siret: str, known: set[str]) -> str:
+    """A commune's SIREN is 21 + département + 0 + commune + key (Antibes 210600045 → 06), a
+    département council's 22 + its code (224400028 → 44)."""
+    if len(siret) < 9 or not siret.isdigit() or siret[:2] not in ("21", "22"):
+        return ""
+    code = siret[2:4]
+    if code == "97":
+        code = siret[2:5]
+    return code if code in known else ""
+
+
+def _departement_of_postal_code(postal: str, known: set[str]) -> str:
+    if not re.fullmatch(r"\d{5}", postal):
+        return ""
+    if postal.startswith("97"):
+        code = postal[:3]
+    elif postal.startswith("20"):
+        code = "2A" if postal < "20200" else "2B"
+    else:
+        code = postal[:2]
+    return code if code in known else ""
+
+
+def evaluate(parsed: ParsedFile, *, funder: Funder | None) -> Evaluation:
+    """The outcome of every record, reading the database only (fingerprints already imported,
+    organisations and funders known)."""
+    records = parsed.records
+    candidates = [r for r in records if not r.rejected]
+    fingerprints = {id(r): r.fingerprint() for r in candidates}
+    existing: set[str] = set()
+    values = list(set(fingerprints.values()))
+    for chunk in _chunks(values):
+        existing.update(
+            ImportedGrant.objects.filter(fingerprint__in=chunk).values_list(
+                "fingerprint", flat=True
+            )
+        )
+    funder_ids = sorted({r.funder_id for r in candidates if len(r.funder_id) == 14})
+    funders = {f.siret: f for f in Funder.objects.filter(siret__in=funder_ids)}
+    sirens = sorted({r.beneficiary_siren for r in candidates if r.siren_valid})
+    by_siren: dict[str, int] = {}
+    for chunk in _chunks(sirens):
+        by_siren.update(Organisation.objects.filter(siren__in=chunk).values_list("siren", "pk"))
+    rnas = sorted({r.beneficiary_rna for r in candidates if r.beneficiary_rna})
+    by_rna: dict[str, int] = {}
+    for chunk in _chunks(rnas):
+        by_rna.update(Organisation.objects.filter(rna__in=chunk).values_list("rna", "pk"))
+    departements = set(Departement.objects.values_list("code", flat=True))
+    own_departement = _departement_of_public_body(funder.siret, departements) if funder else ""
+
+    lines: list[ReportLine] = []
+    to_write: list[tuple[Record, Funder | None, int | str | None]] = []
+    new: dict[str, _New] = {}
+    taken_rnas = set(by_rna)
+    seen: dict[str, int] = {}
+    for r in records:
+        amount = "" if r.amount is None else f"{r.amount:f}"
+        if r.rejected:
+            lines.append(ReportLine(r.number, REJECTED, r.rejected, r.beneficiary_name, amount))
+            continue
+        if not r.funder_id and not r.funder_name:
+            if funder is None:
+                lines.append(
+                    ReportLine(
+                        r.number,
+                        REJECTED,
+                        _("attribuant absent (ni nom ni identifiant) et aucun financeur donné"),
+                        r.beneficiary_name,
+                        amount,
+                    )
+                )
+                continue
+            r.funder_name, r.funder_id = funder.name, funder.siret
+            r.flags.append(_("attribuant absent : celui qui importe (%(f)s)") % {"f": funder.name})
+        key = fingerprints[id(r)]
+        if key in existing:
+            lines.append(
+                ReportLine(
+                    r.number,
+                    DUPLICATE,
+                    _("déjà importée (même attribuant, bénéficiaire, date, montant et objet)"),
+                    r.beneficiary_name,
+                    amount,
+                )
+            )
+            continue
+        if key in seen:
+            lines.append(
+                ReportLine(
+                    r.number,
+                    DUPLICATE,
+                    _(
+                        "identique à l'enregistrement n° %(n)s du fichier (même attribuant, "
+                        "bénéficiaire, date, montant et objet)"
+                    )
+                    % {"n": seen[key]},
+                    r.beneficiary_name,
+                    amount,
+                )
+            )
+            continue
+        seen[key] = r.number
+        platform_funder = funders.get(r.funder_id)
+        if platform_funder is None and funder is not None and r.funder_id == funder.siret:
+            platform_funder = funder
+        organisation = _organisation(
+            r, by_siren, by_rna, new, taken_rnas, departements, own_departement
+        )
+        if r.de_minimis and r.currency == "EUR" and organisation is None:
+            r.flags.append(
+                _("aide de minimis non inscrite au registre : aucune structure rattachée")
+            )
+        to_write.append((r, platform_funder, organisation))
+        outcome = FLAGGED if r.flags else IMPORTED
+        lines.append(
+            ReportLine(
+                r.number,
+                outcome,
+                " ; ".join(r.flags) if r.flags else _("importée"),
+                r.beneficiary_name,
+                amount,
+            )
+        )
+    return Evaluation(parsed, lines, to_write, new)
+
+
+def _organisation(
+    r: Record,
+    by_siren: dict[str, int],
+    by_rna: dict[str, int],
+    new: dict[str, _New],
+    taken_rnas: set[str],
+    departements: set[str],
+    own_departement: str,
+) -> int | str | None:
+    if r.siren_valid and r.beneficiary_siren in by_siren:
+        return by_siren[r.beneficiary_siren]
+    if r.beneficiary_rna and r.beneficiary_rna in by_rna:
+        return by_rna[r.beneficiary_rna]
+    key = (
+        f"siren:{r.beneficiary_siren}"
+        if r.siren_valid
+        else (f"rna:{r.beneficiary_rna}" if r.beneficiary_rna else "")
+    )
+    if not key:
+        if not r.beneficiary_siren:
+            r.flags.append(_("bénéficiaire sans SIREN ni RNA : rattaché à aucune structure"))
+        return None
+    if key in new:
+        return key
+    departement = (
+        _departement_of_postal_code(r.beneficiary_postal_code, departements)
+        or _departement_of_public_body(r.funder_id, departements)
+        or own_departement
+    )
+    if not departement:
+        r.flags.append(
+            _(
+                "structure non créée : son département est inconnu (ni code postal, ni attribuant "
+                "communal ou départemental)"
+            )
+        )
+        return None
+    rna = r.beneficiary_rna if r.beneficiary_rna not in taken_rnas else ""
+    if rna:
+        taken_rnas.add(rna)
+    association = bool(rna) or "association" in plain(r.beneficiary_name)
+    new[key] = _New(
+        siren=r.beneficiary_siren if r.siren_valid else "",
+        siret=r.beneficiary_siret if r.siren_valid and r.beneficiary_siret else "",
+        rna=rna,
+        name=(r.beneficiary_name or r.beneficiary_siren or rna)[:200],
+        departement=departement,
+        kind=OrganisationKind.ASSOCIATION if association else OrganisationKind.OTHER,
+    )
+    return key
+
+
+# --- the report --------------------------------------------------------------------------
+
+
+def write_report(lines: Iterable[ReportLine], stream: TextIO) -> None:
+    writer = SafeCsvWriter(stream, lineterminator="\r\n")
+    writer.writerow_text(REPORT_HEADER)
+    for line in lines:
+        writer.writerow_text(
+            [str(line.number), line.outcome, line.reason, line.beneficiary, line.amount]
+        )
+
+
+def report_csv(lines: Iterable[ReportLine]) -> str:
+    buffer = io.StringIO()
+    write_report(lines, buffer)
+    return buffer.getvalue()
+
+
+def read_report(batch: ImportBatch) -> list[ReportLine]:
+    if not batch.report:
+        return []
+    with batch.report.open("rb") as stream:
+        text = stream.read().decode("utf-8")
+    rows = csv.reader(io.StringIO(text, newline=""))
+    next(rows, None)
+    return [
+        ReportLine(int(row[0]), row[1], _unneutralise(row[2]), _unneutralise(row[3]), row[4])
+        for row in rows
+        if len(row) == 5
+    ]
+
+
+def _unneutralise(text: str) -> str:
+    return text[1:] if text.startswith("'") and text[1:2] in "=+-@\t\r＝＋－＠" else text
+
+
+# --- writing -----------------------------------------------------------------------------
+
+
+def _write(evaluation: Evaluation, batch: ImportBatch, actor: Any) -> None:
+    """Every organisation, ledger line and grant of the evaluation (inside the caller's
+    transaction)."""
+    now = timezone.now()
+    created: dict[str, int] = {}
+    if evaluation.new:
+        keys = list(evaluation.new)
+        made = Organisation.objects.bulk_create(
+            [
+                Organisation(
+                    name=n.name,
+                    kind=n.kind,
+                    siren=n.siren,
+                    siret=n.siret,
+                    rna=n.rna,
+                    departement_id=n.departement,
+                    verified=False,
+                )
+                for n in evaluation.new.values()
+            ],
+            batch_size=CHUNK,
+        )
+        created = {key: organisation.pk for key, organisation in zip(keys, made, strict=True)}
+    rows = []
+    aid = []
+    for r, funder, organisation in evaluation.to_write:
+        organisation_id = created[organisation] if isinstance(organisation, str) else organisation
+        assert r.amount is not None and r.agreement_date is not None
+        grant = ImportedGrant(
+            batch=batch,
+            record_number=r.number,
+            fingerprint=r.fingerprint(),
+            funder=funder,
+            funder_name=r.funder_name[:255],
+            funder_siret=r.funder_id[:20],
+            beneficiary_name=r.beneficiary_name[:255],
+            beneficiary_siret=r.beneficiary_siret,
+            beneficiary_siren=r.beneficiary_siren,
+            beneficiary_rna=r.beneficiary_rna,
+            organisation_id=organisation_id,
+            amount=r.amount,
+            share=r.share,
+            currency=r.currency,
+            agreement_date=r.agreement_date,
+            reference=r.reference[:255],
+            object=r.object,
+            nature=r.nature[:100],
+            payment_terms=r.payment_terms[:255],
+            payment_dates=r.payment_dates[:100],
+            rae_id=r.rae_id[:20],
+            eu_notified=r.eu_notified,
+            aid_scheme=r.aid_scheme[:255],
+            de_minimis=r.de_minimis,
+            flags=list(r.flags),
+            raw=r.raw,
+        )
+        part = r.beneficiary_amount
+        if r.de_minimis and r.currency == "EUR" and organisation_id is not None and part:
+            aid.append(
+                (
+                    grant,
+                    AidRecord(
+                        organisation_id=organisation_id,
+                        source=AidSource.IMPORTED,
+                        funder_name=(r.funder_name or r.funder_id)[:200],
+                        amount=part,
+                        granted_on=r.agreement_date,
+                        reference=(r.reference or r.object)[:100],
+                        recorded_by=actor if actor is not None and actor.is_authenticated else None,
+                        recorded_at=now,
+                    ),
+                )
+            )
+        rows.append(grant)
+    if aid:
+        records = AidRecord.objects.bulk_create([a for _g, a in aid], batch_size=CHUNK)
+        for (grant, _a), made_record in zip(aid, records, strict=True):
+            grant.aid_record = made_record
+    ImportedGrant.objects.bulk_create(rows, batch_size=2000)
+
+
+def _apply_counts(batch: ImportBatch, evaluation: Evaluation) -> None:
+    counts = evaluation.counts
+    batch.records = len(evaluation.lines)
+    for outcome in OUTCOMES:
+        setattr(batch, outcome, counts[outcome])
+    batch.format = evaluation.parsed.format
+    batch.encoding = evaluation.parsed.encoding
+    batch.delimiter = evaluation.parsed.delimiter
+
+
+def _summary(counts: dict[str, int]) -> str:
+    return _("%(i)s importées, %(f)s importées avec une alerte, %(r)s refusées, %(d)s doublons") % {
+        "i": counts[IMPORTED],
+        "f": counts[FLAGGED],
+        "r": counts[REJECTED],
+        "d": counts[DUPLICATE],
+    }
+
+
+def preview(data: bytes, *, funder: Funder | None, format: str = "auto") -> Evaluation:
+    """What importing these bytes would do; raises FileRefused when the file cannot be read."""
+    return evaluate(read_file(data, format=format), funder=funder)
+
+
+def _save_report(batch: ImportBatch, evaluation: Evaluation) -> None:
+    batch.report.save(
+        f"rapport-import-{batch.pk}.csv",
+        ContentFile(report_csv(evaluation.lines).encode("utf-8")),
+        save=False,
+    )
+
+
+@transaction.atomic
+def stage_import(
+    *, data: bytes, file_name: str, funder: Funder | None, actor: Any, format: str = "auto"
+) -> ImportBatch:
+    """The officer's upload: the file kept on a new batch with its preview report (status
+    « preview »), or refused as a whole with the reason (status « refused »)."""
+    batch = ImportBatch(
+        funder=funder,
+        file_name=file_name[:200],
+        sha256=hashlib.sha256(data).hexdigest(),
+        uploaded_by=actor if actor is not None and actor.is_authenticated else None,
+        uploaded_at=timezone.now(),
+    )
+    batch.file.save(f"import-{batch.sha256[:16]}.dat", ContentFile(data), save=False)
+    try:
+        evaluation = preview(data, funder=funder, format=format)
+    except FileRefused as refused:
+        batch.status = ImportStatus.REFUSED
+        batch.refusal = refused.message
+        batch.save()
+        return batch
+    _apply_counts(batch, evaluation)
+    batch.save()
+    _save_report(batch, evaluation)
+    batch.save(update_fields=["report"])
+    return batch
+
+
+def confirm_import(*, batch: ImportBatch, actor: Any) -> ImportBatch:
+    """Import the previewed file: its stored bytes evaluated again (a grant imported since the
+    preview becomes a duplicate) and written in one transaction with the batch's report and
+    audit entry."""
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if batch.status != ImportStatus.PREVIEW:
+            raise ImportError_(
+                _("Cet import est « %(s)s » : il ne peut plus être confirmé.")
+                % {"s": batch.get_status_display()}
+            )
+        with batch.file.open("rb") as stream:
+            data = stream.read()
+        try:
+            evaluation = preview(data, funder=batch.funder, format=batch.format or "auto")
+        except FileRefused as refused:
+            raise ImportError_(refused.message) from None
+        _commit(batch, evaluation, actor)
+    return batch
+
+
+def _commit(batch: ImportBatch, evaluation: Evaluation, actor: Any) -> None:
+    now = timezone.now()
+    _write(evaluation, batch, actor)
+    _apply_counts(batch, evaluation)
+    batch.status = ImportStatus.IMPORTED
+    batch.confirmed_at = now
+    if batch.pk is None:
+        batch.save()
+    _save_report(batch, evaluation)
+    batch.save()
+    audit(
+        actor=actor,
+        obj=batch,
+        action="import_grants",
+        reason=_summary(evaluation.counts),
+        public=False,
+        at=now,
+    )
+
+
+@transaction.atomic
+def cancel_import(*, batch: ImportBatch, actor: Any) -> ImportBatch:
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status != ImportStatus.PREVIEW:
+        raise ImportError_(
+            _("Cet import est « %(s)s » : il ne peut plus être annulé.")
+            % {"s": batch.get_status_display()}
+        )
+    batch.status = ImportStatus.CANCELLED
+    batch.save(update_fields=["status"])
+    batch.file.delete(save=False)
+    batch.save(update_fields=["file"])
+    audit(actor=actor, obj=batch, action="cancel_import_grants", public=False)
+    return batch
+
+
+def import_file(
+    *,
+    data: bytes,
+    file_name: str,
+    funder: Funder | None,
+    actor: Any = None,
+    format: str = "auto",
+    dry_run: bool = False,
+) -> tuple[Evaluation, ImportBatch | None]:
+    """The command's import: read, evaluate and (unless `dry_run`) write everything in one
+    transaction. Raises FileRefused when the file cannot be read (nothing is written then)."""
+    evaluation = preview(data, funder=funder, format=format)
+    if dry_run:
+        return evaluation, None
+    with transaction.atomic():
+        batch = ImportBatch(
+            funder=funder,
+            file_name=file_name[:200],
+            sha256=hashlib.sha256(data).hexdigest(),
+            uploaded_by=actor if actor is not None and actor.is_authenticated else None,
+            uploaded_at=timezone.now(),
+        )
+        batch.file.save(f"import-{batch.sha256[:16]}.dat", ContentFile(data), save=False)
+        batch.save()
+        _commit(batch, evaluation, actor)
+    return evaluation, batch
+
+
+def write_imported_scdl(grants: Iterable[ImportedGrant], stream: TextIO) -> int:
+    """Imported grants as an SCDL file again (the schema's forms: ISO dates, `.` decimals,
+    `oui`/`non`): a file exported by the platform, imported, gives the same file back."""
+    writer = SafeCsvWriter(stream, lineterminator="\r\n")
+    writer.writerow_text(SCDL_FIELDS)
+    written = 0
+    for g in grants:
+        notified = {True: "oui", False: "non", None: ""}[g.eu_notified]
+        share = "" if g.share is None else f"{g.share.normalize():f}"
+        writer.writerow_text(
+            [
+                g.funder_name,
+                g.funder_siret,
+                g.agreement_date.isoformat(),
+                g.reference,
+                g.beneficiary_name,
+                g.beneficiary_siret,
+                g.beneficiary_rna,
+                g.object,
+                decimal_text(g.amount),
+                g.nature,
+                g.payment_terms,
+                g.payment_dates,
+                g.rae_id,
+                notified,
+                share,
+                g.aid_scheme,
+            ]
+        )
+        written += 1
+    return written
