@@ -216,7 +216,15 @@ class ParsedFile:
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """The text and the name of its encoding: UTF-8 with BOM, UTF-8, else cp1252."""
+    """The text and the name of its encoding: UTF-8 with BOM, UTF-16 with BOM, UTF-8, else
+    cp1252. NUL characters are dropped (no database text column takes them)."""
+    text, encoding = _decode(data)
+    return text.replace("\x00", ""), encoding
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", errors="replace"), "utf-16"
     if data.startswith(codecs.BOM_UTF8):
         return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace"), "utf-8-sig"
     try:
@@ -692,7 +700,8 @@ def _set_share(record: Record, text: str) -> None:
 
 def _giving_records(text: str) -> Iterator[Record]:
     try:
-        package = json.loads(text, parse_float=Decimal)
+        # No NUL in the database's text (\u0000 escapes): dropped like raw NULs.
+        package = json.loads(text.replace("\\u0000", ""), parse_float=Decimal)
     except json.JSONDecodeError as error:
         raise FileRefused(
             _("JSON illisible (ligne %(l)s, colonne %(c)s) : ce n'est pas un paquet 360Giving.")

@@ -342,3 +342,11 @@ def test_an_export_imported_into_an_empty_database_exports_the_same_file(tmp_pat
     again = io.StringIO()
     importing.write_imported_scdl(ImportedGrant.objects.order_by("record_number"), again)
     assert again.getvalue() == published
+
+
+def test_nul_characters_never_reach_the_database(tmp_path):
+    row = f"Ville,{ANTIBES},2017-06-27,R1,Structure\x00 A,{siret(9)},,Obj\x00et,1000,aide en numéraire,unique,2017-06-27,,non,1,"
+    run(write(tmp_path, f"{HEADER}\n{row}\n"))
+    package = '{"grants": [{"id": "G-1", "title": "Ti\\u0000tre", "currency": "EUR", "amountAwarded": 10, "awardDate": "2020-01-02", "recipientOrganization": [{"id": "FR-SIREN-%s", "name": "B"}], "fundingOrganization": [{"id": "X", "name": "F"}]}]}'
+    run(write(tmp_path, package % siret(10)[:9], name="p.json"))
+    assert set(ImportedGrant.objects.values_list("object", flat=True)) == {"Objet", "Titre"}
