@@ -168,9 +168,16 @@ class _Groups:
         return found
 
 
-def iter_lines(funder: Funder | None = None, *, chunk: int = CHUNK) -> Iterator[Line]:
-    """Every funder's line of every award (only `funder`'s when given), with its outcome, in
-    award order then by share (largest first). Streams: four queries read side by side in the
+IdRange = tuple[int | None, int | None]
+EVERY_ID: IdRange = (None, None)
+
+
+def iter_lines(
+    funder: Funder | None = None, *, chunk: int = CHUNK, ids: IdRange = EVERY_ID
+) -> Iterator[Line]:
+    """Every funder's line of every award (only `funder`'s when given; only awards whose id is in
+    `ids`, from its first bound included to its second excluded, when given), with its outcome,
+    in award order then by share (largest first). Streams: four queries read side by side in the
     same order (awards, shares, signed versions, their schedules), `chunk` rows at a time,
     joined here award by award; only plain values are kept, whatever the number of awards.
     On PostgreSQL the four read one snapshot (a REPEATABLE READ, read-only transaction) when no
@@ -178,15 +185,41 @@ def iter_lines(funder: Funder | None = None, *, chunk: int = CHUNK) -> Iterator[
     `transaction_mode` IMMEDIATE in settings, and would stop every writer for the whole export):
     rows of an award the award query did not see are skipped."""
     if connection.in_atomic_block or connection.vendor != "postgresql":
-        yield from _lines(funder, chunk)
+        yield from _lines(funder, chunk, ids)
         return
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        yield from _lines(funder, chunk)
+        yield from _lines(funder, chunk, ids)
 
 
-def _lines(funder: Funder | None, chunk: int) -> Iterator[Line]:
+def split_ids(funder: Funder | None, parts: int) -> list[IdRange]:
+    """`parts` award id ranges holding about as many of the funder's awards each, in order; they
+    cover every id (the first starts at None, the last ends at None)."""
+    queryset = awards(funder).values_list("id", flat=True)
+    total = queryset.count()
+    bounds: list[int | None] = [None]
+    for k in range(1, parts):
+        offset = k * total // parts
+        if offset == 0:
+            continue  # a bound at the first award would leave the first range empty
+        bound = next(iter(queryset[offset : offset + 1]), None)
+        if bound is not None and (bounds[-1] is None or bound > bounds[-1]):
+            bounds.append(bound)
+    bounds.append(None)
+    return list(itertools.pairwise(bounds))
+
+
+def _in(queryset: QuerySet[Any], field: str, ids: IdRange) -> QuerySet[Any]:
+    low, high = ids
+    if low is not None:
+        queryset = queryset.filter(**{f"{field}__gte": low})
+    if high is not None:
+        queryset = queryset.filter(**{f"{field}__lt": high})
+    return queryset
+
+
+def _lines(funder: Funder | None, chunk: int, ids: IdRange = EVERY_ID) -> Iterator[Line]:
     funders = {f.pk: f for f in Funder.objects.all()}
     below = set(
         PublicationPolicy.objects.filter(publish_below_threshold=True).values_list(
@@ -202,6 +235,10 @@ def _lines(funder: Funder | None, chunk: int) -> Iterator[Line]:
         shares = shares.filter(funder=funder)
         versions = versions.filter(agreement__award__shares__funder=funder)
         steps = steps.filter(version__agreement__award__shares__funder=funder)
+    withholdings = _in(withholdings, "award_id", ids)
+    shares = _in(shares, "award_id", ids)
+    versions = _in(versions, "agreement__award_id", ids)
+    steps = _in(steps, "version__agreement__award_id", ids)
     withheld = {
         (award_id, funder_id): reason
         for award_id, funder_id, reason in withholdings.values_list(
@@ -227,7 +264,9 @@ def _lines(funder: Funder | None, chunk: int) -> Iterator[Line]:
         .values_list("version__agreement__award_id", "version_id", "trigger")
         .iterator(chunk_size=chunk)
     )
-    award_rows = awards(funder).annotate(amount_text=_TEXT).values_list(*_AWARD_COLUMNS)
+    award_rows = (
+        _in(awards(funder), "id", ids).annotate(amount_text=_TEXT).values_list(*_AWARD_COLUMNS)
+    )
     for row in award_rows.iterator(chunk_size=chunk):
         award_id = row[0]
         signed = version_groups.take(award_id)
@@ -359,12 +398,14 @@ def scdl_row(line: Line) -> list[str]:
     ]
 
 
-def write_scdl(found: Iterable[Line], stream: TextIO) -> int:
+def write_scdl(found: Iterable[Line], stream: TextIO, *, header: bool = True) -> int:
     """The CSV (`,`, UTF-8 without BOM as the SCDL asks) of the published lines, written as they
-    come; text cells go through the spreadsheet helper so a name starting with « = » cannot run
-    as a formula. Returns the number of rows."""
+    come (after the header line unless `header` is false: a part of a file); text cells go
+    through the spreadsheet helper so a name starting with « = » cannot run as a formula.
+    Returns the number of rows."""
     writer = SafeCsvWriter(stream, lineterminator="\r\n")
-    writer.writerow_text(SCDL_FIELDS)
+    if header:
+        writer.writerow_text(SCDL_FIELDS)
     written = 0
     for line in found:
         if line.outcome == PUBLISHED:
@@ -453,9 +494,19 @@ def _published_grants(found: Iterable[Line]) -> Iterator[tuple[Grant, list[Funde
         yield group_lines[0].grant, [line.funder for line in group_lines]
 
 
+GIVING_SEPARATOR = ",\n    "
+
+
 def write_giving(found: Iterable[Line], stream: TextIO, *, issued: datetime.date) -> int:
     """The 360Giving package, written grant by grant, one grant a line. Returns the number of
     grants."""
+    write_giving_head(stream, issued=issued)
+    written = write_giving_grants(found, stream, first=True)
+    write_giving_tail(stream, written)
+    return written
+
+
+def write_giving_head(stream: TextIO, *, issued: datetime.date) -> None:
     stream.write(
         "{\n"
         '  "version": "1.4",\n'
@@ -463,14 +514,22 @@ def write_giving(found: Iterable[Line], stream: TextIO, *, issued: datetime.date
         f'  "issued": "{issued.isoformat()}",\n'
         '  "grants": ['
     )
+
+
+def write_giving_grants(found: Iterable[Line], stream: TextIO, *, first: bool) -> int:
+    """The grants of the published lines, each after GIVING_SEPARATOR (`first`: the first one
+    after a plain line break, as the first grant of the package). Returns their number."""
     written = 0
     amounts = _Amounts()
     for grant, funders in _published_grants(found):
-        stream.write(",\n    " if written else "\n    ")
+        stream.write("\n    " if first and not written else GIVING_SEPARATOR)
         stream.write(amounts.encode(giving_grant(grant, funders, amounts.number)))
         written += 1
-    stream.write("\n  ]\n}\n" if written else "]\n}\n")
     return written
+
+
+def write_giving_tail(stream: TextIO, written: int) -> None:
+    stream.write("\n  ]\n}\n" if written else "]\n}\n")
 
 
 def giving_json(found: Iterable[Line], *, issued: datetime.date) -> str:

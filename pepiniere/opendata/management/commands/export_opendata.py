@@ -1,22 +1,24 @@
-"""`pepiniere export_opendata --format scdl|360giving [--funder SIRET] --out FILE`
+"""`pepiniere export_opendata --format scdl|360giving [--funder SIRET] [--jobs N] --out FILE`
 
 Writes the open data of one funder (or of all) as an SCDL « subventions » CSV or a 360Giving
 JSON package (DESIGN.md "Open data and import formats") and prints one line per kind of outcome:
 published, withheld, too small, not yet signed. Non-zero exit on an unknown funder, a bad format
-or a folder that does not exist; the file is written only when the export succeeded."""
+or a folder that does not exist; the file is written only when the export succeeded. A large
+export is written by up to `--jobs` processes (default: two, or one on a single core;
+opendata/parallel.py); `--part` and `--snapshot` are that split's own options."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from pepiniere.opendata import export
+from pepiniere.opendata import export, parallel
 from pepiniere.programmes.models import Funder
 
 LABELS = {
@@ -41,6 +43,14 @@ class Command(BaseCommand):
         parser.add_argument("--format", required=True, help="scdl ou 360giving")
         parser.add_argument("--funder", help="SIRET du financeur (14 chiffres) ; tous sinon")
         parser.add_argument("--out", required=True, help="fichier à écrire")
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=min(2, os.cpu_count() or 1),
+            help="processus au plus pour un grand export (1 : un seul)",
+        )
+        parser.add_argument("--part", help=argparse.SUPPRESS)  # a helper's range of award ids
+        parser.add_argument("--snapshot", help=argparse.SUPPRESS)  # the parent's snapshot
 
     def handle(self, *args: Any, **options: Any) -> None:
         fmt = str(options["format"]).lower()
@@ -55,33 +65,45 @@ class Command(BaseCommand):
         out = Path(options["out"])
         if not out.parent.exists():
             raise CommandError(f"Le dossier {out.parent} n'existe pas.")
-        counts = dict.fromkeys(export.OUTCOMES, 0)
-        missing: set[str] = set()
-
-        def counted() -> Iterator[export.Line]:
-            for line in export.iter_lines(funder):
-                counts[line.outcome] += 1
-                if line.outcome == export.PUBLISHED and not line.funder.siret:
-                    missing.add(line.funder.name)
-                yield line
-
+        if options["part"] is not None:
+            try:
+                ids = parallel.parse_ids(options["part"])
+            except ValueError:
+                raise CommandError(f"Intervalle invalide « {options['part']} ».") from None
+            parallel.write_part(fmt, funder, ids, options["snapshot"], out)
+            return
+        if options["jobs"] < 1:
+            raise CommandError("--jobs : un nombre de processus, 1 au moins.")
         # Streamed into a temporary file beside the target, which replaces it only on success.
         handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=".export_opendata-")
         try:
             with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-                if fmt == "scdl":
-                    export.write_scdl(counted(), stream)
-                else:
-                    export.write_giving(counted(), stream, issued=timezone.localdate())
-            if fmt == "scdl" and missing:
+                tally = parallel.write(
+                    fmt,
+                    funder,
+                    stream,
+                    issued=timezone.localdate(),
+                    jobs=options["jobs"],
+                    folder=out.parent,
+                )
+            if fmt == "scdl" and tally.missing:
                 raise CommandError(
                     "Financeur(s) sans SIRET, l'idAttribuant du SCDL est obligatoire : "
-                    + ", ".join(sorted(missing))
+                    + ", ".join(sorted(tally.missing))
                 )
             os.replace(temporary, out)
+        except parallel.PartFailed as error:
+            raise CommandError(str(error)) from None
         finally:
             if os.path.exists(temporary):
                 os.unlink(temporary)
         for outcome in export.OUTCOMES:
-            self.stdout.write(f"{LABELS[outcome]} : {counts[outcome]} ligne(s)")
+            self.stdout.write(f"{LABELS[outcome]} : {tally.counts[outcome]} ligne(s)")
         self.stdout.write(f"Écrit dans {out} ({fmt}).")
+        if options["verbosity"] >= 2:
+            peaks = tally.helper_peaks_kb
+            self.stdout.write(
+                f"Processus : {1 + len(peaks)} ; pic de mémoire des auxiliaires : "
+                + (" + ".join(f"{kb // 1024} Mo" for kb in peaks) if peaks else "aucun")
+                + f" ; de celui-ci : {parallel.peak_kb() // 1024} Mo."
+            )
