@@ -7,6 +7,7 @@ import csv
 import datetime
 import io
 import random
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -41,10 +42,13 @@ def siret(n: int) -> str:
 def run(path: Path, *args: str) -> tuple[str, list[dict[str, str]]]:
     """The command's output and its report's rows."""
     out = io.StringIO()
-    report = path.with_suffix(".report.csv")
-    call_command("import_grants", str(path), "--report", str(report), *args, stdout=out)
-    with report.open(encoding="utf-8", newline="") as stream:
-        rows = list(csv.reader(stream))
+    # The report goes into a folder of its own: never beside the input (../shared/data is
+    # reference data, read only).
+    with tempfile.TemporaryDirectory() as folder:
+        report = Path(folder) / "report.csv"
+        call_command("import_grants", str(path), "--report", str(report), *args, stdout=out)
+        with report.open(encoding="utf-8", newline="") as stream:
+            rows = list(csv.reader(stream))
     header, body = rows[0], rows[1:]
     assert header[0].startswith("enregistrement (n° dans le fichier")
     return out.getvalue(), [
