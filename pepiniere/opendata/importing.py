@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 
 from pepiniere.audit.services import record as audit
 from pepiniere.grants.models import AidRecord, AidSource
+from pepiniere.lib.bulk import insert_rows
 from pepiniere.lib.spreadsheet import SafeCsvWriter
 from pepiniere.opendata.export import SCDL_FIELDS, decimal_text
 from pepiniere.opendata.models import ImportBatch, ImportedGrant, ImportOutcome, ImportStatus
@@ -352,44 +353,17 @@ def _write(evaluation: Evaluation, batch: ImportBatch, actor: Any) -> None:
             batch_size=CHUNK,
         )
         created = {key: organisation.pk for key, organisation in zip(keys, made, strict=True)}
-    rows = []
-    aid = []
-    for r, funder, organisation in evaluation.to_write:
+    aid: list[tuple[int, AidRecord]] = []
+    organisations: list[int | None] = []
+    for i, (r, _funder, organisation) in enumerate(evaluation.to_write):
         organisation_id = created[organisation] if isinstance(organisation, str) else organisation
-        assert r.amount is not None and r.agreement_date is not None
-        grant = ImportedGrant(
-            batch=batch,
-            record_number=r.number,
-            fingerprint=r.fingerprint(),
-            funder=funder,
-            funder_name=r.funder_name[:255],
-            funder_siret=r.funder_id[:20],
-            beneficiary_name=r.beneficiary_name[:255],
-            beneficiary_siret=r.beneficiary_siret,
-            beneficiary_siren=r.beneficiary_siren,
-            beneficiary_rna=r.beneficiary_rna,
-            organisation_id=organisation_id,
-            amount=r.amount,
-            share=r.share,
-            currency=r.currency,
-            agreement_date=r.agreement_date,
-            reference=r.reference[:255],
-            object=r.object,
-            nature=r.nature[:100],
-            payment_terms=r.payment_terms[:255],
-            payment_dates=r.payment_dates[:100],
-            rae_id=r.rae_id[:20],
-            eu_notified=r.eu_notified,
-            aid_scheme=r.aid_scheme[:255],
-            de_minimis=r.de_minimis,
-            flags=list(r.flags),
-            raw=r.raw,
-        )
+        organisations.append(organisation_id)
         part = r.beneficiary_amount
         if r.de_minimis and r.currency == "EUR" and organisation_id is not None and part:
+            assert r.agreement_date is not None
             aid.append(
                 (
-                    grant,
+                    i,
                     AidRecord(
                         organisation_id=organisation_id,
                         source=AidSource.IMPORTED,
@@ -402,12 +376,83 @@ def _write(evaluation: Evaluation, batch: ImportBatch, actor: Any) -> None:
                     ),
                 )
             )
-        rows.append(grant)
+    aid_ids: dict[int, int] = {}
     if aid:
-        records = AidRecord.objects.bulk_create([a for _g, a in aid], batch_size=CHUNK)
-        for (grant, _a), made_record in zip(aid, records, strict=True):
-            grant.aid_record = made_record
-    ImportedGrant.objects.bulk_create(rows, batch_size=2000)
+        made_records = AidRecord.objects.bulk_create([a for _i, a in aid], batch_size=CHUNK)
+        aid_ids = {i: made.pk for (i, _a), made in zip(aid, made_records, strict=True)}
+    # Plain rows (lib/bulk.py: COPY on PostgreSQL), not bulk_create: 100 000 grants in seconds.
+    insert_rows(
+        ImportedGrant,
+        _GRANT_FIELDS,
+        (
+            _grant_row(r, funder, organisations[i], aid_ids.get(i))
+            for i, (r, funder, _organisation) in enumerate(evaluation.to_write)
+        ),
+        same={"batch": batch.pk},
+    )
+
+
+_GRANT_FIELDS = [
+    "record_number",
+    "fingerprint",
+    "funder",
+    "funder_name",
+    "funder_siret",
+    "beneficiary_name",
+    "beneficiary_siret",
+    "beneficiary_siren",
+    "beneficiary_rna",
+    "organisation",
+    "amount",
+    "share",
+    "currency",
+    "agreement_date",
+    "reference",
+    "object",
+    "nature",
+    "payment_terms",
+    "payment_dates",
+    "rae_id",
+    "eu_notified",
+    "aid_scheme",
+    "de_minimis",
+    "aid_record",
+    "flags",
+    "raw",
+]
+
+
+def _grant_row(
+    r: Record, funder: Funder | None, organisation_id: int | None, aid_record_id: int | None
+) -> list[Any]:
+    return [
+        r.number,
+        r.fingerprint(),
+        funder.pk if funder is not None else None,
+        r.funder_name[:255],
+        r.funder_id[:20],
+        r.beneficiary_name[:255],
+        r.beneficiary_siret,
+        r.beneficiary_siren,
+        r.beneficiary_rna,
+        organisation_id,
+        r.amount,
+        r.share,
+        r.currency,
+        r.agreement_date,
+        r.reference[:255],
+        r.object,
+        r.nature[:100],
+        r.payment_terms[:255],
+        r.payment_dates[:100],
+        r.rae_id[:20],
+        r.eu_notified,
+        r.aid_scheme[:255],
+        r.de_minimis,
+        aid_record_id,
+        list(r.flags),
+        r.raw,
+    ]
 
 
 def _apply_counts(batch: ImportBatch, evaluation: Evaluation) -> None:

@@ -47,6 +47,9 @@ from django.utils.translation import gettext as _
 from stdnum.fr import siren as stdnum_siren
 from stdnum.fr import siret as stdnum_siret
 
+siret_valid = functools.lru_cache(maxsize=65536)(stdnum_siret.is_valid)
+siren_valid = functools.lru_cache(maxsize=65536)(stdnum_siren.is_valid)
+
 from pepiniere.opendata.export import SCDL_FIELDS
 
 SCDL = "scdl"
@@ -280,6 +283,7 @@ def clean_text(value: str) -> str:
     return _SPACES.sub(" ", value.replace("\ufeff", "")).strip()
 
 
+@functools.lru_cache(maxsize=65536)  # funders' and beneficiaries' names repeat in a file
 def clean_name(value: str) -> str:
     """Whitespace collapsed; a name written in capitals only gets a readable case: each word
     capitalised, French particles in lower case (not the first word), words of up to three
@@ -558,13 +562,22 @@ def _fill_scdl(record: Record, raw: dict[str, str]) -> None:
             )
     _set_share(record, get("pourcentageSubvention"))
     record.aid_scheme = clean_text(get("dispositifAide"))
-    regime = " ".join(v for k, v in raw.items() if re.search(r"regime|minimis", header_key(k)))
-    record.de_minimis = "minimis" in plain(f"{record.object} {record.aid_scheme} {regime}")
-    postal = next(
-        (v for k, v in raw.items() if header_key(k) in ("codepostal", "codepostalbeneficiaire")),
-        "",
-    )
-    record.beneficiary_postal_code = postal.strip()[:5]
+    regime = " ".join(raw.get(k, "") for k in _regime_columns(tuple(raw)))
+    text = f"{record.object} {record.aid_scheme} {regime}"
+    record.de_minimis = "minimis" in text.lower() and "minimis" in plain(text)
+    postal = _postal_column(tuple(raw))
+    record.beneficiary_postal_code = raw.get(postal, "").strip()[:5] if postal else ""
+
+
+@functools.lru_cache(maxsize=64)
+def _regime_columns(keys: tuple[str, ...]) -> tuple[str, ...]:
+    """Extra columns that name the aid regime (« Régime d'aide », « de minimis »)."""
+    return tuple(k for k in keys if re.search(r"regime|minimis", header_key(k)))
+
+
+@functools.lru_cache(maxsize=64)
+def _postal_column(keys: tuple[str, ...]) -> str:
+    return next((k for k in keys if header_key(k) in ("codepostal", "codepostalbeneficiaire")), "")
 
 
 def _funder_id(text: str, flags: list[str]) -> str:
@@ -579,7 +592,7 @@ def _funder_id(text: str, flags: list[str]) -> str:
             _("identifiant de l'attribuant « %(v)s » : %(n)s chiffres au lieu des 14 d'un SIRET")
             % {"v": text.strip(), "n": len(digits)}
         )
-    elif not stdnum_siret.is_valid(digits):
+    elif not siret_valid(digits):
         flags.append(_("SIRET de l'attribuant %(v)s invalide (clé de Luhn fausse)") % {"v": digits})
     return digits[:20]
 
@@ -601,13 +614,13 @@ def _beneficiary_ids(record: Record, id_text: str, rna_text: str) -> None:
         else:
             if len(digits) == 14:
                 record.beneficiary_siret = digits
-                if not stdnum_siret.is_valid(digits):
+                if not siret_valid(digits):
                     flags.append(
                         _("SIRET du bénéficiaire %(v)s invalide (clé de Luhn fausse) : conservé")
                         % {"v": digits}
                     )
             record.beneficiary_siren = digits[:9]
-            record.siren_valid = stdnum_siren.is_valid(digits[:9])
+            record.siren_valid = siren_valid(digits[:9])
             if not record.siren_valid:
                 flags.append(
                     _(
