@@ -312,8 +312,11 @@ def report_csv(lines: Iterable[ReportLine]) -> str:
 def read_report(batch: ImportBatch) -> list[ReportLine]:
     if not batch.report:
         return []
-    with batch.report.open("rb") as stream:
-        text = stream.read().decode("utf-8")
+    try:
+        with batch.report.open("rb") as stream:
+            text = stream.read().decode("utf-8")
+    except OSError:
+        return []
     rows = csv.reader(io.StringIO(text, newline=""))
     next(rows, None)
     return [
@@ -526,8 +529,13 @@ def confirm_import(*, batch: ImportBatch, actor: Any) -> ImportBatch:
                 _("Cet import est « %(s)s » : il ne peut plus être confirmé.")
                 % {"s": batch.get_status_display()}
             )
-        with batch.file.open("rb") as stream:
-            data = stream.read()
+        try:
+            with batch.file.open("rb") as stream:
+                data = stream.read()
+        except (OSError, ValueError):
+            raise ImportError_(
+                _("Le fichier de cet aperçu n'est plus disponible : déposez-le à nouveau.")
+            ) from None
         try:
             evaluation = preview(data, funder=batch.funder, format=batch.format or "auto")
         except FileRefused as refused:
@@ -564,10 +572,12 @@ def cancel_import(*, batch: ImportBatch, actor: Any) -> ImportBatch:
             _("Cet import est « %(s)s » : il ne peut plus être annulé.")
             % {"s": batch.get_status_display()}
         )
+    name, storage = batch.file.name, batch.file.storage
     batch.status = ImportStatus.CANCELLED
-    batch.save(update_fields=["status"])
-    batch.file.delete(save=False)
-    batch.save(update_fields=["file"])
+    batch.file = ""  # type: ignore[assignment]
+    batch.save(update_fields=["status", "file"])
+    if name:  # the file goes once the cancellation is committed (a rollback keeps it)
+        transaction.on_commit(lambda: storage.delete(name))
     audit(actor=actor, obj=batch, action="cancel_import_grants", public=False)
     return batch
 

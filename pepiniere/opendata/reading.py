@@ -47,10 +47,10 @@ from django.utils.translation import gettext as _
 from stdnum.fr import siren as stdnum_siren
 from stdnum.fr import siret as stdnum_siret
 
+from pepiniere.opendata.export import SCDL_FIELDS
+
 siret_valid = functools.lru_cache(maxsize=65536)(stdnum_siret.is_valid)
 siren_valid = functools.lru_cache(maxsize=65536)(stdnum_siren.is_valid)
-
-from pepiniere.opendata.export import SCDL_FIELDS
 
 SCDL = "scdl"
 GIVING = "360giving"

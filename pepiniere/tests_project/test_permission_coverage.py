@@ -249,6 +249,15 @@ REFUSALS: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
     "opendata:manage": [("anonymous", "GET", {}), ("other_officer", "GET", {})],
     "opendata:withhold": [("other_officer", "POST", {"reason": "x"}), ("applicant", "POST", {})],
     "opendata:restore": [("other_officer", "POST", {}), ("finance", "POST", {})],
+    "opendata:imports": [
+        ("anonymous", "GET", {}),
+        ("other_officer", "GET", {}),
+        ("finance", "POST", {}),
+    ],
+    "opendata:import_preview": [("other_officer", "GET", {}), ("applicant", "GET", {})],
+    "opendata:import_confirm": [("other_officer", "POST", {}), ("finance", "POST", {})],
+    "opendata:import_cancel": [("other_officer", "POST", {}), ("applicant", "POST", {})],
+    "opendata:import_report": [("other_officer", "GET", {}), ("anonymous", "GET", {})],
 }
 
 

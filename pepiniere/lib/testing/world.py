@@ -138,6 +138,19 @@ class World:
                 }
                 for page in ("funder", "scdl", "giving", "manage", "withhold", "restore")
             },
+            **{
+                f"opendata:{page}": {
+                    "siret": self.call.funder.siret,
+                    "batch_id": o["grant_import"].pk,
+                }
+                for page in (
+                    "imports",
+                    "import_preview",
+                    "import_confirm",
+                    "import_cancel",
+                    "import_report",
+                )
+            },
         }
         if name in by_name:
             return {k: by_name[name][k] for k in converters}
@@ -256,6 +269,18 @@ def build_world() -> World:
         uploaded_at=timezone.now(),
     )
 
+    from pepiniere.opendata.importing import stage_import
+
+    grant_import = stage_import(
+        data=(
+            "nomAttribuant;idAttribuant;dateConvention;nomBeneficiaire;idBeneficiaire;objet;"
+            "montant\r\nRégion;23330001900020;12/03/2024;Atelier;;Tiers-lieu;12 500,00\r\n"
+        ).encode("cp1252"),
+        file_name="subventions-2024.csv",
+        funder=call.funder,
+        actor=officer,
+    )
+
     payments = _payments(application, officer, applicant)
     from pepiniere.api.models import ApiToken
 
@@ -302,6 +327,7 @@ def build_world() -> World:
             "kpi_campaign": kpi_campaign,
             "kpi_import": kpi_import,
             "api_token": api_token,
+            "grant_import": grant_import,
         },
     )
 

@@ -1,0 +1,206 @@
+"""The officers' import page: upload, preview (the report, capped, with its CSV), confirm or
+cancel; permissions and a pinned query count."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from pepiniere.accounts.models import Role
+from pepiniere.audit.models import AuditEntry
+from pepiniere.demo.identifiers import fictional_siret
+from pepiniere.lib.testing.factories import make_funder, make_user, page_text, plain
+from pepiniere.opendata import import_views
+from pepiniere.opendata.models import ImportBatch, ImportedGrant, ImportStatus
+
+pytestmark = pytest.mark.django_db
+
+FUNDER_SIRET = "22440002800011"  # Département de Loire-Atlantique
+HEADER = "nomAttribuant;idAttribuant;dateConvention;nomBeneficiaire;idBeneficiaire;objet;montant"
+
+
+def scdl(rows: int, *, broken: int = 0) -> bytes:
+    lines = [HEADER]
+    for n in range(rows):
+        siret = fictional_siret(random.Random(n))
+        if n < broken:
+            siret = siret[:-1] + str((int(siret[-1]) + 1) % 10)
+        lines.append(
+            f"Département de Loire-Atlantique;{FUNDER_SIRET};0{n % 9 + 1}/03/2019;"
+            f"ASSOCIATION NUMÉRO {n};{siret};Projet {n};{1000 + n} 000,50"
+        )
+    lines.append("Département;;;;;;")  # no beneficiary, no amount: rejected
+    return ("\r\n".join(lines) + "\r\n").encode("cp1252")
+
+
+@pytest.fixture
+def funder():
+    funder = make_funder("Département de Loire-Atlantique")
+    funder.siret = FUNDER_SIRET
+    funder.save(update_fields=["siret"])
+    return funder
+
+
+@pytest.fixture
+def officer(funder):
+    return make_user(role=Role.OFFICER, funder=funder)
+
+
+def seen(response) -> str:
+    """The page's text without its tags."""
+    return plain(re.sub(r"<[^>]+>", "", page_text(response)))
+
+
+def upload(client, funder, content: bytes, name: str = "subventions.csv"):
+    return client.post(
+        reverse("opendata:imports", args=[funder.siret]),
+        {"file": SimpleUploadedFile(name, content, content_type="text/csv"), "format": "auto"},
+    )
+
+
+def test_upload_preview_then_confirm_imports_exactly_what_was_previewed(client, funder, officer):
+    client.force_login(officer)
+    manage = client.get(reverse("opendata:manage", args=[funder.siret]))
+    assert reverse("opendata:imports", args=[funder.siret]) in manage.content.decode()
+    response = upload(client, funder, scdl(5, broken=2))
+    batch = ImportBatch.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("opendata:import_preview", args=[funder.siret, batch.pk])
+    page = seen(client.get(response["Location"]))
+    assert "6 enregistrements lus dans le fichier" in page
+    assert "importée : 3" in page and "importée avec une alerte : 2" in page
+    assert "refusée : 1" in page and "doublon, déjà importée : 0" in page
+    assert "Association Numéro 0" in page and "1 000 000,50 €" in page
+    assert "clé de Luhn fausse" in page and "bénéficiaire absent" in page, page[-3000:]
+    assert not ImportedGrant.objects.exists()  # a preview imports nothing
+
+    confirmed = client.post(reverse("opendata:import_confirm", args=[funder.siret, batch.pk]))
+    assert confirmed.status_code == 302
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.IMPORTED and batch.uploaded_by == officer
+    assert ImportedGrant.objects.filter(batch=batch).count() == 5
+    assert AuditEntry.objects.filter(action="import_grants", object_id=batch.pk).exists()
+    page = seen(client.get(confirmed["Location"]))
+    assert "Import terminé : 5 subvention(s) importée(s), dont 2 avec une alerte" in page
+    again = client.post(
+        reverse("opendata:import_confirm", args=[funder.siret, batch.pk]), follow=True
+    )
+    assert "ne peut plus être confirmé" in seen(again)
+    assert ImportedGrant.objects.count() == 5
+
+    report = client.get(reverse("opendata:import_report", args=[funder.siret, batch.pk]))
+    rows = list(csv.reader(io.StringIO(report.content.decode())))
+    assert report["Content-Type"].startswith("text/csv") and len(rows) == 1 + 6
+    assert [r[1] for r in rows[1:]].count("flagged") == 2
+
+
+def test_the_same_file_again_previews_as_duplicates(client, funder, officer):
+    client.force_login(officer)
+    upload(client, funder, scdl(3))
+    first = ImportBatch.objects.get()
+    client.post(reverse("opendata:import_confirm", args=[funder.siret, first.pk]))
+    upload(client, funder, scdl(3))
+    second = ImportBatch.objects.exclude(pk=first.pk).get()
+    assert (second.imported, second.flagged, second.duplicate) == (0, 0, 3)
+
+
+def test_cancel_imports_nothing_and_forgets_the_file(
+    client, funder, officer, django_capture_on_commit_callbacks
+):
+    client.force_login(officer)
+    upload(client, funder, scdl(3))
+    batch = ImportBatch.objects.get()
+    stored = batch.file.path
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("opendata:import_cancel", args=[funder.siret, batch.pk]))
+    assert response["Location"] == reverse("opendata:imports", args=[funder.siret])
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.CANCELLED and not ImportedGrant.objects.exists()
+    import os
+
+    assert not os.path.exists(stored)
+    again = client.post(
+        reverse("opendata:import_confirm", args=[funder.siret, batch.pk]), follow=True
+    )
+    assert "ne peut plus être confirmé" in seen(again)
+
+
+def test_a_file_that_cannot_be_read_is_refused_with_its_reason(client, funder, officer):
+    client.force_login(officer)
+    response = upload(client, funder, b"nom,adresse\r\nA,B\r\n")
+    page = seen(client.get(response["Location"]))
+    assert (
+        "Le fichier ne peut pas être lu : Colonnes introuvables : nomBeneficiaire, montant" in page
+    )
+    assert "Confirmer l'import" not in page
+
+
+def test_a_file_over_the_limit_is_refused_with_a_clear_message(
+    client, funder, officer, monkeypatch
+):
+    monkeypatch.setattr(import_views, "MAX_BYTES", 2 * 1024 * 1024)
+    client.force_login(officer)
+    response = upload(client, funder, b"x" * (2 * 1024 * 1024 + 1))
+    assert response.status_code == 400
+    assert "Fichier refusé : il dépasse 2 Mo." in seen(response)
+    assert not ImportBatch.objects.exists()
+
+
+def test_only_the_funders_officers_see_its_imports(client, funder, officer):
+    client.force_login(officer)
+    upload(client, funder, scdl(2))
+    batch = ImportBatch.objects.get()
+    other = make_funder("Région")
+    other.siret = "23750007900312"
+    other.save(update_fields=["siret"])
+    outsider = make_user(role=Role.OFFICER, funder=other)
+    finance = make_user(role=Role.FINANCE, funder=funder)
+    for user in (outsider, finance):
+        client.force_login(user)
+        for name in ("import_preview", "import_report"):
+            assert (
+                client.get(reverse(f"opendata:{name}", args=[funder.siret, batch.pk])).status_code
+                == 403
+            )
+        assert (
+            client.post(
+                reverse("opendata:import_confirm", args=[funder.siret, batch.pk])
+            ).status_code
+            == 403
+        )
+    # The other funder's officer, on their own funder's page, does not find this batch.
+    client.force_login(outsider)
+    assert (
+        client.get(reverse("opendata:import_preview", args=[other.siret, batch.pk])).status_code
+        == 404
+    )
+    assert not ImportedGrant.objects.exists()
+
+
+def test_the_preview_page_costs_the_same_queries_whatever_the_file(
+    client, funder, officer, django_assert_num_queries
+):
+    client.force_login(officer)
+    upload(client, funder, scdl(3))
+    upload(client, funder, scdl(400))
+    small, large = ImportBatch.objects.order_by("pk")
+    client.get(reverse("opendata:import_preview", args=[funder.siret, small.pk]))  # warm up
+    for batch in (small, large):
+        with django_assert_num_queries(6):  # session, user, its roles (2), funder, batch
+            response = client.get(reverse("opendata:import_preview", args=[funder.siret, batch.pk]))
+        assert response.status_code == 200
+    page = seen(response)
+    assert "Les 200 premières lignes sur 401 (toutes dans le rapport CSV)" in page
+    flagged = client.get(
+        reverse("opendata:import_preview", args=[funder.siret, large.pk]), {"resultat": "rejected"}
+    )
+    shown = seen(flagged)
+    assert "bénéficiaire absent" in shown and "Association Numéro 5" not in shown
+    with django_assert_num_queries(6):  # session, user, funder, its batches with their uploaders
+        client.get(reverse("opendata:imports", args=[funder.siret]))
