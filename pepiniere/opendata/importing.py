@@ -574,7 +574,7 @@ def cancel_import(*, batch: ImportBatch, actor: Any) -> ImportBatch:
         )
     name, storage = batch.file.name, batch.file.storage
     batch.status = ImportStatus.CANCELLED
-    batch.file = ""  # type: ignore[assignment]
+    batch.file = ""
     batch.save(update_fields=["status", "file"])
     if name:  # the file goes once the cancellation is committed (a rollback keeps it)
         transaction.on_commit(lambda: storage.delete(name))
