@@ -31,6 +31,7 @@ BENCHMARKS: dict[str, tuple[bool, bool]] = {
     "payments": (True, False),
     "officer_list": (True, True),
     "portfolio": (True, False),
+    "opendata": (True, False),
     "surge": (True, True),
     "kill_during_submissions": (False, True),
 }
