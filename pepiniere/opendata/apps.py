@@ -11,3 +11,13 @@ class OpendataConfig(AppConfig):
         from pepiniere.opendata.tasks import on_version_signed
 
         hooks.version_signed.register(on_version_signed)
+
+        # Imported grants: their funders support the beneficiaries (bank details, follow-up
+        # page) and appear on the organisation's timeline; the earlier stages ask through
+        # these extension points (lifecycle = import order).
+        from pepiniere.opendata.selectors import funders_of_imported_grants, imported_support
+        from pepiniere.organisations.selectors import supporting_funders
+        from pepiniere.portfolio.hooks import other_support
+
+        supporting_funders.register(funders_of_imported_grants)
+        other_support.register(imported_support)

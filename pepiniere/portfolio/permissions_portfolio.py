@@ -12,6 +12,7 @@ from pepiniere.applications.permissions import is_member
 from pepiniere.grants.models import AwardShare
 from pepiniere.lib.permissions import Verdict, allow, deny
 from pepiniere.organisations.models import Organisation
+from pepiniere.portfolio.hooks import support_events
 from pepiniere.portfolio.selectors_portfolio import PORTFOLIO_ROLES, portfolio_funder_ids
 
 
@@ -63,7 +64,7 @@ def organisation_page_access(user: Any, organisation: Organisation) -> PageAcces
     if funder_ids is not None and not funder_ids:
         # Neither a member nor funder staff: no need to ask the database about awards.
         return PageAccess(deny(_("Cette structure n'est pas suivie par votre financeur.")))
-    if supported_by(funder_ids, organisation):
+    if supported_by(funder_ids, organisation) or support_events(organisation.pk, funder_ids):
         return PageAccess(allow(), funder_ids=funder_ids)
     return PageAccess(deny(_("Cette structure n'est pas suivie par votre financeur.")))
 

@@ -22,6 +22,7 @@ from pepiniere.applications.permissions import can_open_backoffice
 from pepiniere.lib.money import format_eur
 from pepiniere.organisations.models import Organisation
 from pepiniere.portfolio.figures import display
+from pepiniere.portfolio.hooks import support_events
 from pepiniere.portfolio.models import KpiReport, ReportSource, ReportStatus
 from pepiniere.portfolio.selectors_portfolio import portfolio_calls
 
@@ -314,6 +315,8 @@ def organisation_page(
             )
     awarded = [a.award for a in applications if getattr(a, "award", None) is not None]
     timeline += _agreement_events(awarded) + _payment_events(awarded)
+    # Grants known from funders' published files (opendata's historical import), and the like.
+    timeline += support_events(organisation.pk, None if as_member else funder_ids)
     order = {"submitted": 0, "award": 1, "agreement": 2, "payment": 3}
     timeline.sort(key=lambda e: (e.date, order.get(e.kind, 9)))
     return OrganisationPage(

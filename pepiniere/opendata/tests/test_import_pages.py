@@ -204,3 +204,32 @@ def test_the_preview_page_costs_the_same_queries_whatever_the_file(
     assert "bénéficiaire absent" in shown and "Association Numéro 5" not in shown
     with django_assert_num_queries(6):  # session, user, funder, its batches with their uploaders
         client.get(reverse("opendata:imports", args=[funder.siret]))
+
+
+def test_imported_grants_appear_on_the_organisations_follow_up_page(client, funder, officer):
+    from pepiniere.lib.testing.factories import make_organisation
+    from pepiniere.organisations.selectors import funders_supporting
+
+    organisation = make_organisation(siret=fictional_siret(random.Random(77)))
+    content = (
+        f"{HEADER}\r\nDépartement de Loire-Atlantique;{FUNDER_SIRET};15/06/2016;"
+        f"{organisation.name};{organisation.siret};Aide de minimis au démarrage;20 000,00\r\n"
+    ).encode("cp1252")
+    # A region imports the département's file (for its de minimis checks): it supports no one.
+    region = make_funder("Région")
+    region.siret = "23750007900312"
+    region.save(update_fields=["siret"])
+    region_officer = make_user(role=Role.OFFICER, funder=region)
+    client.force_login(region_officer)
+    upload(client, region, content)
+    batch = ImportBatch.objects.get()
+    client.post(reverse("opendata:import_confirm", args=[region.siret, batch.pk]))
+    assert ImportedGrant.objects.get().organisation == organisation
+    page = reverse("portfolio:organisation", args=[organisation.pk])
+    assert client.get(page).status_code == 404
+    # The département granted it (its SIRET is the file's idAttribuant): its officers follow it.
+    assert funders_supporting(organisation) == {funder.pk}
+    client.force_login(officer)
+    text = seen(client.get(page))
+    assert "Aide historique de Département de Loire-Atlantique : 20 000,00 €" in text
+    assert "Aide de minimis au démarrage — importée du fichier « subventions.csv »" in text
