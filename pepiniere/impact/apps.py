@@ -5,3 +5,14 @@ class ImpactConfig(AppConfig):
     name = "pepiniere.impact"
     default_auto_field = "django.db.models.BigAutoField"
     verbose_name = "Impact des aides"
+
+    def ready(self) -> None:
+        # Awards (grants/) and KPI figures (portfolio/), earlier stages, announce their changes
+        # through extension points: the impact figures computed from them are refreshed.
+        from pepiniere.grants.hooks import award_amended, award_made
+        from pepiniere.impact import services
+        from pepiniere.portfolio.hooks import kpi_figures_changed
+
+        award_made.register(services.data_changed)
+        award_amended.register(services.award_amended)
+        kpi_figures_changed.register(services.data_changed)

@@ -22,8 +22,8 @@ programme or a call), from the impact engine (DESIGN.md, "Impact engine contract
 - **Cost per attributable job** = the scope's total awarded ÷ jobs attributable; its interval
   is the total ÷ the interval's bounds (unbounded when the interval reaches zero).
 
-The estimates are cached per (scope, data version): the version changes with any KPI report,
-award or review, so a page never shows figures older than its data."""
+A task computes the estimates and stores them (impact.services, ImpactSnapshot); the pages read
+them and say when they were computed."""
 
 from __future__ import annotations
 
@@ -41,7 +41,6 @@ from pepiniere.calls.models import Call
 from pepiniere.engine import forecast as forecast_engine
 from pepiniere.engine import impact as impact_engine
 from pepiniere.grants.models import Award
-from pepiniere.impact import freshness
 from pepiniere.organisations.models import Organisation
 from pepiniere.portfolio.indicators import COUNTED, Scope, _first_award, rcr01, supported
 from pepiniere.portfolio.models import KpiReport
@@ -192,12 +191,6 @@ class Evaluation:
                 ],
             }
         ]
-
-
-def evaluate(scope: Scope, version: str | None = None) -> Evaluation:
-    """The cached evaluation of the scope (computed again when its data changed)."""
-    version = version if version is not None else freshness.data_version()
-    return freshness.cached("evaluation", scope, (), version, lambda: compute(scope))
 
 
 def _calls(scope: Scope) -> Any:

@@ -9,13 +9,12 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from pepiniere.applications.exports import CONTENT_TYPES
 from pepiniere.calls.models import Call
-from pepiniere.impact import evaluation, freshness, tables
+from pepiniere.impact import services, tables
+from pepiniere.impact.models import Audience
 from pepiniere.impact.permissions import (
     can_view_call,
     can_view_dashboard,
@@ -28,15 +27,14 @@ from pepiniere.portfolio import indicators
 from pepiniere.portfolio.selectors_portfolio import portfolio_calls
 from pepiniere.programmes.models import Programme
 
-PUBLIC_DIMENSIONS = [d for d in indicators.DIMENSIONS if d != "programme"]
+PUBLIC_DIMENSIONS = services.PUBLIC_DIMENSIONS
 
 
 def _year(request: HttpRequest) -> int:
-    default = indicators.latest_year() or timezone.localdate().year - 1
     raw = request.GET.get("annee", "")
     if raw.isdigit() and 2000 <= int(raw) <= 2100:
         return int(raw)
-    return default
+    return services.default_year()
 
 
 def _dimension(request: HttpRequest, allowed: list[str], default: str) -> str:
@@ -71,68 +69,90 @@ def _dashboard(request: AuthenticatedHttpRequest) -> dict[str, Any]:
         "selected_programme": selected_programme,
         "selected_call": selected_call,
         "year": _year(request),
-        "dimension": _dimension(request, list(indicators.DIMENSIONS), "call"),
+        "dimension": _dimension(
+            request, list(indicators.DIMENSIONS), services.OFFICER_DEFAULT_DIMENSION
+        ),
     }
-
-
-def _figures(scope: indicators.Scope, year: int, dimension: str, *, mask: bool) -> Any:
-    """The tables of the scope, cached per data version (about a second on the demo's SQLite
-    when computed, a few milliseconds when read)."""
-    version = freshness.data_version()
-    return freshness.cached(
-        "tables",
-        scope,
-        (year, dimension, mask, get_language()),
-        version,
-        lambda: tables.build(scope, year, dimension, mask=mask),
-    )
 
 
 @login_required
 def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = _dashboard(request)
-    figures = _figures(context["scope"], context["year"], context["dimension"], mask=False)
-    per_scope = context["selected_call"] or context["selected_programme"]
-    result = evaluation.evaluate(context["scope"]) if per_scope else None
+    version = services.current_version()
+    figures, fresh = services.figures_for(
+        context["scope"],
+        context["year"],
+        context["dimension"],
+        audience=Audience.OFFICER,
+        version=version,
+    )
+    result = None
+    if context["selected_call"] or context["selected_programme"]:
+        result, fresh_evaluation = services.evaluation_for(
+            context["scope"], audience=Audience.OFFICER, version=version
+        )
+        fresh = _oldest(fresh, fresh_evaluation)
     context.update(
         evaluation=result,
         in_year=result.in_year(context["year"]) if result else None,
         at_promise=result.in_year(result.promise_year) if result and result.promise_year else None,
         gross=figures.blocks[0].figures[0][1],
         figures=figures,
+        freshness=fresh,
         dimensions=indicators.DIMENSIONS,
         query=request.GET.urlencode(),
     )
     return render(request, "impact/dashboard.html", context)
 
 
+def _oldest(a: services.Freshness, b: services.Freshness) -> services.Freshness:
+    """One line on the page: the older of the parts' computations, stale if either is."""
+    return services.Freshness(min(a.computed_at, b.computed_at), a.stale or b.stale)
+
+
 @login_required
 def dashboard_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = _dashboard(request)
-    figures = _figures(context["scope"], context["year"], context["dimension"], mask=False)
+    figures, _fresh = services.figures_for(
+        context["scope"],
+        context["year"],
+        context["dimension"],
+        audience=Audience.OFFICER,
+        version=services.current_version(),
+    )
     name = context["selected_call"] or context["selected_programme"] or None
     return _csv(figures, f"impact-{name.slug if name else 'portefeuille'}-{context['year']}")
 
 
-def _public(request: HttpRequest, slug: str) -> tuple[Programme, tables.Indicators, str]:
+def _public(
+    request: HttpRequest, slug: str, version: str
+) -> tuple[Programme, tables.Indicators, services.Freshness, str]:
     programme = get_object_or_404(Programme.objects.select_related("funder"), slug=slug)
-    dimension = _dimension(request, PUBLIC_DIMENSIONS, "call")
+    dimension = _dimension(request, PUBLIC_DIMENSIONS, services.OFFICER_DEFAULT_DIMENSION)
     scope = indicators.Scope(programme_id=programme.pk)
     if not scope.awards().exists():
         raise Http404(_("Ce programme n'a encore attribué aucune aide."))
-    return programme, _figures(scope, _year(request), dimension, mask=True), dimension
+    figures, fresh = services.figures_for(
+        scope, _year(request), dimension, audience=Audience.PUBLIC, version=version
+    )
+    return programme, figures, fresh, dimension
 
 
 def public_programme(request: HttpRequest, slug: str) -> HttpResponse:
-    """Anyone: the programme's aggregates; a cell on fewer than three enterprises is masked."""
-    programme, figures, dimension = _public(request, slug)
-    result = evaluation.evaluate(indicators.Scope(programme_id=programme.pk))
+    """Anyone: the programme's aggregates; a cell on fewer than three enterprises is masked
+    (before the figures are stored)."""
+    version = services.current_version()
+    programme, figures, fresh, dimension = _public(request, slug, version)
+    result, fresh_evaluation = services.evaluation_for(
+        indicators.Scope(programme_id=programme.pk), audience=Audience.PUBLIC, version=version
+    )
     return render(
         request,
         "impact/public.html",
         {
             "programme": programme,
             "figures": figures,
+            "freshness": _oldest(fresh, fresh_evaluation),
             "evaluation": result,
             "in_year": result.in_year(figures.year),
             "at_promise": result.in_year(result.promise_year) if result.promise_year else None,
@@ -147,7 +167,7 @@ def public_programme(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def public_programme_csv(request: HttpRequest, slug: str) -> HttpResponse:
-    programme, figures, _dimension_ = _public(request, slug)
+    programme, figures, _fresh, _dimension_ = _public(request, slug, services.current_version())
     return _csv(figures, f"impact-{programme.slug}-{figures.year}")
 
 

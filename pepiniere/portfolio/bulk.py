@@ -22,7 +22,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from pepiniere.audit.services import record
 from pepiniere.lib.spreadsheet import SafeXlsxSheet
-from pepiniere.portfolio import figures, services
+from pepiniere.portfolio import figures, hooks, services
 from pepiniere.portfolio.models import (
     ImportStatus,
     KpiCampaign,
@@ -307,4 +307,5 @@ def confirm_import(
     kpi_import.status = ImportStatus.CONFIRMED
     kpi_import.confirmed_at = now
     kpi_import.save(update_fields=["status", "confirmed_at"])
+    hooks.announce_figures_changed(report_ids=sorted(wanted))
     return len(wanted)

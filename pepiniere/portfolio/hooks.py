@@ -1,6 +1,7 @@
-"""Extension points of the portfolio: a later stage (opendata/: grants imported from funders'
-published files) adds to an organisation's follow-up page without portfolio/ importing it
-(lifecycle = import order)."""
+"""Extension points of the portfolio: later stages add to it or act on its changes without
+portfolio/ importing them (lifecycle = import order): opendata/ (grants imported from funders'
+published files) adds to an organisation's follow-up page; impact/ refreshes its figures when
+counted KPI figures change."""
 
 from __future__ import annotations
 
@@ -20,6 +21,15 @@ other_support: ExtensionPoint[Callable[[int, set[int] | None], list[TimelineEven
     ExtensionPoint("support outside the platform's awards")
 )
 
+# Called inside the transaction that changed which figures count in the indicators (a report
+# transmitted, validated, returned, corrected or imported), with the reports' ids.
+kpi_figures_changed: ExtensionPoint[Callable[..., object]] = ExtensionPoint("KPI figures changed")
+
 
 def support_events(organisation_id: int, funder_ids: set[int] | None) -> list[TimelineEvent]:
     return [event for provider in other_support for event in provider(organisation_id, funder_ids)]
+
+
+def announce_figures_changed(*, report_ids: list[int]) -> None:
+    for provider in kpi_figures_changed:
+        provider(report_ids=report_ids)

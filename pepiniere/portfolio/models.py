@@ -298,6 +298,8 @@ class KpiReport(models.Model):
             models.Index(fields=["campaign", "status"]),
             models.Index(fields=["organisation", "is_baseline", "period_year"]),
             models.Index(fields=["period_year", "is_baseline", "status"]),
+            # The impact figures' data version reads the last change (one index seek).
+            models.Index(fields=["updated_at"], name="kpi_report_updated"),
         ]
 
     def __str__(self) -> str:

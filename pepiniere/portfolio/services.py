@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from pepiniere.audit.services import record
 from pepiniere.lib.money import AmountError
-from pepiniere.portfolio import figures
+from pepiniere.portfolio import figures, hooks
 from pepiniere.portfolio.models import (
     KpiCorrection,
     KpiReport,
@@ -267,6 +267,7 @@ def submit_report(
         reason="; ".join(w.message for w in warnings),
         at=now,
     )
+    hooks.announce_figures_changed(report_ids=[report.pk])
     return report
 
 
@@ -295,6 +296,7 @@ def validate_report(
         to_state=ReportStatus.VALIDATED,
         at=now,
     )
+    hooks.announce_figures_changed(report_ids=[report.pk])
     return report
 
 
@@ -329,6 +331,7 @@ def return_report(
         reason=reason,
         at=now,
     )
+    hooks.announce_figures_changed(report_ids=[report.pk])
     enqueue_on_commit("email_report_returned", report.pk)
     return report
 
@@ -407,4 +410,5 @@ def correct_report(
         },
         at=now,
     )
+    hooks.announce_figures_changed(report_ids=[report.pk])
     return corrections
