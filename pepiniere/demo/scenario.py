@@ -30,6 +30,7 @@ from pepiniere.demo.roadmap_history import build_roadmap_history
 from pepiniere.demo.roadmap_kpis import build_kpi_history
 from pepiniere.demo.roadmap_scenario import build_roadmap
 from pepiniere.demo.selection_scenario import build_selection
+from pepiniere.impact.services import refresh_snapshots
 from pepiniere.lib.pdf import new_pdf
 from pepiniere.opendata.services import publish_all
 from pepiniere.organisations import services as organisation_services
@@ -534,6 +535,9 @@ def build(
     # The open-data page serves publications: publish once what the demo signed (afterwards the
     # signing hook and `pepiniere publish_opendata` keep it up to date).
     facts["open_data_publications"] = len(publish_all())
+    # The impact pages read precomputed figures: compute the landing ones once (afterwards the
+    # award and KPI hooks queue their refresh, and `pepiniere refresh_impact` does it on demand).
+    facts["impact_snapshots"] = refresh_snapshots(landing=True).created
     return {
         **facts,
         "users": users,

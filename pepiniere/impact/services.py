@@ -263,7 +263,7 @@ def refresh_snapshots(*, landing: bool = False) -> RefreshOutcome:
         key = Key(
             _scope_of(snapshot), snapshot.audience, snapshot.part, snapshot.year, snapshot.dimension
         )
-        seen.add(tuple(key.fields(snapshot.language).values()))  # type: ignore[arg-type]
+        seen.add(tuple(key.fields(snapshot.language).values()))
         if snapshot.data_version == version:
             outcome.fresh += 1
         else:

@@ -62,7 +62,7 @@ def test_the_dashboard_query_count_is_pinned(client, world, django_assert_num_qu
     with django_assert_num_queries(48):
         client.get(url)
     # Read again: the session, the scope's choices and the data version, nothing else.
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(10):
         client.get(url)
 
 
