@@ -11,6 +11,7 @@ only a part never computed is computed in the request, once, and stored."""
 from __future__ import annotations
 
 import datetime
+import hashlib
 import logging
 import time
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone, translation
 
@@ -200,8 +202,16 @@ def _scope_of(snapshot: ImpactSnapshot) -> Scope:
     return Scope(programme_id=snapshot.programme_id, call_id=snapshot.call_id, funder_ids=funders)
 
 
-def default_year() -> int:
-    return indicators.latest_year() or timezone.localdate().year - 1
+def default_year(version: str | None = None) -> int:
+    """The pages' year when none is asked: the last year with counted reports (an index scan
+    that grows with the reports), remembered per data version in the cache."""
+    key = f"impact:default-year:{hashlib.sha256(version.encode()).hexdigest()}" if version else ""
+    if key and (year := cache.get(key)) is not None:
+        return int(year)
+    year = indicators.latest_year() or timezone.localdate().year - 1
+    if key:
+        cache.set(key, year, 24 * 3600)
+    return year
 
 
 def landing_keys(year: int | None = None) -> Iterator[Key]:

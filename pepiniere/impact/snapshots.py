@@ -17,6 +17,7 @@ from pepiniere.engine.calibration import Notice
 from pepiniere.engine.forecast import ForecastYear, JobsForecast
 from pepiniere.impact.evaluation import CallDiscontinuity, Evaluation, Interval
 from pepiniere.impact.tables import Block, Column, Indicators, Shown, Table
+from pepiniere.portfolio.figures import display
 from pepiniere.portfolio.indicators_results import Cell
 
 FORMAT = 1  # bumped when the payload's shape changes: older rows are computed again
@@ -70,14 +71,17 @@ def _read_moment(value: Json) -> datetime.datetime | None:
 
 
 def _shown(shown: Shown) -> Json:
+    """[value, enterprises, kind, secret, the figure as written in the active language]."""
     if shown.secret:
-        return [None, 0, shown.kind, True]
-    return [_number(shown.cell.value), shown.cell.enterprises, shown.kind, False]
+        return [None, 0, shown.kind, True, ""]
+    value = shown.cell.value
+    text = "" if value is None else display(value, shown.kind)
+    return [_number(value), shown.cell.enterprises, shown.kind, False, text]
 
 
 def _read_shown(data: Json) -> Shown:
-    value, enterprises, kind, secret = data
-    return Shown(Cell(_read_number(value), enterprises), kind, secret)
+    value, enterprises, kind, secret, text = data
+    return Shown(Cell(_read_number(value), enterprises), kind, secret, text)
 
 
 def _table(table: Table) -> Json:

@@ -53,6 +53,9 @@ class Shown:
     cell: Cell
     kind: str
     secret: bool = False
+    # The figure as the page writes it, in the language it was computed in (a stored snapshot
+    # keeps it: formatting hundreds of numbers was half of a page's time).
+    text: str = field(default="", compare=False)
 
     @property
     def value(self) -> Decimal | int | None:

@@ -30,11 +30,11 @@ from pepiniere.programmes.models import Programme
 PUBLIC_DIMENSIONS = services.PUBLIC_DIMENSIONS
 
 
-def _year(request: HttpRequest) -> int:
+def _year(request: HttpRequest, version: str) -> int:
     raw = request.GET.get("annee", "")
     if raw.isdigit() and 2000 <= int(raw) <= 2100:
         return int(raw)
-    return services.default_year()
+    return services.default_year(version)
 
 
 def _dimension(request: HttpRequest, allowed: list[str], default: str) -> str:
@@ -45,6 +45,7 @@ def _dimension(request: HttpRequest, allowed: list[str], default: str) -> str:
 def _dashboard(request: AuthenticatedHttpRequest) -> dict[str, Any]:
     """The dashboard's scope from ?programme= or ?appel= (slugs), checked against the funders."""
     can_view_dashboard(request.user).enforce()
+    version = services.current_version()
     funder_ids = dashboard_funder_ids(request.user)
     calls = list(
         portfolio_calls(funder_ids).select_related("programme").order_by("-closes_at", "pk")
@@ -68,7 +69,8 @@ def _dashboard(request: AuthenticatedHttpRequest) -> dict[str, Any]:
         "programmes": programmes,
         "selected_programme": selected_programme,
         "selected_call": selected_call,
-        "year": _year(request),
+        "year": _year(request, version),
+        "version": version,
         "dimension": _dimension(
             request, list(indicators.DIMENSIONS), services.OFFICER_DEFAULT_DIMENSION
         ),
@@ -78,7 +80,7 @@ def _dashboard(request: AuthenticatedHttpRequest) -> dict[str, Any]:
 @login_required
 def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = _dashboard(request)
-    version = services.current_version()
+    version = context["version"]
     figures, fresh = services.figures_for(
         context["scope"],
         context["year"],
@@ -118,7 +120,7 @@ def dashboard_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
         context["year"],
         context["dimension"],
         audience=Audience.OFFICER,
-        version=services.current_version(),
+        version=context["version"],
     )
     name = context["selected_call"] or context["selected_programme"] or None
     return _csv(figures, f"impact-{name.slug if name else 'portefeuille'}-{context['year']}")
@@ -133,7 +135,7 @@ def _public(
     if not scope.awards().exists():
         raise Http404(_("Ce programme n'a encore attribué aucune aide."))
     figures, fresh = services.figures_for(
-        scope, _year(request), dimension, audience=Audience.PUBLIC, version=version
+        scope, _year(request, version), dimension, audience=Audience.PUBLIC, version=version
     )
     return programme, figures, fresh, dimension
 
