@@ -3,7 +3,7 @@ figures computed in the request, in the same run.
 
     .venv/bin/python bench/impact_dashboard.py                 # SQLite (a temp file), 100 000
     .venv/bin/python bench/impact_dashboard.py --postgres      # PostgreSQL pepiniere_bench_impact
-    .venv/bin/python bench/impact_dashboard.py --n 10000       # a smaller portfolio
+    .venv/bin/python bench/impact_dashboard.py --quick         # 10 000 organisations
 
 Set-up: bench/portfolio.py's seed (one funder, two programmes, 31 calls over ten years,
 N organisations with one or two awards, 20 % rejected applications, ten validated KPI reports
@@ -138,7 +138,8 @@ def run(args: argparse.Namespace, n_orgs: int) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL instead of SQLite")
-    parser.add_argument("--n", type=int, default=100_000, help="number of organisations")
+    parser.add_argument("--n", type=int, help="number of organisations (default 100 000)")
+    parser.add_argument("--quick", action="store_true", help="10 000 organisations")
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--live-repeat", type=int, default=3)
     parser.add_argument("--explain", action="store_true")
@@ -150,6 +151,7 @@ def main() -> int:
     parser.add_argument("--db", default="pepiniere_bench_impact")
     parser.add_argument("--seed", type=int, default=12)
     args = parser.parse_args()
+    args.n = args.n or (10_000 if args.quick else 100_000)
     database_url = os.environ.get("DATABASE_URL", "")
     postgres = args.postgres or database_url.startswith("postgres")
     server_url = wb.server_url_from(database_url)

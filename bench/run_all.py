@@ -32,6 +32,7 @@ BENCHMARKS: dict[str, tuple[bool, bool]] = {
     "officer_list": (True, True),
     "portfolio": (True, False),
     "opendata": (True, False),
+    "impact_dashboard": (True, False),
     "surge": (True, True),
     "kill_during_submissions": (False, True),
 }
