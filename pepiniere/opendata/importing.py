@@ -34,6 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pepiniere.audit.services import record as audit
+from pepiniere.audit.services import record_rows as audit_rows
 from pepiniere.grants.models import AidRecord, AidSource
 from pepiniere.lib.bulk import insert_rows
 from pepiniere.lib.spreadsheet import SafeCsvWriter
@@ -356,6 +357,19 @@ def _write(evaluation: Evaluation, batch: ImportBatch, actor: Any) -> None:
             batch_size=CHUNK,
         )
         created = {key: organisation.pk for key, organisation in zip(keys, made, strict=True)}
+        # One audit row per organisation created, in a few statements.
+        audit_rows(
+            model=Organisation,
+            objects=[(o.pk, o.name) for o in made],
+            reasons=[
+                _("structure non vérifiée créée par l'import « %(f)s »") % {"f": batch.file_name}
+            ]
+            * len(made),
+            actor=actor,
+            action="create_from_import",
+            public=False,
+            at=now,
+        )
     aid: list[tuple[int, AidRecord]] = []
     organisations: list[int | None] = []
     for i, (r, _funder, organisation) in enumerate(evaluation.to_write):

@@ -15,6 +15,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import OperationalError, connection, transaction
 
+from pepiniere.audit.models import AuditEntry
 from pepiniere.demo.identifiers import fictional_siret
 from pepiniere.grants import deminimis
 from pepiniere.grants.models import AidRecord, AidSource
@@ -236,19 +237,22 @@ def test_a_database_failure_half_way_leaves_nothing(tmp_path, monkeypatch):
     before = (Organisation.objects.count(), AidRecord.objects.count())
     inserts = []
 
-    def fail_on_third_insert(execute, sql, params, many, context):
+    def fail_on_the_grants(execute, sql, params, many, context):
+        """The database fails once the batch, the organisations and their audit rows are in:
+        at the grants' INSERT (SQLite), or at the batch's audit row that follows their COPY
+        (PostgreSQL, where COPY does not pass through execute wrappers)."""
         if sql.lstrip().upper().startswith("INSERT"):
             inserts.append(sql)
-            if (
-                len(inserts) == 3
-            ):  # the batch, the organisations, then the grants (SQLite) or the audit row (PostgreSQL: grants are COPYed)
+            if '"opendata_importedgrant"' in sql or (
+                connection.vendor == "postgresql" and len(inserts) == 4
+            ):
                 raise OperationalError("disk full")
         return execute(sql, params, many, context)
 
-    with connection.execute_wrapper(fail_on_third_insert), pytest.raises(CommandError) as error:
+    with connection.execute_wrapper(fail_on_the_grants), pytest.raises(CommandError) as error:
         run(path)
     assert "rien n'a été écrit" in str(error.value)
-    assert len(inserts) == 3
+    assert len(inserts) == 4 and '"organisations_organisation"' in inserts[1]
     assert ImportBatch.objects.count() == ImportedGrant.objects.count() == 0
     assert (Organisation.objects.count(), AidRecord.objects.count()) == before
 
@@ -300,6 +304,8 @@ def test_an_unknown_beneficiary_becomes_an_unverified_organisation_someone_can_c
     assert organisation is not None and not organisation.verified
     assert organisation.siren == number[:9] and organisation.departement_id == "06"
     assert organisation.name == "Atelier des Possibles"
+    entry = AuditEntry.objects.get(action="create_from_import", object_id=organisation.pk)
+    assert entry.reason == "structure non vérifiée créée par l'import « f.csv »"
     user = make_user()
     claimed = organisation_services.create_organisation(
         actor=user,
