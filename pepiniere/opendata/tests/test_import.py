@@ -238,13 +238,13 @@ def test_a_database_failure_half_way_leaves_nothing(tmp_path, monkeypatch):
     inserts = []
 
     def fail_on_the_grants(execute, sql, params, many, context):
-        """The database fails once the batch, the organisations and their audit rows are in:
-        at the grants' INSERT (SQLite), or at the batch's audit row that follows their COPY
-        (PostgreSQL, where COPY does not pass through execute wrappers)."""
+        """The database fails once the batch and the organisations are in: at the grants'
+        INSERT (SQLite), or at the batch's audit row that follows their COPY (PostgreSQL,
+        where COPY does not pass through execute wrappers)."""
         if sql.lstrip().upper().startswith("INSERT"):
             inserts.append(sql)
             if '"opendata_importedgrant"' in sql or (
-                connection.vendor == "postgresql" and len(inserts) == 4
+                connection.vendor == "postgresql" and '"audit_auditentry"' in sql
             ):
                 raise OperationalError("disk full")
         return execute(sql, params, many, context)
@@ -252,7 +252,7 @@ def test_a_database_failure_half_way_leaves_nothing(tmp_path, monkeypatch):
     with connection.execute_wrapper(fail_on_the_grants), pytest.raises(CommandError) as error:
         run(path)
     assert "rien n'a été écrit" in str(error.value)
-    assert len(inserts) == 4 and '"organisations_organisation"' in inserts[1]
+    assert '"organisations_organisation"' in inserts[1]
     assert ImportBatch.objects.count() == ImportedGrant.objects.count() == 0
     assert (Organisation.objects.count(), AidRecord.objects.count()) == before
 
