@@ -139,10 +139,13 @@ def generate(path: Path, rows: int, seed: int) -> dict[str, int]:
                 "1",
             ]
         )
+    from pepiniere.lib.spreadsheet import SafeCsvWriter
+
     buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(HEADER)
-    writer.writerows(lines)
+    writer = SafeCsvWriter(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow_text(HEADER)
+    for line in lines:
+        writer.writerow_text(line)
     path.write_bytes(buffer.getvalue().encode("cp1252"))
     return made
 
