@@ -3,25 +3,31 @@ never reads another's file, an expert only what is assigned to them and free of 
 
 from __future__ import annotations
 
-import datetime
-from decimal import Decimal
-from typing import Annotated, Any
+from collections.abc import Sequence
+from typing import Any
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Path, Schema
-from ninja.errors import AuthenticationError, HttpError
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError
 
+from pepiniere.api import reads, writes
 from pepiniere.api.auth import AUTH, RateLimited
-from pepiniere.applications.models import Application
-from pepiniere.applications.permissions import can_view_application
-from pepiniere.applications.selectors import applications_of_user
-from pepiniere.calls.models import Call
+from pepiniere.api.common import (
+    AUTH_ERRORS,
+    DEFAULT_LIMIT,
+    LIST_ERRORS,
+    Limit,
+    ObjectId,
+    Offset,
+    PageMeta,
+    not_found,
+    page,
+)
 from pepiniere.lib.http import AuthenticatedHttpRequest
-from pepiniere.lib.params import MAX_ID
-from pepiniere.reviews.models import Assignment
+from pepiniere.reviews.models import Assignment, Conflict
 from pepiniere.reviews.permissions import can_review
 
 
@@ -32,6 +38,12 @@ class PepiniereAPI(NinjaAPI):
         schema = super().get_openapi_schema(*args, **kwargs)
         for operations in schema["paths"].values():
             for operation in operations.values():
+                if "security" in operation:  # openapi_extra appends to ninja's own list
+                    unique = []
+                    for option in operation["security"]:
+                        if option not in unique:
+                            unique.append(option)
+                    operation["security"] = unique
                 limited = operation.get("responses", {}).get(429)
                 if limited is not None:
                     limited["description"] = "Too many requests for this token"
@@ -50,8 +62,12 @@ api = PepiniereAPI(
     urls_namespace="api",
     docs_url="/docs",  # Swagger UI from the static files django-ninja ships (no CDN)
     description=(
-        "Calls for projects, applications and expert reviews, with the caller's rights on the "
-        "pages. Authenticate with `Authorization: Bearer <key>`: each person makes, names, "
+        "Programmes, calls for projects, applications, expert reviews, awards, agreements, "
+        "instalments, organisations, KPI reports and indicators, with the caller's rights on "
+        "the pages (what is not yours to see answers 404, like what does not exist). Lists are "
+        "paged (`limit`, `offset`, with the total `count`), filtered and ordered (`ordering`, "
+        "`-` for descending). Money is an exact decimal in a string, dates ISO 8601, times with "
+        "their offset. Authenticate with `Authorization: Bearer <key>`: each person makes, names, "
         "dates (up to one year) and revokes their tokens on « Mon compte » (`/compte/`), "
         "read-only or read-write; the key is shown once. An unknown, expired or revoked token "
         f"gets 401. Each token may make {settings.API_RATE_LIMIT_PER_MINUTE} requests a minute; "
@@ -83,54 +99,8 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
     )
 
 
-# An id in a path is a database id: 1 to 2⁶³−1 (BigAutoField). Anything else is a 422 from the
-# validation, never an integer overflow in the database driver.
-ObjectId = Annotated[int, Path(ge=1, le=MAX_ID)]
-
-
-class ErrorOut(Schema):
-    """401 (no token, or an unknown, expired or revoked one), 403 (a read-only token asked to
-    write), 404 (absent, or not the caller's to see: never told apart), 429 (too many requests
-    for this token: see the Retry-After header). A French message."""
-
-    detail: str
-
-
-class ValidationErrorOut(Schema):
-    """422: a parameter that does not match the schema (django-ninja's validation errors)."""
-
-    detail: list[dict[str, Any]]
-
-
-PUBLIC_ERRORS: dict[int, Any] = {404: ErrorOut, 422: ValidationErrorOut}
-AUTH_ERRORS: dict[int, Any] = {
-    401: ErrorOut,
-    404: ErrorOut,
-    422: ValidationErrorOut,
-    429: ErrorOut,
-}
-
-
-class CallOut(Schema):
-    slug: str
-    title: str
-    summary: str
-    funder: str
-    envelope: Decimal
-    opens_at: datetime.datetime
-    closes_at: datetime.datetime
-    phase: str
-
-
-class ApplicationOut(Schema):
-    id: int
-    reference: str | None
-    call: str
-    organisation: str
-    status: str
-    title: str
-    requested_amount: Decimal | None
-    submitted_at: datetime.datetime | None
+api.add_router("", reads.router)
+api.add_router("", writes.router)
 
 
 class AssignmentOut(Schema):
@@ -142,87 +112,47 @@ class AssignmentOut(Schema):
     status: str
 
 
-def _call_out(call: Call) -> CallOut:
-    return CallOut(
-        slug=call.slug,
-        title=call.title,
-        summary=call.summary,
-        funder=call.funder.name,
-        envelope=call.envelope,
-        opens_at=call.opens_at,
-        closes_at=call.closes_at,
-        phase=call.phase(),
-    )
+class AssignmentPage(PageMeta):
+    items: list[AssignmentOut]
 
 
-def _application_out(application: Application) -> ApplicationOut:
-    return ApplicationOut(
-        id=application.pk,
-        reference=application.reference,
-        call=application.call.slug,
-        organisation=application.organisation.name,
-        status=application.status,
-        title=application.title,
-        requested_amount=application.requested_amount,
-        submitted_at=application.submitted_at,
-    )
-
-
-@api.get("/calls", response=list[CallOut], tags=["calls"], summary="Published calls (public)")
-def list_calls(request: HttpRequest) -> list[CallOut]:
+def _assignments(rows: Sequence[Assignment]) -> list[AssignmentOut]:
     return [
-        _call_out(c)
-        for c in Call.objects.published().select_related("funder").order_by("-closes_at")
+        AssignmentOut(
+            id=a.pk,
+            application_reference=a.application.reference,
+            application_title=a.application.title,
+            summary=a.application.summary,
+            call=a.application.call.slug,
+            status=a.status,
+        )
+        for a in rows
     ]
-
-
-@api.get("/calls/{slug}", response={200: CallOut, **PUBLIC_ERRORS}, tags=["calls"])
-def get_call(request: HttpRequest, slug: str) -> CallOut:
-    return _call_out(
-        get_object_or_404(Call.objects.published().select_related("funder"), slug=slug)
-    )
-
-
-@api.get(
-    "/applications",
-    response={200: list[ApplicationOut], 401: ErrorOut, 429: ErrorOut},
-    auth=AUTH,
-    tags=["applications"],
-    summary="The applications of the caller's organisations",
-)
-def list_applications(request: AuthenticatedHttpRequest) -> list[ApplicationOut]:
-    return [_application_out(a) for a in applications_of_user(request.user)]
-
-
-@api.get(
-    "/applications/{application_id}",
-    response={200: ApplicationOut, **AUTH_ERRORS},
-    auth=AUTH,
-    tags=["applications"],
-)
-def get_application(request: AuthenticatedHttpRequest, application_id: ObjectId) -> ApplicationOut:
-    application = (
-        Application.objects.select_related("call", "organisation").filter(pk=application_id).first()
-    )
-    if application is None or not can_view_application(request.user, application):
-        raise HttpError(404, _("Introuvable."))
-    return _application_out(application)
 
 
 @api.get(
     "/reviews/assignments",
-    response={200: list[AssignmentOut], 401: ErrorOut, 429: ErrorOut},
+    response={200: AssignmentPage, **LIST_ERRORS},
     auth=AUTH,
     tags=["reviews"],
-    summary="The caller's review assignments",
+    summary="The caller's review assignments (in force, free of conflict)",
 )
-def list_assignments(request: AuthenticatedHttpRequest) -> list[AssignmentOut]:
-    assignments = (
-        Assignment.objects.filter(reviewer=request.user)
-        .active()
-        .select_related("application", "application__call", "application__organisation")
+def list_assignments(
+    request: AuthenticatedHttpRequest, limit: Limit = DEFAULT_LIMIT, offset: Offset = 0
+) -> dict[str, Any]:
+    """``reviews.permissions.can_review`` as a condition: one's own assignments in force, on
+    organisations one has no conflict with."""
+    conflict = Conflict.objects.filter(
+        reviewer_id=request.user.pk, organisation_id=OuterRef("application__organisation_id")
     )
-    return [_assignment_out(a) for a in assignments if can_review(request.user, a)]
+    rows = (
+        Assignment.objects.filter(reviewer_id=request.user.pk)
+        .active()
+        .filter(~Exists(conflict))
+        .select_related("application", "application__call")
+        .order_by("pk")
+    )
+    return page(rows, limit=limit, offset=offset, out=_assignments)
 
 
 @api.get(
@@ -233,24 +163,10 @@ def list_assignments(request: AuthenticatedHttpRequest) -> list[AssignmentOut]:
 )
 def get_assignment(request: AuthenticatedHttpRequest, assignment_id: ObjectId) -> AssignmentOut:
     assignment = (
-        Assignment.objects.select_related(
-            "application", "application__call", "application__organisation"
-        )
+        Assignment.objects.select_related("application", "application__call")
         .filter(pk=assignment_id)
         .first()
     )
     if assignment is None or not can_review(request.user, assignment):
-        raise HttpError(404, _("Introuvable."))
-    return _assignment_out(assignment)
-
-
-def _assignment_out(assignment: Assignment) -> AssignmentOut:
-    application = assignment.application
-    return AssignmentOut(
-        id=assignment.pk,
-        application_reference=application.reference,
-        application_title=application.title,
-        summary=application.summary,
-        call=application.call.slug,
-        status=assignment.status,
-    )
+        raise not_found()
+    return _assignments([assignment])[0]

@@ -139,6 +139,9 @@ ACTION_LABELS = {
     "mfa_disabled": _("double facteur désactivé"),
     "create_api_token": _("jeton d'API créé"),
     "revoke_api_token": _("jeton d'API révoqué"),
+    "api_save_application_draft": _("brouillon du dossier enregistré par l'API"),
+    "api_save_kpi_draft": _("rapport d'indicateurs enregistré par l'API"),
+    "api_submit_kpi_report": _("rapport d'indicateurs transmis par l'API"),
     # Open data (pepiniere.opendata)
     "withhold_open_data": _("ligne retirée des données ouvertes (exception légale)"),
     "restore_open_data": _("ligne rétablie dans les données ouvertes"),

@@ -12,6 +12,7 @@ admin's login."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -44,7 +45,9 @@ PUBLIC = {
     "api:openapi-view": "the API documentation",
     "api:api-root": "the API root",
     "api:list_calls": "published calls",
-    "api:get_call": "a published call",
+    "api:get_call": "a published call (or one's own funder's unpublished call)",
+    "api:list_programmes": "programmes and their budgets (public, as the impact pages)",
+    "api:get_programme": "a programme and its budgets (public, as the impact pages)",
     "set_language": "language switcher",
     "admin:login": "the admin's login page",
     "admin:logout": "the admin's logout",
@@ -177,6 +180,45 @@ REFUSALS: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
     "api:list_assignments": [("anonymous", "GET", {})],
     "api:get_application": [("stranger", "GET", {}), ("other_officer", "GET", {})],
     "api:get_assignment": [("other_expert", "GET", {})],
+    "api:list_awards": [("anonymous", "GET", {})],
+    "api:get_award": [("stranger", "GET", {}), ("other_officer", "GET", {}), ("expert", "GET", {})],
+    "api:list_agreements": [("anonymous", "GET", {})],
+    "api:get_agreement": [
+        ("stranger", "GET", {}),
+        ("other_officer", "GET", {}),
+        ("jury", "GET", {}),
+    ],
+    "api:list_instalments": [("anonymous", "GET", {})],
+    "api:get_instalment": [
+        ("stranger", "GET", {}),
+        ("other_officer", "GET", {}),
+        ("jury", "GET", {}),
+    ],
+    "api:list_organisations": [("anonymous", "GET", {})],
+    "api:get_organisation": [
+        ("stranger", "GET", {}),
+        ("other_officer", "GET", {}),
+        ("expert", "GET", {}),
+    ],
+    "api:list_kpi_reports": [("anonymous", "GET", {})],
+    "api:get_kpi_report": [
+        ("stranger", "GET", {}),
+        ("other_officer", "GET", {}),
+        ("expert", "GET", {}),
+    ],
+    "api:get_indicators": [
+        ("anonymous", "GET", {}),
+        ("applicant", "GET", {}),
+        ("expert", "GET", {}),
+    ],
+    # Writes take a read-write token only: the session of a browser is refused (401).
+    "api:save_kpi_draft": [
+        ("anonymous", "PUT", {}),
+        ("applicant", "PUT", {}),
+        ("stranger", "PUT", {}),
+    ],
+    "api:submit_kpi_report": [("anonymous", "POST", {}), ("applicant", "POST", {})],
+    "api:save_application_draft": [("anonymous", "PATCH", {}), ("applicant", "PATCH", {})],
     "kpi:mine": [("anonymous", "GET", {})],
     "kpi:report": [("stranger", "GET", {}), ("other_officer", "GET", {})],
     "payments:schedule": [
@@ -288,7 +330,7 @@ def _admin_url(name: str, world: World) -> str:
     raise AssertionError(f"{name}: add its arguments to _admin_url")
 
 
-def _refused(response: Any, role: str, admin: bool) -> bool:
+def _refused(response: Any, role: str, admin: bool, api: bool = False) -> bool:
     if admin:
         return response.status_code == 302 and "/admin/login/" in response["Location"]
     if role == "anonymous":
@@ -296,7 +338,8 @@ def _refused(response: Any, role: str, admin: bool) -> bool:
         return response.status_code in (401, 403, 404) or (
             response.status_code == 302 and response["Location"].startswith(login)
         )
-    return response.status_code in (403, 404)
+    # The API's writes take a read-write token only: a browser's session is not one (401).
+    return response.status_code in ((401, 403, 404) if api else (403, 404))
 
 
 def test_every_url_is_public_or_has_a_refusal_test():
@@ -337,15 +380,20 @@ def test_each_refusal_is_refused():
             payload = {k: placeholders.get(v, v) for k, v in data.items()}
             client = clients[role]
             follow = name in REFUSED_WITH_MESSAGE
-            response = (
-                client.post(url, payload, follow=follow)
-                if method == "POST"
-                else client.get(url, payload, follow=follow)
-            )
+            if method == "POST":
+                response = client.post(url, payload, follow=follow)
+            elif method == "GET":
+                response = client.get(url, payload, follow=follow)
+            else:  # the API's PUT and PATCH take JSON
+                response = client.generic(
+                    method, url, json.dumps(payload), content_type="application/json"
+                )
             refused = (
                 response.status_code == 200 and 'class="message error"' in response.content.decode()
                 if follow
-                else _refused(response, role, admin=False)
+                else _refused(
+                    response, role, admin=False, api=name.startswith("api:") and method != "GET"
+                )
             )
             if not refused:
                 failures.append(f"{name} {method} as {role}: {response.status_code}")

@@ -28,7 +28,7 @@ def test_interactive_docs_load_only_local_assets(client):
 def test_public_calls_need_no_token(client):
     make_call(title="Économie collaborative")
     make_call(title="Brouillon", is_published=False)
-    titles = [c["title"] for c in client.get("/api/v1/calls").json()]
+    titles = [c["title"] for c in client.get("/api/v1/calls").json()["items"]]
     assert titles == ["Économie collaborative"]
 
 
@@ -41,7 +41,7 @@ def test_applications_need_a_valid_token_and_show_only_ones_own(client):
         == 401
     )
     headers = _bearer(mine.created_by)
-    listed = client.get("/api/v1/applications", headers=headers).json()
+    listed = client.get("/api/v1/applications", headers=headers).json()["items"]
     assert [a["reference"] for a in listed] == [mine.reference]
     assert client.get(f"/api/v1/applications/{other.pk}", headers=headers).status_code == 404
     assert (
@@ -88,5 +88,5 @@ def test_expert_reads_only_assigned_conflict_free_applications_through_the_api(c
     )
     assert all(
         a["id"] != assignment.pk
-        for a in client.get("/api/v1/reviews/assignments", headers=headers).json()
+        for a in client.get("/api/v1/reviews/assignments", headers=headers).json()["items"]
     )

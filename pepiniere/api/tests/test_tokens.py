@@ -57,7 +57,10 @@ def test_a_person_makes_a_token_sees_its_key_once_and_uses_it(client):
     assert "lecture seule" in page and "actif" in page and "jamais" in page
 
     api = client.__class__()
-    assert api.get("/api/v1/applications", headers={"Authorization": f"Bearer {key}"}).json() == []
+    assert (
+        api.get("/api/v1/applications", headers={"Authorization": f"Bearer {key}"}).json()["items"]
+        == []
+    )
     token.refresh_from_db()
     assert token.last_used_at is not None
     assert "jamais" not in client.get("/compte/").content.decode()

@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from pepiniere.calls.models import Call
 from pepiniere.lib.spreadsheet import SafeCsvWriter
-from pepiniere.portfolio import indicators, indicators_results
+from pepiniere.portfolio import indicator_rows, indicators, indicators_results
 from pepiniere.programmes.models import Programme
 
 
@@ -51,9 +51,9 @@ class Command(BaseCommand):
         if since > year:
             raise CommandError("--since comes after --year")
         summary = indicators.summary(scope, year, series_from=since)
-        rows = _rows(summary)
+        rows = indicator_rows.summary_rows(summary)
         results = indicators_results.totals(scope, year)
-        rows += _result_rows(results, year)
+        rows += indicator_rows.result_rows(results, year)
         if options["format"] == "json":
             self.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False))
         else:
@@ -81,81 +81,6 @@ class Command(BaseCommand):
             *_result_lines(results, year),
         ):
             print(line, file=sys.stderr)
-
-
-def _rows(summary: indicators.Summary) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    for jobs in summary.series:
-        for breakdown, value in (
-            ("created", jobs.created),
-            ("maintained", jobs.maintained),
-            ("research_created", jobs.research),
-        ):
-            rows.append(
-                {
-                    "indicator": "RCR01",
-                    "breakdown": breakdown,
-                    "year": jobs.year,
-                    "value": str(value),
-                    "unit": "FTE",
-                    "unvalidated": jobs.unvalidated,
-                }
-            )
-    for size, n in summary.rco01.items():
-        rows.append(
-            {
-                "indicator": "RCO01",
-                "breakdown": size,
-                "year": None,
-                "value": str(n),
-                "unit": "enterprises",
-                "unvalidated": 0,
-            }
-        )
-    rows.append(
-        {
-            "indicator": "RCO02",
-            "breakdown": "",
-            "year": None,
-            "value": str(summary.rco02),
-            "unit": "enterprises",
-            "unvalidated": 0,
-        }
-    )
-    rows.append(
-        {
-            "indicator": "RCO05",
-            "breakdown": "",
-            "year": None,
-            "value": str(summary.rco05),
-            "unit": "enterprises",
-            "unvalidated": 0,
-        }
-    )
-    return rows
-
-
-UNITS = {"count": "enterprises", "money": "EUR", "percent": "%"}
-
-
-def _result_rows(
-    results: dict[str, dict[str, indicators_results.Cell]], year: int
-) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    for code, indicator in indicators_results.INDICATORS.items():
-        for measure in indicator.measures:
-            cell = results[code][measure.key]
-            rows.append(
-                {
-                    "indicator": code,
-                    "breakdown": measure.key,
-                    "year": year,
-                    "value": None if cell.value is None else str(cell.value),
-                    "unit": UNITS[measure.kind],
-                    "unvalidated": 0,
-                }
-            )
-    return rows
 
 
 def _result_lines(results: dict[str, dict[str, indicators_results.Cell]], year: int) -> list[str]:
