@@ -177,6 +177,7 @@ def save_kpi_draft(
             _channel(request.user, report, "api_save_kpi_draft", token_name)
     except kpi_services.KpiError as error:
         return _refused(error)
+    report = kpi_report_for(request.user, report.pk)  # as stored, as a GET reads it
     parsed, warnings = kpi_services.check_report(report, kpi_services.typed_values(report))
     return KpiDraftOut(
         report=_kpi_reports(request.user, [report])[0],
@@ -217,7 +218,7 @@ def submit_kpi_report(
                 _channel(request.user, report, "api_submit_kpi_report", token_name)
     except kpi_services.KpiError as error:
         return _refused(error)
-    return _kpi_reports(request.user, [report])[0]
+    return _kpi_reports(request.user, [kpi_report_for(request.user, report.pk)])[0]
 
 
 # --- application drafts ----------------------------------------------------------------------
@@ -338,6 +339,7 @@ def save_application_draft(
             _channel(request.user, application, "api_save_application_draft", token_name)
     except application_services.ApplicationError as error:
         raise HttpError(403, error.message) from None
+    application = Application.objects.select_related("call", "organisation").get(pk=application.pk)
     check = application_services.precheck(application)
     return ApplicationDraftOut(
         application=_applications([application])[0],
