@@ -27,7 +27,7 @@ FilterId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
 class ErrorOut(Schema):
-    """401 (no token, or an unknown, expired or revoked one), 403 (a read-only token asked to
+    """400 (a request no endpoint can mean), 401 (no token, or an unknown, expired or revoked one), 403 (a read-only token asked to
     write, or a list reserved to a funder's staff), 404 (absent, or not the caller's to see:
     never told apart), 429 (too many requests for this token: see the Retry-After header). A
     French message."""
@@ -41,13 +41,9 @@ class ValidationErrorOut(Schema):
     detail: list[dict[str, Any]]
 
 
-PUBLIC_ERRORS: dict[int, Any] = {
-    401: ErrorOut,
-    404: ErrorOut,
-    422: ValidationErrorOut,
-    429: ErrorOut,
-}
-LIST_ERRORS: dict[int, Any] = {401: ErrorOut, 422: ValidationErrorOut, 429: ErrorOut}
+# 400: a request no endpoint can mean (a NUL character in the query, a body that is not JSON).
+LIST_ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 422: ValidationErrorOut, 429: ErrorOut}
+PUBLIC_ERRORS: dict[int, Any] = {**LIST_ERRORS, 404: ErrorOut}
 AUTH_ERRORS: dict[int, Any] = {**LIST_ERRORS, 404: ErrorOut}
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import BadRequest
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -59,15 +59,9 @@ class BadRequestMiddleware:
         for query in (request.GET, request.POST) if request.method == "POST" else (request.GET,):
             for key, values in query.lists():
                 if "\x00" in key or any("\x00" in value for value in values):
-                    return render(
+                    return _bad_request(
                         request,
-                        "lib/bad_request.html",
-                        {
-                            "message": _(
-                                "La demande contient un caractère nul, qu'aucun champ n'accepte."
-                            )
-                        },
-                        status=400,
+                        _("La demande contient un caractère nul, qu'aucun champ n'accepte."),
                     )
         return None
 
@@ -75,4 +69,12 @@ class BadRequestMiddleware:
         if not isinstance(exception, BadRequest):
             return None
         message = getattr(exception, "message", "") or _("La demande est mal formée.")
-        return render(request, "lib/bad_request.html", {"message": message}, status=400)
+        return _bad_request(request, message)
+
+
+def _bad_request(request: HttpRequest, message: str) -> HttpResponse:
+    """The French 400 page; for a machine client of the API (/api/), the same message as JSON,
+    as the API's own errors."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": str(message)}, status=400)
+    return render(request, "lib/bad_request.html", {"message": message}, status=400)
