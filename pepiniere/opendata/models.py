@@ -218,7 +218,9 @@ class ImportedGrant(models.Model):
     payment_dates = models.CharField(_("date ou période de versement"), max_length=100, blank=True)
     rae_id = models.CharField(_("identifiant RAE"), max_length=20, blank=True)
     eu_notified = models.BooleanField(
-        _("aide d'État notifiée à la Commission européenne"), null=True, blank=True
+        _("notificationUE : aide de minimis notifiée à la Commission européenne"),
+        null=True,
+        blank=True,
     )
     aid_scheme = models.CharField(_("dispositif d'aide"), max_length=255, blank=True)
     de_minimis = models.BooleanField(_("aide de minimis"), default=False)

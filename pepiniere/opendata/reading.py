@@ -19,12 +19,14 @@ What is tolerated, and how:
   check is kept and flagged, its SIREN (first 9 digits) is what organisations are matched on.
 - names: whitespace collapsed, ALL-CAPS names put in a readable case (`SOS FEMMES` → `SOS Femmes`).
 
-De minimis (what `Record.de_minimis` means): SCDL's `notificationUE = oui` says the aid was
-notified to the European Commission, i.e. State aid under a notified scheme, which de minimis
-aid by definition is not (Regulation (EU) 2023/2831 aid is exempt from notification); it is kept
-as `eu_notified`, never read as de minimis. A line is de minimis when the word « minimis »
-appears in its object, its aid scheme (`dispositifAide`) or a column whose header names the aid
-regime (« régime », « minimis »); in 360Giving, when any text of the grant says « minimis ».
+De minimis (what `Record.de_minimis` means): SCDL 2.1.1 defines `notificationUE = oui` as
+« subvention attribuée au titre d'une aide de minimis notifiée à la Commission européenne en vertu
+du règlement n° 1407/2013 », and the platform's own export writes it so (export.scdl_row): a line
+is de minimis when it says « oui » there (kept as `eu_notified` too, as the file said it; the
+older header « Aide d'État notifiée à la Commission européenne » is read as the same field), or
+when the word « minimis » appears in its object, its aid scheme (`dispositifAide`) or a column
+whose header names the aid regime (« régime », « minimis »); in 360Giving, when any text of the
+grant says « minimis ».
 Only euro amounts count in the ledger (a GBP grant is imported, never counted)."""
 
 from __future__ import annotations
@@ -564,7 +566,7 @@ def _fill_scdl(record: Record, raw: dict[str, str]) -> None:
     record.aid_scheme = clean_text(get("dispositifAide"))
     regime = " ".join(raw.get(k, "") for k in _regime_columns(tuple(raw)))
     text = f"{record.object} {record.aid_scheme} {regime}"
-    record.de_minimis = "minimis" in text.lower() and "minimis" in plain(text)
+    record.de_minimis = record.eu_notified is True or "minimis" in plain(text)
     postal = _postal_column(tuple(raw))
     record.beneficiary_postal_code = raw.get(postal, "").strip()[:5] if postal else ""
 

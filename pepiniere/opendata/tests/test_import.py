@@ -321,20 +321,26 @@ def test_an_unknown_beneficiary_becomes_an_unverified_organisation_someone_can_c
     assert claimed.verified and claimed.members.get() == user
 
 
-def test_imported_de_minimis_aid_counts_in_the_ledger_and_notified_aid_does_not(tmp_path):
+def test_imported_de_minimis_aid_counts_in_the_ledger_and_other_aid_does_not(tmp_path):
+    # De minimis: « minimis » in the object, or notificationUE « oui » (SCDL 2.1.1: « au titre
+    # d'une aide de minimis notifiée à la Commission », what the platform's export writes).
     organisation = make_organisation(siret=siret(8))
     rows = [
         f'Ville,{ANTIBES},2025-03-01,R1,X,{organisation.siret},,Aide de minimis au démarrage,"40 000,00",aide en numéraire,unique,2025-03-01,,non,0.5,',
-        f"Ville,{ANTIBES},2025-04-01,R2,X,{organisation.siret},,Aide notifiée,90000,aide en numéraire,unique,2025-04-01,,oui,1,",
+        f"Ville,{ANTIBES},2025-04-01,R2,X,{organisation.siret},,Aide au fonctionnement,90000,aide en numéraire,unique,2025-04-01,,non,1,",
+        f"Ville,{ANTIBES},2025-05-01,R3,X,{organisation.siret},,Aide au démarrage,15000,aide en numéraire,unique,2025-05-01,,oui,1,",
     ]
     run(write(tmp_path, HEADER + "\n" + "\n".join(rows) + "\n"))
-    record = AidRecord.objects.get()
-    assert record.source == AidSource.IMPORTED and record.amount == Decimal("20000.00")
-    assert record.granted_on == datetime.date(2025, 3, 1)
+    records = list(AidRecord.objects.order_by("granted_on"))
+    assert [r.source for r in records] == [AidSource.IMPORTED] * 2
+    assert [r.amount for r in records] == [Decimal("20000.00"), Decimal("15000.00")]
+    assert records[0].granted_on == datetime.date(2025, 3, 1)
     ledger = deminimis.ledger(organisation, datetime.date(2026, 1, 1), for_officer=True)
-    assert ledger["verified"] == Decimal("20000.00")
-    notified = ImportedGrant.objects.get(reference="R2")
-    assert notified.eu_notified is True and not notified.de_minimis and notified.aid_record is None
+    assert ledger["verified"] == Decimal("35000.00")
+    other = ImportedGrant.objects.get(reference="R2")
+    assert other.eu_notified is False and not other.de_minimis and other.aid_record is None
+    notified = ImportedGrant.objects.get(reference="R3")
+    assert notified.eu_notified is True and notified.de_minimis
 
 
 def test_an_export_imported_into_an_empty_database_exports_the_same_file(tmp_path):
