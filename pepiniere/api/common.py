@@ -68,10 +68,19 @@ def page[M: Model, T](
     offset: int,
     out: Callable[[Sequence[M]], list[T]],
 ) -> dict[str, Any]:
-    """One page of ``queryset`` (already ordered) and the total: two queries plus the
-    prefetches of ``queryset``."""
+    """One page of ``queryset`` (already ordered) and the total: the count, the page's ids
+    (a narrow walk of the ordering, cheap even deep in the list), then the page's rows by id
+    with their joins and prefetches."""
     count = queryset.count()
-    rows = list(queryset[offset : offset + limit]) if offset < count else []
+    ids = (
+        list(queryset.values_list("pk", flat=True)[offset : offset + limit])
+        if offset < count
+        else []
+    )
+    if not ids:
+        return {"count": count, "limit": limit, "offset": offset, "items": []}
+    found = {row.pk: row for row in queryset.filter(pk__in=ids).order_by()}
+    rows = [found[pk] for pk in ids if pk in found]
     return {"count": count, "limit": limit, "offset": offset, "items": out(rows)}
 
 

@@ -427,9 +427,7 @@ def list_awards(
     programme: str | None = None,
     organisation: FilterId = None,
     year: Year = None,
-    ordering: Literal[
-        "decision_date", "-decision_date", "amount", "-amount", "id", "-id"
-    ] = "-decision_date",
+    ordering: Literal["decision_date", "-decision_date", "amount", "-amount", "id", "-id"] = "-id",
     limit: Limit = DEFAULT_LIMIT,
     offset: Offset = 0,
 ) -> dict[str, Any]:
