@@ -282,7 +282,34 @@ _PARTICLES = {
 
 
 def clean_text(value: str) -> str:
-    return _SPACES.sub(" ", value.replace("\ufeff", "")).strip()
+    # Repaired before the spaces are collapsed: a mojibake may end in a no-break space (« Ã\xa0 »).
+    return _SPACES.sub(" ", repair_mojibake(value.replace("\ufeff", ""))).strip()
+
+
+# UTF-8 read as Windows-1252 somewhere upstream (cd49 writes « CÅ’UR » for « CŒUR »): its lead
+# bytes show as Â Ã Å Ä Æ followed by one of the high characters of cp1252.
+_MOJIBAKE = re.compile(
+    "[\u00c2-\u00c6][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
+)
+
+
+def repair_mojibake(text: str) -> str:
+    """Text whose UTF-8 was decoded as Windows-1252 once or more (« CÅ’UR », « SociÃ©tÃ© »), put back;
+    anything else unchanged. The repair is kept only when the whole text encodes to cp1252 and
+    those bytes are valid UTF-8 (« Ångström » stays as it is). ftfy, the usual library, leaves
+    « Å’ » alone (a plausible pair in Scandinavian text), which is what this funder's file has."""
+    for _layer in range(3):  # cd49 has some names encoded so three times over
+        if not _MOJIBAKE.search(text):
+            return text
+        try:
+            repaired = text.encode("cp1252").decode("utf-8")
+        except UnicodeError:
+            return text
+        # A control character in the result (« Â€ » gives U+0080) means it was not mojibake.
+        if any(unicodedata.category(c) == "Cc" for c in repaired):
+            return text
+        text = repaired
+    return text
 
 
 @functools.lru_cache(maxsize=65536)  # funders' and beneficiaries' names repeat in a file

@@ -20,7 +20,7 @@ from pepiniere.demo.identifiers import fictional_siret
 from pepiniere.grants import deminimis
 from pepiniere.grants.models import AidRecord, AidSource
 from pepiniere.lib.testing.factories import make_organisation, make_user
-from pepiniere.opendata import export, importing
+from pepiniere.opendata import export, importing, reading
 from pepiniere.opendata.models import ImportBatch, ImportedGrant
 from pepiniere.opendata.tests.helpers import OpenWorld, shared_data
 from pepiniere.organisations import services as organisation_services
@@ -222,6 +222,20 @@ def test_a_second_import_of_the_same_file_adds_nothing(tmp_path):
     assert again["duplicate"] == counts(first)["imported"] + counts(first)["flagged"]
     assert again["rejected"] == counts(first)["rejected"]
     assert (ImportedGrant.objects.count(), Organisation.objects.count()) == (grants, organisations)
+
+
+def test_names_double_encoded_by_the_funder_are_repaired(tmp_path):
+    # cd49 writes « CÅ’UR » (UTF-8 read as Windows-1252) and « CÃƒâ€¦Ã¢â‚¬â„¢UR » (three times).
+    run(shared_data("real", "cd49_maine-et-loire_conventions-de-subventions.csv"))
+    grants = ImportedGrant.objects.all()
+    names = {g.beneficiary_name for g in grants}
+    assert "Les Restaurants du Cœur - les Relais du Cœur de Maine-et-Loire" in names
+    texts = [f"{g.beneficiary_name} {g.object}" for g in grants]
+    assert not any("Å" in text or "Ã" in text for text in texts)
+    assert any("soutien à l'enseignement agricole" in text for text in texts)
+    assert reading.clean_name("SociÃ©tÃ© GÃ©nÃ©rale") == "Société Générale"
+    assert reading.clean_name("Ångström AB") == "Ångström AB"  # not mojibake: unchanged
+    assert reading.clean_name("Â€uro") == "Â€uro"  # its repair would be a control character
 
 
 def test_identical_records_of_one_file_are_duplicates_of_the_first(tmp_path):
