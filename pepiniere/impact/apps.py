@@ -10,9 +10,9 @@ class ImpactConfig(AppConfig):
         # Awards (grants/) and KPI figures (portfolio/), earlier stages, announce their changes
         # through extension points: the impact figures computed from them are refreshed.
         from pepiniere.grants.hooks import award_amended, award_made
-        from pepiniere.impact import services
+        from pepiniere.impact import receivers
         from pepiniere.portfolio.hooks import kpi_figures_changed
 
-        award_made.register(services.data_changed)
-        award_amended.register(services.award_amended)
-        kpi_figures_changed.register(services.data_changed)
+        award_made.register(receivers.data_changed)
+        award_amended.register(receivers.award_amended)
+        kpi_figures_changed.register(receivers.data_changed)

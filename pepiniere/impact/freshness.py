@@ -5,7 +5,7 @@ whatever the number of reports), the last award and the last review, read in one
 scalar subqueries (each a MIN/MAX that both SQLite and PostgreSQL answer from an index). A
 snapshot computed from another version is stale: the page says so and a refresh is queued.
 An amendment changes an award without a new row: the impact app's award_amended provider marks
-the snapshots stale itself (services.data_changed)."""
+the snapshots stale itself (receivers.award_amended)."""
 
 from __future__ import annotations
 

@@ -20,11 +20,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.utils import timezone, translation
 
 from pepiniere.grants.models import AwardShare
-from pepiniere.impact import evaluation, freshness, snapshots, tables
+from pepiniere.impact import evaluation, freshness, receivers, snapshots, tables
 from pepiniere.impact.models import Audience, ImpactSnapshot, Part
 from pepiniere.portfolio import indicators
 from pepiniere.portfolio.indicators import Scope
@@ -168,29 +167,7 @@ def queue_refresh(snapshot_id: int, version: str) -> None:
         .update(refresh_queued_for=version)
     )
     if queued:
-        _enqueue_on_commit()
-
-
-def _enqueue_on_commit() -> None:
-    def enqueue() -> None:
-        from pepiniere.impact.tasks import refresh_impact_snapshots
-
-        refresh_impact_snapshots.enqueue()
-
-    transaction.on_commit(enqueue)
-
-
-def data_changed(**kwargs: Any) -> None:
-    """Provider of grants.hooks.award_made and portfolio.hooks.kpi_figures_changed: the figures
-    may have changed, refresh the stale snapshots after the commit."""
-    _enqueue_on_commit()
-
-
-def award_amended(**kwargs: Any) -> None:
-    """Provider of grants.hooks.award_amended: an amendment changes an amount without a new row
-    the data version would see, so every snapshot is marked stale here."""
-    ImpactSnapshot.objects.update(data_version="")
-    _enqueue_on_commit()
+        receivers.enqueue_refresh_on_commit()
 
 
 def _scope_of(snapshot: ImpactSnapshot) -> Scope:

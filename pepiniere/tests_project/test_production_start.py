@@ -78,3 +78,17 @@ def test_with_debug_off_errors_use_the_sites_french_pages(client, settings):
     assert response.status_code == 404
     assert "404.html" in [t.name for t in response.templates]
     assert 'lang="fr"' in response.content.decode()
+
+
+def test_starting_a_process_loads_no_numerical_library_a_request_does_not_need():
+    # Every web worker, task worker and operator command pays for what django.setup() imports:
+    # the engine's libraries (scipy, statsmodels, OR-Tools, HiGHS) load when a computation
+    # runs, never at start-up through an app's ready() (impact once cost 2 s and 70 MB so).
+    heavy = ("scipy", "statsmodels", "ortools", "highspy", "weasyprint", "pyfixest")
+    code = (
+        "import sys, django; django.setup(); "
+        f"print(','.join(m for m in {heavy!r} if m in sys.modules))"
+    )
+    result = _python(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""
