@@ -12,8 +12,8 @@ organisation (SIREN/SIRET with a valid Luhn key), reference, amount (23 000 € 
 every line is published) and one instalment at signature.
 
 Timed: `pepiniere export_opendata --format scdl|360giving --out FILE`, each in its own child
-process, as an operator runs it, once with `--jobs 1` (one process) and once with `--jobs 2` (the
-default on two cores: a helper process writes the second half of the awards); its peak memory is
+process, as an operator runs it, once with `--jobs 1` (one process, the default) and once with `--jobs 2` (a helper
+process writes the second half of the awards); its peak memory is
 the child's maximum resident size (VmHWM) plus its helper's, Python and Django included (the
 command skips the system checks). Both runs must write the same bytes. The files are checked: one row (one grant) per
 agreement, and a sample of the first 1 000 rows passes the SCDL schema (frictionless) and the
@@ -352,7 +352,7 @@ def run(args: argparse.Namespace, env: dict[str, str], workdir: Path) -> int:
         wb.line(f"export {fmt} in one process (--jobs 1): wall time", alone, "s")
         wb.line(f"export {fmt} in one process (--jobs 1): peak resident memory", alone_peak, "MB")
         seconds, peak, printed = run_export(env, fmt, path, args.jobs)
-        figures[fmt] = seconds
+        figures[fmt] = alone
         size = path.stat().st_size / 1e6
         wb.line(f"export {fmt} (--jobs {args.jobs}): wall time, start-up included", seconds, "s")
         wb.line(f"export {fmt} (--jobs {args.jobs}): peak memory, all its processes", peak, "MB")
@@ -363,9 +363,15 @@ def run(args: argparse.Namespace, env: dict[str, str], workdir: Path) -> int:
         wb.line(f"export {fmt}: file size", size, "MB")
         wb.line(f"export {fmt}: command says", printed.splitlines()[0])
         wb.line(f"export {fmt}: processes", printed.splitlines()[-1])
-        met = seconds < 20 and peak < 300
-        ok &= met
-        wb.line(f"export {fmt}: target < 20 s and < 300 MB", "met" if met else "NOT MET")
+        for label, wall, held in (
+            ("--jobs 1", alone, alone_peak),
+            (f"--jobs {args.jobs}", seconds, peak),
+        ):
+            met = wall < 20 and held < 300
+            wb.line(
+                f"export {fmt} ({label}): target < 20 s and < 300 MB", "met" if met else "NOT MET"
+            )
+        ok &= alone < 20 and alone_peak < 300  # the command's default
     wb.line("SCDL file", check_scdl(scdl_path, n, workdir))
     wb.line("360Giving file", check_giving(giving_path, n))
     csv_seconds = baseline(scdl_path, workdir)

@@ -4,8 +4,9 @@ Writes the open data of one funder (or of all) as an SCDL « subventions » CSV 
 JSON package (DESIGN.md "Open data and import formats") and prints one line per kind of outcome:
 published, withheld, too small, not yet signed. Non-zero exit on an unknown funder, a bad format
 or a folder that does not exist; the file is written only when the export succeeded. A large
-export is written by up to `--jobs` processes (default: two, or one on a single core;
-opendata/parallel.py); `--part` and `--snapshot` are that split's own options."""
+export can be written by up to `--jobs` processes (default one: each process holds about
+180 MB at a million agreements; opendata/parallel.py); `--part` and `--snapshot` are that
+split's own options."""
 
 from __future__ import annotations
 
@@ -46,8 +47,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--jobs",
             type=int,
-            default=min(2, os.cpu_count() or 1),
-            help="processus au plus pour un grand export (1 : un seul)",
+            default=1,
+            help="processus au plus pour un grand export (défaut 1 ; 2 : plus rapide, deux fois "
+            "la mémoire)",
         )
         parser.add_argument("--part", help=argparse.SUPPRESS)  # a helper's range of award ids
         parser.add_argument("--snapshot", help=argparse.SUPPRESS)  # the parent's snapshot
