@@ -11,9 +11,9 @@ from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, ValidationError
 
-from pepiniere.api import reads, writes
+from pepiniere.api import errors, reads, writes
 from pepiniere.api.auth import AUTH, RateLimited
 from pepiniere.api.common import (
     AUTH_ERRORS,
@@ -88,6 +88,11 @@ def _rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
     )
     response["Retry-After"] = str(exc.retry_after)
     return response
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return api.create_response(request, {"detail": errors.french(exc.errors)}, status=422)
 
 
 @api.exception_handler(AuthenticationError)

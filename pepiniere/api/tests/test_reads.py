@@ -208,6 +208,10 @@ def test_lists_page_with_the_total_and_a_limit(client):
     assert beyond["items"] == [] and beyond["count"] == everything["count"]
     too_many = client.get("/api/v1/applications", {"limit": 201}, headers=headers)
     assert too_many.status_code == 422
+    [error] = too_many.json()["detail"]  # in French, as every answer of the platform
+    assert error["loc"] == ["query", "limit"] and error["msg"] == "La valeur doit être au plus 200."
+    not_a_number = client.get("/api/v1/applications", {"offset": "dix"}, headers=headers)
+    assert not_a_number.json()["detail"][0]["msg"] == "Un nombre entier est attendu."
 
 
 def test_filters_and_ordering_from_a_whitelist(client):
@@ -232,6 +236,7 @@ def test_filters_and_ordering_from_a_whitelist(client):
     assert bad.status_code == 422
     [error] = bad.json()["detail"]
     assert error["loc"] == ["query", "ordering"] and "'-decision_date'" in error["msg"]
+    assert error["msg"].startswith("Valeur inconnue : ") and " or " not in error["msg"]
     bad_status = client.get("/api/v1/instalments", {"status": "perdu"}, headers=headers)
     assert bad_status.status_code == 422 and "'paid'" in bad_status.json()["detail"][0]["msg"]
 
