@@ -145,6 +145,9 @@ ACTION_LABELS = {
     # Open data (pepiniere.opendata)
     "withhold_open_data": _("ligne retirée des données ouvertes (exception légale)"),
     "restore_open_data": _("ligne rétablie dans les données ouvertes"),
+    "import_grants": _("subventions historiques importées"),
+    "cancel_import_grants": _("import de subventions annulé"),
+    "create_from_import": _("structure créée par un import de subventions"),
     # Administration
     "admin_create": _("création dans l'administration"),
     "admin_change": _("modification dans l'administration"),
