@@ -26,7 +26,6 @@ import datetime
 import os
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from decimal import Decimal
@@ -35,19 +34,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import _scratch as scratch  # noqa: E402
 import _webbench as wb  # noqa: E402
 
 TARGET_MS = 100.0
 PER_ORGANISATION = 5
 PAGE = 50
-
-
-def configure(db_url: str, workdir: Path) -> None:
-    os.environ.clear()
-    os.environ.update(wb.bench_env(db_url, workdir, API_RATE_LIMIT_PER_MINUTE="100000000"))
-    import django
-
-    django.setup()
 
 
 def seed(rows: int) -> dict[str, Any]:
@@ -230,34 +222,17 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--db", default="pepiniere_bench_api")
     args = parser.parse_args()
-    database_url = os.environ.get("DATABASE_URL", "")
-    postgres = args.postgres or database_url.startswith("postgres")
-    server_url = wb.server_url_from(database_url)
+    postgres = scratch.wants_postgres(args.postgres)
     wb.line("benchmark", "API list endpoint at scale (django.test.Client, in-process)")
     wb.line("database", f"PostgreSQL ({args.db})" if postgres else "SQLite (temp file)")
     wb.line("load average before (1/5/15 min)", " / ".join(f"{x:.2f}" for x in os.getloadavg()))
-    workdir = Path(tempfile.mkdtemp(prefix="pepiniere-bench-api-"))
-    saved_env = dict(os.environ)
-    created = False
-    try:
-        if postgres:
-            wb.create_database(server_url, args.db)
-            created = True
-            configure(wb.database_url(server_url, args.db), workdir)
-        else:
-            configure(f"sqlite:///{workdir / 'bench.sqlite3'}", workdir)
+    with scratch.database(
+        postgres=postgres,
+        name=args.db,
+        prefix="pepiniere-bench-api-",
+        API_RATE_LIMIT_PER_MINUTE="100000000",
+    ) as (env, workdir):
         return run(args)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        os.environ.clear()
-        os.environ.update(saved_env)
-        if created:
-            wb.drop_database(server_url, args.db)
-        import shutil
-
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -33,10 +33,8 @@ import json
 import os
 import random
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from decimal import Decimal
@@ -45,19 +43,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import _scratch as scratch  # noqa: E402
 import _webbench as wb  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-
-
-def configure(db_url: str, workdir: Path) -> dict[str, str]:
-    env = wb.bench_env(db_url, workdir)
-    os.environ.clear()
-    os.environ.update(env)
-    import django
-
-    django.setup()
-    return env
 
 
 def _template() -> dict[str, int]:
@@ -390,32 +379,15 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=2017)
     parser.add_argument("--jobs", type=int, default=2, help="export_opendata --jobs")
     args = parser.parse_args()
-    database_url = os.environ.get("DATABASE_URL", "")
-    postgres = args.postgres or database_url.startswith("postgres")
-    server_url = wb.server_url_from(database_url)
+    postgres = scratch.wants_postgres(args.postgres)
     wb.line("benchmark", "open data exports at scale (export_opendata in child processes)")
     wb.line("database", f"PostgreSQL ({args.db})" if postgres else "SQLite (temp file)")
     wb.line("load average before (1/5/15 min)", " / ".join(f"{x:.2f}" for x in os.getloadavg()))
-    workdir = Path(tempfile.mkdtemp(prefix="pepiniere-bench-opendata-"))
-    saved_env = dict(os.environ)
-    created = False
-    try:
-        if postgres:
-            wb.create_database(server_url, args.db)
-            created = True
-            env = configure(wb.database_url(server_url, args.db), workdir)
-        else:
-            env = configure(f"sqlite:///{workdir / 'bench.sqlite3'}", workdir)
+    with scratch.database(postgres=postgres, name=args.db, prefix="pepiniere-bench-opendata-") as (
+        env,
+        workdir,
+    ):
         return run(args, env, workdir)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        os.environ.clear()
-        os.environ.update(saved_env)
-        if created:
-            wb.drop_database(server_url, args.db)
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

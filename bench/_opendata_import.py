@@ -27,15 +27,14 @@ import csv
 import io
 import os
 import random
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import _scratch as scratch  # noqa: E402
 import _webbench as wb  # noqa: E402
 
 TARGET_SECONDS = 60.0
@@ -252,16 +251,6 @@ def run(args: argparse.Namespace, env: dict[str, str], workdir: Path) -> int:
     return 0 if ok else 1
 
 
-def configure(db_url: str, workdir: Path) -> dict[str, str]:
-    env = wb.bench_env(db_url, workdir)
-    os.environ.clear()
-    os.environ.update(env)
-    import django
-
-    django.setup()
-    return env
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=100_000, help="records in the file")
@@ -269,32 +258,15 @@ def main() -> int:
     parser.add_argument("--db", default="pepiniere_bench_import")
     parser.add_argument("--seed", type=int, default=2015)
     args = parser.parse_args()
-    database_url = os.environ.get("DATABASE_URL", "")
-    postgres = args.postgres or database_url.startswith("postgres")
-    server_url = wb.server_url_from(database_url)
+    postgres = scratch.wants_postgres(args.postgres)
     wb.line("benchmark", "historical import of grants (import_grants in a child process)")
     wb.line("database", f"PostgreSQL ({args.db})" if postgres else "SQLite (temp file)")
     wb.line("load average before (1/5/15 min)", " / ".join(f"{x:.2f}" for x in os.getloadavg()))
-    workdir = Path(tempfile.mkdtemp(prefix="pepiniere-bench-import-"))
-    saved_env = dict(os.environ)
-    created = False
-    try:
-        if postgres:
-            wb.create_database(server_url, args.db)
-            created = True
-            env = configure(wb.database_url(server_url, args.db), workdir)
-        else:
-            env = configure(f"sqlite:///{workdir / 'bench.sqlite3'}", workdir)
+    with scratch.database(postgres=postgres, name=args.db, prefix="pepiniere-bench-import-") as (
+        env,
+        workdir,
+    ):
         return run(args, env, workdir)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        os.environ.clear()
-        os.environ.update(saved_env)
-        if created:
-            wb.drop_database(server_url, args.db)
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
