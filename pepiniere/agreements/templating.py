@@ -63,7 +63,7 @@ FIELDS: list[tuple[str, str]] = [
     ("convention.version", "« Convention » ou « Avenant n° 1 »…"),
     ("convention.avenant", "vrai pour un avenant"),
     ("convention.objet_avenant", "ce que change l'avenant (vide pour la convention initiale)"),
-    ("convention.date_debut", "début du projet, ex. 1 septembre 2015"),
+    ("convention.date_debut", "début du projet, ex. 1er septembre 2015"),
     ("convention.date_fin", "fin du projet (les dépenses doivent être faites entre ces dates)"),
     ("convention.duree_mois", "durée du projet en mois"),
     ("projet.titre", "titre du projet"),

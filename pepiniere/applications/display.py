@@ -1,6 +1,6 @@
 """An answer as a reader sees it, whatever page shows it (the applicant's version, the expert's
 review form, the officer's side-by-side versions): « Oui »/« Non » rather than ``yes``/``no``,
-« 1 août 2015 » rather than ``2015-08-01``, « 0,5 » rather than ``0.5``, and a repeatable group's
+« 1er août 2015 » rather than ``2015-08-01``, « 0,5 » rather than ``0.5``, and a repeatable group's
 rows with their column labels. Answers are stored as typed (see answers.py); this only reads them."""
 
 from __future__ import annotations

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pepiniere.applications.models import Application, ApplicationVersion
+from pepiniere.lib.dates import long_date
 from pepiniere.lib.money import format_eur
 from pepiniere.lib.pdf import FAMILY, new_pdf
 
@@ -39,7 +40,7 @@ def receipt_pdf(application: Application, version: ApplicationVersion) -> bytes:
             _("Déposé le"),
             _("%(date)s à %(time)s (heure de Paris)")
             % {
-                "date": formats.date_format(submitted, "j F Y"),
+                "date": long_date(submitted),
                 "time": submitted.strftime("%H:%M:%S"),
             },
         ),

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pepiniere.applications import notifications
@@ -36,6 +36,7 @@ from pepiniere.applications.permissions import (
 from pepiniere.applications.workflow import OFFICER, OFFICER_OR_FINANCE, check_transition
 from pepiniere.audit.services import record
 from pepiniere.calls.models import Call, FieldKind
+from pepiniere.lib.dates import long_date
 from pepiniere.lib.uploads import sanitise_filename, structure_error
 from pepiniere.organisations.models import Organisation
 
@@ -244,7 +245,7 @@ def deadline_message(call: Call) -> str:
     return _(
         "La date limite de dépôt était le %(date)s à %(time)s (heure de Paris) : "
         "le dossier ne peut plus être déposé."
-    ) % {"date": formats.date_format(closes, "j F Y"), "time": closes.strftime("%H:%M")}
+    ) % {"date": long_date(closes), "time": closes.strftime("%H:%M")}
 
 
 @transaction.atomic

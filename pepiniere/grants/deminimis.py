@@ -30,10 +30,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q
-from django.utils import formats
 from django.utils.translation import gettext as _
 
 from pepiniere.grants.models import AidRecord, AidSource, LinkedUndertaking, LinkStatus
+from pepiniere.lib.dates import long_date
 from pepiniere.lib.money import format_eur
 from pepiniere.organisations.models import Organisation
 
@@ -154,8 +154,8 @@ def refusal_message(check: CeilingCheck, name: str) -> str:
         "dépassement : %(excess)s."
     ) % {
         "name": name,
-        "start": formats.date_format(check.window_from, "j F Y"),
-        "end": formats.date_format(check.window_to, "j F Y"),
+        "start": long_date(check.window_from),
+        "end": long_date(check.window_to),
         "received": format_eur(check.received),
         "amount": format_eur(check.amount),
         "ceiling": format_eur(check.ceiling),

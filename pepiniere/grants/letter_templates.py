@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from pepiniere.grants.models import Outcome
+from pepiniere.lib.dates import long_date
 from pepiniere.lib.money import format_eur
 
 _INVALID = "\x00INCONNUE:%s\x00"
@@ -97,7 +98,7 @@ def letter_context(
         "motif": reason,
         "montant": format_eur(amount) if amount is not None else "",
         "reference_decision": decision_reference,
-        "date_decision": formats.date_format(decision_date, "j F Y") if decision_date else "",
+        "date_decision": long_date(decision_date) if decision_date else "",
         "notes": [
             {"critere": s["criterion"], "moyenne": _num(s["mean"]), "maximum": _num(s["max"])}
             for s in scores or []

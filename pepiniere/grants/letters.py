@@ -20,6 +20,7 @@ from pepiniere.grants import letter_templates
 from pepiniere.grants.models import CallPolicy, DecisionLetter, LetterTemplate, Outcome
 from pepiniere.grants.permissions import can_set_policy
 from pepiniere.grants.services import AwardError, policy_for
+from pepiniere.lib.dates import long_date
 from pepiniere.lib.htmlpdf import font_face_css, html_to_pdf
 from pepiniere.lib.money import format_eur
 
@@ -167,9 +168,7 @@ def _opening(letter: DecisionLetter) -> str:
             **values,
             "amount": format_eur(letter.amount),
             "decision": letter.decision_reference,
-            "date": formats.date_format(letter.decision_date, "j F Y")
-            if letter.decision_date
-            else "",
+            "date": long_date(letter.decision_date) if letter.decision_date else "",
         }
     if letter.outcome == Outcome.SELECTED:
         return (
@@ -301,7 +300,7 @@ def render_letter_pdf(
     """The letter's layout (letterhead, references, address in the envelope window, place and
     date, object, body, signature) around a body already rendered by `letter_templates`."""
     place = layout.get("place", "")
-    date = formats.date_format(sent_on, "j F Y")
+    date = long_date(sent_on)
     html = render_to_string(
         "grants/letters/letter.html",
         {

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum.fr import siren as siren_number
 
@@ -183,7 +183,7 @@ def award_grant(
         )
     reason = _("Décision %(ref)s du %(date)s : %(amount)s (%(shares)s).") % {
         "ref": reference,
-        "date": formats.date_format(decision_date, "j F Y"),
+        "date": long_date(decision_date),
         "amount": format_eur(amount),
         "shares": ", ".join(f"{funders[f].name} {format_eur(a)}" for f, a in parts.items()),
     }

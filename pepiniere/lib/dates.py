@@ -4,7 +4,7 @@ Typed: « 29/05/2015 », or « 2015-05-29 » from the browser's date input. Noth
 dates (« 2015-W22-5 »), no ordinal dates, no two-digit years, no other digits than 0–9, and only
 years a record can plausibly have.
 
-Read: « 8 juin 2015 » and « 17 janvier 2027 à 12:00 », Paris time, everywhere (templates use the
+Read: « 8 juin 2015 », « 1er juin 2015 » and « 17 janvier 2027 à 12:00 », Paris time, everywhere (templates use the
 ``day`` and ``moment`` filters of ``lib/templatetags/dates.py``). Django's abbreviated months
 (« Jui » for both juin and juillet) are never used."""
 
@@ -14,6 +14,7 @@ import datetime
 import re
 
 from django.utils import formats, timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 _FRENCH = re.compile(r"(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})", re.ASCII)
@@ -81,7 +82,15 @@ def long_date(value: datetime.date | datetime.datetime | None) -> str:
     if isinstance(value, datetime.datetime) and timezone.is_aware(value):
         value = timezone.localtime(value)
     # Translators: a Django date format (https://docs.djangoproject.com/en/stable/ref/templates/builtins/#date).
-    return formats.date_format(value, _("j F Y"))
+    return _first_of_month(formats.date_format(value, _("j F Y")), value)
+
+
+def _first_of_month(text: str, value: datetime.date) -> str:
+    """French writes the first day of a month as an ordinal: « 1er juin 2015 », never « 1 juin »
+    (the other days are cardinal). Django's ``j`` knows no ordinal, so it is added here."""
+    if value.day == 1 and (get_language() or "fr").startswith("fr") and text.startswith("1 "):
+        return "1er " + text[2:]
+    return text
 
 
 def long_datetime(value: datetime.datetime | datetime.date | None, *, seconds: bool = False) -> str:
@@ -95,6 +104,6 @@ def long_datetime(value: datetime.datetime | datetime.date | None, *, seconds: b
         value = timezone.localtime(value)
     if seconds:
         # Translators: a Django date format; « \à » would also do, « à » is not a format character.
-        return formats.date_format(value, _("j F Y à H:i:s"))
+        return _first_of_month(formats.date_format(value, _("j F Y à H:i:s")), value)
     # Translators: a Django date format; in English for example « j F Y, H:i ».
-    return formats.date_format(value, _("j F Y à H:i"))
+    return _first_of_month(formats.date_format(value, _("j F Y à H:i")), value)

@@ -11,10 +11,11 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from pepiniere.audit.services import record
+from pepiniere.lib.dates import long_date
 from pepiniere.lib.extension import ExtensionPoint
 from pepiniere.lib.mail import mail_on_commit
 from pepiniere.organisations.models import (
@@ -198,7 +199,7 @@ def update_organisation(
 
 def _french_date(moment: datetime.datetime) -> str:
     with translation.override("fr"):
-        return formats.date_format(timezone.localtime(moment), "j F Y")
+        return long_date(moment)
 
 
 @transaction.atomic

@@ -24,6 +24,19 @@ def test_days_and_moments_read_in_full_in_paris_time():
         assert long_datetime(datetime.date(2015, 6, 8)) == "8 juin 2015"
 
 
+def test_the_first_of_a_month_is_an_ordinal_in_french_only():
+    first = datetime.datetime(2025, 8, 31, 22, 0, tzinfo=UTC)  # 1 September, 00:00 in Paris
+    with translation.override("fr"):
+        assert long_date(datetime.date(2015, 6, 1)) == "1er juin 2015"
+        assert long_date(first) == "1er septembre 2025"
+        assert long_datetime(first) == "1er septembre 2025 à 00:00"
+        assert long_datetime(first, seconds=True) == "1er septembre 2025 à 00:00:00"
+        assert long_date(datetime.date(2015, 6, 11)) == "11 juin 2015"
+        assert long_date(datetime.date(2015, 6, 21)) == "21 juin 2015"
+    with translation.override("en"):
+        assert long_date(datetime.date(2015, 6, 1)) == "1 June 2015"
+
+
 def test_template_filters():
     moment = datetime.datetime(2015, 7, 2, 16, 0, tzinfo=ZoneInfo("Europe/Paris"))
     template = Template("{% load dates %}{{ d|day }} | {{ t|moment }} | {{ t|moment:'seconds' }}")

@@ -12,7 +12,7 @@ def _field(kind, key="q", label="Question"):
 def test_answers_read_as_french():
     assert answer_text(_field(FieldKind.YES_NO), "yes") == "Oui"
     assert answer_text(_field(FieldKind.YES_NO), "no") == "Non"
-    assert answer_text(_field(FieldKind.DATE), "2015-08-01") == "1 août 2015"
+    assert answer_text(_field(FieldKind.DATE), "2015-08-01") == "1er août 2015"
     assert answer_text(_field(FieldKind.DATE), "bientôt") == "bientôt"  # a draft keeps its text
     assert answer_text(_field(FieldKind.NUMBER), "0.5") == "0,5"
     assert answer_text(_field(FieldKind.NUMBER), "12500") == "12\xa0500"

@@ -66,7 +66,7 @@ def test_award_above_the_ceiling_is_refused_with_the_figures_and_changes_nothing
     assert refused.value.kind == "de_minimis"
     assert plain(refused.value.message) == (
         f"Plafond de minimis dépassé pour l'entreprise unique « {application.organisation.name} » : "
-        "aides déjà reçues du 2 juin 2022 au 1 juin 2025 : 280 000,00 € ; cette aide : 40 000,00 € ; "
+        "aides déjà reçues du 2 juin 2022 au 1er juin 2025 : 280 000,00 € ; cette aide : 40 000,00 € ; "
         "plafond : 300 000,00 € ; dépassement : 20 000,00 €."
     )
     application.refresh_from_db()
@@ -88,7 +88,7 @@ def test_aid_falls_out_of_the_window_the_day_after_its_third_anniversary_minus_o
 def test_a_later_declared_aid_counts_against_a_backdated_award():
     call, officer, _finance, (application, *_rest) = selected_call()
     _declare(application.organisation, "280000", D(2025, 9, 1))
-    with pytest.raises(services.AwardError, match="au 1 septembre 2025"):
+    with pytest.raises(services.AwardError, match="au 1er septembre 2025"):
         services.award_grant(
             application=application, actor=officer, **award_kwargs(on=D(2025, 1, 6))
         )

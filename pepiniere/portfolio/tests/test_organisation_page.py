@@ -80,7 +80,7 @@ def test_the_officer_reads_the_timeline_of_applications_and_awards(client, world
     assert response.status_code == 200
     text = plain(page_text(response))
     assert "Aide attribuée : 50 000,00 €" in text
-    assert "1 juin 2015" in text
+    assert "1er juin 2015" in text
     assert "Innovation 2015" in text and "Consolidation 2016" in text
     # Applications to another funder's calls are that funder's business.
     assert "Appel d'un autre financeur" not in text

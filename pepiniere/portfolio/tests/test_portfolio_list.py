@@ -89,7 +89,7 @@ def test_the_officer_sees_every_organisation_the_funder_supported_with_its_award
     voiles = dict(response.context["rows"])[portfolio["voiles"]]
     assert (voiles.awards, voiles.total) == (2, Decimal("50000"))
     assert voiles.first_award == datetime.date(2015, 6, 1)
-    assert "50 000,00 €" in text and "1 juin 2015" in text
+    assert "50 000,00 €" in text and "1er juin 2015" in text
 
 
 def test_a_co_funders_share_puts_the_organisation_in_its_portfolio_and_no_one_elses(
