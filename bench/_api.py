@@ -13,6 +13,8 @@ Measured in-process with django.test.Client and the token (as a machine client c
 a warm-up, p50/p95 over --repeat requests, and the query count of one request:
  (a) /api/v1/awards?limit=50                          the first page (latest awards first)
  (b) /api/v1/awards?limit=50&offset=<rows − 50>       the deepest page
+ (m) /api/v1/awards?limit=50&offset=<rows / 2>        the middle page (the longest walk: a page in
+                                                      the second half is read from the last row)
  (c) /api/v1/awards?limit=50&call=<slug>&year=<y>     filtered
 Baseline in the same run, per case: the bare ORM query of the same page (count, then the page's
 awards with their application, call, programme, organisation and shares, ordered the same way),
@@ -190,6 +192,10 @@ def run(args: argparse.Namespace) -> int:
         "deep page": (
             f"/api/v1/awards?limit={PAGE}&offset={deep}",
             bare_page(seeded["funder"].pk, deep),
+        ),
+        "middle page": (
+            f"/api/v1/awards?limit={PAGE}&offset={args.rows // 2}",
+            bare_page(seeded["funder"].pk, args.rows // 2),
         ),
         "filtered": (
             f"/api/v1/awards?limit={PAGE}&call={call.slug}&year={year}",

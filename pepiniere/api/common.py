@@ -68,17 +68,20 @@ def page[M: Model, T](
     offset: int,
     out: Callable[[Sequence[M]], list[T]],
 ) -> dict[str, Any]:
-    """One page of ``queryset`` (already ordered) and the total: the count, the page's ids
-    (a narrow walk of the ordering, cheap even deep in the list), then the page's rows by id
-    with their joins and prefetches."""
+    """One page of ``queryset`` (already ordered, the primary key last, so the order is total)
+    and the total: the count, the page's ids, then the page's rows by id with their joins and
+    prefetches. The ids are a narrow walk of the ordering from the nearer end: a page in the
+    second half of the list is read backwards (the reversed order, from the last row), so the
+    last page costs what the first one does and no walk is longer than half the list."""
     count = queryset.count()
-    ids = (
-        list(queryset.values_list("pk", flat=True)[offset : offset + limit])
-        if offset < count
-        else []
-    )
-    if not ids:
+    end = min(offset + limit, count)
+    if offset >= end:
         return {"count": count, "limit": limit, "offset": offset, "items": []}
+    narrow = queryset.values_list("pk", flat=True)
+    if offset <= count - end:
+        ids = list(narrow[offset:end])
+    else:
+        ids = list(narrow.reverse()[count - end : count - offset])[::-1]
     found = {row.pk: row for row in queryset.filter(pk__in=ids).order_by()}
     rows = [found[pk] for pk in ids if pk in found]
     return {"count": count, "limit": limit, "offset": offset, "items": out(rows)}

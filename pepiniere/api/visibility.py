@@ -6,6 +6,8 @@ refuses, and shows everything it allows."""
 
 from __future__ import annotations
 
+import functools
+import operator
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -21,8 +23,14 @@ from pepiniere.portfolio.models import KpiReport
 from pepiniere.portfolio.permissions import staff_funder_ids
 
 
-def _member_of(user: Any) -> QuerySet[Membership, Any]:
-    return Membership.objects.filter(user_id=user.pk).values("organisation_id")
+def _member_of(user: Any) -> list[int]:
+    """The organisations the user is a member of (a handful), as ids: the database then reads a
+    literal list through its index, and a user who belongs to none loses that branch."""
+    if not user.is_authenticated:
+        return []
+    return list(
+        Membership.objects.filter(user_id=user.pk).values_list("organisation_id", flat=True)
+    )
 
 
 def _calls_of(funder_ids: set[int] | None) -> Q:
@@ -33,63 +41,94 @@ def _calls_of(funder_ids: set[int] | None) -> Q:
     return Q(funder_id__in=funder_ids) | Q(pk__in=co_funded)
 
 
-def _staff_calls(user: Any, *roles: str) -> QuerySet[Call, Any] | None:
-    """Ids of the calls ``user`` is staff of in one of ``roles`` (an administrator: every call,
-    as ``is_call_staff`` says); None when none."""
+def _staff_calls(user: Any, *roles: str) -> list[int] | None:
+    """Ids of the calls ``user`` is staff of in one of ``roles`` (empty when none); None for an
+    administrator, who is staff of every call (``is_call_staff``)."""
     funder_ids = staff_funder_ids(user, *roles)
-    if funder_ids is not None and not funder_ids:
+    if funder_ids is None:
         return None
-    return Call.objects.filter(_calls_of(funder_ids)).values("pk")
+    if not funder_ids:
+        return []
+    return list(Call.objects.filter(_calls_of(funder_ids)).values_list("pk", flat=True))
+
+
+def _among(field: str, ids: list[int] | None) -> Q | None:
+    """``field`` in ``ids``; any value for None (every one); None when the list is empty (the
+    branch cannot hold)."""
+    if ids is None:
+        return Q()
+    return Q(**{f"{field}__in": ids}) if ids else None
+
+
+def _either(*branches: Q | None) -> Q:
+    """The branches that can hold, OR'd: a query with one branch uses its index, where an OR of
+    two subqueries reads the whole table. An unconditional branch (``Q()``) lets everything
+    through; no branch lets nothing through."""
+    kept = [branch for branch in branches if branch is not None]
+    if any(not branch for branch in kept):
+        return Q()
+    if not kept:
+        return Q(pk__in=[])
+    return functools.reduce(operator.or_, kept)
+
+
+def _both(first: Q | None, second: Q) -> Q | None:
+    return None if first is None else first & second
 
 
 def calls(user: Any) -> QuerySet[Call]:
     """``calls.permissions.can_view_call``: published calls, and the calls one is officer of."""
-    condition = Q(is_published=True)
-    staff = _staff_calls(user, Role.OFFICER) if user.is_authenticated else None
-    if staff is not None:
-        condition |= Q(pk__in=staff)
-    return Call.objects.filter(condition)
+    staff = _staff_calls(user, Role.OFFICER) if user.is_authenticated else []
+    return Call.objects.filter(_either(Q(is_published=True), _among("pk", staff)))
 
 
 def applications(user: Any) -> QuerySet[Application]:
     """``applications.permissions.can_view_application``: the members of the applicant
     organisation; the officers and jury of the call, drafts excepted."""
-    condition = Q(organisation_id__in=_member_of(user))
     staff = _staff_calls(user, Role.OFFICER, Role.JURY)
-    if staff is not None:
-        condition |= Q(call_id__in=staff) & ~Q(status=Status.DRAFT)
-    return Application.objects.filter(condition)
+    return Application.objects.filter(
+        _either(
+            _among("organisation_id", _member_of(user)),
+            _both(_among("call_id", staff), ~Q(status=Status.DRAFT)),
+        )
+    )
 
 
 def awards(user: Any) -> QuerySet[Award]:
     """``grants.permissions.can_see_grants`` on the call (officers, finance staff, jury of the
     funder), and the beneficiary's members (their decision, ``can_read_decision``)."""
-    condition = Q(application__organisation_id__in=_member_of(user))
     staff = _staff_calls(user, Role.OFFICER, Role.FINANCE, Role.JURY)
-    if staff is not None:
-        condition |= Q(application__call_id__in=staff)
-    return Award.objects.filter(condition)
+    return Award.objects.filter(
+        _either(
+            _among("application__organisation_id", _member_of(user)),
+            _among("application__call_id", staff),
+        )
+    )
 
 
 def agreements(user: Any) -> QuerySet[Agreement]:
     """``agreements.permissions.can_see_agreement``: officers and finance staff of the call; the
     beneficiary's members once a version was sent to them."""
     sent = AgreementVersion.objects.filter(agreement_id=OuterRef("pk"), sent_at__isnull=False)
-    condition = Q(award__application__organisation_id__in=_member_of(user)) & Q(Exists(sent))
     staff = _staff_calls(user, Role.OFFICER, Role.FINANCE)
-    if staff is not None:
-        condition |= Q(award__application__call_id__in=staff)
-    return Agreement.objects.filter(condition)
+    return Agreement.objects.filter(
+        _either(
+            _both(_among("award__application__organisation_id", _member_of(user)), Q(Exists(sent))),
+            _among("award__application__call_id", staff),
+        )
+    )
 
 
 def instalments(user: Any) -> QuerySet[Instalment]:
     """``payments.permissions.can_see_payments``: the beneficiary's members, the officers and
     finance staff of the call."""
-    condition = Q(award__application__organisation_id__in=_member_of(user))
     staff = _staff_calls(user, Role.OFFICER, Role.FINANCE)
-    if staff is not None:
-        condition |= Q(award__application__call_id__in=staff)
-    return Instalment.objects.filter(condition)
+    return Instalment.objects.filter(
+        _either(
+            _among("award__application__organisation_id", _member_of(user)),
+            _among("award__application__call_id", staff),
+        )
+    )
 
 
 def _supported_by(funder_ids: set[int]) -> QuerySet[AwardShare, Any]:
@@ -104,10 +143,12 @@ def organisations(user: Any) -> QuerySet[Organisation]:
     funder_ids = staff_funder_ids(user, Role.OFFICER, Role.FINANCE)
     if funder_ids is None:
         return Organisation.objects.all()
-    condition = Q(pk__in=_member_of(user))
-    if funder_ids:
-        condition |= Q(pk__in=_supported_by(funder_ids))
-    return Organisation.objects.filter(condition)
+    return Organisation.objects.filter(
+        _either(
+            _among("pk", _member_of(user)),
+            Q(pk__in=_supported_by(funder_ids)) if funder_ids else None,
+        )
+    )
 
 
 def kpi_reports(user: Any) -> QuerySet[KpiReport]:
@@ -116,9 +157,10 @@ def kpi_reports(user: Any) -> QuerySet[KpiReport]:
     funder_ids = staff_funder_ids(user, Role.OFFICER, Role.FINANCE)
     if funder_ids is None:
         return KpiReport.objects.all()
-    condition = Q(organisation_id__in=_member_of(user))
-    if funder_ids:
-        condition |= Q(campaign__funder_id__in=funder_ids) | Q(
-            organisation_id__in=_supported_by(funder_ids)
+    return KpiReport.objects.filter(
+        _either(
+            _among("organisation_id", _member_of(user)),
+            Q(campaign__funder_id__in=funder_ids) if funder_ids else None,
+            Q(organisation_id__in=_supported_by(funder_ids)) if funder_ids else None,
         )
-    return KpiReport.objects.filter(condition)
+    )
