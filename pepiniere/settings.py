@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "pepiniere.builder",
     "pepiniere.agreements",
     "pepiniere.payments",
+    "pepiniere.crowdfunding",
     "pepiniere.portfolio",
     "pepiniere.impact",
     "pepiniere.opendata",

@@ -474,6 +474,52 @@ def record_jury_decision(
 
 
 @transaction.atomic
+def decide_by_rule(
+    *,
+    application: Application,
+    actor: Any,
+    select: bool,
+    reason: str,
+    now: datetime.datetime | None = None,
+) -> Application:
+    """submitted → selected / rejected by a published rule (the match-funding of a crowdfunding
+    campaign, pepiniere.crowdfunding), with the rule's figures as the reason. Applied by an
+    officer or a finance person of the call's funder; no jury involved."""
+    from pepiniere.accounts.models import Role
+    from pepiniere.calls.permissions import is_call_staff
+
+    application = _locked(application)
+    if not (
+        is_call_staff(actor, application.call, Role.OFFICER)
+        or is_call_staff(actor, application.call, Role.FINANCE)
+    ):
+        raise ApplicationError(
+            _(
+                "Seul·es les chargé·es de mission et les services financiers du financeur appliquent la règle."
+            )
+        )
+    name = "select_by_rule" if select else "reject_by_rule"
+    transition = check_transition(name, application.status)
+    if not reason.strip():
+        raise ApplicationError(_("Un motif est obligatoire."))
+    from_state = application.status
+    application.status = transition.target
+    application.decision_reason = reason
+    application.save(update_fields=["status", "decision_reason", "updated_at"])
+    record(
+        actor=actor,
+        obj=application,
+        action=name,
+        from_state=from_state,
+        to_state=transition.target,
+        reason=reason,
+        at=now,
+    )
+    notifications.on_commit_status_changed(application, name)
+    return application
+
+
+@transaction.atomic
 def award_application(
     *, application: Application, actor: Any, reason: str = "", now: datetime.datetime | None = None
 ) -> Application:

@@ -16,6 +16,10 @@ APPLICANT = "applicant"
 OFFICER = "officer"
 JURY = "jury"
 OFFICER_OR_FINANCE = "officer_or_finance"
+# A published rule decides, not a jury (match-funding: pepiniere.crowdfunding), applied by an
+# officer or finance person of the funder, or by the scheduled task in the name of the rule's
+# officer.
+RULE = "rule"
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,23 @@ TRANSITIONS: dict[str, Transition] = {
             frozenset({Status.REVIEWED, Status.RESERVE}),
             Status.REJECTED,
             JURY,
+            reason_required=True,
+        ),
+        # Calls decided by a rule instead of a jury (match-funding of crowdfunding campaigns):
+        # the submitted application is selected or refused when its campaign closes, with the
+        # rule's figures as the reason.
+        Transition(
+            "select_by_rule",
+            frozenset({Status.SUBMITTED}),
+            Status.SELECTED,
+            RULE,
+            reason_required=True,
+        ),
+        Transition(
+            "reject_by_rule",
+            frozenset({Status.SUBMITTED}),
+            Status.REJECTED,
+            RULE,
             reason_required=True,
         ),
         # The award itself (amount, shares, budget, de minimis) is pepiniere.grants.services.award_grant.

@@ -75,7 +75,7 @@ def _whole(name: str, value: object, *, positive: bool = False) -> int:
     return value
 
 
-def check_ratio(ratio: tuple[int, int]) -> tuple[int, int]:
+def check_ratio(ratio: object) -> tuple[int, int]:
     """The ratio as ``(region, raised)`` positive integers, or ValueError."""
     if not isinstance(ratio, tuple) or len(ratio) != 2:
         raise ValueError(f"ratio must be a pair (region, raised), got {ratio!r}")
@@ -149,7 +149,7 @@ def allocate_pool(requests: Iterable[PoolRequest], *, pool_cents: int) -> dict[H
     """Each campaign's top-up from one shared pool, earliest end first, then by id; the sum of
     the top-ups never exceeds ``pool_cents``. Deterministic whatever the order of ``requests``."""
     remaining = _whole("pool_cents", pool_cents)
-    ordered = sorted(requests, key=lambda r: (r.ends_at, r.id))  # type: ignore[arg-type]
+    ordered = sorted(requests, key=lambda r: (r.ends_at, r.id))
     ids = [r.id for r in ordered]
     if len(set(ids)) != len(ids):
         raise ValueError("every campaign appears once")

@@ -32,6 +32,7 @@ STAGES = [
     "builder",
     "agreements",
     "payments",
+    "crowdfunding",
     "portfolio",
     "accelerator",
     "impact",
