@@ -18,7 +18,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pepiniere.applications import services as application_services
@@ -47,7 +47,7 @@ from pepiniere.crowdfunding.workflow import check_transition
 from pepiniere.engine import matchfunding
 from pepiniere.grants import services as grant_services
 from pepiniere.grants.models import BudgetLine, BudgetScope
-from pepiniere.lib.dates import long_date
+from pepiniere.lib.dates import long_date, long_datetime
 from pepiniere.lib.money import CENT, format_eur, from_cents
 from pepiniere.lib.uploads import sanitise_filename
 from pepiniere.organisations.models import Organisation
@@ -460,7 +460,7 @@ def end_campaign(
     if now < campaign.ends_at:
         raise CampaignError(
             _("La collecte n'est pas terminée : elle finit le %(d)s.")
-            % {"d": formats.date_format(timezone.localtime(campaign.ends_at), "j F Y à H:i")}
+            % {"d": long_datetime(campaign.ends_at)}
         )
     campaign.status = CampaignStatus.ENDED
     campaign.save(update_fields=["status"])
