@@ -27,6 +27,9 @@ from openpyxl.styles import Font
 type CellValue = str | int | float | Decimal | datetime.datetime | datetime.date | None
 
 FORMULA_TRIGGERS = frozenset("=+-@\t\r＝＋－＠")
+# A cell whose first character is none of these is never changed by `neutralise` (it strips
+# only these blanks before looking): the million-row writer tests that alone.
+_SUSPECT_FIRST = FORMULA_TRIGGERS | frozenset(" \u00a0\n")
 
 
 def neutralise(text: str) -> str:
@@ -81,7 +84,9 @@ class SafeCsvWriter:
     def writerow_text(self, values: Iterable[str]) -> None:
         """A row whose cells are all text already (numbers and dates formatted by the caller):
         the same neutralising, without the type tests — for files of a million rows."""
-        self._writer.writerow([neutralise(v) for v in values])
+        self._writer.writerow(
+            [neutralise(v) if v and v[0] in _SUSPECT_FIRST else v for v in values]
+        )
 
 
 class SafeXlsxSheet:
