@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("pepiniere.agreements.urls")),
     path("aides/", include("pepiniere.grants.applicant_urls")),
     path("versements/", include("pepiniere.payments.urls")),
+    path("", include("pepiniere.crowdfunding.urls")),
     path("instruction/versements/", include("pepiniere.payments.staff_urls")),
     path("instruction/conception/", include("pepiniere.builder.urls")),
     path("indicateurs/", include("pepiniere.portfolio.kpi_urls")),

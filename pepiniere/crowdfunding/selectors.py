@@ -12,14 +12,16 @@ from django.utils import timezone
 from pepiniere.calls.models import Call
 from pepiniere.crowdfunding.models import Campaign, CampaignStatus, MatchRule, PledgeStatus
 from pepiniere.engine import matchfunding
-from pepiniere.grants.budget import call_ledger
+from pepiniere.grants.budget import LedgerRow, call_ledger
 from pepiniere.lib.money import from_cents, to_cents
 
 
-def pool_remaining_cents(call: Call) -> int:
+def pool_remaining_cents(call: Call, ledger: list[LedgerRow] | None = None) -> int:
     """What the pool (the match-funding call's envelope) still holds: the least that remains on
-    the budget lines an award of the call is charged to (call, axis, programme, lead funder)."""
-    return max(0, min(to_cents(row.remaining) for row in call_ledger(call)))
+    the budget lines an award of the call is charged to (call, axis, programme, lead funder).
+    `ledger`: the call's ledger when the caller already read it."""
+    rows = ledger if ledger is not None else call_ledger(call)
+    return max(0, min(to_cents(row.remaining) for row in rows))
 
 
 def with_raised(queryset: QuerySet[Campaign]) -> QuerySet[Campaign]:
