@@ -50,14 +50,14 @@ def call_campaigns(request: HttpRequest, slug: str) -> HttpResponse:
     if not can_manage_match_funding(request.user, call):
         raise Http404
     status = request.GET.get("statut", "")
-    campaigns = selectors.with_raised(
+    queryset = selectors.with_raised(
         Campaign.objects.filter(call=call)
         .exclude(status=CampaignStatus.DRAFT)
         .select_related("organisation")
     ).order_by("ends_at", "id")
     if status in CampaignStatus.values:
-        campaigns = campaigns.filter(status=status)
-    campaigns = list(campaigns)
+        queryset = queryset.filter(status=status)
+    campaigns = list(queryset)
     rules = list(MatchRule.objects.filter(call=call).select_related("officer"))
     by_type = {r.project_type: r for r in rules}
     ledger = call_ledger(call)

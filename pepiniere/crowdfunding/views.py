@@ -34,7 +34,7 @@ from pepiniere.crowdfunding.permissions import (
     can_run_campaigns,
     can_view_campaign,
 )
-from pepiniere.crowdfunding.pledge_import import MAX_BYTES
+from pepiniere.crowdfunding.pledge_import import MAX_BYTES, FileRefused
 from pepiniere.organisations.models import Organisation, OrganisationKind
 
 
@@ -106,7 +106,7 @@ def public_list(request: HttpRequest) -> HttpResponse:
 def mine(request: HttpRequest) -> HttpResponse:
     associations = list(
         Organisation.objects.filter(
-            memberships__user=request.user, kind=OrganisationKind.ASSOCIATION
+            memberships__user_id=request.user.pk or 0, kind=OrganisationKind.ASSOCIATION
         ).order_by("name")
     )
     campaigns = list(
@@ -341,14 +341,14 @@ def import_preview(request: HttpRequest, pk: int, import_pk: int) -> HttpRespons
         )
         return redirect("crowdfunding:detail", campaign.pk)
     report = None
-    error = ""
+    problem = ""
     if entry.status == PledgeImportStatus.PREVIEWED:
         try:
             report = services.read_import(entry)
-        except services.reader.FileRefused as refused:
-            error = refused.message
+        except FileRefused as refused:
+            problem = refused.message
     return render(
         request,
         "crowdfunding/preview.html",
-        {"campaign": campaign, "entry": entry, "report": report, "error": error},
+        {"campaign": campaign, "entry": entry, "report": report, "error": problem},
     )

@@ -57,10 +57,34 @@ PUBLIC = {
     "opendata:funder": "open data: a funder's published agreements",
     "opendata:scdl": "open data: a funder's SCDL file",
     "opendata:giving": "open data: a funder's 360Giving package",
+    "crowdfunding:public": "live crowdfunding campaigns and their top-ups (no payer's name)",
 }
 
 # name → refusals: (role, method, data). Roles are those of lib/testing/world.py.
 REFUSALS: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
+    # Match-funded crowdfunding: the association's member is none of the world's roles.
+    "crowdfunding:mine": [("anonymous", "GET", {})],
+    "crowdfunding:create": [("stranger", "GET", {}), ("officer", "POST", {"title": "x"})],
+    "crowdfunding:detail": [("stranger", "GET", {}), ("other_officer", "GET", {})],
+    "crowdfunding:edit": [("stranger", "GET", {}), ("officer", "POST", {"title": "x"})],
+    "crowdfunding:launch": [("stranger", "POST", {}), ("officer", "POST", {})],
+    "crowdfunding:add_pledge": [
+        ("stranger", "GET", {}),
+        ("officer", "POST", {"amount": "10", "reference": "X"}),
+    ],
+    "crowdfunding:upload": [("stranger", "GET", {}), ("officer", "POST", {})],
+    "crowdfunding:import_preview": [
+        ("stranger", "GET", {}),
+        ("officer", "POST", {}),
+        ("other_officer", "POST", {}),
+    ],
+    "crowdfunding:staff_index": [("anonymous", "GET", {}), ("stranger", "GET", {})],
+    "crowdfunding:call": [
+        ("stranger", "GET", {}),
+        ("applicant", "GET", {}),
+        ("other_officer", "GET", {}),
+    ],
+    "crowdfunding:close": [("stranger", "POST", {}), ("other_officer", "POST", {})],
     "accounts:account": [("anonymous", "GET", {})],
     "accounts:download_data": [("anonymous", "GET", {})],
     "accounts:close_account": [("anonymous", "GET", {}), ("anonymous", "POST", {})],

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.contrib.auth.tokens import default_token_generator
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -23,7 +24,13 @@ from django.utils.http import urlsafe_base64_encode
 from pepiniere.accounts.models import Role, User
 from pepiniere.applications.models import Application, Attachment, Export, ExportStatus
 from pepiniere.calls.models import Call, CallDocument
-from pepiniere.lib.testing.factories import PDF_BYTES, make_call, make_draft, make_user
+from pepiniere.lib.testing.factories import (
+    PDF_BYTES,
+    make_call,
+    make_draft,
+    make_organisation,
+    make_user,
+)
 
 ROLES = (
     "anonymous",
@@ -140,6 +147,16 @@ class World:
             "kpi:template": {"pk": o["kpi_campaign"].pk},
             "kpi:upload": {"pk": o["kpi_campaign"].pk},
             "kpi:import": {"pk": o["kpi_campaign"].pk, "import_pk": o["kpi_import"].pk},
+            "crowdfunding:create": {"pk": o["association"].pk},
+            **{
+                f"crowdfunding:{page}": {"pk": o["campaign"].pk}
+                for page in ("detail", "edit", "launch", "add_pledge", "upload", "close")
+            },
+            "crowdfunding:import_preview": {
+                "pk": o["campaign"].pk,
+                "import_pk": o["pledge_import"].pk,
+            },
+            "crowdfunding:call": {"slug": o["match_call"].slug},
             **{
                 f"opendata:{page}": {
                     "siret": self.call.funder.siret,
@@ -291,6 +308,7 @@ def build_world() -> World:
     )
 
     payments = _payments(application, officer, applicant)
+    crowdfunding = _crowdfunding(call, officer)
     from pepiniere.api.models import ApiToken
 
     api_token, _key = ApiToken.issue(user=applicant, name="Script du tableur")
@@ -337,8 +355,70 @@ def build_world() -> World:
             "kpi_import": kpi_import,
             "api_token": api_token,
             "grant_import": grant_import,
+            **crowdfunding,
         },
     )
+
+
+def _crowdfunding(call: Call, officer: User) -> dict[str, Any]:
+    """A match-funding call of the world's funder, an association (its member is none of the
+    world's roles) with a live campaign and an import waiting for confirmation."""
+    from pepiniere.crowdfunding import services as crowdfunding_services
+    from pepiniere.crowdfunding.models import MatchRule, ProjectType
+    from pepiniere.organisations.models import OrganisationKind
+
+    now = timezone.now()
+    match_call = make_call(
+        funder=call.funder,
+        fields=False,
+        envelope=Decimal("50000"),
+        opens_at=now - datetime.timedelta(days=30),
+        closes_at=now + datetime.timedelta(days=300),
+        eligible_kinds=["association"],
+        slug="abondement-participatif",
+    )
+    MatchRule.objects.create(
+        call=match_call,
+        project_type=ProjectType.STANDARD,
+        cap=Decimal("5000"),
+        decision_reference="DEL-2026-02",
+        officer=officer,
+    )
+    member = make_user(full_name="Membre de l'association")
+    association = make_organisation(
+        member=member, kind=OrganisationKind.ASSOCIATION, name="Atelier partagé", siret=""
+    )
+    campaign = crowdfunding_services.create_campaign(
+        organisation=association,
+        actor=member,
+        data=crowdfunding_services.CampaignData(
+            call=match_call,
+            project_type=ProjectType.STANDARD,
+            title="Un atelier pour tous",
+            target=Decimal("4000"),
+            starts_at=now - datetime.timedelta(days=3),
+            ends_at=now + datetime.timedelta(days=20),
+            platform_name="HelloAsso",
+            platform_url="https://helloasso.test/atelier",
+            investment_expenses=Decimal("3000"),
+        ),
+    )
+    campaign = crowdfunding_services.launch_campaign(campaign=campaign, actor=member)
+    pledge_import, _report = crowdfunding_services.preview_import(
+        campaign=campaign,
+        actor=member,
+        uploaded=SimpleUploadedFile(
+            "export.csv",
+            f"reference,date,amount\nA1,{timezone.localdate().isoformat()},25\n".encode(),
+            "text/csv",
+        ),
+    )
+    return {
+        "match_call": match_call,
+        "association": association,
+        "campaign": campaign,
+        "pledge_import": pledge_import,
+    }
 
 
 def _payments(application: Application, officer: User, applicant: User) -> dict[str, Any]:
