@@ -496,39 +496,65 @@ def preview(data: bytes, *, funder: Funder | None, format: str = "auto") -> Eval
     return evaluate(read_file(data, format=format), funder=funder)
 
 
-def _save_report(batch: ImportBatch, evaluation: Evaluation) -> None:
-    batch.report.save(
+class _StoredFiles:
+    """The files a transaction stores on its batch, deleted again when it fails: the rows that
+    named them are rolled back, so nothing would ever read or remove them. Used around the
+    transaction (``with _StoredFiles() as stored: with transaction.atomic(): …``)."""
+
+    def __init__(self) -> None:
+        self._saved: list[tuple[Any, str]] = []
+
+    def save(self, field: Any, name: str, content: bytes) -> None:
+        field.save(name, ContentFile(content), save=False)
+        self._saved.append((field.storage, field.name))
+
+    def __enter__(self) -> _StoredFiles:
+        return self
+
+    def __exit__(self, kind: object, error: object, traceback: object) -> None:
+        if kind is not None:
+            for storage, name in self._saved:
+                storage.delete(name)
+
+
+def _save_report(batch: ImportBatch, evaluation: Evaluation, stored: _StoredFiles) -> None:
+    """The batch's report; the one it replaces (the preview's) goes once this is committed."""
+    previous, storage = batch.report.name, batch.report.storage
+    stored.save(
+        batch.report,
         f"rapport-import-{batch.pk}.csv",
-        ContentFile(report_csv(evaluation.lines).encode("utf-8")),
-        save=False,
+        report_csv(evaluation.lines).encode("utf-8"),
     )
+    if previous:
+        transaction.on_commit(lambda: storage.delete(previous))
 
 
-@transaction.atomic
 def stage_import(
     *, data: bytes, file_name: str, funder: Funder | None, actor: Any, format: str = "auto"
 ) -> ImportBatch:
     """The officer's upload: the file kept on a new batch with its preview report (status
-    « preview »), or refused as a whole with the reason (status « refused »)."""
-    batch = ImportBatch(
-        funder=funder,
-        file_name=file_name[:200],
-        sha256=hashlib.sha256(data).hexdigest(),
-        uploaded_by=actor if actor is not None and actor.is_authenticated else None,
-        uploaded_at=timezone.now(),
-    )
-    batch.file.save(f"import-{batch.sha256[:16]}.dat", ContentFile(data), save=False)
-    try:
-        evaluation = preview(data, funder=funder, format=format)
-    except FileRefused as refused:
-        batch.status = ImportStatus.REFUSED
-        batch.refusal = refused.message
+    « preview »), or refused as a whole with the reason (status « refused »). A failure leaves
+    neither a batch nor a file."""
+    with _StoredFiles() as stored, transaction.atomic():
+        batch = ImportBatch(
+            funder=funder,
+            file_name=file_name[:200],
+            sha256=hashlib.sha256(data).hexdigest(),
+            uploaded_by=actor if actor is not None and actor.is_authenticated else None,
+            uploaded_at=timezone.now(),
+        )
+        stored.save(batch.file, f"import-{batch.sha256[:16]}.dat", data)
+        try:
+            evaluation = preview(data, funder=funder, format=format)
+        except FileRefused as refused:
+            batch.status = ImportStatus.REFUSED
+            batch.refusal = refused.message
+            batch.save()
+            return batch
+        _apply_counts(batch, evaluation)
         batch.save()
-        return batch
-    _apply_counts(batch, evaluation)
-    batch.save()
-    _save_report(batch, evaluation)
-    batch.save(update_fields=["report"])
+        _save_report(batch, evaluation, stored)
+        batch.save(update_fields=["report"])
     return batch
 
 
@@ -536,7 +562,7 @@ def confirm_import(*, batch: ImportBatch, actor: Any) -> ImportBatch:
     """Import the previewed file: its stored bytes evaluated again (a grant imported since the
     preview becomes a duplicate) and written in one transaction with the batch's report and
     audit entry."""
-    with transaction.atomic():
+    with _StoredFiles() as stored, transaction.atomic():
         batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
         if batch.status != ImportStatus.PREVIEW:
             raise ImportError_(
@@ -554,11 +580,11 @@ def confirm_import(*, batch: ImportBatch, actor: Any) -> ImportBatch:
             evaluation = preview(data, funder=batch.funder, format=batch.format or "auto")
         except FileRefused as refused:
             raise ImportError_(refused.message) from None
-        _commit(batch, evaluation, actor)
+        _commit(batch, evaluation, actor, stored)
     return batch
 
 
-def _commit(batch: ImportBatch, evaluation: Evaluation, actor: Any) -> None:
+def _commit(batch: ImportBatch, evaluation: Evaluation, actor: Any, stored: _StoredFiles) -> None:
     now = timezone.now()
     _write(evaluation, batch, actor)
     _apply_counts(batch, evaluation)
@@ -566,7 +592,7 @@ def _commit(batch: ImportBatch, evaluation: Evaluation, actor: Any) -> None:
     batch.confirmed_at = now
     if batch.pk is None:
         batch.save()
-    _save_report(batch, evaluation)
+    _save_report(batch, evaluation, stored)
     batch.save()
     audit(
         actor=actor,
@@ -610,7 +636,7 @@ def import_file(
     evaluation = preview(data, funder=funder, format=format)
     if dry_run:
         return evaluation, None
-    with transaction.atomic():
+    with _StoredFiles() as stored, transaction.atomic():
         batch = ImportBatch(
             funder=funder,
             file_name=file_name[:200],
@@ -618,9 +644,9 @@ def import_file(
             uploaded_by=actor if actor is not None and actor.is_authenticated else None,
             uploaded_at=timezone.now(),
         )
-        batch.file.save(f"import-{batch.sha256[:16]}.dat", ContentFile(data), save=False)
+        stored.save(batch.file, f"import-{batch.sha256[:16]}.dat", data)
         batch.save()
-        _commit(batch, evaluation, actor)
+        _commit(batch, evaluation, actor, stored)
     return evaluation, batch
 
 

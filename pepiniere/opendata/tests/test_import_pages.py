@@ -233,3 +233,55 @@ def test_imported_grants_appear_on_the_organisations_follow_up_page(client, fund
     text = seen(client.get(page))
     assert "Aide historique de Département de Loire-Atlantique : 20 000,00 €" in text
     assert "Aide de minimis au démarrage — importée du fichier « subventions.csv »" in text
+
+
+def _stored_files(settings) -> list[str]:
+    from pathlib import Path
+
+    root = Path(settings.MEDIA_ROOT)
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+def test_a_failure_while_importing_leaves_no_file_behind(
+    client, funder, officer, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The upload and its report are stored inside the transaction: when the import fails, the
+    rows are rolled back and the files that only they named are deleted, upload and confirm
+    alike; the officer can upload again."""
+    from pepiniere.opendata import importing
+
+    client.force_login(officer)
+
+    def broken_preview(*args, **kwargs):
+        raise RuntimeError("panne pendant l'aperçu")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(importing, "_save_report", lambda *a, **k: broken_preview())
+        with pytest.raises(RuntimeError):
+            importing.stage_import(data=scdl(3), file_name="s.csv", funder=funder, actor=officer)
+    assert not ImportBatch.objects.exists() and _stored_files(settings) == []
+
+    upload(client, funder, scdl(3))
+    batch = ImportBatch.objects.get()
+    staged = _stored_files(settings)
+    assert len(staged) == 2  # the upload and its preview report
+    with monkeypatch.context() as patched:
+        patched.setattr(importing, "_write", lambda *a, **k: broken_preview())
+        with pytest.raises(RuntimeError):
+            importing.confirm_import(batch=batch, actor=officer)
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.PREVIEW and not ImportedGrant.objects.exists()
+    assert _stored_files(settings) == staged  # the preview is kept, for a confirmation later
+
+    with monkeypatch.context() as patched:
+        patched.setattr(importing, "audit", lambda *a, **k: broken_preview())
+        with pytest.raises(RuntimeError):
+            importing.import_file(data=scdl(4), file_name="t.csv", funder=funder, actor=officer)
+    assert ImportBatch.objects.count() == 1 and _stored_files(settings) == staged
+
+    with django_capture_on_commit_callbacks(execute=True):
+        importing.confirm_import(batch=batch, actor=officer)
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.IMPORTED
+    # The upload and the import's report; the preview's report made way for it.
+    assert _stored_files(settings) == sorted([batch.file.name, batch.report.name])
