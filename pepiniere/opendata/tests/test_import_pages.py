@@ -284,4 +284,4 @@ def test_a_failure_while_importing_leaves_no_file_behind(
     batch.refresh_from_db()
     assert batch.status == ImportStatus.IMPORTED
     # The upload and the import's report; the preview's report made way for it.
-    assert _stored_files(settings) == sorted([batch.file.name, batch.report.name])
+    assert _stored_files(settings) == sorted([str(batch.file.name), str(batch.report.name)])
