@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "pepiniere.payments",
     "pepiniere.crowdfunding",
     "pepiniere.portfolio",
+    "pepiniere.accelerator",
     "pepiniere.impact",
     "pepiniere.opendata",
     "pepiniere.home",

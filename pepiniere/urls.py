@@ -20,6 +20,7 @@ urlpatterns = [
     path("instruction/conception/", include("pepiniere.builder.urls")),
     path("indicateurs/", include("pepiniere.portfolio.kpi_urls")),
     path("suivi/", include("pepiniere.portfolio.urls")),
+    path("accelerateur/", include("pepiniere.accelerator.urls")),
     path("impact/", include("pepiniere.impact.urls")),
     path("donnees-ouvertes/", include("pepiniere.opendata.urls")),
     path("instruction/", include("pepiniere.applications.staff_urls")),
