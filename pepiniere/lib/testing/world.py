@@ -158,6 +158,22 @@ class World:
             },
             "crowdfunding:call": {"slug": o["match_call"].slug},
             **{
+                f"accelerator:{page}": {"pk": o["accelerator"].pk}
+                for page in ("programme", "form_cohort", "mentors")
+            },
+            **{f"accelerator:{page}": {"pk": o["cohort"].pk} for page in ("matching", "propose")},
+            **{
+                f"accelerator:{page}": {"pk": o["mentor_proposal"].pk}
+                for page in ("swap", "confirm")
+            },
+            **{
+                f"accelerator:{page}": {"pk": o["stay"].pk}
+                for page in ("stay", "add_session", "add_milestone")
+            },
+            "accelerator:stay_action": {"pk": o["stay"].pk, "action": "renew"},
+            "accelerator:decide_milestone": {"pk": o["milestone"].pk, "action": "reach"},
+            "accelerator:evidence": {"pk": o["milestone"].pk},
+            **{
                 f"opendata:{page}": {
                     "siret": self.call.funder.siret,
                     "award_id": self.application.award.pk,
@@ -309,6 +325,7 @@ def build_world() -> World:
 
     payments = _payments(application, officer, applicant)
     crowdfunding = _crowdfunding(call, officer)
+    accelerator = _accelerator(application, officer)
     from pepiniere.api.models import ApiToken
 
     api_token, _key = ApiToken.issue(user=applicant, name="Script du tableur")
@@ -356,6 +373,7 @@ def build_world() -> World:
             "api_token": api_token,
             "grant_import": grant_import,
             **crowdfunding,
+            **accelerator,
         },
     )
 
@@ -418,6 +436,36 @@ def _crowdfunding(call: Call, officer: User) -> dict[str, Any]:
         "association": association,
         "campaign": campaign,
         "pledge_import": pledge_import,
+    }
+
+
+def _accelerator(application: Application, officer: User) -> dict[str, Any]:
+    """An accelerator taking its intake through the world's call: the awarded application's
+    organisation in a stay, a mentor (no role of theirs), an open proposal, a milestone."""
+    from pepiniere.accelerator import matching
+    from pepiniere.accelerator import services as accelerator
+    from pepiniere.accelerator.models import AcceleratorProgramme
+
+    programme = AcceleratorProgramme.objects.create(
+        funder=application.call.funder, call=application.call, name="Accélérateur du monde"
+    )
+    today = timezone.localdate()
+    cohort = accelerator.form_cohort(
+        programme=programme, year=today.year, starts=[(application, today)], actor=officer
+    )
+    mentor = accelerator.add_mentor(
+        programme=programme, user=make_user(full_name="Mentor du monde"), actor=officer
+    )
+    stay = cohort.stays.get()
+    return {
+        "accelerator": programme,
+        "cohort": cohort,
+        "stay": stay,
+        "mentor": mentor,
+        "mentor_proposal": matching.propose_mentors(cohort=cohort, actor=officer),
+        "milestone": accelerator.plan_milestone(
+            stay=stay, title="Première version", due_date=today, actor=officer
+        ),
     }
 
 

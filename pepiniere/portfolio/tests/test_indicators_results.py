@@ -105,9 +105,10 @@ def portfolio():
 
 def test_each_indicator_is_the_hand_computed_figure(portfolio, django_assert_num_queries):
     scope = Scope(programme_id=portfolio["programme"].pk)
-    with django_assert_num_queries(5):  # the award years, then one per part
+    with django_assert_num_queries(6):  # the award years, then one per part
         figures = results.totals(scope, 2020)
-    assert figures["RCO04"] == {"supported": results.Cell(None, 0)}  # sans objet, not 0
+    # The accelerator is registered (AcceleratorConfig.ready): no stay here, so 0.
+    assert figures["RCO04"] == {"supported": results.Cell(0, 0)}
     assert figures["RCR02"] == {
         "cofunding": results.Cell(Decimal("80000.00"), 2),
         "equity": results.Cell(Decimal("5000.00"), 1),
@@ -192,7 +193,7 @@ def test_the_command_prints_every_indicator(portfolio):
     cofunding = next(r for r in rows if r["breakdown"] == "cofunding")
     assert (cofunding["value"], cofunding["unit"]) == ("80000.00", "EUR")
     rco04 = next(r for r in rows if r["indicator"] == "RCO04")
-    assert rco04["value"] is None
+    assert rco04["value"] == "0"  # the accelerator is registered; no stay in this programme
     out = io.StringIO()
     call_command(
         "indicators",
@@ -206,7 +207,7 @@ def test_the_command_prints_every_indicator(portfolio):
     )
     lines = out.getvalue().splitlines()
     assert "RCR19,higher,2020,1,enterprises,0" in lines
-    assert "RCO04,supported,2020,,enterprises,0" in lines
+    assert "RCO04,supported,2020,0,enterprises,0" in lines
     del err
 
 
