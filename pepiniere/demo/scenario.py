@@ -20,6 +20,7 @@ from pepiniere.accounts.models import Role, RoleGrant, User
 from pepiniere.applications import services as application_services
 from pepiniere.applications.models import Application
 from pepiniere.calls.models import Call, Criterion, FieldKind, FormField, Sector
+from pepiniere.demo.accelerator_scenario import build_accelerator
 from pepiniere.demo.agreements_scenario import build_agreements
 from pepiniere.demo.bank_scenario import build_bank_change, build_bank_details
 from pepiniere.demo.identifiers import fictional_rna, fictional_siret
@@ -529,6 +530,11 @@ def build(
     facts.update(build_agreements(eco=eco, open_call=open_call, users=users, today=today))
     facts.update(
         build_payments(eco=eco, officer=officer, finance=users[Role.FINANCE], today=today, rng=rng)
+    )
+    facts.update(
+        build_accelerator(
+            region=region, programme=roadmap, axis=axes["innovation"], officer=officer
+        )
     )
     # Last: a change of bank details waiting for agent@ holds that organisation's payments.
     facts.update(build_bank_change(region=region, today=today))

@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
+from pepiniere.demo.accelerator_scenario import DEMO_ACCELERATOR_ACCOUNTS
 from pepiniere.demo.mfa_scenario import DEMO_MFA_ACCOUNTS, DEMO_RECOVERY_CODES, demo_totp_secret
 from pepiniere.demo.scenario import ACCOUNTS, PASSWORD, build
 
@@ -58,6 +59,9 @@ class Command(BaseCommand):
         self.stdout.write(f"Accounts (password: {PASSWORD}):")
         for email, name, role in ACCOUNTS:
             self.stdout.write(f"  {email:<28} {role.label} — {name}")
+        self.stdout.write("The accelerator (agent@pepiniere.test runs it; same password):")
+        for email, name, label in DEMO_ACCELERATOR_ACCOUNTS:
+            self.stdout.write(f"  {email:<28} {label} — {name}")
         self.stdout.write(
             "Second factor (the demo turns it off, except for these two officers; "
             "explained at /compte/double-facteur/demo/):"
