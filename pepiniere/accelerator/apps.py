@@ -17,6 +17,12 @@ class AcceleratorConfig(AppConfig):
         non_financial_support.register(receivers.accelerated_organisations)
         other_support.register(receivers.stay_events)
 
+        # Mes dossiers (the applicant's home) lists the stays of their start-ups and of the
+        # start-ups they mentor.
+        from pepiniere.applications.selectors import applicant_tasks
+
+        applicant_tasks.register(receivers.applicant_tasks)
+
         from pepiniere.audit.labels import state_labels
 
         state_labels.register(_status_label)

@@ -69,3 +69,30 @@ def stay_events(organisation_id: int, funder_ids: set[int] | None) -> list[Timel
             )
         )
     return events
+
+
+def applicant_tasks(user: Any) -> list[Any]:
+    """Registered on applications.selectors.applicant_tasks: on Mes dossiers, the open stays of
+    the person's start-ups and of the start-ups they mentor (one query)."""
+    from pepiniere.accelerator.models import OPEN_STATUSES
+    from pepiniere.applications.selectors import ApplicantTask
+
+    stays = (
+        Stay.objects.filter(status__in=OPEN_STATUSES)
+        .filter(Q(organisation__memberships__user=user) | Q(mentorings__mentor__user=user))
+        .select_related("organisation", "cohort__programme")
+        .distinct()
+        .order_by("start_date", "pk")
+    )
+    tasks = []
+    for stay in stays:
+        tasks.append(
+            ApplicantTask(
+                label=_("Accélérateur « %(programme)s » : le séjour de %(organisation)s")
+                % {"programme": stay.cohort.programme.name, "organisation": stay.organisation.name},
+                url=reverse("accelerator:stay", args=[stay.pk]),
+                detail=_("mentors, séances et jalons ; fin prévue le %(end)s")
+                % {"end": long_date(stay.planned_end)},
+            )
+        )
+    return tasks

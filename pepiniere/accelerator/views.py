@@ -135,6 +135,7 @@ def programme(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "cohorts": cohorts,
             "gauge": services.gauge(programme),
             "waiting": len(services.selected_applications(programme)),
+            "today": timezone.localdate(),
         },
     )
 
@@ -195,7 +196,7 @@ def form_cohort(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "programme": programme,
             "applications": services.selected_applications(programme),
             "year": year_text,
-            "default_start": today,
+            "default_start": today.isoformat(),  # the date input's own format
             "gauge": services.gauge(programme),
         },
     )

@@ -153,6 +153,8 @@ def menu_items(request: HttpRequest) -> list[MenuItem]:
             )
         )
         items.append(MenuItem(_("Impact"), reverse("impact:dashboard"), app == "impact"))
+    if OFFICER in sections:  # the accelerators the funder runs (the page lists them)
+        items.append(MenuItem(_("Accélérateur"), reverse("accelerator:home"), app == "accelerator"))
     if user.is_staff:
         items.append(MenuItem(_("Administration"), reverse("admin:index")))
     items.append(

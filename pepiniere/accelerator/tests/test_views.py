@@ -61,6 +61,12 @@ def test_a_start_up_sees_its_own_stay_only(world):
     page = page_text(client.get(reverse("accelerator:stay", args=[world["mine"].pk])))
     assert "Hélène Mentor" in page and "Choix de licence" in page and "Version 1.0" in page
     assert "Renouveler" not in page  # not the officer's actions
+    officer_page = page_text(
+        _client(world["officer"]).get(
+            reverse("accelerator:programme", args=[world["programme"].pk])
+        )
+    )
+    assert "fin prévue passée : à clore" in officer_page  # 2016's stays are still open
     assert client.get(reverse("accelerator:stay", args=[world["theirs"].pk])).status_code == 404
     home = page_text(client.get(reverse("accelerator:home")))
     assert world["mine"].organisation.name in home
@@ -69,6 +75,16 @@ def test_a_start_up_sees_its_own_stay_only(world):
         client.get(reverse("accelerator:programme", args=[world["programme"].pk])).status_code
         == 404
     )
+
+
+def test_the_start_up_and_the_mentor_find_the_stay_on_mes_dossiers(world):
+    for user in (world["member"], world["mentor"].user):
+        page = page_text(_client(user).get(reverse("applications:mine")))
+        assert (
+            "Accélérateur « Accélérateur open source » : le séjour de "
+            f"{world['mine'].organisation.name}" in page
+        )
+        assert world["theirs"].organisation.name not in page
 
 
 def test_a_mentor_sees_their_start_ups_and_records_a_session(world):
