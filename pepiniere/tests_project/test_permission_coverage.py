@@ -257,7 +257,10 @@ REFUSALS: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
     "accelerator:stay_action": [("applicant", "POST", {}), ("other_officer", "POST", {})],
     "accelerator:add_session": [("applicant", "POST", {"topic": "x"}), ("stranger", "POST", {})],
     "accelerator:add_milestone": [("applicant", "POST", {"title": "x"}), ("jury", "POST", {})],
-    "accelerator:decide_milestone": [("applicant", "POST", {"evidence": "x"}), ("stranger", "POST", {})],
+    "accelerator:decide_milestone": [
+        ("applicant", "POST", {"evidence": "x"}),
+        ("stranger", "POST", {}),
+    ],
     "accelerator:evidence": [("stranger", "GET", {}), ("other_officer", "GET", {})],
     "kpi:report": [("stranger", "GET", {}), ("other_officer", "GET", {})],
     "payments:schedule": [
