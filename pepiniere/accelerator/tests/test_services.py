@@ -76,7 +76,7 @@ def test_the_seventh_start_up_of_a_year_is_refused_with_the_figures(accelerator)
             programme=programme, year=2016, starts=[(seventh, D(2016, 12, 1))], actor=officer
         )
     assert str(refused.value) == (
-        "Septième ne peut pas commencer le 1 décembre 2016. Capacité annuelle atteinte : 6 "
+        "Septième ne peut pas commencer le 1er décembre 2016. Capacité annuelle atteinte : 6 "
         "start-ups ont déjà commencé leur séjour en 2016, pour 6 places par an."
     )
     # The next year has its own places.
@@ -95,8 +95,8 @@ def test_the_fifth_at_a_time_is_refused_naming_the_day_and_the_four(accelerator)
         )
     names = ", ".join(s.organisation.name for s in stays)
     assert str(refused.value) == (
-        "Cinquième ne peut pas commencer le 1 juin 2016. Au plus 4 start-ups à la fois : le "
-        f"1 juin 2016, 4 séjours sont déjà en cours ({names})."
+        "Cinquième ne peut pas commencer le 1er juin 2016. Au plus 4 start-ups à la fois : le "
+        f"1er juin 2016, 4 séjours sont déjà en cours ({names})."
     )
     # The day the first place frees (4 July), it fits; a stay that left early frees its place.
     services.form_cohort(
@@ -145,7 +145,7 @@ def test_renewal_moves_the_end_once_and_counts_at_a_time(accelerator):
     with pytest.raises(AcceleratorError) as refused:
         services.renew_stay(stay=others[1], actor=officer)
     assert str(refused.value).startswith(
-        "Au plus 4 start-ups à la fois : le 1 septembre 2016, 4 séjours sont déjà en cours ("
+        "Au plus 4 start-ups à la fois : le 1er septembre 2016, 4 séjours sont déjà en cours ("
     )
 
 
