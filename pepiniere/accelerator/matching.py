@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from django.db import transaction
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,6 +34,7 @@ from pepiniere.accelerator.services import AcceleratorError, _require
 from pepiniere.audit.services import record
 from pepiniere.engine.affinity import combine_affinity, tfidf_similarity
 from pepiniere.engine.assignment import InfeasibleAssignment, assign_reviewers
+from pepiniere.lib.mail import mail_on_commit
 from pepiniere.organisations.models import Membership
 
 
@@ -264,4 +266,26 @@ def confirm_mentors(*, proposal: MatchingProposal, actor: Any) -> int:
     proposal.confirmed_at = now
     proposal.save(update_fields=["confirmed_at"])
     record(actor=actor, obj=cohort, action="confirm_mentors", reason=str(len(pairs)))
+    _tell_mentors(pairs, cohort)
     return len(pairs)
+
+
+def _tell_mentors(pairs: list[tuple[int, int]], cohort: Cohort) -> None:
+    """Each mentor learns, after the commit, which start-up they accompany."""
+    stays = Stay.objects.filter(pk__in={s for s, _m in pairs}).select_related("organisation")
+    names = {s.pk: s.organisation.name for s in stays}
+    mentors = Mentor.objects.filter(pk__in={m for _s, m in pairs}).select_related("user")
+    people = {m.pk: m.user for m in mentors}
+    for stay_id, mentor_id in pairs:
+        user = people[mentor_id]
+        mail_on_commit(
+            template="accelerator/email/mentor_confirmed.txt",
+            to=user.email,
+            language=user.language,
+            context={
+                "name": user.get_short_name(),
+                "startup": names[stay_id],
+                "programme": cohort.programme.name,
+                "path": reverse("accelerator:stay", args=[stay_id]),
+            },
+        )

@@ -148,7 +148,9 @@ def test_a_member_of_the_start_up_is_never_its_mentor():
         )
 
 
-def test_officer_swaps_then_confirms_and_capacity_is_checked():
+def test_officer_swaps_then_confirms_and_capacity_is_checked(
+    mailoutbox, django_capture_on_commit_callbacks
+):
     programme, officer = make_accelerator()
     cohort = _cohort(programme, officer, [make_selected(programme) for _ in range(2)])
     first = make_mentor(programme, officer, full_name="Première", capacity=1)
@@ -177,7 +179,10 @@ def test_officer_swaps_then_confirms_and_capacity_is_checked():
         new_mentor_id=unused,
         actor=officer,
     )
-    assert matching.confirm_mentors(proposal=proposal, actor=officer) == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        assert matching.confirm_mentors(proposal=proposal, actor=officer) == 2
+    assert sorted(m.subject.split(" : ")[0] for m in mailoutbox) == ["Accélérateur open source"] * 2
+    assert "saisissez vos séances ici" in mailoutbox[0].body
     assert set(Mentoring.objects.values_list("stay_id", "mentor_id")) == {
         (stay_a, mentor_a),
         (stay_b, unused),
