@@ -313,16 +313,39 @@ def baseline(path: Path, workdir: Path) -> float:
     return time.perf_counter() - start
 
 
+def _seeded(n: int) -> bool:
+    """Whether the database already holds the benchmark's n agreements (a kept database)."""
+    from django.db import connection
+
+    if "grants_award" not in connection.introspection.table_names():
+        return False
+    from pepiniere.agreements.models import AgreementVersion
+    from pepiniere.grants.models import Award
+
+    return (
+        Award.objects.count() == n
+        and AgreementVersion.objects.filter(signed_at__isnull=False).count() == n
+    )
+
+
 def run(args: argparse.Namespace, env: dict[str, str], workdir: Path) -> int:
     from pepiniere.grants.models import Award
 
     t = time.perf_counter()
-    workaround = wb._migrate()
+    workaround = wb._migrate()  # a kept database gets the migrations added since
     wb.line("migrate", time.perf_counter() - t, "s")
     if workaround:
         wb.line("WORKAROUND", workaround)
-    for step, seconds in seed(args.n, args.seed).items():
-        wb.line(f"seed: {step}", seconds, "s")
+    if args.keep and _seeded(args.n):
+        wb.line("database", f"kept from an earlier run with {args.n} agreements: not seeded again")
+    else:
+        if Award.objects.exists():
+            raise SystemExit(
+                f"The kept database {args.db} holds another portfolio than --n {args.n}: "
+                "drop it, or give another --db."
+            )
+        for step, seconds in seed(args.n, args.seed).items():
+            wb.line(f"seed: {step}", seconds, "s")
     n = Award.objects.count()
     wb.line("signed agreements", n)
     from django.db import connection, connections
@@ -378,15 +401,20 @@ def main() -> int:
     parser.add_argument("--db", default="pepiniere_bench_opendata")
     parser.add_argument("--seed", type=int, default=2017)
     parser.add_argument("--jobs", type=int, default=2, help="export_opendata --jobs")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="PostgreSQL: keep the seeded database for the next run, and reuse one left by an "
+        "earlier run when it holds --n agreements (the seeding of a million takes minutes)",
+    )
     args = parser.parse_args()
     postgres = scratch.wants_postgres(args.postgres)
     wb.line("benchmark", "open data exports at scale (export_opendata in child processes)")
     wb.line("database", f"PostgreSQL ({args.db})" if postgres else "SQLite (temp file)")
     wb.line("load average before (1/5/15 min)", " / ".join(f"{x:.2f}" for x in os.getloadavg()))
-    with scratch.database(postgres=postgres, name=args.db, prefix="pepiniere-bench-opendata-") as (
-        env,
-        workdir,
-    ):
+    with scratch.database(
+        postgres=postgres, name=args.db, prefix="pepiniere-bench-opendata-", keep=args.keep
+    ) as (env, workdir):
         return run(args, env, workdir)
 
 

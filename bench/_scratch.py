@@ -19,17 +19,20 @@ import _webbench as wb  # noqa: E402
 
 @contextlib.contextmanager
 def database(
-    *, postgres: bool, name: str, prefix: str, **extra_env: str
+    *, postgres: bool, name: str, prefix: str, keep: bool = False, **extra_env: str
 ) -> Iterator[tuple[dict[str, str], Path]]:
-    """Yields the benchmark's environment (for child processes) and its temporary folder."""
+    """Yields the benchmark's environment (for child processes) and its temporary folder.
+    ``keep`` (PostgreSQL only): a database of that name left by an earlier run is used as it is,
+    and this one is left for the next run (the benchmark decides whether its rows will do)."""
     server_url = wb.server_url_from(os.environ.get("DATABASE_URL", ""))
     workdir = Path(tempfile.mkdtemp(prefix=prefix))
     saved_env = dict(os.environ)
     created = False
     try:
         if postgres:
-            wb.create_database(server_url, name)
-            created = True
+            if not (keep and wb.database_exists(server_url, name)):
+                wb.create_database(server_url, name)
+            created = not keep
             url = wb.database_url(server_url, name)
         else:
             url = f"sqlite:///{workdir / 'bench.sqlite3'}"

@@ -80,6 +80,14 @@ def create_database(server_url: str, name: str) -> None:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
+def database_exists(server_url: str, name: str) -> bool:
+    with _admin_connection(server_url) as conn:
+        return (
+            conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+            is not None
+        )
+
+
 def drop_database(server_url: str, name: str) -> None:
     from psycopg import sql
 
