@@ -73,6 +73,8 @@ def page[M: Model, T](
     prefetches. The ids are a narrow walk of the ordering from the nearer end: a page in the
     second half of the list is read backwards (the reversed order, from the last row), so the
     last page costs what the first one does and no walk is longer than half the list."""
+    if not queryset.query.order_by:
+        raise ValueError("page() needs an explicit order ending with the primary key")
     count = queryset.count()
     end = min(offset + limit, count)
     if offset >= end:
