@@ -11,8 +11,11 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from pepiniere.applications.models import Application
+from pepiniere.lib.dates import long_date
 from pepiniere.lib.money import format_eur
-from pepiniere.organisations.models import OrganisationKind
+from pepiniere.organisations.models import Organisation, OrganisationKind
+from pepiniere.programmes.models import Label
+from pepiniere.programmes.selectors import LabelIndex, Place
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,10 @@ def check_eligibility(
                 message = _("L'ancienneté de votre structure convient.")
         checks.append(RuleCheck("age", _("Ancienneté"), ok, message))
 
+    labels = list(call.required_labels.all())
+    if labels:
+        checks.append(label_check(organisation, labels, on))
+
     requested = application.requested_amount
     if call.max_requested_amount is not None:
         if requested is None:
@@ -163,3 +170,56 @@ def check_eligibility(
         checks.append(RuleCheck("aid_rate", _("Taux d'aide"), ok, message))
 
     return checks
+
+
+def _either(names: list[str]) -> str:
+    if len(names) == 1:
+        return names[0]
+    return _("%(head)s ou %(last)s") % {"head": ", ".join(names[:-1]), "last": names[-1]}
+
+
+def label_check(organisation: Organisation, labels: list[Label], on: datetime.date) -> RuleCheck:
+    """Any one of the call's labels, held on the day (by the structure or by its territory)."""
+    index = LabelIndex.load(labels=labels, organisation_ids=[organisation.pk])
+    place = Place.of(organisation)
+    holding = next(
+        (h for label in labels if (h := index.holding(place, label, on)) is not None), None
+    )
+    if holding is not None:
+        if holding.organisation_id is not None:
+            message = _("Votre structure est labellisée %(label)s depuis le %(start)s.") % {
+                "label": holding.label.name,
+                "start": long_date(holding.start_date),
+            }
+        else:
+            message = _(
+                "Votre structure est située dans un territoire labellisé %(label)s "
+                "(%(territory)s, depuis le %(start)s)."
+            ) % {
+                "label": holding.label.name,
+                "territory": holding.territory_name,
+                "start": long_date(holding.start_date),
+            }
+        return RuleCheck("label", _("Label"), True, message)
+    where = organisation.commune_name or str(organisation.departement)
+    return RuleCheck(
+        "label",
+        _("Label"),
+        False,
+        (
+            _(
+                "Cet appel est réservé aux structures labellisées %(labels)s ; votre structure "
+                "(%(where)s) n'a pas ce label à la date du %(day)s."
+            )
+            if len(labels) == 1
+            else _(
+                "Cet appel est réservé aux structures labellisées %(labels)s ; votre structure "
+                "(%(where)s) n'a aucun de ces labels à la date du %(day)s."
+            )
+        )
+        % {
+            "labels": _either([label.name for label in labels]),
+            "where": where,
+            "day": long_date(on),
+        },
+    )

@@ -90,6 +90,10 @@ ACTION_LABELS = {
     "set_call_schedule": _("échéancier de l'appel modifié"),
     "set_agreement_template": _("modèle de convention modifié"),
     "reset_agreement_template": _("modèle de convention rétabli"),
+    # Labels (pepiniere.programmes)
+    "label_create": _("label créé"),
+    "label_grant": _("label attribué"),
+    "label_end": _("fin de détention d'un label"),
     # Call builder
     "call_create": _("création de l'appel"),
     "call_copy": _("création par copie"),

@@ -21,7 +21,7 @@ from pepiniere.lib.forms import AmountField, typed_amount
 from pepiniere.lib.params import MAX_ID
 from pepiniere.lib.uploads import sanitise_filename, structure_error
 from pepiniere.organisations.models import LegalForm, OrganisationKind, SizeBand
-from pepiniere.programmes.models import Axis, Funder, Programme
+from pepiniere.programmes.models import Axis, Funder, Label, Programme
 from pepiniere.territories.models import Departement, Region
 
 PARIS_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -231,11 +231,13 @@ class EligibilityForm(forms.ModelForm):
             "eligible_size_bands",
             "min_age_years",
             "max_age_years",
+            "required_labels",
             "max_requested_amount",
             "max_aid_rate",
         ]
         widgets = {
             "eligible_departements": forms.CheckboxSelectMultiple,
+            "required_labels": forms.CheckboxSelectMultiple,
             "eligible_legal_forms": forms.SelectMultiple(attrs={"size": 8}),
             "eligible_size_bands": forms.CheckboxSelectMultiple,
         }
@@ -243,6 +245,7 @@ class EligibilityForm(forms.ModelForm):
             "eligible_departements": _("Départements éligibles"),
             "eligible_legal_forms": _("Formes juridiques éligibles"),
             "eligible_size_bands": _("Tranches d'effectifs éligibles"),
+            "required_labels": _("Labels exigés"),
             "min_age_years": _("Ancienneté minimale (années)"),
             "max_age_years": _("Ancienneté maximale (années)"),
             "max_aid_rate": _("Taux d'aide maximal (% du budget du projet)"),
@@ -253,6 +256,10 @@ class EligibilityForm(forms.ModelForm):
                 "Aucune choisie : toutes. Ctrl ou Cmd + clic pour en choisir plusieurs."
             ),
             "eligible_size_bands": _("Aucune cochée : toutes les tailles."),
+            "required_labels": _(
+                "Aucun coché : pas de label exigé. Plusieurs cochés : l'un d'eux suffit, détenu "
+                "par la structure ou par son territoire à la date du dépôt."
+            ),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -273,6 +280,15 @@ class EligibilityForm(forms.ModelForm):
         bands = self.fields["eligible_size_bands"]
         bands.queryset = SizeBand.objects.all()  # type: ignore[attr-defined]
         bands.label_from_instance = lambda b: b.label  # type: ignore[attr-defined]
+        labels = self.fields["required_labels"]
+        labels.queryset = Label.objects.select_related("awarding_funder")  # type: ignore[attr-defined]
+        labels.label_from_instance = lambda label: (
+            _("%(name)s (décerné par %(body)s)")
+            % {  # type: ignore[attr-defined]
+                "name": label.name,
+                "body": label.awarded_by,
+            }
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

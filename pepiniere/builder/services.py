@@ -52,6 +52,7 @@ COPIED_M2M = [
     "eligible_departements",
     "eligible_legal_forms",
     "eligible_size_bands",
+    "required_labels",
 ]
 POLICY_FIELDS = [
     "letters_show_scores",

@@ -164,6 +164,13 @@ class Call(models.Model):
         _("ancienneté maximale (ans)"), null=True, blank=True
     )
     max_requested_amount = MoneyField(_("montant maximal demandé"), null=True, blank=True)
+    # Any one of them is enough (as for the départements, forms and bands above).
+    required_labels = models.ManyToManyField(
+        "programmes.Label",
+        verbose_name=_("labels exigés"),
+        blank=True,
+        related_name="calls_requiring",
+    )
     max_aid_rate = models.DecimalField(
         _("taux d'aide maximal (%)"),
         max_digits=5,

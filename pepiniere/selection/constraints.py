@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 from pepiniere.engine.selection import Constraint
 from pepiniere.lib.money import AmountError, format_eur, from_cents, parse_amount, to_cents
 from pepiniere.organisations.models import OrganisationKind, SizeBand
+from pepiniere.programmes.models import Label
 
 ALL = "*"
 BASE_TAGS = {
@@ -45,6 +46,8 @@ KINDS = {
     "min_count": gettext_lazy("au moins (nombre de dossiers)"),
 }
 MINIMUM_KINDS = {"min_cents", "min_count", "min_share"}
+# One yes / no tag per label: ``label:<slug>`` (selection.services.label_tags).
+LABEL_TAG = "label:"
 YES = {"oui", "yes", "true", "1", "vrai"}
 NO = {"non", "no", "false", "0", "faux"}
 
@@ -149,6 +152,23 @@ def _plain_number(value: Decimal) -> str:
     return text.replace(".", ",")
 
 
+class LabelTagName(str):
+    """« label French Tech », the tag's name in the scenario form, knowing the label's own name
+    for the sentences (« les structures labellisées French Tech »)."""
+
+    label_name: str = ""
+
+
+def label_tag_labels() -> dict[str, Any]:
+    """The name of each label's tag (one query)."""
+    names = {}
+    for slug, name in Label.objects.values_list("slug", "name"):
+        tag_name = LabelTagName(_("label %(name)s") % {"name": name})
+        tag_name.label_name = name
+        names[f"{LABEL_TAG}{slug}"] = tag_name
+    return names
+
+
 def display_value(tag: str, value: Any) -> str:
     if tag == "first_time" or isinstance(value, bool):
         return _("oui") if value else _("non")
@@ -177,6 +197,14 @@ def describe_scope(tag: str, value: Any, tag_labels: dict[str, Any]) -> str:
     if tag == ALL or value is None:
         return _("l'ensemble des dossiers")
     values = value if isinstance(value, list) else [value]
+    if tag.startswith(LABEL_TAG) and len(set(values)) == 1 and isinstance(values[0], bool):
+        # « les structures labellisées French Tech », not « label French Tech : oui ».
+        name = getattr(tag_labels.get(tag), "label_name", "") or tag[len(LABEL_TAG) :]
+        return (
+            _("les structures labellisées %(name)s")
+            if values[0]
+            else _("les structures non labellisées %(name)s")
+        ) % {"name": name}
     shown = [display_value(tag, v) for v in values]
     if len(shown) > 1:
         joined = _("%(head)s ou %(last)s") % {"head": ", ".join(shown[:-1]), "last": shown[-1]}
@@ -195,10 +223,14 @@ def _parse_value(tag: str, text: str) -> Any:
         )
     values: list[Any] = []
     for part in parts:
-        if tag == "first_time":
+        if tag == "first_time" or tag.startswith(LABEL_TAG):
             low = part.lower()
             if low not in YES | NO:
-                raise ConstraintFormError(_("Primo-bénéficiaire : répondez « oui » ou « non »."))
+                raise ConstraintFormError(
+                    _("Primo-bénéficiaire : répondez « oui » ou « non ».")
+                    if tag == "first_time"
+                    else _("Label : répondez « oui » (labellisées) ou « non ».")
+                )
             values.append(low in YES)
         elif tag == "kind":
             by_label = {str(label).lower(): code for code, label in OrganisationKind.choices}

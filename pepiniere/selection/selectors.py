@@ -16,6 +16,7 @@ from pepiniere.selection.constraints import (
     BASE_TAGS,
     ConstraintSpec,
     display_value,
+    label_tag_labels,
     specs_from_json,
 )
 from pepiniere.selection.models import Scenario
@@ -34,6 +35,7 @@ def tag_labels(call: Call) -> dict[str, Any]:
     from pepiniere.selection.services import tag_fields
 
     labels: dict[str, Any] = {k: v for k, v in BASE_TAGS.items() if k != "axis" or call.axis_id}
+    labels.update(label_tag_labels())
     for form_field in tag_fields(call):
         labels[f"field:{form_field.key}"] = form_field.label[:60]
     return labels

@@ -20,8 +20,9 @@ from pepiniere.audit.services import record
 from pepiniere.calls.models import Call, FieldKind
 from pepiniere.engine.selection import Proposal, select
 from pepiniere.lib.money import to_cents
+from pepiniere.programmes.selectors import LabelIndex, Place
 from pepiniere.reviews.ranking import Ranking, ranking_for
-from pepiniere.selection.constraints import ConstraintSpec, specs_from_json
+from pepiniere.selection.constraints import LABEL_TAG, ConstraintSpec, specs_from_json
 from pepiniere.selection.hooks import earlier_aid
 from pepiniere.selection.models import Rule, Scenario
 from pepiniere.selection.permissions import can_run_scenarios
@@ -64,13 +65,39 @@ def organisations_aided_before(call: Call, organisation_ids: set[int]) -> set[in
     return aided
 
 
+def label_tags(call: Call, applications: list[Application]) -> dict[int, dict[str, bool]]:
+    """One yes / no tag per label (``label:<slug>``) that the call requires or that one of its
+    applicants holds on the day it submitted (by itself or through its territory): « au moins
+    deux projets labellisés French Tech » is a constraint on ``label:french-tech``."""
+    index = LabelIndex.load(organisation_ids={a.organisation_id for a in applications})
+    slugs = {label.slug for label in call.required_labels.all()}
+    closing_day = timezone.localdate(call.closes_at)
+    held: dict[int, set[str]] = {}
+    for application in applications:
+        day = (
+            timezone.localdate(application.submitted_at)
+            if application.submitted_at
+            else closing_day
+        )
+        held[application.pk] = {
+            h.label.slug for h in index.held_on(Place.of(application.organisation), day)
+        }
+        slugs |= held[application.pk]
+    return {
+        pk: {f"{LABEL_TAG}{slug}": slug in own for slug in sorted(slugs)}
+        for pk, own in held.items()
+    }
+
+
 def candidates(call: Call, ranking: Ranking) -> list[Candidate]:
     """Score = calibrated score when there is one, else the weighted raw mean (the ranking's own
-    order); tags: département, kind, first-time beneficiary, size band, axis, and the call's
-    choice / yes-no questions as ``field:<key>``."""
+    order); tags: département, kind, first-time beneficiary, size band, axis, labels held
+    (``label:<slug>``, see label_tags) and the call's choice / yes-no questions as
+    ``field:<key>``."""
     fields = tag_fields(call)
     applications = [row.application for row in ranking.rows]
     aided = organisations_aided_before(call, {a.organisation_id for a in applications})
+    labelled = label_tags(call, applications)
     out = []
     for row in ranking.rows:
         application: Application = row.application
@@ -84,6 +111,7 @@ def candidates(call: Call, ranking: Ranking) -> list[Candidate]:
             tags["size_band"] = organisation.size_band_id
         if call.axis is not None:
             tags["axis"] = call.axis.code
+        tags.update(labelled.get(application.pk, {}))
         for form_field in fields:
             answer = application.answers.get(form_field.key)
             if isinstance(answer, str) and answer:
