@@ -5,6 +5,7 @@ from pepiniere.api.api import api
 
 urlpatterns = [
     path("", include("pepiniere.calls.urls")),
+    path("", include("pepiniere.programmes.urls")),
     path("accueil/", include("pepiniere.home.urls")),
     path("compte/jetons-api/", include("pepiniere.api.urls")),
     path("compte/", include("pepiniere.accounts.urls")),

@@ -44,7 +44,7 @@ def catalogue(filters: CatalogueFilters, *, now: datetime.datetime) -> QuerySet[
         calls = calls.filter(Q(funder__slug=filters.funder) | Q(co_funders__slug=filters.funder))
     if filters.deadline_before:
         calls = calls.filter(closes_at__date__lte=filters.deadline_before)
-    return calls.prefetch_related("sectors").distinct()
+    return calls.prefetch_related("sectors", "required_labels").distinct()
 
 
 def phase_counts(*, now: datetime.datetime) -> dict[str, int]:

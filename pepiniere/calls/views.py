@@ -15,6 +15,7 @@ from pepiniere.calls.selectors import CatalogueFilters, phase_counts
 from pepiniere.calls.selectors import catalogue as catalogue_query
 from pepiniere.lib.http import HtmxHttpRequest
 from pepiniere.organisations.models import Organisation
+from pepiniere.programmes.selectors import LabelIndex, Place
 
 PAGE_SIZE = 20
 
@@ -64,6 +65,7 @@ def call_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "eligible_departements",
             "eligible_legal_forms",
             "eligible_size_bands",
+            "required_labels__awarding_funder",
             "criteria",
             "documents",
         ),
@@ -72,6 +74,7 @@ def call_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if not can_view_call(request.user, call):
         raise Http404
     choices: list[tuple[Organisation, Any]] = []
+    labelled: dict[int, Any] = {}
     preselected = None
     if request.user.is_authenticated:
         organisations = list(request.user.organisations.all())
@@ -85,6 +88,7 @@ def call_detail(request: HttpRequest, slug: str) -> HttpResponse:
             .order_by("created_at")
         }
         choices = [(o, ongoing.get(o.pk)) for o in organisations]
+        labelled = _labelled(call, organisations)
         editable = [o for o, a in choices if a is not None and a.is_editable_by_applicant]
         preselected = next(iter(editable or organisations), None)
     return render(
@@ -94,9 +98,21 @@ def call_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "call": call,
             "choices": choices,
             "preselected": preselected,
+            "labelled": labelled,
             "phase": call.phase(),
         },
     )
+
+
+def _labelled(call: Call, organisations: list[Organisation]) -> dict[int, Any]:
+    """For a call that requires a label: each of the person's structures and the holding by
+    which it has the label today (None: it has none of them)."""
+    labels = list(call.required_labels.all())
+    if not labels or not organisations:
+        return {}
+    index = LabelIndex.load(labels=labels, organisation_ids=[o.pk for o in organisations])
+    today = timezone.localdate()
+    return {o.pk: next(iter(index.held_on(Place.of(o), today)), None) for o in organisations}
 
 
 def call_document(request: HttpRequest, slug: str, document_id: int) -> FileResponse:

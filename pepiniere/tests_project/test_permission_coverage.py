@@ -58,6 +58,8 @@ PUBLIC = {
     "opendata:scdl": "open data: a funder's SCDL file",
     "opendata:giving": "open data: a funder's 360Giving package",
     "crowdfunding:public": "live crowdfunding campaigns and their top-ups (no payer's name)",
+    "programmes:detail": "a programme, its axes' envelopes and its published calls",
+    "programmes:label": "a label and the territories that hold it (organisations counted only)",
 }
 
 # name → refusals: (role, method, data). Roles are those of lib/testing/world.py.
@@ -333,6 +335,21 @@ REFUSALS: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
     "opendata:manage": [("anonymous", "GET", {}), ("other_officer", "GET", {})],
     "opendata:withhold": [("other_officer", "POST", {"reason": "x"}), ("applicant", "POST", {})],
     "opendata:restore": [("other_officer", "POST", {}), ("finance", "POST", {})],
+    "programmes:labels": [
+        ("anonymous", "GET", {}),
+        ("applicant", "GET", {}),
+        ("expert", "POST", {"name": "Pris", "kind": "territory", "awarding_body": "X"}),
+    ],
+    "programmes:label_manage": [
+        ("applicant", "GET", {}),
+        ("jury", "GET", {}),
+        ("other_officer", "POST", {"territory_name": "Lyon", "start_date": "2015-01-01"}),
+    ],
+    "programmes:end_holding": [
+        ("applicant", "POST", {"end_date": "2020-01-01"}),
+        ("other_officer", "POST", {"end_date": "2020-01-01"}),
+        ("finance", "POST", {"end_date": "2020-01-01"}),
+    ],
     "opendata:imports": [
         ("anonymous", "GET", {}),
         ("other_officer", "GET", {}),

@@ -65,6 +65,11 @@ class World:
             "applications:start": {"slug": self.open_call.slug},
             "applications:edit": {"pk": self.draft.pk},
             "applications:upload": {"pk": self.draft.pk, "field_key": "plan"},
+            "programmes:detail": {"slug": self.call.programme.slug},
+            **{
+                f"programmes:{page}": {"slug": o["label"].slug, "pk": o["label_holding"].pk}
+                for page in ("label", "label_manage", "end_holding")
+            },
             "applications:remove": {"pk": self.draft.pk, "attachment_id": o["draft_attachment"].pk},
             "applications:precheck": {"pk": self.draft.pk},
             "applications:submit": {"pk": self.draft.pk},
@@ -326,6 +331,18 @@ def build_world() -> World:
     payments = _payments(application, officer, applicant)
     crowdfunding = _crowdfunding(call, officer)
     accelerator = _accelerator(application, officer)
+    from pepiniere.programmes import services as label_services
+
+    label = label_services.create_label(
+        actor=admin, name="French Tech", kind="territory", awarding_funder=call.funder
+    )
+    label_holding = label_services.grant_label(
+        actor=admin,
+        label=label,
+        territory_name="Bordeaux Métropole",
+        communes=["33063", "33281"],
+        start_date=datetime.date(2014, 11, 12),
+    )
     from pepiniere.api.models import ApiToken
 
     api_token, _key = ApiToken.issue(user=applicant, name="Script du tableur")
@@ -374,6 +391,8 @@ def build_world() -> World:
             "grant_import": grant_import,
             **crowdfunding,
             **accelerator,
+            "label": label,
+            "label_holding": label_holding,
         },
     )
 
