@@ -44,7 +44,7 @@ def test_the_labels_page_lists_labels_with_their_holders_in_a_fixed_number_of_qu
     client.force_login(state_officer)
     url = reverse("programmes:labels")
     client.get(url)
-    with django_assert_num_queries(9) as first:
+    with django_assert_num_queries(8) as first:
         response = client.get(url)
     text = plain(page_text(response))
     assert "French Tech" in text
