@@ -25,6 +25,7 @@ from pepiniere.portfolio.figures import display
 from pepiniere.portfolio.hooks import support_events
 from pepiniere.portfolio.models import KpiReport, ReportSource, ReportStatus
 from pepiniere.portfolio.selectors_portfolio import portfolio_calls
+from pepiniere.programmes.selectors import organisation_holdings
 
 
 @dataclass
@@ -153,6 +154,35 @@ def kpi_section(organisation: Organisation) -> KpiSection:
     }
     charts = [{"key": key, "label": str(label)} for key, label, _n in KPI_SERIES]
     return KpiSection(rows=rows, charts=charts, chart_data=chart_data)
+
+
+@dataclass
+class LabelRow:
+    name: str
+    slug: str
+    awarded_by: str
+    through: str  # "" when the organisation holds it itself, else its territory's name
+    start: datetime.date
+    end: datetime.date | None
+    current: bool
+
+
+def label_rows(organisation: Organisation) -> list[LabelRow]:
+    """The labels the organisation holds or held, by itself or through its territory (one
+    query)."""
+    today = timezone.localdate()
+    return [
+        LabelRow(
+            name=h.label.name,
+            slug=h.label.slug,
+            awarded_by=h.label.awarded_by,
+            through="" if h.organisation_id else h.territory_name,
+            start=h.start_date,
+            end=h.end_date,
+            current=h.is_valid_on(today),
+        )
+        for h in organisation_holdings(organisation)
+    ]
 
 
 def organisation_for_page(pk: int) -> Organisation:
@@ -326,5 +356,5 @@ def organisation_page(
         awarded_total=total,
         awards=awards,
         as_member=as_member,
-        extras={"kpi": kpi_section(organisation)},
+        extras={"kpi": kpi_section(organisation), "labels": label_rows(organisation)},
     )

@@ -244,3 +244,40 @@ def test_agreements_sent_signed_and_amended_are_on_the_timeline(client, world):
     assert "Convention CONV-2015-INNOV-001 signée : 50 000,00 €" in text
     assert "Avenant n° 1 à la convention CONV-2015-INNOV-001 signée : 45 000,00 €" in text
     assert "22 juillet 2015" in text
+
+
+def test_the_page_shows_the_labels_held_by_the_structure_or_its_territory(
+    client, world, django_assert_num_queries, django_assert_max_num_queries
+):
+    from pepiniere.organisations.models import Organisation
+    from pepiniere.programmes import services as label_services
+    from pepiniere.programmes.models import LabelKind
+    from pepiniere.programmes.tests.factories import hold_bordeaux, make_label, make_state
+
+    organisation = world["organisation"]
+    Organisation.objects.filter(pk=organisation.pk).update(
+        commune_code="33318", commune_name="Pessac"
+    )
+    state = make_state()
+    hold_bordeaux(make_label(funder=state))
+    client.force_login(world["officer"])
+    client.get(_url(organisation))
+    with django_assert_max_num_queries(30) as first:
+        client.get(_url(organisation))
+    admin = make_user(role=Role.ADMIN, is_superuser=True)
+    deeptech = make_label(funder=state, name="Deeptech", kind=LabelKind.ORGANISATION)
+    holding = label_services.grant_label(
+        actor=admin, label=deeptech, organisation=organisation, start_date=datetime.date(2019, 4, 1)
+    )
+    label_services.end_label_holding(
+        actor=admin, holding=holding, end_date=datetime.date(2022, 3, 31)
+    )
+    with django_assert_num_queries(len(first.captured_queries)):  # one query for the labels
+        response = client.get(_url(organisation))
+    import re
+
+    text = " ".join(re.sub(r"<[^>]+>", " ", plain(page_text(response))).split())
+    assert "French Tech en cours — depuis le 12 novembre 2014" in text
+    assert "par son territoire, Bordeaux Métropole ; décerné par État — Mission French Tech" in text
+    assert "Deeptech — du 1 avril 2019 au 31 mars 2022" in text
+    assert "détenu par la structure" in text
