@@ -24,6 +24,7 @@ from pepiniere.demo.accelerator_scenario import build_accelerator
 from pepiniere.demo.agreements_scenario import build_agreements
 from pepiniere.demo.bank_scenario import build_bank_change, build_bank_details
 from pepiniere.demo.identifiers import fictional_rna, fictional_siret
+from pepiniere.demo.labels_scenario import build_labels
 from pepiniere.demo.mfa_scenario import build_mfa_accounts
 from pepiniere.demo.payments_scenario import build_payments
 from pepiniere.demo.reviews_scenario import build_reviews
@@ -535,6 +536,9 @@ def build(
         build_accelerator(
             region=region, programme=roadmap, axis=axes["innovation"], officer=officer
         )
+    )
+    facts.update(
+        build_labels(state=state, admin=users[Role.ADMIN], paula=users[Role.APPLICANT], today=today)
     )
     # Last: a change of bank details waiting for agent@ holds that organisation's payments.
     facts.update(build_bank_change(region=region, today=today))
