@@ -175,7 +175,7 @@ def label_manage(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             "label": label,
             "holdings": [{"holding": h, "current": h.is_valid_on(today)} for h in holdings],
             "form": form,
-            "end_form": EndHoldingForm(initial={"end_date": today}),
+            "today_iso": today.isoformat(),  # the date input's value
             "can_manage": bool(verdict),
             "reason": verdict.reason,
             "calls": list(label.calls_requiring.order_by("-closes_at", "pk")),
