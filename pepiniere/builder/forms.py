@@ -199,6 +199,10 @@ class GeneralForm(forms.ModelForm):
         return data
 
 
+def _label_choice(label: Label) -> str:
+    return _("%(name)s (décerné par %(body)s)") % {"name": label.name, "body": label.awarded_by}
+
+
 class EligibilityForm(forms.ModelForm):
     regions = forms.MultipleChoiceField(
         label=_("Raccourcis : régions entières"),
@@ -282,13 +286,7 @@ class EligibilityForm(forms.ModelForm):
         bands.label_from_instance = lambda b: b.label  # type: ignore[attr-defined]
         labels = self.fields["required_labels"]
         labels.queryset = Label.objects.select_related("awarding_funder")  # type: ignore[attr-defined]
-        labels.label_from_instance = lambda label: (
-            _("%(name)s (décerné par %(body)s)")
-            % {  # type: ignore[attr-defined]
-                "name": label.name,
-                "body": label.awarded_by,
-            }
-        )
+        labels.label_from_instance = _label_choice  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

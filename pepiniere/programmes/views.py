@@ -194,9 +194,8 @@ def end_holding(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpRe
     holding = get_object_or_404(LabelHolding, pk=pk, label=label)
     form = EndHoldingForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        for error in form.errors.get("end_date", []):
+            messages.error(request, str(error))
         return redirect("programmes:label_manage", label.slug)
     try:
         services.end_label_holding(

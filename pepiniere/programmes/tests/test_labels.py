@@ -1,4 +1,5 @@
 import datetime
+from typing import Any
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -157,8 +158,8 @@ def test_ending_a_holding_before_it_starts_or_later_than_it_ends_is_refused(stat
 def test_the_database_refuses_a_holding_with_two_kinds_of_holder_or_none(state):
     label = make_label(funder=state)
     organisation = make_organisation()
-    base = {"label": label, "start_date": LABELLED_ON}
-    wrong = [
+    base: dict[str, Any] = {"label": label, "start_date": LABELLED_ON}
+    wrong: list[dict[str, Any]] = [
         {"holder_kind": "territory", "territory_name": "Bordeaux", "organisation": organisation},
         {"holder_kind": "territory", "territory_name": ""},
         {"holder_kind": "organisation"},
