@@ -80,7 +80,7 @@ def test_the_day_counts_before_the_start_and_after_the_end(french_tech):
     assert _label_rule(application, on=datetime.date(2025, 12, 31)).passed
     late = _label_rule(application, on=datetime.date(2026, 1, 1))
     assert not late.passed
-    assert "(Bordeaux) n'a pas ce label à la date du 1 janvier 2026" in late.message
+    assert "(Bordeaux) n'a pas ce label à la date du 1er janvier 2026" in late.message
 
 
 def test_a_label_held_by_the_structure_itself_or_by_its_departement(french_tech):

@@ -279,5 +279,5 @@ def test_the_page_shows_the_labels_held_by_the_structure_or_its_territory(
     text = " ".join(re.sub(r"<[^>]+>", " ", plain(page_text(response))).split())
     assert "French Tech en cours — depuis le 12 novembre 2014" in text
     assert "par son territoire, Bordeaux Métropole ; décerné par État — Mission French Tech" in text
-    assert "Deeptech — du 1 avril 2019 au 31 mars 2022" in text
+    assert "Deeptech — du 1er avril 2019 au 31 mars 2022" in text
     assert "détenu par la structure" in text

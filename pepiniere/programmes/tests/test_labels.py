@@ -114,7 +114,7 @@ def test_every_change_is_audited_with_a_french_label(state, state_officer):
         ({"communes": ["3306"]}, "« 3306 » n'est pas un code commune INSEE"),
         (
             {"end_date": datetime.date(2014, 1, 1)},
-            "La fin (1 janvier 2014) précède le début (12 novembre 2014).",
+            "La fin (1er janvier 2014) précède le début (12 novembre 2014).",
         ),
     ],
 )
