@@ -208,8 +208,9 @@ def end_label_holding(
     *, actor: Any, holding: LabelHolding, end_date: datetime.date, reason: str = ""
 ) -> LabelHolding:
     """The holding's last day; a holding already ended may be ended earlier, not later."""
+    # Only the holding's row is locked (the organisation is on the nullable side of a join).
     holding = (
-        LabelHolding.objects.select_for_update()
+        LabelHolding.objects.select_for_update(of=("self",))
         .select_related("label", "organisation")
         .get(pk=holding.pk)
     )
