@@ -23,6 +23,7 @@ from pepiniere.calls.models import Call, Criterion, FieldKind, FormField, Sector
 from pepiniere.demo.accelerator_scenario import build_accelerator
 from pepiniere.demo.agreements_scenario import build_agreements
 from pepiniere.demo.bank_scenario import build_bank_change, build_bank_details
+from pepiniere.demo.crowdfunding_scenario import build_crowdfunding
 from pepiniere.demo.identifiers import fictional_rna, fictional_siret
 from pepiniere.demo.labels_scenario import build_labels
 from pepiniere.demo.mfa_scenario import build_mfa_accounts
@@ -539,6 +540,17 @@ def build(
     )
     facts.update(
         build_labels(state=state, admin=users[Role.ADMIN], paula=users[Role.APPLICANT], today=today)
+    )
+    facts.update(
+        build_crowdfunding(
+            funder=region,
+            programme=roadmap_2026,
+            axis=axis_2026,
+            officer=officer,
+            paula=users[Role.APPLICANT],
+            association=asso,
+            today=today,
+        )
     )
     # Last: a change of bank details waiting for agent@ holds that organisation's payments.
     facts.update(build_bank_change(region=region, today=today))
