@@ -15,6 +15,7 @@ from pepiniere.crowdfunding import services
 from pepiniere.crowdfunding.tests.factories import campaign_data, match_world
 from pepiniere.lib.testing.factories import plain
 from pepiniere.tests_browser.conftest import db, login
+from pepiniere.tests_browser.test_accessibility import _violations
 
 PASSWORD = "secret-pass-123"
 
@@ -59,6 +60,7 @@ def test_an_association_imports_its_pledges_and_sees_its_top_up(page, live_serve
         "4 lignes : 3 importées, 1 exclues, 0 illisibles, 0 doublons."
     )
     expect(page.locator("main table")).to_contain_text("paiement remboursé : non compté")
+    problems = _violations(page, "import report")
     page.get_by_role("button", name=re.compile("Confirmer l'import de 3 contributions")).click()
     expect(page.locator("#expected-top-up")).to_be_visible()
     assert "2 500,00 € d'abondement de la Région" in plain(
@@ -67,6 +69,9 @@ def test_an_association_imports_its_pledges_and_sees_its_top_up(page, live_serve
     assert "3 150,50 € collectés sur 3 000,00 € (105 %)" in plain(
         page.locator(".campaign-progress").inner_text()
     )
+    problems += _violations(page, "campaign")
+    page.goto(f"{live_server.url}/financement-participatif/")
+    problems += _violations(page, "public campaigns")
 
     # The officer closes the ended campaign by hand: the rule's top-up becomes an award.
     page.context.clear_cookies()
@@ -74,6 +79,8 @@ def test_an_association_imports_its_pledges_and_sees_its_top_up(page, live_serve
     page.goto(f"{live_server.url}/instruction/abondement/{world.call.slug}/")
     page.get_by_role("button", name="Clôturer").click()
     expect(page.locator(".messages")).to_contain_text("Objectif atteint")
+    problems += _violations(page, "officer's match-funding page")
+    assert not problems, "axe-core violations:\n" + "\n".join(problems)
 
     page.context.clear_cookies()
     login(page, live_server, world.member.email, PASSWORD)
