@@ -58,10 +58,7 @@ def _campaign(request: HttpRequest, pk: int) -> Campaign:
     return campaign
 
 
-def _projection(campaign: Campaign) -> selectors.Projection | None:
-    rule = MatchRule.objects.filter(
-        call_id=campaign.call_id, project_type=campaign.project_type
-    ).first()
+def _projection(campaign: Campaign, rule: MatchRule | None) -> selectors.Projection | None:
     return selectors.project(
         campaign, rule=rule, pool_cents=selectors.pool_remaining_cents(campaign.call)
     )
@@ -232,15 +229,16 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         excluded=Count("id", filter=~Q(status=PledgeStatus.COUNTED)),
     )
     award = getattr(campaign.application, "award", None) if campaign.application else None
+    rule = MatchRule.objects.filter(
+        call_id=campaign.call_id, project_type=campaign.project_type
+    ).first()
     return render(
         request,
         "crowdfunding/detail.html",
         {
             "campaign": campaign,
-            "projection": _projection(campaign),
-            "rule": MatchRule.objects.filter(
-                call_id=campaign.call_id, project_type=campaign.project_type
-            ).first(),
+            "projection": _projection(campaign, rule),
+            "rule": rule,
             "pledges": pledges,
             "counts": counts,
             "pledge_form": PledgeForm(),

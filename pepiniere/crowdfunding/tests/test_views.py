@@ -136,3 +136,16 @@ def test_officer_pages_pool_and_close(client, django_assert_num_queries):
     assert campaigns[0].top_up is None  # the test's copy; the database has it
     campaigns[0].refresh_from_db()
     assert campaigns[0].top_up == Decimal("5000")
+
+
+def test_campaign_page_query_count_does_not_grow_with_pledges(client, django_assert_num_queries):
+    world = match_world()
+    campaign = live_campaign(world)
+    for n in range(12):
+        pledge(campaign, world, "100", f"P{n}")
+    client.force_login(world.member)
+    url = reverse("crowdfunding:detail", args=[campaign.pk])
+    client.get(url)
+    with django_assert_num_queries(22):  # twelve pledges: none per row
+        response = client.get(url)
+    assert "Jean Dupont" in page_text(response)  # the association reads its payers' names
