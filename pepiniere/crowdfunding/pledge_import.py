@@ -258,7 +258,7 @@ def read_pledges(
                 Line(
                     number,
                     REJECTED,
-                    _("date illisible « %(d)s » (attendu 2026-03-14 ou 14/03/2026)")
+                    _("date illisible « %(d)s » (attendu 14/03/2026 ou année-mois-jour)")
                     % {"d": cell("date")},
                     reference,
                 )
