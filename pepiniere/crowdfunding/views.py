@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from pepiniere.accounts.models import Role
 from pepiniere.calls.models import Call
 from pepiniere.crowdfunding import selectors, services
 from pepiniere.crowdfunding.forms import CampaignForm, ImportForm, PledgeForm, end_of, start_of
@@ -96,7 +97,11 @@ def public_list(request: HttpRequest) -> HttpResponse:
         }
         for c in campaigns
     ]
-    return render(request, "crowdfunding/public.html", {"rows": rows})
+    user = request.user
+    follows = user.is_authenticated and bool(
+        user.has_role(Role.ADMIN) or user.funder_ids(Role.OFFICER) or user.funder_ids(Role.FINANCE)
+    )
+    return render(request, "crowdfunding/public.html", {"rows": rows, "follows": follows})
 
 
 @login_required

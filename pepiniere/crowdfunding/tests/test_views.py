@@ -149,3 +149,21 @@ def test_campaign_page_query_count_does_not_grow_with_pledges(client, django_ass
     with django_assert_num_queries(22):  # twelve pledges: none per row
         response = client.get(url)
     assert "Jean Dupont" in page_text(response)  # the association reads its payers' names
+
+
+def test_officer_finds_the_match_calls_of_their_funder(client, django_assert_num_queries):
+    world = match_world()
+    live_campaign(world)
+    client.force_login(world.officer)
+    assert "Suivi de l'abondement (financeur)" in page_text(
+        client.get(reverse("crowdfunding:public"))
+    )
+    client.get(reverse("crowdfunding:staff_index"))
+    with django_assert_num_queries(6):
+        response = client.get(reverse("crowdfunding:staff_index"))
+    link = reverse("crowdfunding:call", args=[world.call.slug])
+    assert link in page_text(response)
+    client.force_login(make_user(role=Role.OFFICER, funder=make_funder()))
+    assert link not in page_text(client.get(reverse("crowdfunding:staff_index")))
+    client.force_login(world.member)
+    assert "Suivi de l'abondement" not in page_text(client.get(reverse("crowdfunding:public")))
