@@ -8,16 +8,19 @@ import io
 import json
 from decimal import Decimal
 
+import hypothesis
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from django.utils import timezone
+from hypothesis import strategies as st
 
 from pepiniere.applications.models import Application
 from pepiniere.opendata import export
 from pepiniere.opendata.models import PublicationPolicy, Withholding
 from pepiniere.opendata.tests.helpers import OpenWorld, shared_data
+from pepiniere.programmes.models import Funder
 
 pytestmark = pytest.mark.django_db
 
@@ -265,3 +268,51 @@ def test_the_id_ranges_of_a_split_export_cover_every_award_once():
         assert [award for part in split for award in part] == [
             line.award_id for line in export.iter_lines()
         ]
+
+
+_texts = st.text(st.characters(codec="utf-8"), max_size=12)
+
+
+@hypothesis.settings(max_examples=200, deadline=None)
+@hypothesis.given(
+    title=_texts,
+    summary=_texts,
+    call_title=_texts,
+    name=_texts,
+    siren=st.sampled_from(["", "123456789"]),
+    siret=st.sampled_from(["", "12345678901234"]),
+    rna=st.sampled_from(["", "W332001234"]),
+    reference=st.one_of(st.none(), _texts),
+    funder_names=st.lists(_texts, min_size=1, max_size=3),
+    cents=st.integers(min_value=1, max_value=10**12),
+)
+def test_the_written_360giving_grant_is_the_json_of_its_object(
+    title, summary, call_title, name, siren, siret, rna, reference, funder_names, cents
+):
+    """giving_text writes each grant straight as text: byte for byte what json writes of
+    giving_grant's object, its amount from its Decimal text, whatever the user typed."""
+    amount = Decimal(cents) / 100
+    signed = datetime.datetime(2016, 3, 1, 9, 30, tzinfo=datetime.UTC)
+    version = export.Version(
+        amount,
+        signed,
+        datetime.date(2016, 3, 1),
+        datetime.date(2016, 1, 1),
+        datetime.date(2017, 12, 31),
+        ("signature",),
+    )
+    funders = [
+        Funder(pk=n + 1, name=funder_name, slug=f"f{n}", siret="23330001900020" if n else "")
+        for n, funder_name in enumerate(funder_names)
+    ]
+    grant = export.Grant(
+        7, datetime.date(2015, 7, 10), "CP", True, amount, title, summary, call_title,
+        funders[0], 9, name, siret, siren, rna, reference, datetime.date(2016, 3, 1), version,
+    )  # fmt: skip
+    marker = "\x00amount"
+    expected = (
+        json.JSONEncoder(ensure_ascii=False)
+        .encode(export.giving_grant(grant, funders, lambda _value: marker))
+        .replace('"\\u0000amount"', export.decimal_text(amount))
+    )
+    assert export.giving_text(grant, funders) == expected
