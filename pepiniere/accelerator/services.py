@@ -29,7 +29,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from pepiniere.accelerator.models import (
     OPEN_STATUSES,
@@ -290,7 +290,11 @@ def _transition(stay: Stay, name: str) -> Transition:
     return transition
 
 
-VERBS = {"renew": _l("renouveler"), "graduate": _l("terminer"), "leave": _l("clore")}
+VERBS = {
+    "renew": gettext_lazy("renouveler"),
+    "graduate": gettext_lazy("terminer"),
+    "leave": gettext_lazy("clore"),
+}
 
 
 @transaction.atomic

@@ -20,7 +20,7 @@ from django.template import Context, Engine, TemplateDoesNotExist, TemplateSynta
 from django.utils import formats
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from pepiniere.grants.models import Outcome
 from pepiniere.lib.dates import long_date
@@ -35,25 +35,30 @@ MAX_LENGTH = 20_000
 
 # What a template may use, shown to the officers next to the editor.
 VARIABLES: list[tuple[str, str | Promise]] = [
-    ("organisation", _lazy("raison sociale de la structure")),
-    ("projet", _lazy("titre du projet")),
-    ("dossier", _lazy("référence du dossier")),
+    ("organisation", gettext_lazy("raison sociale de la structure")),
+    ("projet", gettext_lazy("titre du projet")),
+    ("dossier", gettext_lazy("référence du dossier")),
     (
         "appel",
-        _lazy("désignation de l'appel, ex. « l'appel à projets « Économie collaborative » »"),
+        gettext_lazy(
+            "désignation de l'appel, ex. « l'appel à projets « Économie collaborative » »"
+        ),
     ),
-    ("appel_titre", _lazy("titre de l'appel tel qu'il est publié")),
-    ("financeur", _lazy("nom du financeur")),
-    ("decision", _lazy("décision (aide attribuée, retenu, liste complémentaire, non retenu)")),
-    ("motif", _lazy("motif de la décision")),
-    ("montant", _lazy("montant attribué, ex. 40 000,00 €")),
-    ("reference_decision", _lazy("référence de la délibération ou de l'arrêté")),
-    ("date_decision", _lazy("date de la décision, ex. 10 juillet 2015")),
+    ("appel_titre", gettext_lazy("titre de l'appel tel qu'il est publié")),
+    ("financeur", gettext_lazy("nom du financeur")),
+    (
+        "decision",
+        gettext_lazy("décision (aide attribuée, retenu, liste complémentaire, non retenu)"),
+    ),
+    ("motif", gettext_lazy("motif de la décision")),
+    ("montant", gettext_lazy("montant attribué, ex. 40 000,00 €")),
+    ("reference_decision", gettext_lazy("référence de la délibération ou de l'arrêté")),
+    ("date_decision", gettext_lazy("date de la décision, ex. 10 juillet 2015")),
     (
         "notes",
         "notes moyennes par critère (liste : critere, moyenne, maximum), si l'appel les montre",
     ),
-    ("avis", _lazy("avis anonymes des expert·es (liste de textes), si l'appel les cite")),
+    ("avis", gettext_lazy("avis anonymes des expert·es (liste de textes), si l'appel les cite")),
 ]
 
 
@@ -180,17 +185,19 @@ def check_template(text: str, *, label: str, outcome: str) -> None:
 _SYNTAX = [
     (
         re.compile(r"Unclosed tag on line \d+: '(\w+)'"),
-        _lazy("la balise « {%% %(x)s %%} » n'est pas refermée (« {%% end%(x)s %%} » manquant)"),
+        gettext_lazy(
+            "la balise « {%% %(x)s %%} » n'est pas refermée (« {%% end%(x)s %%} » manquant)"
+        ),
     ),
     (
         re.compile(r"Invalid block tag on line \d+: '(\w+)'"),
-        _lazy("balise inconnue ou mal placée « {%% %(x)s %%} »"),
+        gettext_lazy("balise inconnue ou mal placée « {%% %(x)s %%} »"),
     ),
     (
         re.compile(r"'(\w+)' is not a registered tag library"),
-        _lazy("« {%% load %(x)s %%} » n'est pas permis dans un modèle de courrier"),
+        gettext_lazy("« {%% load %(x)s %%} » n'est pas permis dans un modèle de courrier"),
     ),
-    (re.compile(r"Invalid filter: '(\w+)'"), _lazy("filtre inconnu « %(x)s »")),
+    (re.compile(r"Invalid filter: '(\w+)'"), gettext_lazy("filtre inconnu « %(x)s »")),
 ]
 
 

@@ -14,7 +14,7 @@ from django.db.models import Count, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from pepiniere.agreements.models import AgreementVersion
 from pepiniere.applications.models import Application, Status
@@ -53,11 +53,15 @@ class OrganisationPage:
 
 # The series drawn on the page, in this order: (key, label, report field(s)).
 KPI_SERIES = (
-    ("headcount", _l("Effectif salarié (fin d'année)"), ("headcount",)),
-    ("fte", _l("ETP annuels"), ("fte",)),
-    ("revenue", _l("Chiffre d'affaires (€)"), ("revenue",)),
-    ("raised", _l("Fonds levés, capital et prêts (€)"), ("equity_raised", "loans_raised")),
-    ("sites", _l("Établissements"), ("sites",)),
+    ("headcount", gettext_lazy("Effectif salarié (fin d'année)"), ("headcount",)),
+    ("fte", gettext_lazy("ETP annuels"), ("fte",)),
+    ("revenue", gettext_lazy("Chiffre d'affaires (€)"), ("revenue",)),
+    (
+        "raised",
+        gettext_lazy("Fonds levés, capital et prêts (€)"),
+        ("equity_raised", "loans_raised"),
+    ),
+    ("sites", gettext_lazy("Établissements"), ("sites",)),
 )
 MONEY_SERIES = {"revenue", "raised"}
 
