@@ -4,7 +4,7 @@ Writes the open data of one funder (or of all) as an SCDL « subventions » CSV 
 JSON package (DESIGN.md "Open data and import formats") and prints one line per kind of outcome:
 published, withheld, too small, not yet signed. Non-zero exit on an unknown funder, a bad format
 or a folder that does not exist; the file is written only when the export succeeded. A large
-export (50 000 awards or more, on PostgreSQL) is written by up to `--jobs` processes (default two
+export (50 000 awards or more; PostgreSQL or a SQLite file) is written by up to `--jobs` processes (default two
 when the machine has two processors: each holds about 145 MB at a million agreements;
 opendata/parallel.py); `--part` and `--snapshot` are that split's own options."""
 
