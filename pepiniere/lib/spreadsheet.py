@@ -40,6 +40,11 @@ def neutralise(text: str) -> str:
     return text
 
 
+def unneutralise(text: str) -> str:
+    """The text a cell held before `neutralise` (a CSV the platform wrote, read back)."""
+    return text[1:] if text.startswith("'") and text[1:2] in FORMULA_TRIGGERS else text
+
+
 def _is_number(value: object) -> bool:
     return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
 

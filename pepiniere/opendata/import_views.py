@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pepiniere.lib.http import AuthenticatedHttpRequest
-from pepiniere.opendata import importing, services
+from pepiniere.opendata import import_report, importing, services
 from pepiniere.opendata.models import ImportBatch, ImportOutcome, ImportStatus
 from pepiniere.opendata.views import _funder
 from pepiniere.programmes.models import Funder
@@ -75,7 +75,7 @@ def preview(request: AuthenticatedHttpRequest, siret: str, batch_id: int) -> Htt
     outcome = request.GET.get("resultat", "")
     if outcome not in ImportOutcome.values:
         outcome = ""
-    lines = importing.read_report(batch)
+    lines = import_report.read_report(batch)
     if outcome:
         lines = [line for line in lines if line.outcome == outcome]
     labels = dict(ImportOutcome.choices)
@@ -139,9 +139,9 @@ def cancel(request: AuthenticatedHttpRequest, siret: str, batch_id: int) -> Http
 def report(request: AuthenticatedHttpRequest, siret: str, batch_id: int) -> HttpResponse:
     funder = _allowed(request, siret)
     batch = _batch(funder, batch_id)
-    lines = importing.read_report(batch)
+    lines = import_report.read_report(batch)
     if not lines:
         raise Http404
-    response = HttpResponse(importing.report_csv(lines), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(import_report.report_csv(lines), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="rapport-import-{batch.pk}.csv"'
     return response

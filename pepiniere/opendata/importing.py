@@ -20,13 +20,11 @@ and the date of the agreement (the files give no date of the decision granting t
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -37,8 +35,7 @@ from pepiniere.audit.services import record as audit
 from pepiniere.audit.services import record_rows as audit_rows
 from pepiniere.grants.models import AidRecord, AidSource
 from pepiniere.lib.bulk import insert_rows
-from pepiniere.lib.spreadsheet import SafeCsvWriter
-from pepiniere.opendata.export import SCDL_FIELDS, decimal_text
+from pepiniere.opendata.import_report import ReportLine, report_csv
 from pepiniere.opendata.models import ImportBatch, ImportedGrant, ImportOutcome, ImportStatus
 from pepiniere.opendata.reading import FileRefused, ParsedFile, Record, plain, read_file
 from pepiniere.organisations.models import Organisation, OrganisationKind
@@ -51,24 +48,7 @@ REJECTED = ImportOutcome.REJECTED.value
 DUPLICATE = ImportOutcome.DUPLICATE.value
 OUTCOMES = (IMPORTED, FLAGGED, REJECTED, DUPLICATE)
 
-REPORT_HEADER = [
-    "enregistrement (n° dans le fichier : 1 = première ligne de données après l'en-tête du "
-    "CSV, ou premier élément de « grants » en 360Giving)",
-    "resultat",
-    "motif",
-    "beneficiaire",
-    "montant",
-]
 CHUNK = 500  # ids per IN (…) query: under SQLite's variable limit
-
-
-@dataclass(slots=True)
-class ReportLine:
-    number: int
-    outcome: str
-    reason: str
-    beneficiary: str
-    amount: str
 
 
 @dataclass(slots=True)
@@ -293,42 +273,6 @@ def _organisation(
 
 
 # --- the report --------------------------------------------------------------------------
-
-
-def write_report(lines: Iterable[ReportLine], stream: TextIO) -> None:
-    writer = SafeCsvWriter(stream, lineterminator="\r\n")
-    writer.writerow_text(REPORT_HEADER)
-    for line in lines:
-        writer.writerow_text(
-            [str(line.number), line.outcome, line.reason, line.beneficiary, line.amount]
-        )
-
-
-def report_csv(lines: Iterable[ReportLine]) -> str:
-    buffer = io.StringIO()
-    write_report(lines, buffer)
-    return buffer.getvalue()
-
-
-def read_report(batch: ImportBatch) -> list[ReportLine]:
-    if not batch.report:
-        return []
-    try:
-        with batch.report.open("rb") as stream:
-            text = stream.read().decode("utf-8")
-    except OSError:
-        return []
-    rows = csv.reader(io.StringIO(text, newline=""))
-    next(rows, None)
-    return [
-        ReportLine(int(row[0]), row[1], _unneutralise(row[2]), _unneutralise(row[3]), row[4])
-        for row in rows
-        if len(row) == 5
-    ]
-
-
-def _unneutralise(text: str) -> str:
-    return text[1:] if text.startswith("'") and text[1:2] in "=+-@\t\r＝＋－＠" else text
 
 
 # --- writing -----------------------------------------------------------------------------
@@ -648,36 +592,3 @@ def import_file(
         batch.save()
         _commit(batch, evaluation, actor, stored)
     return evaluation, batch
-
-
-def write_imported_scdl(grants: Iterable[ImportedGrant], stream: TextIO) -> int:
-    """Imported grants as an SCDL file again (the schema's forms: ISO dates, `.` decimals,
-    `oui`/`non`): a file exported by the platform, imported, gives the same file back."""
-    writer = SafeCsvWriter(stream, lineterminator="\r\n")
-    writer.writerow_text(SCDL_FIELDS)
-    written = 0
-    for g in grants:
-        notified = {True: "oui", False: "non", None: ""}[g.eu_notified]
-        share = "" if g.share is None else f"{g.share.normalize():f}"
-        writer.writerow_text(
-            [
-                g.funder_name,
-                g.funder_siret,
-                g.agreement_date.isoformat(),
-                g.reference,
-                g.beneficiary_name,
-                g.beneficiary_siret,
-                g.beneficiary_rna,
-                g.object,
-                decimal_text(g.amount),
-                g.nature,
-                g.payment_terms,
-                g.payment_dates,
-                g.rae_id,
-                notified,
-                share,
-                g.aid_scheme,
-            ]
-        )
-        written += 1
-    return written

@@ -20,7 +20,7 @@ from pepiniere.demo.identifiers import fictional_siret
 from pepiniere.grants import deminimis
 from pepiniere.grants.models import AidRecord, AidSource
 from pepiniere.lib.testing.factories import make_organisation, make_user
-from pepiniere.opendata import export, importing, reading
+from pepiniere.opendata import export, import_report, importing, reading
 from pepiniere.opendata.models import ImportBatch, ImportedGrant
 from pepiniere.opendata.tests.helpers import OpenWorld, shared_data
 from pepiniere.organisations import services as organisation_services
@@ -372,7 +372,7 @@ def test_an_export_imported_into_an_empty_database_exports_the_same_file(tmp_pat
     assert counts(output)["rejected"] == counts(output)["duplicate"] == 0
     assert len(rows) == 3
     again = io.StringIO()
-    importing.write_imported_scdl(ImportedGrant.objects.order_by("record_number"), again)
+    import_report.write_imported_scdl(ImportedGrant.objects.order_by("record_number"), again)
     assert again.getvalue() == published
 
 

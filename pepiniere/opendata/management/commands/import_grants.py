@@ -16,7 +16,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from pepiniere.opendata import importing
+from pepiniere.opendata import import_report, importing
 from pepiniere.opendata.reading import FORMATS, FileRefused
 from pepiniere.programmes.models import Funder
 
@@ -74,7 +74,7 @@ class Command(BaseCommand):
             raise CommandError(f"Import annulé, rien n'a été écrit : {error}") from None
         if report is not None:
             with report.open("w", encoding="utf-8", newline="") as stream:
-                importing.write_report(evaluation.lines, stream)
+                import_report.write_report(evaluation.lines, stream)
         counts = evaluation.counts
         for outcome in importing.OUTCOMES:
             self.stdout.write(f"{LABELS[outcome]} : {counts[outcome]} enregistrement(s)")
